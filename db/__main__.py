@@ -1,0 +1,64 @@
+"""python -m db {upgrade,demo,info}
+
+  upgrade                 migrate the schema and load the shipped gazetteer
+  demo [--if-empty] [--seed N] [--scale N]
+                          also build the demo data (synthetic); --scale N adds N events and
+                          N figures for benchmarks
+  info                    where the database is and what it holds
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from sqlalchemy import func, select
+
+from db import schema
+from db.engine import describe_url, make_engine
+from db.queries import query_is_empty
+from db.setup import prepare_database
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m db", description="Database set-up (DATABASE_URL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="migrate the schema and load the shipped gazetteer")
+    demo = sub.add_parser("demo", help="build the demo database (synthetic data)")
+    demo.add_argument("--if-empty", action="store_true", help="only when no data has been loaded yet")
+    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--scale", type=int, default=0, help="add N events and N figures (benchmarks)")
+    sub.add_parser("info", help="where the database is and what it holds")
+    args = parser.parse_args(argv)
+
+    engine = make_engine()
+    print(f"database: {describe_url(str(engine.url))}")
+    if args.command in ("upgrade", "demo"):
+        result = prepare_database(engine)
+        print(f"schema up to date; gazetteer {result.status} (batch {result.batch_id})")
+    if args.command == "demo":
+        from db.demo import DEFAULT_SEED, create_demo
+
+        if args.if_empty and not query_is_empty(engine):
+            print("data already loaded: demo not added")
+            return 0
+        started = time.perf_counter()
+        results = create_demo(engine, args.seed if args.seed is not None else DEFAULT_SEED, args.scale)
+        rows = sum(r.rows_loaded for r in results)
+        status = "loaded" if any(r.status == "loaded" for r in results) else "unchanged"
+        print(f"demo data (synthetic) {status}: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    if args.command == "info":
+        with engine.connect() as conn:
+            for table in schema.metadata.sorted_tables:
+                try:
+                    n = conn.execute(select(func.count()).select_from(table)).scalar()
+                except Exception:  # noqa: BLE001 — a fresh database has no tables yet
+                    print("no schema yet: run `python -m db upgrade`")
+                    return 1
+                print(f"  {table.name:<24} {n:>10,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

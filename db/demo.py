@@ -1,0 +1,385 @@
+"""Demo database: a deterministic, synthetic dataset shaped like the Nov–Dec 2024 offensive.
+
+Everything here is invented for demonstration and labelled "demo data (synthetic)" wherever it
+appears (sources carry is_demo = true). The *shape* follows the public timeline: the offensive
+from Idleb and western Aleppo from 27 Nov, Aleppo city 29–30 Nov, Tell Rifaat 1–2 Dec, Hama
+5 Dec, Homs 7–8 Dec, Damascus 8 Dec, Manbij 9 Dec; people leave a city in the days after the
+events there, towards real cities and sites; returns start after 8 Dec. No figure is real.
+
+`build_demo()` is pure (gazetteer in, rows out); `create_demo()` writes them through db.writes.
+The same seed always gives the same rows. `scale=N` adds N more events and N more figures
+spread over 2023–2024 and every community in the gazetteer, for benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Engine
+
+from db import writes
+from db.records import PlaceRecord, SourceInfo
+from db.schema import conflict_event, displacement_figure, event_count, site_population
+from gazetteer import Gazetteer, PlaceRef, load_gazetteer
+
+DEMO_LABEL = "demo data (synthetic)"
+DEFAULT_SEED = 20241127
+VERSION = "demo-v1"
+
+PERIOD_START, PERIOD_END = date(2024, 11, 1), date(2024, 12, 31)
+
+GOVERNMENT = "Military Forces of Syria (2000-2024)"
+HTS = "Hay'at Tahrir al-Sham"
+SNA = "Syrian National Army"
+SDF = "Syrian Democratic Forces"
+RUSSIA = "Military Forces of Russia (2000-)"
+ISRAEL = "Military Forces of Israel (1948-)"
+SOUTHERN = "Southern Operations Room"
+
+# (day, place, event_type, sub_event_type, actor1, actor2, count) — the offensive's spine.
+TIMELINE = [
+    ("2024-11-27", "Atareb", "Battles", "Armed clash", HTS, GOVERNMENT, 4),
+    ("2024-11-27", "Darat Izza", "Battles", "Armed clash", HTS, GOVERNMENT, 2),
+    ("2024-11-27", "Sarmada", "Explosions/Remote violence", "Air/drone strike", RUSSIA, None, 2),
+    ("2024-11-28", "Saraqab", "Battles", "Armed clash", HTS, GOVERNMENT, 3),
+    ("2024-11-28", "Ariha", "Explosions/Remote violence", "Air/drone strike", RUSSIA, None, 2),
+    ("2024-11-29", "Saraqab", "Battles", "Non-state actor overtakes territory", HTS, GOVERNMENT, 1),
+    ("2024-11-29", "Aleppo", "Battles", "Armed clash", HTS, GOVERNMENT, 5),
+    ("2024-11-30", "Aleppo", "Battles", "Non-state actor overtakes territory", HTS, GOVERNMENT, 2),
+    ("2024-11-30", "Maarrat An-Nu'man", "Battles", "Non-state actor overtakes territory", HTS, GOVERNMENT, 1),
+    ("2024-11-30", "Tell Rifaat", "Battles", "Armed clash", SNA, SDF, 3),
+    ("2024-12-01", "Tell Rifaat", "Battles", "Non-state actor overtakes territory", SNA, SDF, 1),
+    ("2024-12-01", "Khan Shaykhun", "Battles", "Non-state actor overtakes territory", HTS, GOVERNMENT, 1),
+    ("2024-12-01", "Idleb", "Explosions/Remote violence", "Air/drone strike", RUSSIA, None, 3),
+    ("2024-12-02", "Hama", "Battles", "Armed clash", HTS, GOVERNMENT, 3),
+    ("2024-12-03", "Hama", "Battles", "Armed clash", HTS, GOVERNMENT, 4),
+    ("2024-12-04", "Hama", "Explosions/Remote violence", "Shelling/artillery/missile attack", GOVERNMENT, None, 3),
+    ("2024-12-05", "Hama", "Strategic developments", "Non-violent transfer of territory", GOVERNMENT, HTS, 1),
+    ("2024-12-05", "Hama", "Battles", "Armed clash", HTS, GOVERNMENT, 2),
+    ("2024-12-06", "Deir-ez-Zor", "Strategic developments", "Non-violent transfer of territory", GOVERNMENT, SDF, 1),
+    ("2024-12-06", "Dar'a", "Battles", "Non-state actor overtakes territory", SOUTHERN, GOVERNMENT, 1),
+    ("2024-12-07", "As-Sweida", "Strategic developments", "Non-violent transfer of territory", GOVERNMENT, None, 1),
+    ("2024-12-07", "Homs", "Battles", "Armed clash", HTS, GOVERNMENT, 4),
+    ("2024-12-08", "Homs", "Battles", "Non-state actor overtakes territory", HTS, GOVERNMENT, 1),
+    ("2024-12-08", "Damascus", "Strategic developments", "Non-violent transfer of territory", GOVERNMENT, HTS, 1),
+    ("2024-12-08", "Sayyida Zaynab", "Strategic developments", "Other", HTS, None, 1),
+    ("2024-12-09", "Manbij", "Battles", "Non-state actor overtakes territory", SNA, SDF, 1),
+    ("2024-12-09", "Damascus", "Explosions/Remote violence", "Air/drone strike", ISRAEL, None, 3),
+    ("2024-12-10", "Lattakia", "Explosions/Remote violence", "Air/drone strike", ISRAEL, None, 2),
+    ("2024-12-10", "Tartous", "Explosions/Remote violence", "Air/drone strike", ISRAEL, None, 1),
+    ("2024-12-12", "Manbij", "Battles", "Armed clash", SNA, SDF, 3),
+    ("2024-12-16", "Manbij", "Battles", "Armed clash", SNA, SDF, 3),
+    ("2024-12-20", "Manbij", "Battles", "Armed clash", SNA, SDF, 2),
+]
+
+# Background before and beside the offensive: (place, type, sub-type, actor1, daily probability).
+BACKGROUND = [
+    ("Ariha", "Explosions/Remote violence", "Shelling/artillery/missile attack", GOVERNMENT, 0.25),
+    ("Sarmada", "Explosions/Remote violence", "Air/drone strike", RUSSIA, 0.08),
+    ("Atareb", "Explosions/Remote violence", "Shelling/artillery/missile attack", GOVERNMENT, 0.2),
+    ("Idleb", "Explosions/Remote violence", "Air/drone strike", RUSSIA, 0.08),
+    ("Manbij", "Explosions/Remote violence", "Shelling/artillery/missile attack", SNA, 0.15),
+    ("Deir-ez-Zor", "Violence against civilians", "Attack", "Islamic State (Syria)", 0.1),
+    ("Dar'a", "Violence against civilians", "Attack", None, 0.15),
+    ("Damascus", "Protests", "Peaceful protest", "Protesters (Syria)", 0.05),
+]
+
+# Flights after the timeline's events: origin, first day, days, total persons, destinations with
+# weights. Destinations named "site:..." are demo sites created below.
+FLIGHTS = [
+    ("Atareb", "2024-11-27", 4, 9_000, {"Sarmada": 3, "site:atmeh": 5, "Darat Izza": 1}),
+    ("Saraqab", "2024-11-28", 3, 6_500, {"Idleb": 3, "site:atmeh": 2, "Hama": 1}),
+    ("Aleppo", "2024-11-29", 7, 48_000, {"Tabqa": 3, "Ar-Raqqa": 2, "Al-Hasakeh": 1, "Hama": 2, "Homs": 1}),
+    ("Tell Rifaat", "2024-11-30", 5, 36_000, {"Tabqa": 4, "site:tabqa_cc": 3, "Ar-Raqqa": 2}),
+    ("Maarrat An-Nu'man", "2024-11-30", 3, 4_000, {"Hama": 2, "Khan Shaykhun": 1}),
+    ("Khan Shaykhun", "2024-12-01", 3, 3_500, {"Hama": 2, "As-Salamiyeh": 1}),
+    ("Hama", "2024-12-03", 5, 52_000, {"Homs": 3, "As-Salamiyeh": 2, "Masyaf": 2, "Tartous": 2,
+                                       "Lattakia": 1, "site:hama_makeshift": 2}),
+    ("Homs", "2024-12-06", 4, 41_000, {"Tartous": 4, "Lattakia": 3, "Damascus": 1}),
+    ("Sayyida Zaynab", "2024-12-07", 3, 15_000, {"Jdaidet Yabous crossing": 1}),
+    ("Damascus", "2024-12-08", 2, 9_000, {"Jdaidet Yabous crossing": 1}),
+    ("Manbij", "2024-12-09", 6, 28_000, {"Tabqa": 2, "Ar-Raqqa": 2, "Ain Al Arab": 1, "site:raqqa_rc": 2}),
+]
+# Returns after 8 December: (origin, first day, days, total persons, destinations).
+RETURNS = [
+    ("site:atmeh", "2024-12-10", 20, 22_000, {"Saraqab": 2, "Maarrat An-Nu'man": 2, "Khan Shaykhun": 1}),
+    ("Jdaidet Yabous crossing", "2024-12-09", 22, 30_000, {"Homs": 2, "Damascus": 2, "Aleppo": 1}),
+    ("Tartous", "2024-12-12", 18, 12_000, {"Homs": 3, "Hama": 1}),
+]
+
+DEMO_SITES = [
+    # key, English name, Arabic name, nearby community, site type, base population
+    ("atmeh", "Atmeh camps cluster (demo)", "مخيمات أطمة (تجريبي)", "Sarmada", "informal_settlement", 60_000),
+    ("tabqa_cc", "Tabqa collective centres (demo)", "مراكز إيواء الطبقة (تجريبي)", "Tabqa", "collective_centre", 800),
+    ("raqqa_rc", "Ar-Raqqa reception centre (demo)", "مركز استقبال الرقة (تجريبي)", "Ar-Raqqa", "reception_centre", 300),
+    ("hama_makeshift", "Hama makeshift camp (demo)", "مخيم عشوائي حماة (تجريبي)", "Masyaf", "informal_settlement", 0),
+]
+
+REQUIRED_PLACES = sorted(
+    {row[1] for row in TIMELINE}
+    | {row[0] for row in BACKGROUND}
+    | {p for flight in FLIGHTS + RETURNS for p in [flight[0], *flight[4]] if not p.startswith("site:")}
+    | {row[3] for row in DEMO_SITES}
+)
+
+
+@dataclass
+class DemoPart:
+    """One demo source: its description and the rows of each table it holds."""
+
+    name: str
+    title: str
+    tables: list[tuple] = field(default_factory=list)  # (table, columns, rows)
+
+    def info(self, seed: int, scale: int) -> SourceInfo:
+        digest = hashlib.sha256(f"{VERSION}|{self.name}|seed={seed}|scale={scale}".encode()).hexdigest()
+        return SourceInfo(source_kind="demo", title=f"{self.title} — {DEMO_LABEL}",
+                          publisher="demo generator", file_name=None, sha256=digest, is_demo=True)
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _days(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+class _Places:
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+        self._cache: dict[str, PlaceRef] = {}
+
+    def __getitem__(self, name: str) -> PlaceRef:
+        if name not in self._cache:
+            if name.startswith("site:"):
+                ref = self.gazetteer.by_key(f"demo:site:{name[5:]}")
+            else:
+                resolution = self.gazetteer.resolve(name, kind="community")
+                if not resolution.is_resolved:
+                    resolution = self.gazetteer.resolve(name, kind="site")
+                ref = resolution.place
+            if ref is None:
+                raise LookupError(f"the demo needs {name!r} in the gazetteer; run `python -m db upgrade` first")
+            self._cache[name] = ref
+        return self._cache[name]
+
+    def governorate(self, ref: PlaceRef) -> PlaceRef | None:
+        return next((a for a in self.gazetteer.ancestors(ref.place_id) if a.kind == "governorate"), None)
+
+
+def demo_site_records(gazetteer: Gazetteer) -> list[PlaceRecord]:
+    records = []
+    for key, name_en, name_ar, near, site_type, _ in DEMO_SITES:
+        town = gazetteer.resolve(near, kind="community").place
+        if town is None:
+            raise LookupError(f"the demo needs {near!r} in the gazetteer")
+        parent = gazetteer.places[town.parent_id]
+        records.append(PlaceRecord(
+            place_key=f"demo:site:{key}", kind="site", name_en=name_en, name_ar=name_ar,
+            parent_key=parent.place_key, lat=round(town.lat + 0.02, 4), lon=round(town.lon + 0.02, 4),
+            site_type=site_type,
+        ))
+    return records
+
+
+EVENT_COLUMNS = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type",
+                 "actor1", "actor2", "place_id", "place_name_raw", "admin1_name_raw", "lat", "lon",
+                 "fatalities", "notes", "review_status")
+FIGURE_COLUMNS = ("provider", "record_key", "figure_kind", "unit", "qualifier", "figure", "figure_max",
+                  "is_cumulative", "origin_place_id", "origin_name_raw", "destination_place_id",
+                  "destination_name_raw", "period_start", "period_end", "term", "review_status")
+POPULATION_COLUMNS = ("site_id", "provider", "reported_date", "individuals", "households", "girls", "boys",
+                      "women", "men")
+COUNT_COLUMNS = ("provider", "area_pcode", "area_name_raw", "place_id", "admin_level", "event_category",
+                 "period_start", "period_end", "events", "fatalities")
+
+
+def _event_row(rng, places, key, day, name, etype, sub, actor1, actor2):
+    ref = places[name]
+    gov = places.governorate(ref)
+    fatal = {"Battles": (0, 12), "Explosions/Remote violence": (0, 6), "Violence against civilians": (0, 3)}
+    low, high = fatal.get(etype, (0, 0))
+    return ("demo", key, day, "day", etype, sub, actor1, actor2, ref.place_id, ref.name_en,
+            gov.name_en if gov else None, round(ref.lat + rng.uniform(-0.03, 0.03), 4),
+            round(ref.lon + rng.uniform(-0.03, 0.03), 4), rng.randint(low, high), f"{DEMO_LABEL}", "not_required")
+
+
+def _build_events(rng: random.Random, places: _Places) -> list[tuple]:
+    rows = []
+    for day_text, name, etype, sub, actor1, actor2, count in TIMELINE:
+        for n in range(count):
+            rows.append(_event_row(rng, places, f"DEMO-{day_text}-{name}-{n}", _day(day_text), name, etype, sub,
+                                   actor1, actor2))
+    for day in _days(PERIOD_START, PERIOD_END):
+        for name, etype, sub, actor1, probability in BACKGROUND:
+            if rng.random() < probability:
+                rows.append(_event_row(rng, places, f"DEMO-BG-{day}-{name}", day, name, etype, sub, actor1, None))
+    return rows
+
+
+def _spread(rng: random.Random, total: int, days: int) -> list[int]:
+    """A spike that decays: most people leave in the first days after the events."""
+    weights = [0.55 ** d * rng.uniform(0.8, 1.2) for d in range(days)]
+    scale = total / sum(weights)
+    return [int(round(w * scale, -1)) for w in weights]
+
+
+def _build_flows(rng: random.Random, places: _Places) -> tuple[list[tuple], list[tuple]]:
+    """Daily origin→destination figures: persons from partner A, households from partner B."""
+    persons, households = [], []
+    for kind, plans in (("new_displacement", FLIGHTS), ("return", RETURNS)):
+        term = "fled" if kind == "new_displacement" else "returned"
+        for origin, first, days, total, destinations in plans:
+            o = places[origin]
+            weight_sum = sum(destinations.values())
+            for offset, day_total in enumerate(_spread(rng, total, days)):
+                day = _day(first) + timedelta(days=offset)
+                for dest, weight in destinations.items():
+                    d = places[dest]
+                    figure = int(round(day_total * weight / weight_sum, -1))
+                    key = f"{kind}:{origin}:{dest}:{day}"
+                    if figure < 10:
+                        continue
+                    if rng.random() < 0.2:  # partner B counts families, on other days than partner A
+                        households.append(("demo-partner-b", key, kind, "households", "approx",
+                                           float(round(figure / 5.5)), None, False, o.place_id, o.name_en,
+                                           d.place_id, d.name_en, day, day, term, "not_required"))
+                        continue
+                    qualifier = "exact" if rng.random() < 0.8 else "approx"
+                    persons.append(("demo-partner-a", key, kind, "persons", qualifier, float(figure), None, False,
+                                    o.place_id, o.name_en, d.place_id, d.name_en, day, day, term, "not_required"))
+            if kind == "new_displacement":
+                # A first, figure-less report ("hundreds of families are fleeing") on the first day.
+                day = _day(first)
+                persons.append(("demo-partner-a", f"vague:{origin}:{day}", kind, "households", "vague", None, None,
+                                False, o.place_id, o.name_en, None, "safer areas", day, day, "fled",
+                                "not_required"))
+    return persons, households
+
+
+def _build_site_counts(rng: random.Random, places: _Places, flows: list[tuple]) -> list[tuple]:
+    """Weekly (Monday) counts per demo site: base population plus arrivals minus returns."""
+    rows = []
+    for key, _, _, _, _, base in DEMO_SITES:
+        site_ref = places[f"site:{key}"]
+        population = base
+        monday = PERIOD_START - timedelta(days=PERIOD_START.weekday())
+        while monday <= PERIOD_END:
+            week_end = monday + timedelta(days=6)
+            for row in flows:
+                day, unit, figure = row[13], row[3], row[5]
+                if unit != "persons" or figure is None or not (monday <= day <= week_end):
+                    continue
+                if row[10] == site_ref.place_id:
+                    population += int(figure)
+                if row[8] == site_ref.place_id:
+                    population -= int(figure)
+            population = max(population, 0)
+            if population > 0:
+                individuals = population
+                children = int(individuals * rng.uniform(0.48, 0.55))
+                girls = children // 2
+                women = (individuals - children) // 2 + rng.randint(0, 50)
+                rows.append((site_ref.place_id, "demo-cccm", week_end, individuals, int(individuals / 5.4), girls,
+                             children - girls, min(women, individuals - children), max(individuals - children - women, 0)))
+            monday += timedelta(days=7)
+    return rows
+
+
+def _build_event_counts(events: list[tuple], places: _Places) -> list[tuple]:
+    """HDX HAPI-style monthly counts per governorate, derived from the demo events."""
+    categories = {
+        "political_violence": {"Battles", "Explosions/Remote violence", "Violence against civilians"},
+        "civilian_targeting": {"Violence against civilians"},
+        "demonstration": {"Protests", "Riots"},
+    }
+    totals: dict[tuple, list[int]] = {}
+    for row in events:
+        ref = places.gazetteer.places[row[8]]
+        gov = places.governorate(ref)
+        month = row[2].replace(day=1)
+        for category, types in categories.items():
+            if row[4] in types:
+                entry = totals.setdefault((gov.place_id, category, month), [0, 0])
+                entry[0] += 1
+                entry[1] += row[13]
+    rows = []
+    for (gov_id, category, month), (n, fatalities) in sorted(totals.items()):
+        gov = places.gazetteer.places[gov_id]
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        rows.append(("demo-hapi", gov.pcode, gov.name_en, gov.place_id, 1, category, month,
+                     next_month - timedelta(days=1), n, fatalities))
+    return rows
+
+
+def _build_scale(rng: random.Random, gazetteer: Gazetteer, n: int) -> tuple[list[tuple], list[tuple]]:
+    """n more events and n more figures over 2023–2024 across every community, for benchmarks."""
+    communities = sorted((p for p in gazetteer.places.values() if p.kind == "community" and p.lat is not None),
+                         key=lambda p: p.place_key)
+    types = [(t, s) for t, s in [("Battles", "Armed clash"), ("Explosions/Remote violence", "Air/drone strike"),
+                                 ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+                                 ("Violence against civilians", "Attack"), ("Protests", "Peaceful protest")]]
+    first = date(2023, 1, 1)
+    span = (PERIOD_END - first).days
+    events, figures = [], []
+    for i in range(n):
+        ref = communities[rng.randrange(len(communities))]
+        etype, sub = types[rng.randrange(len(types))]
+        day = first + timedelta(days=rng.randrange(span))
+        events.append(("demo-scale", f"S{i}", day, "day", etype, sub, "Actor A", None, ref.place_id, ref.name_en,
+                       None, ref.lat, ref.lon, rng.randint(0, 5), DEMO_LABEL, "not_required"))
+    for i in range(n):
+        origin = communities[rng.randrange(len(communities))]
+        dest = communities[rng.randrange(len(communities))]
+        day = first + timedelta(days=rng.randrange(span))
+        unit = "persons" if rng.random() < 0.8 else "households"
+        figures.append(("demo-scale", f"S{i}", "new_displacement", unit, "exact", float(rng.randint(10, 5000)),
+                        None, False, origin.place_id, origin.name_en, dest.place_id, dest.name_en, day, day,
+                        "displaced", "not_required"))
+    return events, figures
+
+
+def build_demo(gazetteer: Gazetteer, seed: int = DEFAULT_SEED, scale: int = 0) -> list[DemoPart]:
+    """The demo's rows, grouped by the (synthetic) source they belong to. Pure and deterministic."""
+    rng = random.Random(seed)
+    places = _Places(gazetteer)
+    events = _build_events(rng, places)
+    persons, households = _build_flows(rng, places)
+    sites = _build_site_counts(rng, places, persons)
+    counts = _build_event_counts(events, places)
+    parts = [
+        DemoPart("events", "Conflict events, Nov–Dec 2024 (ACLED-like)",
+                 [(conflict_event, EVENT_COLUMNS, events)]),
+        DemoPart("event-counts", "Monthly event counts by governorate (HDX HAPI-like)",
+                 [(event_count, COUNT_COLUMNS, counts)]),
+        DemoPart("flows-a", "Displacement flows in persons, partner A",
+                 [(displacement_figure, FIGURE_COLUMNS, persons)]),
+        DemoPart("flows-b", "Displacement flows in households, partner B",
+                 [(displacement_figure, FIGURE_COLUMNS, households)]),
+        DemoPart("sites", "Site population counts (CCCM-like)",
+                 [(site_population, POPULATION_COLUMNS, sites)]),
+    ]
+    if scale:
+        more_events, more_figures = _build_scale(random.Random(seed + 1), gazetteer, scale)
+        parts.append(DemoPart("scale", f"Benchmark volume: {scale:,} events and {scale:,} figures",
+                              [(conflict_event, EVENT_COLUMNS, more_events),
+                               (displacement_figure, FIGURE_COLUMNS, more_figures)]))
+    return parts
+
+
+def create_demo(engine: Engine, seed: int = DEFAULT_SEED, scale: int = 0) -> list[writes.BatchResult]:
+    """Write the demo (idempotent: the same seed and scale load once)."""
+    gazetteer = load_gazetteer(engine)
+    sites_info = DemoPart("site-list", "Demo sites").info(seed, 0)
+    results = [writes.write_places_batch(engine, sites_info, demo_site_records(gazetteer))]
+    gazetteer = load_gazetteer(engine)
+    for part in build_demo(gazetteer, seed, scale):
+        results.append(writes.write_rows_batch(engine, part.info(seed, scale), part.tables))
+    return results

@@ -1,0 +1,238 @@
+"""Typed read queries. Pages and loaders call these; none of them builds SQL of its own.
+
+Text-extracted facts count only once a person accepted them (vocab.COUNTED_REVIEW_STATUSES).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, literal, select, union_all
+
+from db import vocab
+from db.schema import (
+    conflict_event,
+    displacement_figure,
+    event_count,
+    load_batch,
+    place,
+    place_alias,
+    site_population,
+    source,
+)
+
+
+def _frame(engine: Engine, query) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _figure_date():
+    return func.coalesce(displacement_figure.c.period_end, displacement_figure.c.period_start)
+
+
+# --- gazetteer -------------------------------------------------------------------------------
+
+def read_place_keys(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(place.c.place_key)).scalars())
+
+
+def read_gazetteer_rows(engine: Engine) -> tuple[list[dict], list[dict]]:
+    """Every place and alias, as dicts, for building a gazetteer.resolver.Gazetteer."""
+    with engine.connect() as conn:
+        places = [dict(r._mapping) for r in conn.execute(
+            select(place.c.place_id, place.c.place_key, place.c.pcode, place.c.kind, place.c.name_en,
+                   place.c.name_ar, place.c.parent_id, place.c.lat, place.c.lon)
+        )]
+        aliases = [dict(r._mapping) for r in conn.execute(select(place_alias.c.place_id, place_alias.c.alias))]
+    return places, aliases
+
+
+def query_places(engine: Engine, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    parent = place.alias("parent")
+    query = (
+        select(place.c.place_key, place.c.pcode, place.c.kind, place.c.name_en, place.c.name_ar,
+               parent.c.place_key.label("parent_key"), place.c.lat, place.c.lon)
+        .select_from(place.outerjoin(parent, parent.c.place_id == place.c.parent_id))
+        .order_by(place.c.place_key)
+    )
+    if kinds:
+        query = query.where(place.c.kind.in_(kinds))
+    return _frame(engine, query)
+
+
+# --- home page -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Headline:
+    new_displacement: pd.DataFrame  # unit, total (lower bound for ranges), reports, reports_without_figure
+    people_in_sites: int | None
+    households_in_sites: int | None
+    sites_reporting: int
+    sites_as_of: date | None
+    events: int
+    fatalities: int
+
+
+def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
+    """First and last day with displacement figures or events, for default date windows."""
+    dates = union_all(
+        select(_figure_date().label("d")).where(
+            displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)),
+        select(conflict_event.c.event_date.label("d")).where(
+            conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)),
+    ).subquery()
+    with engine.connect() as conn:
+        first, last = conn.execute(select(func.min(dates.c.d), func.max(dates.c.d))).one()
+    return first, last
+
+
+def query_headline(engine: Engine, start: date, end: date) -> Headline:
+    counted_figures = and_(
+        displacement_figure.c.figure_kind == "new_displacement",
+        displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+        _figure_date().between(start, end),
+    )
+    by_unit = (
+        select(
+            displacement_figure.c.unit,
+            func.coalesce(func.sum(displacement_figure.c.figure), 0).label("total"),
+            func.count().label("reports"),
+            func.count().filter(displacement_figure.c.figure.is_(None)).label("reports_without_figure"),
+        )
+        .where(counted_figures)
+        .group_by(displacement_figure.c.unit)
+        .order_by(displacement_figure.c.unit)
+    )
+    latest = (
+        select(site_population.c.site_id, func.max(site_population.c.reported_date).label("reported_date"))
+        .where(site_population.c.reported_date <= end)
+        .group_by(site_population.c.site_id)
+        .subquery()
+    )
+    sites = select(
+        func.sum(site_population.c.individuals),
+        func.sum(site_population.c.households),
+        func.count(),
+        func.max(site_population.c.reported_date),
+    ).select_from(
+        site_population.join(
+            latest,
+            and_(latest.c.site_id == site_population.c.site_id,
+                 latest.c.reported_date == site_population.c.reported_date),
+        )
+    )
+    events = select(func.count(), func.coalesce(func.sum(conflict_event.c.fatalities), 0)).where(
+        conflict_event.c.event_date.between(start, end),
+        conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+    )
+    with engine.connect() as conn:
+        individuals, households, reporting, as_of = conn.execute(sites).one()
+        n_events, fatalities = conn.execute(events).one()
+    return Headline(
+        new_displacement=_frame(engine, by_unit),
+        people_in_sites=individuals,
+        households_in_sites=households,
+        sites_reporting=reporting,
+        sites_as_of=as_of,
+        events=n_events,
+        fatalities=int(fatalities),
+    )
+
+
+def query_source_freshness(engine: Engine) -> pd.DataFrame:
+    """Per source: what it is, when it was published and loaded, and its latest data day."""
+    data_dates = union_all(
+        select(displacement_figure.c.source_id, _figure_date().label("d")),
+        select(conflict_event.c.source_id, conflict_event.c.event_date.label("d")),
+        select(event_count.c.source_id, event_count.c.period_end.label("d")),
+        select(site_population.c.source_id, site_population.c.reported_date.label("d")),
+    ).subquery()
+    latest_data = (
+        select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
+        .group_by(data_dates.c.source_id)
+        .subquery()
+    )
+    loads = (
+        select(
+            load_batch.c.source_id,
+            func.max(load_batch.c.finished_at).label("loaded_at"),
+            func.sum(load_batch.c.rows_loaded).label("rows_loaded"),
+        )
+        .where(load_batch.c.status == "loaded")
+        .group_by(load_batch.c.source_id)
+        .subquery()
+    )
+    query = (
+        select(
+            source.c.source_kind,
+            source.c.title,
+            source.c.publisher,
+            source.c.published_date,
+            latest_data.c.latest_data_date,
+            loads.c.loaded_at,
+            loads.c.rows_loaded,
+            source.c.is_demo,
+        )
+        .select_from(
+            source.join(loads, loads.c.source_id == source.c.source_id).outerjoin(
+                latest_data, latest_data.c.source_id == source.c.source_id
+            )
+        )
+        .order_by(latest_data.c.latest_data_date.desc(), source.c.title)
+    )
+    return _frame(engine, query)
+
+
+def query_has_demo_data(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(
+            select(literal(1)).select_from(source.join(load_batch, load_batch.c.source_id == source.c.source_id))
+            .where(source.c.is_demo.is_(True), load_batch.c.status == "loaded").limit(1)
+        ).first())
+
+
+def query_is_empty(engine: Engine) -> bool:
+    """True when no data (beyond the gazetteer) has been loaded."""
+    with engine.connect() as conn:
+        for table in (displacement_figure, conflict_event, site_population, event_count):
+            if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
+                return False
+    return True
+
+
+def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
+    """Per day in the window: new displacement per unit (never added together) and events.
+
+    Columns: day, unit ('persons', 'households', 'movements' or 'events'), value.
+    """
+    day = _figure_date()
+    figures = (
+        select(day.label("day"), displacement_figure.c.unit.label("unit"),
+               func.sum(displacement_figure.c.figure).label("value"))
+        .where(
+            displacement_figure.c.figure_kind == "new_displacement",
+            displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+            displacement_figure.c.figure.is_not(None),
+            day.between(start, end),
+        )
+        .group_by(day, displacement_figure.c.unit)
+    )
+    events = (
+        select(conflict_event.c.event_date.label("day"), literal("events").label("unit"),
+               func.count().label("value"))
+        .where(
+            conflict_event.c.event_date.between(start, end),
+            conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+        )
+        .group_by(conflict_event.c.event_date)
+    )
+    frame = _frame(engine, union_all(figures, events))
+    if not frame.empty:
+        frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        frame["value"] = frame["value"].astype(float)
+    return frame.sort_values(["unit", "day"]).reset_index(drop=True) if not frame.empty else frame

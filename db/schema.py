@@ -1,0 +1,389 @@
+"""The database schema: SQLAlchemy Core tables, portable between SQLite and PostgreSQL.
+
+Invariants live here as named constraints (each has a test in tests/test_constraints.py), so a
+bug in a loader cannot store a meaning the schema forbids: a vague figure is NULL, never 0;
+persons and households are different units; a period never ends before it starts.
+
+Provenance: every data row carries `source_id` and `batch_id`; the pair is a foreign key to
+`load_batch`, so a row can never claim a batch of another source.
+
+Migrations (db/migrations) are written from this module; tests/test_migrations.py fails if they
+drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from db import vocab
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _quoted(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def one_of(column: str, values, *, nullable: bool = False) -> str:
+    """SQL text for `column IN (...)`: the vocabularies come from db.vocab, never from input."""
+    clause = f"{column} IN ({_quoted(values)})"
+    return f"{column} IS NULL OR {clause}" if nullable else clause
+
+
+def _non_negative(*columns: str) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{c} IS NULL OR {c} >= 0", name=f"{c}_non_negative") for c in columns]
+
+
+def _lat_lon_checks() -> list[CheckConstraint]:
+    return [
+        CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
+        CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon_range"),
+        CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_lon_together"),
+    ]
+
+
+def _provenance(table_name: str) -> list:
+    """source_id + batch_id columns, and the composite key tying the batch to that source."""
+    return [
+        Column("source_id", Integer, ForeignKey("source.source_id"), nullable=False),
+        Column("batch_id", Integer, nullable=False),
+        ForeignKeyConstraint(
+            ["batch_id", "source_id"],
+            ["load_batch.batch_id", "load_batch.source_id"],
+            name=f"fk_{table_name}_batch_of_source",
+        ),
+    ]
+
+
+def _quote_columns() -> list:
+    """The sentence a text-extracted fact came from, and its character offsets in the report."""
+    return [
+        Column("quote", Text),
+        Column("quote_start", Integer),
+        Column("quote_end", Integer),
+        CheckConstraint(
+            "(quote_start IS NULL AND quote_end IS NULL) OR "
+            "(quote IS NOT NULL AND quote_start >= 0 AND quote_end > quote_start)",
+            name="quote_offsets",
+        ),
+    ]
+
+
+# --- provenance ----------------------------------------------------------------------------
+
+source = Table(
+    "source",
+    metadata,
+    Column("source_id", Integer, primary_key=True),
+    Column("source_kind", String(40), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("publisher", Text),
+    Column("url", Text),
+    Column("published_date", Date),
+    Column("file_name", Text),
+    # sha256 of the file's bytes (or, for generated data, of its parameters): the same file is
+    # one source however often it is loaded.
+    Column("sha256", String(64), nullable=False),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("sha256"),
+    CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    CheckConstraint("length(source_kind) > 0", name="source_kind_not_empty"),
+)
+
+load_batch = Table(
+    "load_batch",
+    metadata,
+    Column("batch_id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("source.source_id"), nullable=False),
+    Column("source_kind", String(40), nullable=False),
+    Column("file_name", Text),
+    Column("loaded_by", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_loaded", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("status", String(20), nullable=False, default="loaded"),
+    UniqueConstraint("batch_id", "source_id"),
+    CheckConstraint(one_of("status", vocab.BATCH_STATUSES), name="status_vocab"),
+    *_non_negative("rows_loaded", "rows_rejected"),
+    # rows_read >= 0 follows from this and the two above.
+    CheckConstraint("rows_loaded + rows_rejected <= rows_read", name="row_counts_add_up"),
+    CheckConstraint("finished_at >= started_at", name="finished_after_start"),
+)
+
+load_issue = Table(
+    "load_issue",
+    metadata,
+    Column("issue_id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("load_batch.batch_id", ondelete="CASCADE"), nullable=False),
+    Column("row_number", Integer),  # 1-based, as a spreadsheet shows it; NULL for file-level issues
+    Column("field_name", Text),
+    Column("code", String(40), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("raw_value", Text),
+    Column("raw_row", Text),  # JSON object of the rejected row's raw cells
+    CheckConstraint(one_of("severity", vocab.ISSUE_SEVERITIES), name="severity_vocab"),
+    CheckConstraint("row_number IS NULL OR row_number >= 1", name="row_number_positive"),
+)
+
+# --- places ----------------------------------------------------------------------------------
+
+place = Table(
+    "place",
+    metadata,
+    Column("place_id", Integer, primary_key=True),
+    # Stable natural key: the p-code where one exists, else "<parent p-code>:<slug>" or, for
+    # sites, "site:<provider code>".
+    Column("place_key", String(80), nullable=False),
+    Column("pcode", String(20)),
+    Column("country_iso3", String(3)),  # only on country rows
+    Column("kind", String(20), nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("name_ar", Text),
+    Column("parent_id", Integer, ForeignKey("place.place_id")),
+    Column("lat", Float),
+    Column("lon", Float),
+    *_provenance("place"),
+    UniqueConstraint("place_key"),
+    UniqueConstraint("pcode"),
+    UniqueConstraint("country_iso3"),
+    CheckConstraint(one_of("kind", vocab.PLACE_KINDS), name="kind_vocab"),
+    CheckConstraint("kind = 'country' OR parent_id IS NOT NULL", name="parent_unless_country"),
+    CheckConstraint("parent_id IS NULL OR parent_id <> place_id", name="not_own_parent"),
+    CheckConstraint("(kind = 'country') = (country_iso3 IS NOT NULL)", name="iso3_only_on_country"),
+    CheckConstraint("length(name_en) > 0", name="name_en_not_empty"),
+    *_lat_lon_checks(),
+)
+Index("ix_place_parent_id", place.c.parent_id)
+
+place_alias = Table(
+    "place_alias",
+    metadata,
+    Column("alias_id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("place.place_id", ondelete="CASCADE"), nullable=False),
+    Column("alias", Text, nullable=False),  # as people write it
+    Column("alias_key", Text, nullable=False),  # gazetteer.normalise.name_key(alias)
+    Column("language", String(10), nullable=False),
+    Column("batch_id", Integer, ForeignKey("load_batch.batch_id")),  # NULL: linked by a person
+    UniqueConstraint("place_id", "alias_key"),
+    CheckConstraint(one_of("language", vocab.ALIAS_LANGUAGES), name="language_vocab"),
+    CheckConstraint("length(alias_key) > 0", name="alias_key_not_empty"),
+)
+Index("ix_place_alias_alias_key", place_alias.c.alias_key)
+
+unresolved_place_name = Table(
+    "unresolved_place_name",
+    metadata,
+    Column("unresolved_id", Integer, primary_key=True),
+    Column("raw_name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    # "<within place_key or *>|<kind or *>": a name is queued once per scope it was asked in.
+    Column("scope_key", Text, nullable=False),
+    Column("within_place_id", Integer, ForeignKey("place.place_id")),
+    Column("kind", String(20)),
+    Column("best_place_id", Integer, ForeignKey("place.place_id")),
+    Column("best_score", Float),
+    Column("occurrences", Integer, nullable=False, default=1),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False, default="open"),
+    Column("linked_place_id", Integer, ForeignKey("place.place_id")),
+    UniqueConstraint("name_key", "scope_key"),
+    CheckConstraint(one_of("status", vocab.UNRESOLVED_STATUSES), name="status_vocab"),
+    CheckConstraint(one_of("kind", vocab.PLACE_KINDS, nullable=True), name="kind_vocab"),
+    CheckConstraint("(status = 'linked') = (linked_place_id IS NOT NULL)", name="linked_has_place"),
+    CheckConstraint("occurrences >= 1", name="occurrences_positive"),
+    CheckConstraint("best_score IS NULL OR (best_score >= 0 AND best_score <= 100)", name="score_range"),
+)
+
+# --- sites ----------------------------------------------------------------------------------
+
+site = Table(
+    "site",
+    metadata,
+    # A site is a place of kind 'site' (so flows can end in it); this row adds what only sites have.
+    Column("place_id", Integer, ForeignKey("place.place_id", ondelete="CASCADE"), primary_key=True),
+    Column("site_code", String(40)),  # the provider's code, e.g. CCCM ISIMM "CP030001"
+    Column("site_type", String(30), nullable=False),
+    *_provenance("site"),
+    UniqueConstraint("site_code"),
+    CheckConstraint(one_of("site_type", vocab.SITE_TYPES), name="site_type_vocab"),
+)
+
+site_population = Table(
+    "site_population",
+    metadata,
+    Column("population_id", Integer, primary_key=True),
+    Column("site_id", Integer, ForeignKey("site.place_id", ondelete="CASCADE"), nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("reported_date", Date, nullable=False),
+    Column("individuals", Integer),
+    Column("households", Integer),
+    Column("girls", Integer),
+    Column("boys", Integer),
+    Column("women", Integer),
+    Column("men", Integer),
+    *_provenance("site_population"),
+    UniqueConstraint("site_id", "reported_date", "provider"),
+    *_non_negative("individuals", "households", "girls", "boys", "women", "men"),
+    CheckConstraint("individuals IS NOT NULL OR households IS NOT NULL", name="has_a_count"),
+)
+Index("ix_site_population_reported_date", site_population.c.reported_date)
+
+# --- conflict events: two granularities, two tables -----------------------------------------
+
+conflict_event = Table(
+    "conflict_event",
+    metadata,
+    Column("event_id", Integer, primary_key=True),
+    Column("provider", String(40), nullable=False),  # "ACLED", "text", "demo", ...
+    Column("record_key", String(120), nullable=False),  # ACLED event_id_cnty, or a derived key
+    Column("event_date", Date, nullable=False),
+    Column("date_precision", String(10), nullable=False, default="day"),
+    Column("event_type", String(40), nullable=False),
+    Column("sub_event_type", String(60)),  # NULL when a report does not say (text facts only)
+    Column("actor1", Text),
+    Column("actor2", Text),
+    Column("assoc_actors", Text),
+    Column("place_id", Integer, ForeignKey("place.place_id")),
+    Column("place_name_raw", Text),
+    Column("admin1_name_raw", Text),
+    Column("admin2_name_raw", Text),
+    Column("admin3_name_raw", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("fatalities", Integer),
+    Column("notes", Text),
+    Column("review_status", String(20), nullable=False, default="not_required"),
+    *_quote_columns(),
+    *_provenance("conflict_event"),
+    UniqueConstraint("provider", "record_key"),
+    CheckConstraint(one_of("event_type", vocab.EVENT_TYPES), name="event_type_vocab"),
+    CheckConstraint(
+        "sub_event_type IS NULL OR "
+        + " OR ".join(
+            f"(event_type = '{t}' AND sub_event_type IN ({_quoted(subs)}))"
+            for t, subs in vocab.ACLED_EVENT_TYPES.items()
+        ),
+        name="sub_event_type_of_type",
+    ),
+    CheckConstraint(one_of("date_precision", vocab.DATE_PRECISIONS), name="date_precision_vocab"),
+    CheckConstraint(one_of("review_status", vocab.REVIEW_STATUSES), name="review_status_vocab"),
+    *_non_negative("fatalities"),
+    *_lat_lon_checks(),
+)
+Index("ix_conflict_event_event_date", conflict_event.c.event_date)
+Index("ix_conflict_event_place_id", conflict_event.c.place_id)
+
+event_count = Table(
+    "event_count",
+    metadata,
+    Column("count_id", Integer, primary_key=True),
+    Column("provider", String(40), nullable=False),
+    Column("area_pcode", String(20), nullable=False),  # as the provider gave it
+    Column("area_name_raw", Text),
+    Column("place_id", Integer, ForeignKey("place.place_id")),
+    Column("admin_level", Integer, nullable=False),
+    Column("event_category", String(30), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer),
+    *_provenance("event_count"),
+    UniqueConstraint(
+        "provider", "area_pcode", "event_category", "period_start", "period_end",
+        name="uq_event_count_natural_key",  # the column-list name exceeds PostgreSQL's 63 bytes
+    ),
+    CheckConstraint(one_of("event_category", vocab.EVENT_CATEGORIES), name="event_category_vocab"),
+    CheckConstraint("period_end >= period_start", name="period_order"),
+    CheckConstraint("admin_level >= 0 AND admin_level <= 4", name="admin_level_range"),
+    *_non_negative("events", "fatalities"),
+)
+
+# --- displacement figures --------------------------------------------------------------------
+
+displacement_figure = Table(
+    "displacement_figure",
+    metadata,
+    Column("figure_id", Integer, primary_key=True),
+    Column("provider", String(40), nullable=False),
+    Column("record_key", String(160), nullable=False),
+    Column("figure_kind", String(20), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("qualifier", String(10), nullable=False),
+    # Float, not integer: planning figures are sometimes fractional estimates and stay so.
+    Column("figure", Float),
+    Column("figure_max", Float),  # upper bound, only for ranges
+    # "N individuals (M households)": one fact, the second count here in its own unit.
+    Column("alt_figure", Float),
+    Column("alt_unit", String(12)),
+    Column("is_cumulative", Boolean, nullable=False, default=False),
+    Column("origin_place_id", Integer, ForeignKey("place.place_id")),
+    Column("origin_name_raw", Text),
+    # For stocks and arrivals the destination is where the people are counted; may be a site.
+    Column("destination_place_id", Integer, ForeignKey("place.place_id")),
+    Column("destination_name_raw", Text),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("term", String(12)),
+    Column("review_status", String(20), nullable=False, default="not_required"),
+    *_quote_columns(),
+    *_provenance("displacement_figure"),
+    UniqueConstraint("provider", "record_key"),
+    CheckConstraint(one_of("figure_kind", vocab.FIGURE_KINDS), name="figure_kind_vocab"),
+    CheckConstraint(one_of("unit", vocab.UNITS), name="unit_vocab"),
+    CheckConstraint(one_of("qualifier", vocab.QUALIFIERS), name="qualifier_vocab"),
+    CheckConstraint(one_of("term", vocab.TERMS, nullable=True), name="term_vocab"),
+    CheckConstraint(one_of("review_status", vocab.REVIEW_STATUSES), name="review_status_vocab"),
+    # A vague quantity ("hundreds of families") has no number: NULL, never 0.
+    CheckConstraint("(qualifier = 'vague') = (figure IS NULL)", name="vague_iff_no_figure"),
+    CheckConstraint(
+        "(qualifier = 'range' AND figure_max IS NOT NULL AND figure_max >= figure) OR "
+        "(qualifier <> 'range' AND figure_max IS NULL)",
+        name="range_has_upper_bound",
+    ),
+    CheckConstraint(
+        "(alt_figure IS NULL AND alt_unit IS NULL) OR "
+        f"(alt_figure IS NOT NULL AND alt_unit IS NOT NULL AND alt_unit <> unit AND "
+        f"{one_of('alt_unit', vocab.UNITS)})",
+        name="alt_figure_other_unit",
+    ),
+    *_non_negative("figure", "alt_figure"),  # figure_max >= figure >= 0 by the range rule
+    CheckConstraint(
+        "period_start IS NULL OR period_end IS NULL OR period_end >= period_start",
+        name="period_order",
+    ),
+)
+Index("ix_displacement_figure_period_end", displacement_figure.c.period_end)
+Index("ix_displacement_figure_origin_place_id", displacement_figure.c.origin_place_id)
+Index("ix_displacement_figure_destination_place_id", displacement_figure.c.destination_place_id)
+
+DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)

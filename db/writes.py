@@ -1,0 +1,329 @@
+"""The one module that writes to the database.
+
+A load is one transaction: the source, its batch, every row and every row issue are committed
+together or not at all, so a rejected load leaves the database exactly as it was. Loading a
+file whose sha256 is already recorded with a live batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Iterable, Sequence
+
+from sqlalchemy import Connection, Engine, Table, func, select, update
+
+from db.records import PlaceRecord, SourceInfo
+from db.schema import load_batch, load_issue, place, place_alias, site, source, unresolved_place_name
+from gazetteer.normalise import name_key
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _dialect_insert(conn: Connection, table: Table):
+    """INSERT with ON CONFLICT support for the two backends we run on."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    source_id: int
+    batch_id: int
+    status: str  # "loaded", or "unchanged" when this file was already loaded
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+
+
+def find_live_batch(conn: Connection, sha256: str):
+    """The batch that already loaded a file with these bytes, if it was not deleted."""
+    return conn.execute(
+        select(load_batch.c.batch_id, load_batch.c.source_id, load_batch.c.finished_at)
+        .join(source, source.c.source_id == load_batch.c.source_id)
+        .where(source.c.sha256 == sha256, load_batch.c.status == "loaded")
+        .order_by(load_batch.c.batch_id.desc())
+        .limit(1)
+    ).first()
+
+
+def get_or_create_source(conn: Connection, info: SourceInfo) -> int:
+    existing = conn.execute(select(source.c.source_id).where(source.c.sha256 == info.sha256)).scalar()
+    if existing is not None:
+        return existing
+    values = {
+        "source_kind": info.source_kind,
+        "title": info.title,
+        "publisher": info.publisher,
+        "url": info.url,
+        "published_date": info.published_date,
+        "file_name": info.file_name,
+        "sha256": info.sha256,
+        "is_demo": info.is_demo,
+        "added_at": utc_now(),
+    }
+    return conn.execute(source.insert().values(**values).returning(source.c.source_id)).scalar_one()
+
+
+def open_batch(conn: Connection, source_id: int, info: SourceInfo, started_at: datetime,
+               loaded_by: str | None = None) -> int:
+    return conn.execute(
+        load_batch.insert()
+        .values(
+            source_id=source_id,
+            source_kind=info.source_kind,
+            file_name=info.file_name,
+            loaded_by=loaded_by,
+            started_at=started_at,
+            finished_at=started_at,
+            rows_read=0,
+            rows_loaded=0,
+            rows_rejected=0,
+            status="loaded",
+        )
+        .returning(load_batch.c.batch_id)
+    ).scalar_one()
+
+
+def close_batch(conn: Connection, batch_id: int, rows_read: int, rows_loaded: int, rows_rejected: int) -> None:
+    conn.execute(
+        update(load_batch)
+        .where(load_batch.c.batch_id == batch_id)
+        .values(rows_read=rows_read, rows_loaded=rows_loaded, rows_rejected=rows_rejected,
+                finished_at=utc_now())
+    )
+
+
+def write_issues(conn: Connection, batch_id: int, issues: Iterable) -> None:
+    rows = [
+        {
+            "batch_id": batch_id,
+            "row_number": i.row,
+            "field_name": i.field,
+            "code": i.code,
+            "severity": i.severity,
+            "message": i.message,
+            "raw_value": None if i.value is None else str(i.value),
+            "raw_row": None if i.raw_row is None else json.dumps(i.raw_row, ensure_ascii=False, default=str),
+        }
+        for i in issues
+    ]
+    if rows:
+        conn.execute(load_issue.insert(), rows)
+
+
+def place_ids_by_key(conn: Connection, keys: Iterable[str] | None = None) -> dict[str, int]:
+    query = select(place.c.place_key, place.c.place_id)
+    if keys is not None:
+        query = query.where(place.c.place_key.in_(list(set(keys))))
+    return dict(conn.execute(query).all())
+
+
+def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int, batch_id: int) -> int:
+    """Insert or update places parents-first; keep Arabic names and coordinates already known.
+
+    A later list without Arabic names or centroids (the OCHA global p-code list) must not erase
+    what the shipped gazetteer knows, so NULLs never overwrite values.
+    """
+    pending = list(records)
+    known = place_ids_by_key(conn)
+    written = 0
+    while pending:
+        ready = [r for r in pending if r.parent_key is None or r.parent_key in known]
+        if not ready:
+            missing = sorted({r.parent_key for r in pending})[:10]
+            raise ValueError(f"places refer to parents that are not in the gazetteer: {missing}")
+        stmt = _dialect_insert(conn, place)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[place.c.place_key],
+            set_={
+                "kind": stmt.excluded.kind,
+                "name_en": stmt.excluded.name_en,
+                "pcode": func.coalesce(stmt.excluded.pcode, place.c.pcode),
+                "country_iso3": func.coalesce(stmt.excluded.country_iso3, place.c.country_iso3),
+                "name_ar": func.coalesce(stmt.excluded.name_ar, place.c.name_ar),
+                "parent_id": func.coalesce(stmt.excluded.parent_id, place.c.parent_id),
+                "lat": func.coalesce(stmt.excluded.lat, place.c.lat),
+                "lon": func.coalesce(stmt.excluded.lon, place.c.lon),
+                "source_id": stmt.excluded.source_id,
+                "batch_id": stmt.excluded.batch_id,
+            },
+        )
+        conn.execute(
+            stmt,
+            [
+                {
+                    "place_key": r.place_key,
+                    "pcode": r.pcode,
+                    "country_iso3": r.country_iso3,
+                    "kind": r.kind,
+                    "name_en": r.name_en,
+                    "name_ar": r.name_ar,
+                    "parent_id": known.get(r.parent_key) if r.parent_key else None,
+                    "lat": r.lat,
+                    "lon": r.lon,
+                    "source_id": source_id,
+                    "batch_id": batch_id,
+                }
+                for r in ready
+            ],
+        )
+        written += len(ready)
+        known.update(place_ids_by_key(conn, [r.place_key for r in ready]))
+        ready_keys = {r.place_key for r in ready}
+        pending = [r for r in pending if r.place_key not in ready_keys]
+    _add_aliases(conn, records, known, batch_id)
+    _upsert_sites(conn, [r for r in records if r.site_type], known, source_id, batch_id)
+    return written
+
+
+def _upsert_sites(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str, int], source_id: int,
+                  batch_id: int) -> None:
+    if not records:
+        return
+    stmt = _dialect_insert(conn, site)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[site.c.place_id],
+        set_={"site_type": stmt.excluded.site_type,
+              "site_code": func.coalesce(stmt.excluded.site_code, site.c.site_code),
+              "source_id": stmt.excluded.source_id, "batch_id": stmt.excluded.batch_id},
+    )
+    conn.execute(stmt, [
+        {"place_id": ids[r.place_key], "site_type": r.site_type, "site_code": r.site_code,
+         "source_id": source_id, "batch_id": batch_id}
+        for r in records
+    ])
+
+
+def _add_aliases(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str, int], batch_id: int) -> None:
+    rows, seen = [], set()
+    for r in records:
+        for alias, language in r.aliases:
+            key = name_key(alias)
+            if key and (ids[r.place_key], key) not in seen:
+                seen.add((ids[r.place_key], key))
+                rows.append({"place_id": ids[r.place_key], "alias": alias, "alias_key": key,
+                             "language": language, "batch_id": batch_id})
+    if rows:
+        stmt = _dialect_insert(conn, place_alias).on_conflict_do_nothing(
+            index_elements=[place_alias.c.place_id, place_alias.c.alias_key]
+        )
+        conn.execute(stmt, rows)
+
+
+def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[PlaceRecord], *,
+                       report=None, rows_read: int | None = None, started_at: datetime | None = None,
+                       loaded_by: str | None = None) -> BatchResult:
+    """Load a gazetteer file (our shipped one, or the OCHA global p-code list) as one batch."""
+    started_at = started_at or utc_now()
+    with engine.begin() as conn:
+        live = find_live_batch(conn, info.sha256)
+        if live is not None:
+            return BatchResult(live.source_id, live.batch_id, "unchanged")
+        source_id = get_or_create_source(conn, info)
+        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        loaded = upsert_places(conn, records, source_id, batch_id)
+        issues = list(report.issues) if report is not None else []
+        rejected = len({i.row for i in issues if i.severity == "error" and i.row is not None})
+        read = rows_read if rows_read is not None else loaded + rejected
+        write_issues(conn, batch_id, issues)
+        close_batch(conn, batch_id, read, loaded, rejected)
+    return BatchResult(source_id, batch_id, "loaded", read, loaded, rejected)
+
+
+def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Table, Sequence[str], list[tuple]]],
+                     *, started_at: datetime | None = None, loaded_by: str | None = None) -> BatchResult:
+    """Load generated or already-validated rows, table by table, as one batch of one source.
+
+    `tables` holds (table, columns, rows as tuples in that column order); source_id and batch_id
+    are added here.
+    """
+    started_at = started_at or utc_now()
+    with engine.begin() as conn:
+        live = find_live_batch(conn, info.sha256)
+        if live is not None:
+            return BatchResult(live.source_id, live.batch_id, "unchanged")
+        source_id = get_or_create_source(conn, info)
+        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        loaded = 0
+        for table, columns, rows in tables:
+            provenance = (source_id, batch_id)
+            loaded += bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
+                                  (row + provenance for row in rows))
+        close_batch(conn, batch_id, loaded, loaded, 0)
+    return BatchResult(source_id, batch_id, "loaded", loaded, loaded, 0)
+
+
+def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
+                          kind=None, best_place_id=None, best_score=None) -> None:
+    """Put a name the resolver would not guess on the review queue (once per name and scope)."""
+    now = utc_now()
+    stmt = _dialect_insert(conn, unresolved_place_name)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[unresolved_place_name.c.name_key, unresolved_place_name.c.scope_key],
+        set_={
+            "occurrences": unresolved_place_name.c.occurrences + 1,
+            "last_seen_at": stmt.excluded.last_seen_at,
+        },
+    )
+    conn.execute(
+        stmt,
+        {
+            "raw_name": raw_name,
+            "name_key": name_key(raw_name) or raw_name.strip().casefold(),
+            "scope_key": scope_key,
+            "within_place_id": within_place_id,
+            "kind": kind,
+            "best_place_id": best_place_id,
+            "best_score": best_score,
+            "occurrences": 1,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "status": "open",
+        },
+    )
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
+                chunk_size: int = 20_000) -> int:
+    """Insert many rows as tuples through the driver: the fast path for large generated data.
+
+    SQLAlchemy compiles the INSERT (no SQL text is assembled here); SQLite's driver takes the
+    tuples as they are, PostgreSQL's named parameters get them as dicts.
+    """
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    sql = str(compiled)
+    positional = conn.dialect.positional and list(compiled.positiontup or []) == list(columns)
+    total, chunk = 0, []
+
+    def flush() -> None:
+        if conn.dialect.name == "sqlite":  # store dates as SQLAlchemy's SQLite Date type does
+            rows_out = [tuple(_sqlite_value(v) for v in r) for r in chunk]
+        else:
+            rows_out = chunk
+        conn.exec_driver_sql(sql, rows_out if positional else [dict(zip(columns, r)) for r in rows_out])
+
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= chunk_size:
+            flush()
+            total += len(chunk)
+            chunk = []
+    if chunk:
+        flush()
+        total += len(chunk)
+    return total
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

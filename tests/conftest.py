@@ -1,0 +1,132 @@
+"""Test fixtures: throwaway databases on the backend the environment names.
+
+- DATABASE_URL unset or sqlite: each database is a SQLite file under pytest's tmp_path.
+- DATABASE_URL=postgresql+psycopg://...: each database is a new database created on that
+  server (named dd_test_<random>) and dropped afterwards; the named database is never touched.
+
+Files from ../shared are used where a test needs data written by others: outside CI a missing
+../shared skips those tests with the reason; inside CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from db.engine import make_engine
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def shared_path(*parts: str) -> Path:
+    """A file from ../shared; skips outside CI and fails inside CI when it is missing."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is missing: clone the project with ../shared beside it"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def backend_url() -> str:
+    return os.environ.get("DATABASE_URL", "").strip()
+
+
+def is_postgres() -> bool:
+    return backend_url().startswith("postgresql")
+
+
+class DatabaseFactory:
+    """Creates empty databases and drops them at the end of the session."""
+
+    def __init__(self, tmp_root: Path):
+        self.tmp_root = tmp_root
+        self._engines: list[Engine] = []
+        self._pg_databases: list[str] = []
+
+    def new_url(self) -> str:
+        if is_postgres():
+            base = make_url(backend_url())
+            name = f"dd_test_{uuid.uuid4().hex[:12]}"
+            admin = make_engine(base.render_as_string(hide_password=False)).execution_options(
+                isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))  # name made above, not input
+            admin.dispose()
+            self._pg_databases.append(name)
+            return base.set(database=name).render_as_string(hide_password=False)
+        path = self.tmp_root / f"db_{uuid.uuid4().hex[:12]}.sqlite"
+        return f"sqlite:///{path}"
+
+    def new_engine(self) -> Engine:
+        engine = make_engine(self.new_url())
+        self._engines.append(engine)
+        return engine
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
+        if self._pg_databases:
+            admin = make_engine(backend_url()).execution_options(isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                for name in self._pg_databases:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def empty_engine(databases) -> Engine:
+    """A database with nothing in it, not even the schema."""
+    return databases.new_engine()
+
+
+@pytest.fixture
+def prepared_engine(databases) -> Engine:
+    """A fresh database with the schema and the shipped gazetteer."""
+    from db.setup import prepare_database
+
+    engine = databases.new_engine()
+    prepare_database(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def demo_engine(databases) -> Engine:
+    """Schema, gazetteer and the demo data; tests must only read from it."""
+    from db.demo import create_demo
+    from db.setup import prepare_database
+
+    engine = databases.new_engine()
+    prepare_database(engine)
+    create_demo(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def seeded_gazetteer(databases):
+    """The shipped gazetteer as a resolver index (read from a prepared database)."""
+    from db.setup import prepare_database
+    from gazetteer import load_gazetteer
+
+    engine = databases.new_engine()
+    prepare_database(engine)
+    return load_gazetteer(engine)
