@@ -90,8 +90,8 @@ BACKGROUND = [
 # Flights after the timeline's events: origin, first day, days, total persons, destinations with
 # weights. Destinations named "site:..." are demo sites created below.
 FLIGHTS = [
-    ("Atareb", "2024-11-27", 4, 9_000, {"Sarmada": 3, "site:atmeh": 5, "Darat Izza": 1}),
-    ("Saraqab", "2024-11-28", 3, 6_500, {"Idleb": 3, "site:atmeh": 2, "Hama": 1}),
+    ("Atareb", "2024-11-27", 4, 9_000, {"Sarmada": 3, "Atmeh camps": 5, "Darat Izza": 1}),
+    ("Saraqab", "2024-11-28", 3, 6_500, {"Idleb": 3, "Atmeh camps": 2, "Hama": 1}),
     ("Aleppo", "2024-11-29", 7, 48_000, {"Tabqa": 3, "Ar-Raqqa": 2, "Al-Hasakeh": 1, "Hama": 2, "Homs": 1}),
     ("Tell Rifaat", "2024-11-30", 5, 36_000, {"Tabqa": 4, "site:tabqa_cc": 3, "Ar-Raqqa": 2}),
     ("Maarrat An-Nu'man", "2024-11-30", 3, 4_000, {"Hama": 2, "Khan Shaykhun": 1}),
@@ -105,18 +105,21 @@ FLIGHTS = [
 ]
 # Returns after 8 December: (origin, first day, days, total persons, destinations).
 RETURNS = [
-    ("site:atmeh", "2024-12-10", 20, 22_000, {"Saraqab": 2, "Maarrat An-Nu'man": 2, "Khan Shaykhun": 1}),
+    ("Atmeh camps", "2024-12-10", 20, 22_000, {"Saraqab": 2, "Maarrat An-Nu'man": 2, "Khan Shaykhun": 1}),
     ("Jdaidet Yabous crossing", "2024-12-09", 22, 30_000, {"Homs": 2, "Damascus": 2, "Aleppo": 1}),
     ("Tartous", "2024-12-12", 18, 12_000, {"Homs": 3, "Hama": 1}),
 ]
 
+# Invented sites, named "(demo)"; key, English name, Arabic name, nearby community, site type.
 DEMO_SITES = [
-    # key, English name, Arabic name, nearby community, site type, base population
-    ("atmeh", "Atmeh camps cluster (demo)", "مخيمات أطمة (تجريبي)", "Sarmada", "informal_settlement", 60_000),
-    ("tabqa_cc", "Tabqa collective centres (demo)", "مراكز إيواء الطبقة (تجريبي)", "Tabqa", "collective_centre", 800),
-    ("raqqa_rc", "Ar-Raqqa reception centre (demo)", "مركز استقبال الرقة (تجريبي)", "Ar-Raqqa", "reception_centre", 300),
-    ("hama_makeshift", "Hama makeshift camp (demo)", "مخيم عشوائي حماة (تجريبي)", "Masyaf", "informal_settlement", 0),
+    ("tabqa_cc", "Tabqa collective centres (demo)", "مراكز إيواء الطبقة (تجريبي)", "Tabqa", "collective_centre"),
+    ("raqqa_rc", "Ar-Raqqa reception centre (demo)", "مركز استقبال الرقة (تجريبي)", "Ar-Raqqa", "reception_centre"),
+    ("hama_makeshift", "Hama makeshift camp (demo)", "مخيم عشوائي حماة (تجريبي)", "Masyaf", "informal_settlement"),
 ]
+# Sites with weekly (synthetic) counts, and the population each starts November with. Atmeh
+# camps is a real site of the gazetteer; its counts here are as invented as the rest.
+SITE_START_POPULATION = {"Atmeh camps": 60_000, "site:tabqa_cc": 800, "site:raqqa_rc": 300,
+                         "site:hama_makeshift": 0}
 
 REQUIRED_PLACES = sorted(
     {row[1] for row in TIMELINE}
@@ -176,7 +179,7 @@ class _Places:
 
 def demo_site_records(gazetteer: Gazetteer) -> list[PlaceRecord]:
     records = []
-    for key, name_en, name_ar, near, site_type, _ in DEMO_SITES:
+    for key, name_en, name_ar, near, site_type in DEMO_SITES:
         town = gazetteer.resolve(near, kind="community").place
         if town is None:
             raise LookupError(f"the demo needs {near!r} in the gazetteer")
@@ -267,8 +270,8 @@ def _build_flows(rng: random.Random, places: _Places) -> tuple[list[tuple], list
 def _build_site_counts(rng: random.Random, places: _Places, flows: list[tuple]) -> list[tuple]:
     """Weekly (Monday) counts per demo site: base population plus arrivals minus returns."""
     rows = []
-    for key, _, _, _, _, base in DEMO_SITES:
-        site_ref = places[f"site:{key}"]
+    for name, base in SITE_START_POPULATION.items():
+        site_ref = places[name]
         population = base
         monday = PERIOD_START - timedelta(days=PERIOD_START.weekday())
         while monday <= PERIOD_END:

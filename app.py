@@ -1,0 +1,86 @@
+"""Home page: the window's headline numbers and how fresh each source is.
+
+Run with `./run.sh` (or `streamlit run app.py --server.address 127.0.0.1`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts.timeline import build_daily_displacement_and_events
+from db.engine import describe_url
+from ui.common import (
+    cached_daily,
+    cached_freshness,
+    cached_headline,
+    database_ready,
+    date_window,
+    get_engine,
+    show_demo_banner,
+)
+
+st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
+st.title("Displacement and conflict events")
+
+engine = get_engine()
+url = str(engine.url)
+if not database_ready(engine):
+    st.info(
+        "The database has no tables yet. Run `python -m db demo` for the demo data, or "
+        "`python -m db upgrade` and load your own files."
+    )
+    st.caption(f"Database: {describe_url(url)}")
+    st.stop()
+
+is_demo = show_demo_banner(engine)
+start, end = date_window(engine)
+headline = cached_headline(engine, url, start, end)
+
+st.subheader(f"{start:%d %b %Y} – {end:%d %b %Y}")
+by_unit = {row.unit: row for row in headline.new_displacement.itertuples()}
+columns = st.columns(4)
+for column, unit in zip(columns, ("persons", "households")):
+    row = by_unit.get(unit)
+    column.metric(f"New displacement ({unit})", f"{int(row.total):,}" if row else "0")
+    if row is not None and row.reports_without_figure:
+        column.caption(f"+ {row.reports_without_figure} report(s) without a figure")
+columns[2].metric(
+    "People in sites",
+    f"{int(headline.people_in_sites):,}" if headline.people_in_sites is not None else "no counts",
+)
+if headline.sites_as_of:
+    columns[2].caption(f"{headline.sites_reporting} site(s), latest count {headline.sites_as_of:%d %b %Y}")
+columns[3].metric("Conflict events", f"{headline.events:,}")
+columns[3].caption(f"{headline.fatalities:,} reported fatalities")
+st.caption(
+    "Persons and households are separate units and are never added together. Ranges count at "
+    "their lower bound. Facts read from text reports count only after review."
+    + (" All figures on this page are demo data (synthetic)." if is_demo else "")
+)
+
+daily = cached_daily(engine, url, start, end)
+if daily.empty:
+    st.info("Nothing was reported in this window. Widen the window in the sidebar.")
+else:
+    title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
+    st.plotly_chart(build_daily_displacement_and_events(daily, title), theme=None)
+
+st.subheader("Sources and their freshness")
+freshness = cached_freshness(engine, url)
+if freshness.empty:
+    st.info("No source has been loaded yet.")
+else:
+    st.dataframe(
+        freshness,
+        hide_index=True,
+        column_config={
+            "source_kind": "kind",
+            "title": "source",
+            "published_date": "published",
+            "latest_data_date": "latest data",
+            "loaded_at": st.column_config.DatetimeColumn("loaded", format="YYYY-MM-DD HH:mm"),
+            "rows_loaded": "rows",
+            "is_demo": st.column_config.CheckboxColumn("demo"),
+        },
+    )
+st.caption(f"Database: {describe_url(url)}")

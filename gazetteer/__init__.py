@@ -1,0 +1,64 @@
+"""The gazetteer: one place for every way people write it.
+
+    >>> from gazetteer import resolve_place
+    >>> resolve_place("Ḥamāh").place.place_key     # the city
+    >>> resolve_place("Hama governorate").pcode      # 'SY05'
+    >>> resolve_place("حماه").pcode                  # the city (no p-code) → None; .place is set
+
+`resolve_place` reads the gazetteer from the database (DATABASE_URL) once per engine and queues
+names it will not guess for review. Loaders build a `Gazetteer` themselves with
+`load_gazetteer(engine)` and queue unresolved names inside their own load transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from gazetteer.resolver import DEFAULT_THRESHOLD, Gazetteer, PlaceRef, Resolution, gazetteer_from_rows
+
+_CACHE: dict[str, Gazetteer] = {}
+
+
+def load_gazetteer(engine: Engine) -> Gazetteer:
+    from db.queries import read_gazetteer_rows
+
+    places, aliases = read_gazetteer_rows(engine)
+    return gazetteer_from_rows(places, aliases)
+
+
+def forget_cached_gazetteers() -> None:
+    """Call after the gazetteer changed (a p-code list was loaded, a name was linked)."""
+    _CACHE.clear()
+
+
+def scope_key(within: str | None, kind: str | None) -> str:
+    return f"{within or '*'}|{kind or '*'}"
+
+
+def resolve_place(name: str, within: str | None = None, kind: str | None = None, *,
+                  engine: Engine | None = None, threshold: float = DEFAULT_THRESHOLD,
+                  queue: bool = True) -> Resolution:
+    """Resolve a written place name; below the threshold the name is queued for review."""
+    from db.engine import make_engine
+
+    engine = engine or make_engine()
+    cache_key = str(engine.url)
+    if cache_key not in _CACHE:
+        _CACHE[cache_key] = load_gazetteer(engine)
+    gazetteer = _CACHE[cache_key]
+    resolution = gazetteer.resolve(name, within=within, kind=kind, threshold=threshold)
+    if queue and not resolution.is_resolved and name.strip():
+        from db.writes import queue_unresolved_name
+
+        best = resolution.best_candidate
+        area = gazetteer.by_key(within) if within else None
+        with engine.begin() as conn:
+            queue_unresolved_name(
+                conn, name, scope_key(within, resolution.kind),
+                within_place_id=area.place_id if area else None, kind=resolution.kind,
+                best_place_id=best[0].place_id if best else None, best_score=best[1] if best else None,
+            )
+    return resolution
+
+
+__all__ = ["Gazetteer", "PlaceRef", "Resolution", "load_gazetteer", "resolve_place", "forget_cached_gazetteers"]

@@ -1,0 +1,220 @@
+"""Resolve a written place name to one gazetteer entry, or say honestly that it cannot.
+
+Order of trust:
+1. exact match of the normalised name against every name and alias (score 100);
+2. the same consonant skeleton (Idlib/Idleb, Menbij/Manbij) when only one place in scope has it
+   (score 92);
+3. fuzzy match (rapidfuzz) against the names of places in scope, accepted only at or above the
+   threshold and clearly ahead of the runner-up.
+
+Below that the result is *unresolved*, with the best candidate for a person to confirm; the
+caller queues the name for review (`db.writes.queue_unresolved_name`). Nothing is guessed
+silently.
+
+A name can belong to several kinds of place ("Hama" the city, district and governorate). A kind
+word in the name ("Hama governorate") or the `kind` argument decides; with neither, a
+community is preferred, then a governorate, then a district: a bare name in a report or a
+table of movements most often means the town.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from rapidfuzz import fuzz, process
+
+from gazetteer.normalise import kind_hint, name_key, phonetic_key
+
+DEFAULT_THRESHOLD = 90.0
+# A fuzzy winner must lead the best *other* place by this much, or it is a coin toss.
+FUZZY_MARGIN = 4.0
+PHONETIC_SCORE = 92.0
+MIN_PHONETIC_LENGTH = 3
+KIND_PREFERENCE = ("community", "governorate", "district", "subdistrict", "site", "country")
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    place_id: int
+    place_key: str
+    pcode: str | None
+    kind: str
+    name_en: str
+    name_ar: str | None
+    parent_id: int | None
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    query: str
+    place: PlaceRef | None
+    score: float
+    method: str | None  # "exact", "phonetic", "fuzzy" or None when unresolved
+    kind: str | None = None  # the kind asked for or read from the name
+    candidates: tuple[tuple[PlaceRef, float], ...] = field(default=())
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.place is not None
+
+    @property
+    def pcode(self) -> str | None:
+        return self.place.pcode if self.place else None
+
+    @property
+    def best_candidate(self) -> tuple[PlaceRef, float] | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class Gazetteer:
+    """An in-memory index of places and their names; build once, resolve many times."""
+
+    def __init__(self, places: Iterable[PlaceRef], aliases: Iterable[tuple[int, str]] = ()):
+        self.places: dict[int, PlaceRef] = {p.place_id: p for p in places}
+        self._by_key: dict[str, str] = {}
+        self._by_pcode: dict[str, int] = {}
+        self._names: dict[int, set[str]] = defaultdict(set)
+        for p in self.places.values():
+            self._by_key[p.place_key] = p.place_id
+            if p.pcode:
+                self._by_pcode[p.pcode] = p.place_id
+            for name in (p.name_en, p.name_ar):
+                if name:
+                    self._names[p.place_id].add(name_key(name))
+        for place_id, alias in aliases:
+            if place_id in self.places:
+                self._names[place_id].add(name_key(alias))
+        self._exact: dict[str, set[int]] = defaultdict(set)
+        self._phonetic: dict[str, set[int]] = defaultdict(set)
+        for place_id, keys in self._names.items():
+            for key in keys:
+                if key:
+                    self._exact[key].add(place_id)
+                    self._phonetic[phonetic_key(key)].add(place_id)
+
+    # -- lookups --------------------------------------------------------------------------
+    def by_key(self, place_key_or_pcode: str) -> PlaceRef | None:
+        place_id = self._by_key.get(place_key_or_pcode) or self._by_pcode.get(place_key_or_pcode)
+        return self.places.get(place_id) if place_id else None
+
+    def ancestors(self, place_id: int) -> list[PlaceRef]:
+        chain, seen = [], set()
+        parent = self.places[place_id].parent_id
+        while parent is not None and parent not in seen and parent in self.places:
+            seen.add(parent)
+            chain.append(self.places[parent])
+            parent = self.places[parent].parent_id
+        return chain
+
+    def is_within(self, place_id: int, area_id: int) -> bool:
+        return place_id == area_id or any(a.place_id == area_id for a in self.ancestors(place_id))
+
+    def _in_scope(self, ids: Iterable[int], within: int | None, kind: str | None) -> set[int]:
+        return {
+            i
+            for i in ids
+            if (kind is None or self.places[i].kind == kind)
+            and (within is None or (i != within and self.is_within(i, within)))
+        }
+
+    def _pick(self, ids: set[int], kind: str | None) -> int | None:
+        """One place among several with the same name: by kind preference, never a toss-up."""
+        if len(ids) == 1:
+            return next(iter(ids))
+        if kind is None:
+            for preferred in KIND_PREFERENCE:
+                of_kind = [i for i in ids if self.places[i].kind == preferred]
+                if of_kind:
+                    return of_kind[0] if len(of_kind) == 1 else None
+        return None
+
+    # -- resolution -----------------------------------------------------------------------
+    def resolve(
+        self,
+        name: str,
+        within: str | None = None,
+        kind: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> Resolution:
+        """Resolve `name`, optionally inside the area with p-code/place key `within`."""
+        within_id = None
+        if within:
+            area = self.by_key(within)
+            if area is None:
+                raise ValueError(f"unknown area {within!r}: give a p-code or place key")
+            within_id = area.place_id
+        # A kind word may be part of the name itself ("Al-Hol camp"): try the whole name first.
+        whole = self._in_scope(self._exact.get(name_key(name), ()), within_id, kind)
+        bare, hinted_kind = kind_hint(name)
+        kind = kind or hinted_kind
+        key = name_key(bare)
+        if not key:
+            return Resolution(name, None, 0.0, None, kind)
+
+        exact = whole or self._in_scope(self._exact.get(key, ()), within_id, kind)
+        if exact:
+            chosen = self._pick(exact, kind)
+            ranked = tuple((self.places[i], 100.0) for i in sorted(exact))
+            if chosen is None:
+                return Resolution(name, None, 100.0, None, kind, ranked)
+            return Resolution(name, self.places[chosen], 100.0, "exact", kind, ranked)
+
+        skeleton = phonetic_key(key)
+        if len(skeleton.replace(" ", "")) >= MIN_PHONETIC_LENGTH:
+            same_sound = self._in_scope(self._phonetic.get(skeleton, ()), within_id, kind)
+            chosen = self._pick(same_sound, kind) if same_sound else None
+            if chosen is not None:
+                ranked = ((self.places[chosen], PHONETIC_SCORE),)
+                return Resolution(name, self.places[chosen], PHONETIC_SCORE, "phonetic", kind, ranked)
+
+        return self._resolve_fuzzy(name, key, within_id, kind, threshold)
+
+    def _resolve_fuzzy(self, name, key, within_id, kind, threshold) -> Resolution:
+        choices: dict[str, set[int]] = defaultdict(set)
+        for candidate_key, ids in self._exact.items():
+            in_scope = self._in_scope(ids, within_id, kind)
+            if in_scope:
+                choices[candidate_key.replace(" ", "")] |= in_scope
+        if not choices:
+            return Resolution(name, None, 0.0, None, kind)
+        matches = process.extract(key.replace(" ", ""), list(choices), scorer=fuzz.ratio, limit=12)
+        best_by_place: dict[int, float] = {}
+        for choice, score, _ in matches:
+            for place_id in choices[choice]:
+                best_by_place[place_id] = max(best_by_place.get(place_id, 0.0), score)
+        ranked = sorted(best_by_place.items(), key=lambda item: (-item[1], item[0]))
+        candidates = tuple((self.places[i], round(s, 1)) for i, s in ranked[:5])
+        top_id, top_score = ranked[0]
+        runner_up = next((s for i, s in ranked[1:] if not self._same_name_family(i, top_id)), 0.0)
+        if top_score >= threshold and top_score - runner_up >= FUZZY_MARGIN:
+            tied = {i for i, s in ranked if s == top_score}
+            chosen = self._pick(tied, kind)
+            if chosen is not None:
+                return Resolution(name, self.places[chosen], round(top_score, 1), "fuzzy", kind, candidates)
+        return Resolution(name, None, round(top_score, 1), None, kind, candidates)
+
+    def _same_name_family(self, a: int, b: int) -> bool:
+        """City, district and governorate called alike do not compete with each other."""
+        return bool(self._names[a] & self._names[b])
+
+
+def gazetteer_from_rows(places: Iterable[Mapping], aliases: Iterable[Mapping]) -> Gazetteer:
+    refs = [
+        PlaceRef(
+            place_id=r["place_id"],
+            place_key=r["place_key"],
+            pcode=r["pcode"],
+            kind=r["kind"],
+            name_en=r["name_en"],
+            name_ar=r["name_ar"],
+            parent_id=r["parent_id"],
+            lat=r["lat"],
+            lon=r["lon"],
+        )
+        for r in places
+    ]
+    return Gazetteer(refs, ((a["place_id"], a["alias"]) for a in aliases))

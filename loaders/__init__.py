@@ -1,0 +1,1 @@
+"""Loaders: files of the field's data formats → canonical records → the database (via db.writes)."""

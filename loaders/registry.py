@@ -1,0 +1,61 @@
+"""The registry of source kinds, used by the CLI (and later the upload page).
+
+Each entry points at one adapter module with the same face: KIND, TITLE, PUBLISHER,
+EXPECTED_COLUMNS, detect(columns), normalise(table, report, known_keys),
+validate(records, report, known_keys); plus the reader for its file format and the writer for
+its records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+from db import writes
+from loaders.readers.delimited import read_delimited
+from loaders.report import LoadError
+from loaders.sources import ocha_pcodes
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    adapter: ModuleType
+    read: Callable
+    write: Callable
+
+    @property
+    def name(self) -> str:
+        return self.adapter.KIND
+
+    @property
+    def expected_columns(self) -> tuple[str, ...]:
+        return self.adapter.EXPECTED_COLUMNS
+
+
+SOURCE_KINDS: dict[str, SourceKind] = {
+    kind.name: kind
+    for kind in (
+        SourceKind(ocha_pcodes, read_delimited, writes.write_places_batch),
+    )
+}
+
+
+def get_kind(name: str) -> SourceKind:
+    if name not in SOURCE_KINDS:
+        raise LoadError(f"unknown kind {name!r}; choose one of: {', '.join(SOURCE_KINDS)}")
+    return SOURCE_KINDS[name]
+
+
+def detect_kind(file_name: str, columns) -> SourceKind:
+    matches = [k for k in SOURCE_KINDS.values() if k.adapter.detect(columns)]
+    if len(matches) == 1:
+        return matches[0]
+    expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())
+    if not matches:
+        raise LoadError(
+            f"{file_name}: cannot tell what kind of file this is from its columns "
+            f"({', '.join(list(columns)[:12])}). Name the kind with --kind, or give the file the "
+            f"columns of one of these kinds — {expected}"
+        )
+    raise LoadError(f"{file_name}: matches several kinds ({', '.join(k.name for k in matches)}); choose one with --kind")

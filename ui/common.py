@@ -1,0 +1,83 @@
+"""Engine, cached queries, the demo banner and the date window shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+from sqlalchemy import inspect
+
+from db import queries
+from db.demo import DEMO_LABEL
+from db.engine import make_engine
+
+CACHE_SECONDS = 60
+
+
+@st.cache_resource
+def get_engine():
+    return make_engine()
+
+
+def database_ready(engine) -> bool:
+    return inspect(engine).has_table("displacement_figure")
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_date_range(_engine, url: str):
+    return queries.query_data_date_range(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_headline(_engine, url: str, start: date, end: date):
+    return queries.query_headline(_engine, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_freshness(_engine, url: str):
+    return queries.query_source_freshness(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_has_demo(_engine, url: str) -> bool:
+    return queries.query_has_demo_data(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_daily(_engine, url: str, start: date, end: date):
+    return queries.query_daily_totals(_engine, start, end)
+
+
+def show_demo_banner(engine) -> bool:
+    if cached_has_demo(engine, str(engine.url)):
+        st.warning(
+            f"Showing **{DEMO_LABEL}**: invented figures shaped like the Nov–Dec 2024 offensive, for "
+            "trying the dashboard. Do not cite them."
+        )
+        return True
+    return False
+
+
+def _param_date(name: str) -> date | None:
+    """A date from the URL, or None when absent or not a valid ISO date (never an error)."""
+    try:
+        return date.fromisoformat(st.query_params.get(name, ""))
+    except ValueError:
+        return None
+
+
+def date_window(engine, default_days: int = 7) -> tuple[date, date]:
+    """The window every number on the page uses; it lives in the URL so a view can be shared."""
+    first, last = cached_date_range(engine, str(engine.url))
+    last = last or date.today()
+    first = first or last - timedelta(days=default_days - 1)
+    start = _param_date("start") or max(first, last - timedelta(days=default_days - 1))
+    end = _param_date("end") or last
+    if end < start:
+        start, end = end, start
+    picked = st.sidebar.date_input("Window", value=(start, end), min_value=min(first, start),
+                                   max_value=max(last, end), format="YYYY-MM-DD")
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        start, end = picked
+    st.query_params["start"], st.query_params["end"] = start.isoformat(), end.isoformat()
+    return start, end
