@@ -73,6 +73,8 @@ TIMELINE = [
     ("2024-12-12", "Manbij", "Battles", "Armed clash", SNA, SDF, 3),
     ("2024-12-16", "Manbij", "Battles", "Armed clash", SNA, SDF, 3),
     ("2024-12-20", "Manbij", "Battles", "Armed clash", SNA, SDF, 2),
+    ("2024-12-23", "Manbij", "Explosions/Remote violence", "Air/drone strike", "Military Forces of Turkey (2016-)", None, 2),
+    ("2024-12-26", "Manbij", "Battles", "Armed clash", SNA, SDF, 3),
 ]
 
 # Background before and beside the offensive: (place, type, sub-type, actor1, daily probability).
@@ -102,6 +104,9 @@ FLIGHTS = [
     ("Sayyida Zaynab", "2024-12-07", 3, 15_000, {"Jdaidet Yabous crossing": 1}),
     ("Damascus", "2024-12-08", 2, 9_000, {"Jdaidet Yabous crossing": 1}),
     ("Manbij", "2024-12-09", 6, 28_000, {"Tabqa": 2, "Ar-Raqqa": 2, "Ain Al Arab": 1, "site:raqqa_rc": 2}),
+    # The fighting around Manbij and the Euphrates dams went on through late December.
+    ("Manbij", "2024-12-20", 4, 6_000, {"Tabqa": 2, "Ar-Raqqa": 1, "site:raqqa_rc": 1}),
+    ("Manbij", "2024-12-26", 5, 7_500, {"Tabqa": 2, "Ar-Raqqa": 2, "Ain Al Arab": 1}),
 ]
 # Returns after 8 December: (origin, first day, days, total persons, destinations).
 RETURNS = [
@@ -216,9 +221,9 @@ def _event_row(rng, places, key, day, name, etype, sub, actor1, actor2):
 
 def _build_events(rng: random.Random, places: _Places) -> list[tuple]:
     rows = []
-    for day_text, name, etype, sub, actor1, actor2, count in TIMELINE:
+    for line, (day_text, name, etype, sub, actor1, actor2, count) in enumerate(TIMELINE):
         for n in range(count):
-            rows.append(_event_row(rng, places, f"DEMO-{day_text}-{name}-{n}", _day(day_text), name, etype, sub,
+            rows.append(_event_row(rng, places, f"DEMO-T{line:02d}-{n}", _day(day_text), name, etype, sub,
                                    actor1, actor2))
     for day in _days(PERIOD_START, PERIOD_END):
         for name, etype, sub, actor1, probability in BACKGROUND:

@@ -228,10 +228,12 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
             return BatchResult(live.source_id, live.batch_id, "unchanged")
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
-        loaded = upsert_places(conn, records, source_id, batch_id)
+        written = upsert_places(conn, records, source_id, batch_id)
         issues = list(report.issues) if report is not None else []
         rejected = len({i.row for i in issues if i.severity == "error" and i.row is not None})
-        read = rows_read if rows_read is not None else loaded + rejected
+        # Counts are of the file's rows: places derived from them (a country) are not rows.
+        read = rows_read if rows_read is not None else written
+        loaded = read - rejected
         write_issues(conn, batch_id, issues)
         close_batch(conn, batch_id, read, loaded, rejected)
     return BatchResult(source_id, batch_id, "loaded", read, loaded, rejected)

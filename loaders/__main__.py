@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from db.engine import make_engine
-from db.migrate import upgrade
+from db.setup import prepare_database
 from loaders.ingest import ingest_file
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     engine = make_engine()
-    upgrade(engine)
+    prepare_database(engine)  # the schema and the shipped gazetteer, which loaders resolve against
     status = 0
     for path in args.paths:
         try:
