@@ -43,7 +43,7 @@ for column, unit in zip(columns, ("persons", "households")):
     row = by_unit.get(unit)
     column.metric(f"New displacement ({unit})", f"{int(row.total):,}" if row else "0")
     if row is not None and row.reports_without_figure:
-        column.caption(f"+ {row.reports_without_figure} report(s) without a figure")
+        column.caption(f"and {row.reports_without_figure} report(s) without a figure")
 columns[2].metric(
     "People in sites",
     f"{int(headline.people_in_sites):,}" if headline.people_in_sites is not None else "no counts",

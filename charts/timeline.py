@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -35,5 +37,7 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
     figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="group",
                          legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
     figure.update_yaxes(title_text="people or households (see legend)", secondary_y=False)
-    figure.update_yaxes(title_text="events", secondary_y=True, rangemode="tozero")
+    most_events = float(events["value"].max()) if not events.empty else 1.0
+    figure.update_yaxes(title_text="events", secondary_y=True, rangemode="tozero", tick0=0,
+                        dtick=max(1, math.ceil(most_events / 5)), showgrid=False)
     return figure

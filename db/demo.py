@@ -279,7 +279,7 @@ def _build_site_counts(rng: random.Random, places: _Places, flows: list[tuple]) 
         site_ref = places[name]
         population = base
         monday = PERIOD_START - timedelta(days=PERIOD_START.weekday())
-        while monday <= PERIOD_END:
+        while monday + timedelta(days=6) <= PERIOD_END:
             week_end = monday + timedelta(days=6)
             for row in flows:
                 day, unit, figure = row[13], row[3], row[5]

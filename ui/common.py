@@ -71,8 +71,8 @@ def date_window(engine, default_days: int = 7) -> tuple[date, date]:
     first, last = cached_date_range(engine, str(engine.url))
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)
-    start = _param_date("start") or max(first, last - timedelta(days=default_days - 1))
     end = _param_date("end") or last
+    start = _param_date("start") or end - timedelta(days=default_days - 1)
     if end < start:
         start, end = end, start
     picked = st.sidebar.date_input("Window", value=(start, end), min_value=min(first, start),

@@ -1,0 +1,86 @@
+"""The home page (app.py) in Streamlit's AppTest, on an empty and on the demo database."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db import queries
+
+APP = "../app.py"  # AppTest resolves paths relative to this test file
+
+
+@pytest.fixture
+def app_on(monkeypatch):
+    def start(engine, **query_params) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in query_params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return start
+
+
+def _trace_values(trace: dict, axis: str) -> list:
+    """Plotly figure JSON in AppTest carries numbers as base64 typed arrays."""
+    values = trace[axis]
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).tolist()
+    return list(values)
+
+
+def test_empty_database_explains_what_to_do(app_on, empty_engine):
+    at = app_on(empty_engine)
+    assert not at.exception
+    assert "python -m db demo" in at.info[0].value
+
+
+def test_demo_database_shows_banner_headline_and_sources(app_on, demo_engine):
+    at = app_on(demo_engine, start="2024-12-01", end="2024-12-07")
+    assert not at.exception
+    assert "demo data (synthetic)" in at.warning[0].value
+    headline = queries.query_headline(demo_engine, date(2024, 12, 1), date(2024, 12, 7))
+    totals = headline.new_displacement.set_index("unit")["total"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["New displacement (persons)"] == f"{int(totals['persons']):,}"
+    assert metrics["New displacement (households)"] == f"{int(totals['households']):,}"
+    assert metrics["Conflict events"] == f"{headline.events:,}"
+    assert metrics["People in sites"] == f"{int(headline.people_in_sites):,}"
+    freshness = at.dataframe[0].value
+    assert freshness["is_demo"].all() or set(freshness["source_kind"]) == {"gazetteer", "demo"}
+    assert any("Monthly event counts" in title for title in freshness["title"])
+
+
+def test_daily_chart_draws_units_apart_and_sums_to_the_headline(app_on, demo_engine):
+    at = app_on(demo_engine, start="2024-12-01", end="2024-12-07")
+    figure = at.get("plotly_chart")[0].proto.spec
+    import json
+
+    traces = {t["name"]: t for t in json.loads(figure)["data"]}
+    assert set(traces) == {"new displacement (persons)", "new displacement (households)", "conflict events"}
+    headline = queries.query_headline(demo_engine, date(2024, 12, 1), date(2024, 12, 7))
+    totals = headline.new_displacement.set_index("unit")["total"]
+    assert sum(_trace_values(traces["new displacement (persons)"], "y")) == pytest.approx(totals["persons"])
+    assert sum(_trace_values(traces["conflict events"], "y")) == headline.events
+    assert json.loads(figure)["layout"]["template"]["layout"]["colorway"][0] != "#000000"
+
+
+def test_window_lives_in_the_url_and_bad_values_are_ignored(app_on, demo_engine):
+    at = app_on(demo_engine, start="not-a-date", end="2024-12-07")
+    assert not at.exception
+    params = {key: (value[0] if isinstance(value, list) else value) for key, value in at.query_params.items()}
+    assert params == {"start": "2024-12-01", "end": "2024-12-07"}  # a week ending on the end date
+
+
+def test_an_empty_window_says_so(app_on, demo_engine):
+    at = app_on(demo_engine, start="2024-06-01", end="2024-06-07")
+    assert not at.exception
+    assert any("Nothing was reported in this window" in i.value for i in at.info)
