@@ -21,6 +21,7 @@ from db.schema import (
     place_alias,
     site_population,
     source,
+    unresolved_place_name,
 )
 
 
@@ -236,3 +237,23 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
         frame["value"] = frame["value"].astype(float)
     return frame.sort_values(["unit", "day"]).reset_index(drop=True) if not frame.empty else frame
+
+
+def query_unresolved_names(engine: Engine, status: str = "open") -> pd.DataFrame:
+    """The review queue of place names the resolver would not guess, most frequent first."""
+    best = place.alias("best")
+    query = (
+        select(
+            unresolved_place_name.c.raw_name,
+            unresolved_place_name.c.scope_key.label("asked_in"),
+            unresolved_place_name.c.occurrences,
+            best.c.name_en.label("best_candidate"),
+            best.c.place_key.label("best_candidate_key"),
+            unresolved_place_name.c.best_score,
+            unresolved_place_name.c.last_seen_at,
+        )
+        .select_from(unresolved_place_name.outerjoin(best, best.c.place_id == unresolved_place_name.c.best_place_id))
+        .where(unresolved_place_name.c.status == status)
+        .order_by(unresolved_place_name.c.occurrences.desc(), unresolved_place_name.c.raw_name)
+    )
+    return _frame(engine, query)

@@ -84,3 +84,40 @@ def test_an_empty_window_says_so(app_on, demo_engine):
     at = app_on(demo_engine, start="2024-06-01", end="2024-06-07")
     assert not at.exception
     assert any("Nothing was reported in this window" in i.value for i in at.info)
+
+
+GAZETTEER_PAGE = "../pages/1_Gazetteer.py"
+
+
+def _page(monkeypatch, engine, **query_params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(GAZETTEER_PAGE, default_timeout=60)
+    for key, value in query_params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_gazetteer_page_resolves_a_spelling_from_the_url(monkeypatch, prepared_engine):
+    at = _page(monkeypatch, prepared_engine, name="Ḥamāh")
+    assert not at.exception
+    assert at.success[0].value.startswith("Resolved (exact")
+    assert at.dataframe[0].value.iloc[0]["name_en"] == "Hama"
+
+
+def test_gazetteer_page_refuses_a_near_miss_and_escapes_it(monkeypatch, prepared_engine):
+    at = _page(monkeypatch, prepared_engine, name="<b>Sarmin</b>")
+    assert not at.exception
+    assert "Not resolved" in at.warning[0].value
+    assert not any("<b>" in m.value for m in at.markdown)
+
+
+def test_gazetteer_page_lists_the_review_queue(monkeypatch, prepared_engine):
+    from gazetteer import forget_cached_gazetteers, resolve_place
+
+    forget_cached_gazetteers()
+    resolve_place("Sarmin", engine=prepared_engine)
+    at = _page(monkeypatch, prepared_engine)
+    queue = at.dataframe[0].value
+    assert list(queue["raw_name"]) == ["Sarmin"] and queue.iloc[0]["best_candidate"]

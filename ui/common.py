@@ -81,3 +81,20 @@ def date_window(engine, default_days: int = 7) -> tuple[date, date]:
         start, end = picked
     st.query_params["start"], st.query_params["end"] = start.isoformat(), end.isoformat()
     return start, end
+
+
+@st.cache_resource(ttl=CACHE_SECONDS)
+def cached_gazetteer(_engine, url: str):
+    from gazetteer import load_gazetteer
+
+    return load_gazetteer(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_places(_engine, url: str, kinds: tuple[str, ...]):
+    return queries.query_places(_engine, kinds or None)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_unresolved(_engine, url: str):
+    return queries.query_unresolved_names(_engine)

@@ -1,0 +1,45 @@
+"""Gazetteer: the places names resolve to, a box to try a spelling, and the review queue."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.vocab import PLACE_KINDS
+from ui.common import cached_gazetteer, cached_places, cached_unresolved, database_ready, get_engine
+
+st.set_page_config(page_title="Gazetteer", page_icon="🗺️", layout="wide")
+st.title("Gazetteer")
+engine = get_engine()
+url = str(engine.url)
+if not database_ready(engine):
+    st.info("The database has no tables yet. Run `python -m db upgrade`.")
+    st.stop()
+
+st.subheader("Try a spelling")
+name = st.text_input("Place name as written", value=st.query_params.get("name", ""), max_chars=120)
+kind = st.selectbox("Kind", ["any", *PLACE_KINDS], index=0)
+if name.strip():
+    st.query_params["name"] = name
+    resolution = cached_gazetteer(engine, url).resolve(name, kind=None if kind == "any" else kind)
+    if resolution.is_resolved:
+        place = resolution.place
+        st.success(f"Resolved ({resolution.method}, score {resolution.score:.0f})")
+        st.dataframe([{"place_key": place.place_key, "pcode": place.pcode, "kind": place.kind,
+                       "name_en": place.name_en, "name_ar": place.name_ar}], hide_index=True)
+    else:
+        st.warning("Not resolved: a loader would queue this name for review rather than guess.")
+    if resolution.candidates:
+        st.caption("Candidates and their scores")
+        st.dataframe([{"place_key": c.place_key, "kind": c.kind, "name_en": c.name_en, "score": s}
+                      for c, s in resolution.candidates], hide_index=True)
+
+st.subheader("Names waiting for review")
+queue = cached_unresolved(engine, url)
+if queue.empty:
+    st.info("No place name is waiting for review.")
+else:
+    st.dataframe(queue, hide_index=True)
+
+st.subheader("Places")
+kinds = st.multiselect("Kinds", PLACE_KINDS, default=["governorate", "district", "community", "site"])
+st.dataframe(cached_places(engine, url, tuple(kinds)), hide_index=True)
