@@ -16,7 +16,7 @@ if not database_ready(engine):
     st.stop()
 
 st.subheader("Try a spelling")
-name = st.text_input("Place name as written", value=st.query_params.get("name", ""), max_chars=120)
+name = st.text_input("Place name as written", value=st.query_params.get("name", "")[:120], max_chars=120)
 kind = st.selectbox("Kind", ["any", *PLACE_KINDS], index=0)
 if name.strip():
     st.query_params["name"] = name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date
 
 import numpy as np
@@ -17,11 +18,13 @@ APP = "../app.py"  # AppTest resolves paths relative to this test file
 
 @pytest.fixture
 def app_on(monkeypatch):
-    def start(engine, **query_params) -> AppTest:
+    """Run a page (app.py unless `script` is given) on `engine` with the given URL parameters."""
+
+    def start(engine, script: str = APP, **query_params) -> AppTest:
         monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
         st.cache_resource.clear()
         st.cache_data.clear()
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = AppTest.from_file(script, default_timeout=60)
         for key, value in query_params.items():
             at.query_params[key] = value
         return at.run()
@@ -62,7 +65,6 @@ def test_demo_database_shows_banner_headline_and_sources(app_on, demo_engine):
 def test_daily_chart_draws_units_apart_and_sums_to_the_headline(app_on, demo_engine):
     at = app_on(demo_engine, start="2024-12-01", end="2024-12-07")
     figure = at.get("plotly_chart")[0].proto.spec
-    import json
 
     traces = {t["name"]: t for t in json.loads(figure)["data"]}
     assert set(traces) == {"new displacement (persons)", "new displacement (households)", "conflict events"}
@@ -89,35 +91,25 @@ def test_an_empty_window_says_so(app_on, demo_engine):
 GAZETTEER_PAGE = "../pages/1_Gazetteer.py"
 
 
-def _page(monkeypatch, engine, **query_params) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(GAZETTEER_PAGE, default_timeout=60)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def test_gazetteer_page_resolves_a_spelling_from_the_url(monkeypatch, prepared_engine):
-    at = _page(monkeypatch, prepared_engine, name="Ḥamāh")
+def test_gazetteer_page_resolves_a_spelling_from_the_url(app_on, prepared_engine):
+    at = app_on(prepared_engine, GAZETTEER_PAGE, name="Ḥamāh")
     assert not at.exception
     assert at.success[0].value.startswith("Resolved (exact")
     assert at.dataframe[0].value.iloc[0]["name_en"] == "Hama"
 
 
-def test_gazetteer_page_refuses_a_near_miss_and_escapes_it(monkeypatch, prepared_engine):
-    at = _page(monkeypatch, prepared_engine, name="<b>Sarmin</b>")
+def test_gazetteer_page_refuses_a_near_miss_and_escapes_it(app_on, prepared_engine):
+    at = app_on(prepared_engine, GAZETTEER_PAGE, name="<b>Sarmin</b>")
     assert not at.exception
     assert "Not resolved" in at.warning[0].value
     assert not any("<b>" in m.value for m in at.markdown)
 
 
-def test_gazetteer_page_lists_the_review_queue(monkeypatch, prepared_engine):
+def test_gazetteer_page_lists_the_review_queue(app_on, prepared_engine):
     from gazetteer import forget_cached_gazetteers, resolve_place
 
     forget_cached_gazetteers()
     resolve_place("Sarmin", engine=prepared_engine)
-    at = _page(monkeypatch, prepared_engine)
+    at = app_on(prepared_engine, GAZETTEER_PAGE)
     queue = at.dataframe[0].value
     assert list(queue["raw_name"]) == ["Sarmin"] and queue.iloc[0]["best_candidate"]
