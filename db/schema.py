@@ -129,12 +129,18 @@ load_batch = Table(
     Column("rows_read", Integer, nullable=False, default=0),
     Column("rows_loaded", Integer, nullable=False, default=0),
     Column("rows_rejected", Integer, nullable=False, default=0),
+    # How the loaded rows met the database: new, revised (previous values kept in
+    # record_revision), or identical to what was there.
+    Column("rows_inserted", Integer, nullable=False, default=0, server_default="0"),
+    Column("rows_updated", Integer, nullable=False, default=0, server_default="0"),
+    Column("rows_unchanged", Integer, nullable=False, default=0, server_default="0"),
     Column("status", String(20), nullable=False, default="loaded"),
     UniqueConstraint("batch_id", "source_id"),
     CheckConstraint(one_of("status", vocab.BATCH_STATUSES), name="status_vocab"),
-    *_non_negative("rows_loaded", "rows_rejected"),
+    *_non_negative("rows_loaded", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged"),
     # rows_read >= 0 follows from this and the two above.
     CheckConstraint("rows_loaded + rows_rejected <= rows_read", name="row_counts_add_up"),
+    CheckConstraint("rows_inserted + rows_updated + rows_unchanged <= rows_loaded", name="changes_within_loaded"),
     CheckConstraint("finished_at >= started_at", name="finished_after_start"),
 )
 
@@ -251,6 +257,8 @@ site_population = Table(
     Column("boys", Integer),
     Column("women", Integer),
     Column("men", Integer),
+    # Hash of the row's values as loaded: a re-load compares it to tell unchanged from revised.
+    Column("content_hash", String(32)),
     *_provenance("site_population"),
     UniqueConstraint("site_id", "reported_date", "provider"),
     *_non_negative("individuals", "households", "girls", "boys", "women", "men"),
@@ -284,6 +292,8 @@ conflict_event = Table(
     Column("notes", Text),
     Column("review_status", String(20), nullable=False, default="not_required"),
     *_quote_columns(),
+    # Hash of the row's values as loaded: a re-load compares it to tell unchanged from revised.
+    Column("content_hash", String(32)),
     *_provenance("conflict_event"),
     UniqueConstraint("provider", "record_key"),
     CheckConstraint(one_of("event_type", vocab.EVENT_TYPES), name="event_type_vocab"),
@@ -317,6 +327,8 @@ event_count = Table(
     Column("period_end", Date, nullable=False),
     Column("events", Integer, nullable=False),
     Column("fatalities", Integer),
+    # Hash of the row's values as loaded: a re-load compares it to tell unchanged from revised.
+    Column("content_hash", String(32)),
     *_provenance("event_count"),
     UniqueConstraint(
         "provider", "area_pcode", "event_category", "period_start", "period_end",
@@ -356,6 +368,8 @@ displacement_figure = Table(
     Column("term", String(12)),
     Column("review_status", String(20), nullable=False, default="not_required"),
     *_quote_columns(),
+    # Hash of the row's values as loaded: a re-load compares it to tell unchanged from revised.
+    Column("content_hash", String(32)),
     *_provenance("displacement_figure"),
     UniqueConstraint("provider", "record_key"),
     CheckConstraint(one_of("figure_kind", vocab.FIGURE_KINDS), name="figure_kind_vocab"),
@@ -385,5 +399,22 @@ displacement_figure = Table(
 Index("ix_displacement_figure_period_end", displacement_figure.c.period_end)
 Index("ix_displacement_figure_origin_place_id", displacement_figure.c.origin_place_id)
 Index("ix_displacement_figure_destination_place_id", displacement_figure.c.destination_place_id)
+
+# When a load revises a row (same natural key, new values), the values it replaced are kept here.
+record_revision = Table(
+    "record_revision",
+    metadata,
+    Column("revision_id", Integer, primary_key=True),
+    Column("table_name", String(40), nullable=False),
+    Column("row_id", Integer, nullable=False),
+    Column("replaced_by_batch_id", Integer, ForeignKey("load_batch.batch_id", ondelete="CASCADE"), nullable=False),
+    Column("previous_values", Text, nullable=False),  # JSON object of the row before the revision
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        one_of("table_name", ("conflict_event", "event_count", "displacement_figure", "site_population")),
+        name="table_name_vocab",
+    ),
+)
+Index("ix_record_revision_table_name_row_id", record_revision.c.table_name, record_revision.c.row_id)
 
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)

@@ -82,6 +82,8 @@ def valid_rows():
         "event_count": {"provider": "HDX HAPI", "area_pcode": "SY0501", "admin_level": 2,
                         "event_category": "political_violence", "period_start": date(2024, 12, 1),
                         "period_end": date(2024, 12, 31), "events": 40, "fatalities": 12, **provenance},
+        "record_revision": {"table_name": "conflict_event", "row_id": 1, "replaced_by_batch_id": 1,
+                            "previous_values": "{}", "replaced_at": NOW},
         "displacement_figure": {"provider": "DTM", "record_key": "r1", "figure_kind": "new_displacement",
                                 "unit": "persons", "qualifier": "exact", "figure": 1200.0,
                                 "is_cumulative": False, "origin_place_id": 3, "period_start": date(2024, 12, 5),
@@ -100,6 +102,10 @@ CASES = [
     ("ck_load_batch_rows_loaded_non_negative", "load_batch", {"rows_loaded": -1}),
     ("ck_load_batch_rows_rejected_non_negative", "load_batch", {"rows_rejected": -1}),
     ("ck_load_batch_row_counts_add_up", "load_batch", {"rows_loaded": 9}),
+    ("ck_load_batch_rows_inserted_non_negative", "load_batch", {"rows_inserted": -1}),
+    ("ck_load_batch_rows_updated_non_negative", "load_batch", {"rows_updated": -1}),
+    ("ck_load_batch_rows_unchanged_non_negative", "load_batch", {"rows_unchanged": -1}),
+    ("ck_load_batch_changes_within_loaded", "load_batch", {"rows_inserted": 5, "rows_updated": 2, "rows_unchanged": 2}),
     ("ck_load_batch_finished_after_start", "load_batch", {"finished_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}),
     ("ck_load_issue_severity_vocab", "load_issue", {"severity": "fatal"}),
     ("ck_load_issue_row_number_positive", "load_issue", {"row_number": 0}),
@@ -164,6 +170,7 @@ CASES = [
     ("ck_displacement_figure_period_order", "displacement_figure", {"period_end": date(2024, 12, 1)}),
     ("ck_displacement_figure_quote_offsets", "displacement_figure", {"quote_start": 5, "quote_end": 9}),
     ("uq_displacement_figure_provider_record_key", "displacement_figure", {"figure": 1300.0}),
+    ("ck_record_revision_table_name_vocab", "record_revision", {"table_name": "place"}),
 ]
 
 

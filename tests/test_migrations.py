@@ -29,4 +29,4 @@ def test_upgrade_twice_changes_nothing(empty_engine):
     upgrade(empty_engine)
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
