@@ -137,8 +137,8 @@ load_batch = Table(
     Column("status", String(20), nullable=False, default="loaded"),
     UniqueConstraint("batch_id", "source_id"),
     CheckConstraint(one_of("status", vocab.BATCH_STATUSES), name="status_vocab"),
-    *_non_negative("rows_loaded", "rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged"),
-    # rows_read >= 0 follows from this and the two above.
+    # rows_loaded >= 0 and rows_read >= 0 follow from these and the two sums below.
+    *_non_negative("rows_rejected", "rows_inserted", "rows_updated", "rows_unchanged"),
     CheckConstraint("rows_loaded + rows_rejected <= rows_read", name="row_counts_add_up"),
     CheckConstraint("rows_inserted + rows_updated + rows_unchanged <= rows_loaded", name="changes_within_loaded"),
     CheckConstraint("finished_at >= started_at", name="finished_after_start"),

@@ -99,7 +99,6 @@ CASES = [
     ("ck_source_source_kind_not_empty", "source", {"source_kind": ""}),
     ("uq_source_sha256", "source", {}),
     ("ck_load_batch_status_vocab", "load_batch", {"status": "half-done"}),
-    ("ck_load_batch_rows_loaded_non_negative", "load_batch", {"rows_loaded": -1}),
     ("ck_load_batch_rows_rejected_non_negative", "load_batch", {"rows_rejected": -1}),
     ("ck_load_batch_row_counts_add_up", "load_batch", {"rows_loaded": 9}),
     ("ck_load_batch_rows_inserted_non_negative", "load_batch", {"rows_inserted": -1}),

@@ -49,6 +49,8 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             op.f('ck_load_batch_changes_within_loaded'),
             'rows_inserted + rows_updated + rows_unchanged <= rows_loaded')
+        # Implied now by the rule above and the three non-negative counts.
+        batch_op.drop_constraint(op.f('ck_load_batch_rows_loaded_non_negative'), type_='check')
 
     with op.batch_alter_table('site_population', schema=None) as batch_op:
         batch_op.add_column(sa.Column('content_hash', sa.String(length=32), nullable=True))
@@ -61,6 +63,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('load_batch', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_load_batch_changes_within_loaded'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_load_batch_rows_loaded_non_negative'), 'rows_loaded IS NULL OR rows_loaded >= 0')
         for column in ('rows_inserted', 'rows_updated', 'rows_unchanged'):
             batch_op.drop_constraint(op.f(f'ck_load_batch_{column}_non_negative'), type_='check')
         batch_op.drop_column('rows_unchanged')
