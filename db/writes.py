@@ -7,15 +7,16 @@ file whose sha256 is already recorded with a live batch changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, tuple_, update
 
 from db.records import PlaceRecord, SourceInfo
-from db.schema import load_batch, load_issue, place, place_alias, site, source, unresolved_place_name
+from db.schema import load_batch, load_issue, place, place_alias, record_revision, site, source, unresolved_place_name
 from gazetteer.normalise import name_key
 
 
@@ -40,6 +41,9 @@ class BatchResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
 
 
 def find_live_batch(conn: Connection, sha256: str):
@@ -329,3 +333,151 @@ def _sqlite_value(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+# --- facts: events, event counts, displacement figures, site populations -------------------
+
+NATURAL_KEYS = {
+    "conflict_event": ("provider", "record_key"),
+    "displacement_figure": ("provider", "record_key"),
+    "event_count": ("provider", "area_pcode", "event_category", "period_start", "period_end"),
+    "site_population": ("site_id", "reported_date", "provider"),
+}
+ROW_ID = {"conflict_event": "event_id", "displacement_figure": "figure_id", "event_count": "count_id",
+          "site_population": "population_id"}
+
+
+class RejectedLoad(Exception):
+    """A strict load met row problems: nothing was written."""
+
+
+@dataclass
+class LoadCounts:
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_inserted + self.rows_updated + self.rows_unchanged
+
+
+def content_hash(values: dict) -> str:
+    """A stable digest of a row's values (not its ids or provenance)."""
+    text = "\x1f".join(f"{k}={values[k]!r}" for k in sorted(values))
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _existing_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, tuple]:
+    """natural key → (row id, content hash, batch id) for the keys already in the table."""
+    key_columns = [table.c[name] for name in NATURAL_KEYS[table.name]]
+    id_column = table.c[ROW_ID[table.name]]
+    found = {}
+    for start in range(0, len(keys), 2_000):
+        part = keys[start:start + 2_000]
+        query = select(*key_columns, id_column, table.c.content_hash, table.c.batch_id).where(
+            tuple_(*key_columns).in_(part))
+        for row in conn.execute(query):
+            found[tuple(row[: len(key_columns)])] = tuple(row[len(key_columns):])
+    return found
+
+
+def _write_chunk(conn: Connection, table: Table, rows: list[tuple[int | None, dict]], source_id: int, batch_id: int,
+                 counts: LoadCounts, report) -> None:
+    key_names = NATURAL_KEYS[table.name]
+    prepared, seen = [], {}
+    for number, values in rows:
+        key = tuple(values[name] for name in key_names)
+        if key in seen:
+            report.add(number, key_names[-1] if table.name != "site_population" else "reported_date",
+                       "duplicate-key", f"this row repeats row {seen[key]} (same {', '.join(key_names)}); "
+                       "keep one of them", str(key[-1] if len(key) > 1 else key[0]))
+            continue
+        seen[key] = number
+        prepared.append((number, key, values, content_hash(values)))
+    existing = _existing_rows(conn, table, [p[1] for p in prepared])
+    inserts, updates = [], []
+    for number, key, values, digest in prepared:
+        found = existing.get(key)
+        if found is None:
+            inserts.append({**values, "content_hash": digest})
+        elif found[2] == batch_id:  # an earlier chunk of this very file
+            report.add(number, key_names[-1], "duplicate-key", "this row repeats an earlier row of the file "
+                       f"(same {', '.join(key_names)}); keep one of them", str(key[-1]))
+        elif found[1] == digest:
+            counts.rows_unchanged += 1
+        else:
+            updates.append((found[0], {**values, "content_hash": digest}))
+    if inserts:
+        columns = list(inserts[0])
+        for values in inserts:
+            if list(values) != columns:  # rows of one chunk normally share their columns
+                columns = sorted({c for v in inserts for c in v})
+                break
+        bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
+                    (tuple(v.get(c) for c in columns) + (source_id, batch_id) for v in inserts))
+        counts.rows_inserted += len(inserts)
+    if updates:
+        _revise(conn, table, updates, source_id, batch_id)
+        counts.rows_updated += len(updates)
+
+
+def _revise(conn: Connection, table: Table, updates: list[tuple[int, dict]], source_id: int, batch_id: int) -> None:
+    """Keep the previous values of revised rows in record_revision, then update them."""
+    id_column = table.c[ROW_ID[table.name]]
+    now = utc_now()
+    previous = conn.execute(select(table).where(id_column.in_([row_id for row_id, _ in updates]))).mappings()
+    conn.execute(record_revision.insert(), [
+        {"table_name": table.name, "row_id": row[ROW_ID[table.name]], "replaced_by_batch_id": batch_id,
+         "previous_values": json.dumps(dict(row), default=str, ensure_ascii=False), "replaced_at": now}
+        for row in previous
+    ])
+    for row_id, values in updates:
+        conn.execute(update(table).where(id_column == row_id).values(**values, source_id=source_id, batch_id=batch_id))
+
+
+def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresolved=(), rows_read=lambda: 0,
+                    strict: bool = False, started_at: datetime | None = None, loaded_by: str | None = None,
+                    validate=None) -> BatchResult:
+    """Load normalised chunks as one batch in one transaction.
+
+    `chunks` yields (table name, [(row number, values)]); `validate(table, rows, report)` keeps
+    the rows that break no rule. Rows are inserted, revised (previous values kept) or left
+    unchanged by their natural key. With `strict`, any row problem rejects the whole file:
+    RejectedLoad is raised and the transaction rolled back.
+    """
+    from db.schema import metadata
+
+    started_at = started_at or utc_now()
+    with engine.begin() as conn:
+        live = find_live_batch(conn, info.sha256)
+        if live is not None:
+            previous = conn.execute(select(load_batch).where(load_batch.c.batch_id == live.batch_id)).mappings().one()
+            return BatchResult(live.source_id, live.batch_id, "unchanged", previous["rows_read"],
+                               previous["rows_loaded"], previous["rows_rejected"],
+                               rows_unchanged=previous["rows_loaded"])
+        source_id = get_or_create_source(conn, info)
+        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        counts = LoadCounts()
+        for chunk in chunks:
+            rows = validate(chunk.table, chunk.rows, report) if validate else chunk.rows
+            if rows:
+                _write_chunk(conn, metadata.tables[chunk.table], rows, source_id, batch_id, counts, report)
+        read = rows_read()
+        rejected = len(report.rejected_rows)
+        if strict and report.rejected_rows:
+            raise RejectedLoad(f"{info.file_name}: {rejected} row(s) have problems and --strict is on; "
+                               "nothing was loaded. Fix the rows listed, or load without --strict to keep the "
+                               "good rows.")
+        for (name, scope), (within_id, kind, best_id, best_score) in dict(unresolved).items():
+            queue_unresolved_name(conn, name, scope, within_place_id=within_id, kind=kind,
+                                  best_place_id=best_id, best_score=best_score)
+        write_issues(conn, batch_id, report.issues)
+        conn.execute(
+            update(load_batch).where(load_batch.c.batch_id == batch_id).values(
+                rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,
+                rows_inserted=counts.rows_inserted, rows_updated=counts.rows_updated,
+                rows_unchanged=counts.rows_unchanged, finished_at=utc_now())
+        )
+    return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
+                       counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)

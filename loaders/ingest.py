@@ -1,19 +1,28 @@
-"""read → normalise → validate → write, for one file."""
+"""read → normalise → validate → write, for one file.
+
+The file is streamed: read in rows, normalised and validated in chunks, and written in one
+transaction by db.writes. Its sha256 is computed while streaming from disk (or from the bytes of
+an upload), so loading the same file twice is recognised and changes nothing.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import Engine
 
 from db.queries import read_place_keys
 from db.records import SourceInfo
-from db.writes import BatchResult, utc_now
-from loaders.readers import read_table
-from loaders.registry import detect_kind, get_kind
+from db.writes import BatchResult, utc_now, write_fact_load
+from gazetteer import forget_cached_gazetteers, load_gazetteer
+from loaders.context import LoadContext
+from loaders.readers import read_any
+from loaders.registry import SourceKind, detect_kind, get_kind
 from loaders.report import LoadReport
+from loaders.validate import validate_rows
 
 
 @dataclass(frozen=True)
@@ -21,32 +30,74 @@ class IngestResult:
     kind: str
     report: LoadReport
     rows_read: int
-    records: int
     batch: BatchResult | None  # None for a dry run
 
 
-def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, dry_run: bool = False,
-                loaded_by: str | None = None) -> IngestResult:
+def file_sha256(path: Path, data: bytes | None) -> str:
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Counted:
+    """Wraps a row iterator and counts what passes (and reports progress)."""
+
+    def __init__(self, rows, progress: Callable[[int], None] | None):
+        self.rows, self.count, self.progress = rows, 0, progress
+
+    def __iter__(self):
+        for item in self.rows:
+            self.count += 1
+            if self.progress and self.count % 10_000 == 0:
+                self.progress(self.count)
+            yield item
+
+
+def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
+                dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
+                progress: Callable[[int], None] | None = None) -> IngestResult:
     path = Path(path)
     started_at = utc_now()
-    data = path.read_bytes()
-    source_kind = get_kind(kind) if kind else None
-    table = (source_kind.read if source_kind else read_table)(path, data)
-    source_kind = source_kind or detect_kind(path.name, table.columns)
+    source_kind: SourceKind = get_kind(kind) if kind else None
+    parsed = read_any(path, data, source_kind.adapter.FORMAT if source_kind else None)
+    source_kind = source_kind or detect_kind(path.name, parsed)
     adapter = source_kind.adapter
     report = LoadReport(path.name)
-    known = read_place_keys(engine)
-    records = adapter.validate(adapter.normalise(table, report, known), report, known)
-    if dry_run:
-        return IngestResult(source_kind.name, report, len(table.rows), len(records), None)
     info = SourceInfo(
         source_kind=source_kind.name,
         title=f"{adapter.TITLE}: {path.name}",
         publisher=adapter.PUBLISHER,
         file_name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=file_sha256(path, data),
     )
-    batch = source_kind.write(engine, info, records, report=report, rows_read=len(table.rows),
-                              started_at=started_at, loaded_by=loaded_by)
-    return IngestResult(source_kind.name, report, len(table.rows), len(records), batch)
+    counted = None
+    for table in parsed if isinstance(parsed, list) else [parsed]:
+        if hasattr(table, "rows"):
+            counted = _Counted(table.rows, progress)
+            table.rows = counted
+    rows_read = (lambda: counted.count) if counted else (lambda: getattr(parsed, "record_count", 0))
 
+    if adapter.TARGET == "places":
+        known = read_place_keys(engine)
+        records = adapter.validate(adapter.normalise(parsed, report, known), report, known)
+        if dry_run:
+            return IngestResult(source_kind.name, report, rows_read(), None)
+        batch = source_kind.write(engine, info, records, report=report, rows_read=rows_read(),
+                                  started_at=started_at, loaded_by=loaded_by)
+        forget_cached_gazetteers()
+        return IngestResult(source_kind.name, report, rows_read(), batch)
+
+    context = LoadContext(report, load_gazetteer(engine))
+    chunks = adapter.normalise(parsed, context)
+    if dry_run:
+        for chunk in chunks:
+            validate_rows(chunk.table, chunk.rows, report)
+        return IngestResult(source_kind.name, report, rows_read(), None)
+    batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
+                            rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
+                            validate=validate_rows)
+    return IngestResult(source_kind.name, report, batch.rows_read, batch)

@@ -13,7 +13,6 @@ from types import ModuleType
 from typing import Callable
 
 from db import writes
-from loaders.readers.delimited import read_delimited
 from loaders.report import LoadError
 from loaders.sources import ocha_pcodes
 
@@ -21,8 +20,7 @@ from loaders.sources import ocha_pcodes
 @dataclass(frozen=True)
 class SourceKind:
     adapter: ModuleType
-    read: Callable
-    write: Callable
+    write: Callable | None = None  # for gazetteer kinds; fact kinds all go through write_fact_load
 
     @property
     def name(self) -> str:
@@ -36,9 +34,15 @@ class SourceKind:
 SOURCE_KINDS: dict[str, SourceKind] = {
     kind.name: kind
     for kind in (
-        SourceKind(ocha_pcodes, read_delimited, writes.write_places_batch),
+        SourceKind(ocha_pcodes, writes.write_places_batch),
     )
 }
+
+
+def _format_of(parsed) -> str:
+    from loaders.readers.delimited import Table
+
+    return "delimited" if isinstance(parsed, Table) else getattr(parsed, "FORMAT", "unknown")
 
 
 def get_kind(name: str) -> SourceKind:
@@ -47,12 +51,13 @@ def get_kind(name: str) -> SourceKind:
     return SOURCE_KINDS[name]
 
 
-def detect_kind(file_name: str, columns) -> SourceKind:
-    matches = [k for k in SOURCE_KINDS.values() if k.adapter.detect(columns)]
+def detect_kind(file_name: str, parsed) -> SourceKind:
+    matches = [k for k in SOURCE_KINDS.values() if k.adapter.FORMAT == _format_of(parsed) and k.adapter.detect(parsed)]
     if len(matches) == 1:
         return matches[0]
     expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())
     if not matches:
+        columns = getattr(parsed, "columns", ())
         raise LoadError(
             f"{file_name}: cannot tell what kind of file this is from its columns "
             f"({', '.join(list(columns)[:12])}). Name the kind with --kind, or give the file the "

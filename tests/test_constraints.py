@@ -100,7 +100,7 @@ CASES = [
     ("uq_source_sha256", "source", {}),
     ("ck_load_batch_status_vocab", "load_batch", {"status": "half-done"}),
     ("ck_load_batch_rows_rejected_non_negative", "load_batch", {"rows_rejected": -1}),
-    ("ck_load_batch_row_counts_add_up", "load_batch", {"rows_loaded": 9}),
+    ("ck_load_batch_rejected_within_read", "load_batch", {"rows_rejected": 11}),
     ("ck_load_batch_rows_inserted_non_negative", "load_batch", {"rows_inserted": -1}),
     ("ck_load_batch_rows_updated_non_negative", "load_batch", {"rows_updated": -1}),
     ("ck_load_batch_rows_unchanged_non_negative", "load_batch", {"rows_unchanged": -1}),

@@ -7,19 +7,20 @@ from pathlib import Path
 from loaders.readers.delimited import Table, read_delimited
 from loaders.report import LoadError
 
-READERS_BY_SUFFIX = {".csv": read_delimited, ".tsv": read_delimited, ".txt": read_delimited}
+READERS = {"delimited": read_delimited}
+FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited"}
 
 
-def read_table(path: str | Path, data: bytes | None = None) -> Table:
-    """Pick the reader by the file's suffix."""
+def read_any(path: str | Path, data: bytes | None = None, file_format: str | None = None):
+    """Read with the reader of `file_format`, or of the file's suffix."""
     path = Path(path)
-    reader = READERS_BY_SUFFIX.get(path.suffix.lower())
-    if reader is None:
+    file_format = file_format or FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if file_format not in READERS:
         raise LoadError(
-            f"{path.name}: files ending in {path.suffix or '(no suffix)'} cannot be read yet; "
-            f"save the sheet as one of: {', '.join(sorted(READERS_BY_SUFFIX))}"
+            f"{path.name}: files ending in {path.suffix or '(no suffix)'} cannot be read; "
+            f"save the data as one of: {', '.join(sorted(FORMAT_BY_SUFFIX))}"
         )
-    return reader(path, data)
+    return READERS[file_format](path, data)
 
 
-__all__ = ["Table", "read_table"]
+__all__ = ["Table", "read_any"]

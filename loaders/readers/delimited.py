@@ -1,61 +1,118 @@
-"""Delimited text (CSV/TSV) with encoding and delimiter sniffing.
+"""Delimited text (CSV/TSV), streamed: encoding and delimiter sniffed, rows read lazily.
 
-Field files arrive as UTF-8 with or without a byte-order mark, or as Windows cp1252 (the CCCM
-NW Syria site list is one); the delimiter may be a comma, semicolon or tab.
+Field files arrive as UTF-8 with or without a byte-order mark, as Windows cp1252 (the CCCM NW
+Syria site list is one) or as Windows cp1256 (Arabic); the delimiter may be a comma, semicolon
+or tab. Rows are yielded one at a time so a million-row export never sits in memory whole.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from loaders.report import LoadError
 
-ENCODINGS = ("utf-8-sig", "cp1252")
+SNIFF_BYTES = 256 * 1024
+PREVIEW_ROWS = 25
+csv.field_size_limit(10 * 1024 * 1024)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Table:
-    """Rows of one sheet or file: header names and rows as dicts, with spreadsheet row numbers."""
+    """One sheet or file: its header, a preview of the first raw rows, and its rows (read once)."""
 
     file_name: str
     columns: tuple[str, ...]
-    rows: tuple[dict[str, str], ...]
-    row_numbers: tuple[int, ...]
+    rows: Iterator[tuple[int, dict[str, str]]]  # (row number as a spreadsheet shows it, cells)
     encoding: str | None = None
+    sheet: str | None = None
+    preview: list[list[str]] = field(default_factory=list)  # header + first rows, raw
 
 
-def decode_bytes(data: bytes, file_name: str) -> tuple[str, str]:
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise LoadError(f"{file_name}: cannot read the text encoding; save the file as UTF-8 CSV and load it again")
+def sniff_encoding(sample: bytes, file_name: str) -> str:
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 4 and len(sample) >= SNIFF_BYTES:
+            return "utf-8"  # a character cut at the end of the sample
+    high = [b for b in sample if b >= 0x80]
+    if not high:
+        return "utf-8"
+    # In cp1256 these bytes are Arabic letters; in cp1252 they are accented capitals and symbols
+    # that rarely make up most of a text's non-ASCII bytes.
+    arabic = sum(1 for b in high if 0xC1 <= b <= 0xFE and b not in (0xD7, 0xE0, 0xE2, 0xE7, 0xE8, 0xE9,
+                                                                        0xEA, 0xEB, 0xEE, 0xEF, 0xF4, 0xF7,
+                                                                        0xF9, 0xFB, 0xFC))
+    return "cp1256" if arabic / len(high) > 0.8 and len(high) >= 4 else "cp1252"
+
+
+def _dialect(sample_text: str):
+    first_line = sample_text.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=counts.get)
+    if counts[delimiter] == 0:
+        delimiter = ","
+
+    class Dialect(csv.excel):
+        pass
+
+    Dialect.delimiter = delimiter
+    return Dialect
 
 
 def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
     path = Path(path)
-    if data is None:
-        data = path.read_bytes()
-    text, encoding = decode_bytes(data, path.name)
-    if not text.strip():
+    raw = io.BytesIO(data) if data is not None else open(path, "rb")
+    sample = raw.read(SNIFF_BYTES)
+    raw.seek(0)
+    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+        raw.close()
         raise LoadError(f"{path.name}: the file is empty; export the sheet again with its header row")
-    sample = text[:20_000]
+    if b"\x00" in sample:
+        raw.close()
+        raise LoadError(f"{path.name}: this is not a text file (it contains NUL bytes); save the sheet as CSV")
+    encoding = sniff_encoding(sample, path.name)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+    dialect = _dialect(sample.decode(encoding, errors="ignore"))
+    reader = csv.reader(text, dialect)
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader)
-    columns = tuple(h.strip() for h in header)
-    rows, numbers = [], []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        cells = cells + [""] * (len(columns) - len(cells))
-        rows.append({col: cells[i] for i, col in enumerate(columns) if col})
-        numbers.append(number)
-    return Table(path.name, columns, tuple(rows), tuple(numbers), encoding)
+        preview = []
+        for cells in reader:
+            preview.append(cells)
+            if len(preview) > PREVIEW_ROWS:
+                break
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LoadError(f"{path.name}: cannot read the file as {encoding} text ({exc}); save it as UTF-8 CSV") from None
+    header_index = next((i for i, cells in enumerate(preview) if any(c.strip() for c in cells)), None)
+    if header_index is None:
+        raise LoadError(f"{path.name}: the file has no header row; the first row must name the columns")
+    columns = tuple(re.sub(r"\s+", " ", h.replace("\ufeff", "")).strip() for h in preview[header_index])
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        number = header_index + 1
+        try:
+            for cells in _chain(preview[header_index + 1:], reader):
+                number += 1
+                if not any(c.strip() for c in cells):
+                    continue
+                yield number, {col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns) if col}
+        except UnicodeDecodeError:
+            raise LoadError(f"{path.name}: row {number + 1} is not {encoding} text; save the file as UTF-8 CSV") from None
+        except csv.Error as exc:
+            raise LoadError(f"{path.name}: row {number + 1} cannot be read ({exc}); the file may be truncated") from None
+        finally:
+            raw.close()
+
+    return Table(path.name, columns, rows(), encoding, preview=preview)
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest

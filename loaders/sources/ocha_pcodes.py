@@ -22,8 +22,12 @@ PUBLISHER = "OCHA"
 EXPECTED_COLUMNS = ("Location", "Admin Level", "P-Code", "Name", "Parent P-Code")
 
 
-def detect(columns) -> bool:
-    return set(EXPECTED_COLUMNS) <= set(columns)
+FORMAT = "delimited"
+TARGET = "places"
+
+
+def detect(table) -> bool:
+    return set(EXPECTED_COLUMNS) <= set(table.columns)
 
 
 def _admin0_code(iso3: str, admin1_codes: list[str]) -> str:
@@ -37,7 +41,7 @@ def normalise(table: Table, report: LoadReport, known_keys: set[str]) -> list[tu
     records: list[tuple[int | None, PlaceRecord]] = []
     admin1_by_country: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
-    for number, row in zip(table.row_numbers, table.rows):
+    for number, row in table.rows:
         pcode, name = row.get("P-Code", "").strip(), row.get("Name", "").strip()
         iso3, parent = row.get("Location", "").strip().upper(), row.get("Parent P-Code", "").strip()
         level_text = row.get("Admin Level", "").strip()

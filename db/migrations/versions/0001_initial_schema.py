@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.CheckConstraint("status IN ('loaded', 'deleted')", name=op.f('ck_load_batch_status_vocab')),
     sa.CheckConstraint('finished_at >= started_at', name=op.f('ck_load_batch_finished_after_start')),
-    sa.CheckConstraint('rows_loaded + rows_rejected <= rows_read', name=op.f('ck_load_batch_row_counts_add_up')),
+    sa.CheckConstraint('rows_rejected <= rows_read', name=op.f('ck_load_batch_rejected_within_read')),
     sa.CheckConstraint('rows_loaded IS NULL OR rows_loaded >= 0', name=op.f('ck_load_batch_rows_loaded_non_negative')),
     sa.CheckConstraint('rows_rejected IS NULL OR rows_rejected >= 0', name=op.f('ck_load_batch_rows_rejected_non_negative')),
     sa.ForeignKeyConstraint(['source_id'], ['source.source_id'], name=op.f('fk_load_batch_source_id_source')),

@@ -1,0 +1,160 @@
+"""Cell parsers shared by every source: numbers and dates as the field writes them.
+
+Each returns a value or raises CellError with a message that says how to fix the cell; the
+adapters turn that into a row issue. Nothing here guesses: an ambiguous date is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+EASTERN_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}
+_HEDGES = {
+    "about": "approx", "around": "approx", "approximately": "approx", "approx": "approx", "approx.": "approx",
+    "some": "approx", "roughly": "approx", "nearly": "approx", "almost": "approx", "~": "approx",
+    "estimated": "approx", "over": "at_least", "more than": "at_least", "at least": "at_least",
+    "+": "at_least", "up to": "at_most", "less than": "at_most", "under": "at_most", "fewer than": "at_most",
+}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what the cell needs to be."""
+
+
+def clean(text) -> str:
+    if text is None:
+        return ""
+    text = str(text).strip()
+    return "" if text.lower() in ("nan", "none", "null", "n/a", "na", "#n/a") else text
+
+
+def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
+    """A count as written: "1200", "1,200", "1 200", "١٢٠٠", "about 300" → (value, qualifier).
+
+    "1.200" is refused: it is 1200 in much of Europe and 1.2 elsewhere. Negative counts are
+    refused. Fractional values are kept (planning estimates are sometimes fractional).
+    """
+    raw = clean(text)
+    if not raw:
+        return None, "vague"
+    value = raw.translate(EASTERN_ARABIC_DIGITS).replace("\u066c", ",").replace("\u066b", ".").strip().lower()
+    qualifier = "exact"
+    for hedge, meaning in sorted(_HEDGES.items(), key=lambda kv: -len(kv[0])):
+        if value.startswith(hedge + " ") or (hedge in ("~", "+") and value.startswith(hedge)):
+            if not allow_hedge:
+                raise CellError(f"{raw!r} is not a plain number; write the number alone")
+            qualifier, value = meaning, value[len(hedge):].strip()
+            break
+    if value.endswith("+") and allow_hedge:
+        qualifier, value = "at_least", value[:-1].strip()
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", value) or re.fullmatch(r"\d{1,3}( \d{3})+", value):
+        value = value.replace(",", "").replace(" ", "")
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+", value):
+        raise CellError(f"{raw!r} is ambiguous (1.200 is 1200 in some countries and 1.2 in others); "
+                        "write it without a thousands separator")
+    try:
+        number = float(value)
+    except ValueError:
+        raise CellError(f"{raw!r} is not a number; write digits only, e.g. 1200") from None
+    if number < 0:
+        raise CellError(f"{raw!r} is negative; a count cannot be below zero")
+    if number != number or number in (float("inf"),):
+        raise CellError(f"{raw!r} is not a number")
+    return number, qualifier
+
+
+def parse_int(text) -> int | None:
+    value, _ = parse_count(text)
+    if value is None:
+        return None
+    if value != int(value):
+        raise CellError(f"{clean(text)!r} is not a whole number")
+    return int(value)
+
+
+def parse_float(text, low: float, high: float, what: str) -> float | None:
+    raw = clean(text)
+    if not raw:
+        return None
+    try:
+        value = float(raw.translate(EASTERN_ARABIC_DIGITS))
+    except ValueError:
+        raise CellError(f"{raw!r} is not a number; {what} is written like 35.13") from None
+    if not low <= value <= high:
+        raise CellError(f"{raw!r} is outside {low}..{high}, the range of {what}")
+    return value
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DMY_WORDS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -,]*(\d{4})")
+_SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+
+def parse_date(text, *, day_first: bool | None = None) -> date | None:
+    """ISO dates and datetimes (with Z or an offset), "05 December 2024", "2024", dd/mm/yyyy.
+
+    A slashed date needs `day_first` (see infer_day_first) unless one part is above 12.
+    Year-only dates become 1 January of that year: callers keep the precision.
+    """
+    raw = clean(text).translate(EASTERN_ARABIC_DIGITS)
+    if not raw:
+        return None
+    try:
+        if match := _ISO_DATE.fullmatch(raw):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DMY_WORDS.fullmatch(raw):
+            month = _MONTHS.get(match[2].lower())
+            if month:
+                return date(int(match[3]), month, int(match[1]))
+        if re.fullmatch(r"\d{4}", raw):
+            return date(int(raw), 1, 1)
+        if match := _SLASHED.fullmatch(raw):
+            first, second, year = int(match[1]), int(match[2]), int(match[3])
+            if day_first is None:
+                if first > 12:
+                    day_first = True
+                elif second > 12:
+                    day_first = False
+                else:
+                    raise CellError(f"{raw!r} could be day/month or month/day; write it as YYYY-MM-DD")
+            day, month = (first, second) if day_first else (second, first)
+            return date(year, month, day)
+    except ValueError:
+        raise CellError(f"{raw!r} is not a calendar date; write it as YYYY-MM-DD") from None
+    raise CellError(f"{raw!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-05)")
+
+
+def infer_day_first(values) -> bool | None:
+    """Decide dd/mm or mm/dd for a whole column from the values that can only be one of them."""
+    day_first = month_first = False
+    for value in values:
+        match = _SLASHED.fullmatch(clean(value).translate(EASTERN_ARABIC_DIGITS))
+        if match:
+            day_first |= int(match[1]) > 12
+            month_first |= int(match[2]) > 12
+    if day_first and not month_first:
+        return True
+    if month_first and not day_first:
+        return False
+    return None
+
+
+def parse_timestamp(text) -> datetime | None:
+    raw = clean(text)
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise CellError(f"{raw!r} is not a date and time; write it as 2024-12-05T10:00:00Z") from None
