@@ -46,6 +46,17 @@ class BatchResult:
     rows_unchanged: int = 0
 
 
+@dataclass
+class LoadCounts:
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_inserted + self.rows_updated + self.rows_unchanged
+
+
 def find_live_batch(conn: Connection, sha256: str):
     """The batch that already loaded a file with these bytes, if it was not deleted."""
     return conn.execute(
@@ -95,15 +106,6 @@ def open_batch(conn: Connection, source_id: int, info: SourceInfo, started_at: d
     ).scalar_one()
 
 
-def close_batch(conn: Connection, batch_id: int, rows_read: int, rows_loaded: int, rows_rejected: int) -> None:
-    conn.execute(
-        update(load_batch)
-        .where(load_batch.c.batch_id == batch_id)
-        .values(rows_read=rows_read, rows_loaded=rows_loaded, rows_rejected=rows_rejected,
-                finished_at=utc_now())
-    )
-
-
 def write_issues(conn: Connection, batch_id: int, issues: Iterable) -> None:
     rows = [
         {
@@ -129,62 +131,64 @@ def place_ids_by_key(conn: Connection, keys: Iterable[str] | None = None) -> dic
     return dict(conn.execute(query).all())
 
 
-def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int, batch_id: int) -> int:
+_PLACE_FIELDS = ("kind", "name_en", "name_ar", "pcode", "country_iso3", "parent_id", "lat", "lon")
+
+
+def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int, batch_id: int) -> LoadCounts:
     """Insert or update places parents-first; keep Arabic names and coordinates already known.
 
     A later list without Arabic names or centroids (the OCHA global p-code list) must not erase
-    what the shipped gazetteer knows, so NULLs never overwrite values.
+    what the shipped gazetteer knows, so NULLs never overwrite values. Places whose values would
+    not change are left alone (and keep the batch that wrote them).
     """
+    counts = LoadCounts()
+    before = {row[0]: tuple(row[1:]) for row in conn.execute(
+        select(place.c.place_key, *[place.c[f] for f in _PLACE_FIELDS]))}
+    known = {key: None for key in before}
+    known.update(place_ids_by_key(conn))
     pending = list(records)
-    known = place_ids_by_key(conn)
-    written = 0
     while pending:
         ready = [r for r in pending if r.parent_key is None or r.parent_key in known]
         if not ready:
             missing = sorted({r.parent_key for r in pending})[:10]
             raise ValueError(f"places refer to parents that are not in the gazetteer: {missing}")
-        stmt = _dialect_insert(conn, place)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[place.c.place_key],
-            set_={
-                "kind": stmt.excluded.kind,
-                "name_en": stmt.excluded.name_en,
-                "pcode": func.coalesce(stmt.excluded.pcode, place.c.pcode),
-                "country_iso3": func.coalesce(stmt.excluded.country_iso3, place.c.country_iso3),
-                "name_ar": func.coalesce(stmt.excluded.name_ar, place.c.name_ar),
-                "parent_id": func.coalesce(stmt.excluded.parent_id, place.c.parent_id),
-                "lat": func.coalesce(stmt.excluded.lat, place.c.lat),
-                "lon": func.coalesce(stmt.excluded.lon, place.c.lon),
-                "source_id": stmt.excluded.source_id,
-                "batch_id": stmt.excluded.batch_id,
-            },
-        )
-        conn.execute(
-            stmt,
-            [
-                {
-                    "place_key": r.place_key,
-                    "pcode": r.pcode,
-                    "country_iso3": r.country_iso3,
-                    "kind": r.kind,
-                    "name_en": r.name_en,
-                    "name_ar": r.name_ar,
-                    "parent_id": known.get(r.parent_key) if r.parent_key else None,
-                    "lat": r.lat,
-                    "lon": r.lon,
-                    "source_id": source_id,
-                    "batch_id": batch_id,
-                }
-                for r in ready
-            ],
-        )
-        written += len(ready)
+        rows = []
+        for r in ready:
+            values = {"place_key": r.place_key, "pcode": r.pcode, "country_iso3": r.country_iso3, "kind": r.kind,
+                      "name_en": r.name_en, "name_ar": r.name_ar,
+                      "parent_id": known.get(r.parent_key) if r.parent_key else None,
+                      "lat": r.lat, "lon": r.lon, "source_id": source_id, "batch_id": batch_id}
+            old = before.get(r.place_key)
+            if old is None:
+                counts.rows_inserted += 1
+            else:
+                merged = tuple(values[f] if values[f] is not None or f in ("kind", "name_en") else o
+                               for f, o in zip(_PLACE_FIELDS, old))
+                if merged == old:
+                    counts.rows_unchanged += 1
+                    continue
+                counts.rows_updated += 1
+            rows.append(values)
+        if rows:
+            stmt = _dialect_insert(conn, place)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[place.c.place_key],
+                set_={
+                    "kind": stmt.excluded.kind,
+                    "name_en": stmt.excluded.name_en,
+                    **{f: func.coalesce(stmt.excluded[f], place.c[f])
+                       for f in ("pcode", "country_iso3", "name_ar", "parent_id", "lat", "lon")},
+                    "source_id": stmt.excluded.source_id,
+                    "batch_id": stmt.excluded.batch_id,
+                },
+            )
+            conn.execute(stmt, rows)
         known.update(place_ids_by_key(conn, [r.place_key for r in ready]))
         ready_keys = {r.place_key for r in ready}
         pending = [r for r in pending if r.place_key not in ready_keys]
     _add_aliases(conn, records, known, batch_id)
     _upsert_sites(conn, [r for r in records if r.site_type], known, source_id, batch_id)
-    return written
+    return counts
 
 
 def _upsert_sites(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str, int], source_id: int,
@@ -232,15 +236,18 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
             return BatchResult(live.source_id, live.batch_id, "unchanged")
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
-        written = upsert_places(conn, records, source_id, batch_id)
+        counts = upsert_places(conn, records, source_id, batch_id)
         issues = list(report.issues) if report is not None else []
         rejected = len({i.row for i in issues if i.severity == "error" and i.row is not None})
-        # Counts are of the file's rows: places derived from them (a country) are not rows.
-        read = rows_read if rows_read is not None else written
-        loaded = read - rejected
+        read = rows_read if rows_read is not None else len(records)
         write_issues(conn, batch_id, issues)
-        close_batch(conn, batch_id, read, loaded, rejected)
-    return BatchResult(source_id, batch_id, "loaded", read, loaded, rejected)
+        conn.execute(
+            update(load_batch).where(load_batch.c.batch_id == batch_id).values(
+                rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,
+                rows_inserted=counts.rows_inserted, rows_updated=counts.rows_updated,
+                rows_unchanged=counts.rows_unchanged, finished_at=utc_now()))
+    return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
+                       counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)
 
 
 def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Table, Sequence[str], list[tuple]]],
@@ -262,8 +269,9 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
             provenance = (source_id, batch_id)
             loaded += bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
                                   (row + provenance for row in rows))
-        close_batch(conn, batch_id, loaded, loaded, 0)
-    return BatchResult(source_id, batch_id, "loaded", loaded, loaded, 0)
+        conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(
+            rows_read=loaded, rows_loaded=loaded, rows_inserted=loaded, finished_at=utc_now()))
+    return BatchResult(source_id, batch_id, "loaded", loaded, loaded, 0, rows_inserted=loaded)
 
 
 def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
@@ -349,17 +357,6 @@ ROW_ID = {"conflict_event": "event_id", "displacement_figure": "figure_id", "eve
 
 class RejectedLoad(Exception):
     """A strict load met row problems: nothing was written."""
-
-
-@dataclass
-class LoadCounts:
-    rows_inserted: int = 0
-    rows_updated: int = 0
-    rows_unchanged: int = 0
-
-    @property
-    def rows_loaded(self) -> int:
-        return self.rows_inserted + self.rows_updated + self.rows_unchanged
 
 
 def content_hash(values: dict) -> str:

@@ -1,44 +1,81 @@
-"""python -m loaders ingest PATH... [--kind K] [--dry-run]"""
+"""python -m loaders {ingest,kinds}
+
+  ingest PATH... [--kind K] [--dry-run] [--strict]   load files into DATABASE_URL
+  kinds                                              list the kinds and what each expects
+
+Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected, 2 usage error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from db.engine import make_engine
 from db.setup import prepare_database
+from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
 
+PROGRESS_FROM_BYTES = 5 * 1024 * 1024
+
+
+def _progress_printer(path: str):
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    if size < PROGRESS_FROM_BYTES or not sys.stderr.isatty():
+        return None
+
+    def show(rows: int) -> None:
+        print(f"\r  {path}: {rows:,} rows read", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _print_kinds() -> None:
+    for name, kind in SOURCE_KINDS.items():
+        adapter = kind.adapter
+        print(f"{name:<22} {adapter.TITLE}")
+        print(f"{'':<22} {adapter.FORMAT}; expects: {', '.join(adapter.EXPECTED_COLUMNS)}")
+
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loaders")
+    parser = argparse.ArgumentParser(prog="python -m loaders", description="Load field data files (DATABASE_URL)")
     sub = parser.add_subparsers(dest="command", required=True)
-    ingest = sub.add_parser("ingest", help="load files into the database (DATABASE_URL)")
+    ingest = sub.add_parser("ingest", help="load files into the database")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--kind", choices=sorted(SOURCE_KINDS), help="skip detection")
     ingest.add_argument("--dry-run", action="store_true", help="read and check, write nothing")
-    args = parser.parse_args(argv)
+    ingest.add_argument("--strict", action="store_true", help="reject a whole file when any row has a problem")
+    sub.add_parser("kinds", help="list the kinds of file the loaders read")
+    args = parser.parse_args(argv)  # exits with 2 on usage errors
 
+    if args.command == "kinds":
+        _print_kinds()
+        return 0
     engine = make_engine()
     prepare_database(engine)  # the schema and the shipped gazetteer, which loaders resolve against
     status = 0
     for path in args.paths:
         try:
-            result = ingest_file(engine, path, args.kind, dry_run=args.dry_run)
-        except (LoadError, FileNotFoundError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
+                                 progress=_progress_printer(path))
+        except (LoadError, RejectedLoad, FileNotFoundError, IsADirectoryError) as exc:
+            print(f"{path}: rejected: {exc}", file=sys.stderr)
             status = 1
             continue
         batch = result.batch
         if batch is None:
-            outcome = "dry run: nothing written"
-        elif batch.status == "unchanged":
-            outcome = f"already loaded as batch {batch.batch_id}: nothing changed"
+            outcome = f"{result.rows_read:,} rows read; dry run, nothing written"
         else:
-            outcome = f"batch {batch.batch_id}: {batch.rows_loaded} loaded, {batch.rows_rejected} rejected"
-        print(f"{path} [{result.kind}] {result.rows_read} rows read; {outcome}")
+            outcome = (f"{batch.rows_read:,} rows read, {batch.rows_inserted:,} inserted, {batch.rows_updated:,} updated, "
+                       f"{batch.rows_unchanged:,} unchanged, {batch.rows_rejected:,} rejected")
+            if batch.status == "unchanged":
+                outcome += f" (already loaded as batch {batch.batch_id}: nothing changed)"
+            else:
+                outcome += f" (batch {batch.batch_id})"
+        print(f"{path} [{result.kind}]: {outcome}")
         for line in result.report.summary():
             print(f"  {line}")
     return status

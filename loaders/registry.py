@@ -14,7 +14,7 @@ from typing import Callable
 
 from db import writes
 from loaders.report import LoadError
-from loaders.sources import ocha_pcodes
+from loaders.sources import acled, ocha_pcodes
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class SourceKind:
 SOURCE_KINDS: dict[str, SourceKind] = {
     kind.name: kind
     for kind in (
+        SourceKind(acled),
         SourceKind(ocha_pcodes, writes.write_places_batch),
     )
 }

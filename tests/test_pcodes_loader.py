@@ -14,6 +14,7 @@ from db import writes
 from db.schema import load_batch, load_issue, place, source
 from gazetteer import load_gazetteer
 from loaders.ingest import ingest_file
+from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
 from tests.conftest import FIXTURES_DIR, REPO_ROOT, shared_path
 
@@ -32,7 +33,10 @@ def test_global_list_loads_every_country_and_keeps_what_the_gazetteer_knew(prepa
     assert result.kind == "ocha_pcodes" and result.rows_read == 33_453
     # Ecuador's placeholder codes ECISLA and "ECNO APLICA" stand at admin 1 and again at admin 2.
     assert result.report.flatten() == [[12752, "P-Code", "duplicate-key"], [12753, "P-Code", "duplicate-key"]]
-    assert (result.batch.rows_loaded, result.batch.rows_rejected) == (33_451, 2)
+    # 33,451 rows plus 157 countries derived from them; Syria's 76 units were already known as such.
+    batch = result.batch
+    assert (batch.rows_read, batch.rows_rejected, batch.rows_loaded) == (33_453, 2, 33_451 + 157)
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (33_451 + 157 - 76, 0, 76)
     with prepared_engine.connect() as conn:
         hama = conn.execute(select(place).where(place.c.pcode == "SY05")).mappings().one()
         kabul = conn.execute(select(place).where(place.c.pcode == "AF01")).mappings().one()
@@ -100,11 +104,13 @@ def test_a_load_that_fails_midway_leaves_the_database_as_it_was(prepared_engine,
 def test_an_unknown_file_names_the_kinds_and_their_columns(prepared_engine):
     with pytest.raises(LoadError) as refused:
         ingest_file(prepared_engine, FIXTURES_DIR / "pcodes" / "not_a_pcode_list.csv")
-    assert str(refused.value) == (
+    message = str(refused.value)
+    assert message.startswith(
         "not_a_pcode_list.csv: cannot tell what kind of file this is from its columns "
         "(Admin1, Admin2, Population). Name the kind with --kind, or give the file the columns of one of "
-        "these kinds — ocha_pcodes: Location, Admin Level, P-Code, Name, Parent P-Code"
-    )
+        "these kinds — ")
+    for name, kind in SOURCE_KINDS.items():
+        assert f"{name}: {', '.join(kind.expected_columns)}" in message
 
 
 def test_cli_ingests_and_reports(tmp_path):
@@ -112,5 +118,5 @@ def test_cli_ingests_and_reports(tmp_path):
     run = subprocess.run([sys.executable, "-m", "loaders", "ingest", str(BAD_ROWS)], cwd=REPO_ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "[ocha_pcodes] 8 rows read; batch 2: 4 loaded, 4 rejected" in run.stdout
+    assert "[ocha_pcodes]: 8 rows read, 5 inserted, 0 updated, 0 unchanged, 4 rejected (batch 2)" in run.stdout
     assert "[duplicate-key] in column 'P-Code'" in run.stdout

@@ -1,0 +1,117 @@
+"""ACLED event exports, both column sets: loaded, re-loaded, revised, and refused cleanly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from db.schema import conflict_event, load_batch, place, record_revision, unresolved_place_name
+from db.writes import RejectedLoad
+from loaders.ingest import ingest_file
+from tests.conftest import FIXTURES_DIR, REPO_ROOT
+
+ACLED = FIXTURES_DIR / "acled"
+
+
+def _events(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(conflict_event, place.c.place_key).outerjoin(place, place.c.place_id == conflict_event.c.place_id)
+        ).mappings().all()
+    return {r["record_key"]: r for r in rows}
+
+
+def test_post_2023_export_loads_with_places_resolved(prepared_engine):
+    result = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    assert result.kind == "acled"
+    batch = result.batch
+    assert (batch.rows_read, batch.rows_inserted, batch.rows_rejected) == (4, 4, 0)
+    events = _events(prepared_engine)
+    assert events["SYR900002"]["place_key"] == "SY0200:aleppo"
+    assert events["SYR900003"]["sub_event_type"] == "Non-violent transfer of territory"
+    assert events["SYR900003"]["event_date"] == date(2024, 12, 5)
+    assert events["SYR900002"]["assoc_actors"] == "Turkish-backed factions"
+    assert events["SYR900004"]["date_precision"] == "week"
+
+
+def test_an_unknown_village_keeps_its_name_and_district_and_is_queued(prepared_engine):
+    result = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    assert result.report.flatten() == [[5, "location", "unresolved-place"]]
+    event = _events(prepared_engine)["SYR900004"]
+    assert (event["place_name_raw"], event["place_key"]) == ("Kafr Takharim", "SY0700")
+    with prepared_engine.connect() as conn:
+        queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.scope_key)).all()
+    assert queued == [("Kafr Takharim", "SY07|community")]
+
+
+def test_pre_2023_export_with_dates_in_words(prepared_engine):
+    result = ingest_file(prepared_engine, ACLED / "acled_pre2023_format_dates_in_words.csv")
+    assert result.batch.rows_inserted == 2 and result.report.issues == []
+    events = _events(prepared_engine)
+    assert events["SYR800001"]["event_date"] == date(2019, 12, 5)
+    assert events["SYR800002"]["date_precision"] == "month"
+    assert events["SYR800001"]["place_key"] == "SY0702:maarrat-an-numan"
+
+
+def test_second_load_of_the_same_file_changes_nothing(prepared_engine):
+    ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    with prepared_engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(load_batch)).scalar()
+    again = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv").batch
+    assert (again.status, again.rows_unchanged, again.rows_inserted) == ("unchanged", 4, 0)
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(load_batch)).scalar() == before
+
+
+def test_a_revised_event_updates_the_row_and_keeps_its_previous_values(prepared_engine):
+    first = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv").batch
+    revised = ingest_file(prepared_engine, ACLED / "acled_revised_event_same_id.csv").batch
+    assert (revised.rows_read, revised.rows_updated, revised.rows_unchanged, revised.rows_inserted) == (2, 1, 1, 0)
+    event = _events(prepared_engine)["SYR900001"]
+    assert event["fatalities"] == 9 and event["batch_id"] == revised.batch_id
+    with prepared_engine.connect() as conn:
+        kept = conn.execute(select(record_revision)).mappings().one()
+    previous = json.loads(kept["previous_values"])
+    assert (kept["table_name"], previous["fatalities"], previous["batch_id"]) == ("conflict_event", 7, first.batch_id)
+
+
+def test_bad_rows_are_reported_and_the_good_ones_load(prepared_engine):
+    result = ingest_file(prepared_engine, ACLED / "acled_negative_fatalities.csv")
+    assert result.report.flatten() == [[3, "fatalities", "out-of-range"]]
+    assert (result.batch.rows_inserted, result.batch.rows_rejected) == (1, 1)
+
+
+def test_strict_rejects_the_whole_file_and_writes_nothing(prepared_engine):
+    def snapshot():
+        with prepared_engine.connect() as conn:
+            return [conn.execute(select(func.count()).select_from(t)).scalar()
+                    for t in (conflict_event, load_batch, unresolved_place_name)]
+
+    before = snapshot()
+    with pytest.raises(RejectedLoad, match="1 row\\(s\\) have problems and --strict is on; nothing was loaded"):
+        ingest_file(prepared_engine, ACLED / "acled_negative_fatalities.csv", strict=True)
+    assert snapshot() == before
+
+
+def _cli(tmp_path, *args):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}", "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "loaders", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_exit_codes_and_counts(tmp_path):
+    loaded = _cli(tmp_path, "ingest", str(ACLED / "acled_2023_format_syria.csv"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "[acled]: 4 rows read, 4 inserted, 0 updated, 0 unchanged, 0 rejected (batch 2)" in loaded.stdout
+    again = _cli(tmp_path, "ingest", str(ACLED / "acled_2023_format_syria.csv"))
+    assert "4 rows read, 0 inserted, 0 updated, 4 unchanged, 0 rejected (already loaded as batch 2" in again.stdout
+    strict = _cli(tmp_path, "ingest", "--strict", str(ACLED / "acled_negative_fatalities.csv"))
+    assert strict.returncode == 1 and "rejected:" in strict.stderr
+    assert _cli(tmp_path, "ingest", "--kind", "no-such-kind", "x.csv").returncode == 2
+    kinds = _cli(tmp_path, "kinds")
+    assert kinds.returncode == 0 and "acled" in kinds.stdout and "ocha_pcodes" in kinds.stdout
