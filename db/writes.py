@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, Table, func, select, tuple_, update
+from sqlalchemy import Connection, Date, DateTime, Engine, Table, func, select, tuple_, update
 
 from db.records import PlaceRecord, SourceInfo
 from db.schema import load_batch, load_issue, place, place_alias, record_revision, site, source, unresolved_place_name
@@ -55,6 +55,11 @@ class LoadCounts:
     @property
     def rows_loaded(self) -> int:
         return self.rows_inserted + self.rows_updated + self.rows_unchanged
+
+    def add(self, other: "LoadCounts") -> None:
+        self.rows_inserted += other.rows_inserted
+        self.rows_updated += other.rows_updated
+        self.rows_unchanged += other.rows_unchanged
 
 
 def find_live_batch(conn: Connection, sha256: str):
@@ -277,6 +282,14 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
 def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
                           kind=None, best_place_id=None, best_score=None) -> None:
     """Put a name the resolver would not guess on the review queue (once per name and scope)."""
+    queue_unresolved_names(conn, [{"raw_name": raw_name, "scope_key": scope_key, "within_place_id": within_place_id,
+                                   "kind": kind, "best_place_id": best_place_id, "best_score": best_score}])
+
+
+def queue_unresolved_names(conn: Connection, names: list[dict]) -> None:
+    """Queue names for review; a name already queued in the same scope counts one occurrence more."""
+    if not names:
+        return
     now = utc_now()
     stmt = _dialect_insert(conn, unresolved_place_name)
     stmt = stmt.on_conflict_do_update(
@@ -286,22 +299,11 @@ def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, wi
             "last_seen_at": stmt.excluded.last_seen_at,
         },
     )
-    conn.execute(
-        stmt,
-        {
-            "raw_name": raw_name,
-            "name_key": name_key(raw_name) or raw_name.strip().casefold(),
-            "scope_key": scope_key,
-            "within_place_id": within_place_id,
-            "kind": kind,
-            "best_place_id": best_place_id,
-            "best_score": best_score,
-            "occurrences": 1,
-            "first_seen_at": now,
-            "last_seen_at": now,
-            "status": "open",
-        },
-    )
+    conn.execute(stmt, [
+        {**entry, "name_key": name_key(entry["raw_name"]) or entry["raw_name"].strip().casefold(),
+         "occurrences": 1, "first_seen_at": now, "last_seen_at": now, "status": "open"}
+        for entry in names
+    ])
 
 
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
@@ -316,11 +318,18 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: It
     positional = conn.dialect.positional and list(compiled.positiontup or []) == list(columns)
     total, chunk = 0, []
 
+    # SQLite gets dates as text, stored as SQLAlchemy's SQLite Date type stores them.
+    temporal = [i for i, name in enumerate(columns)
+                if isinstance(table.c[name].type, (Date, DateTime))] if conn.dialect.name == "sqlite" else []
+
     def flush() -> None:
-        if conn.dialect.name == "sqlite":  # store dates as SQLAlchemy's SQLite Date type does
-            rows_out = [tuple(_sqlite_value(v) for v in r) for r in chunk]
-        else:
-            rows_out = chunk
+        rows_out = chunk
+        if temporal:
+            rows_out = [list(r) for r in chunk]
+            for r in rows_out:
+                for i in temporal:
+                    r[i] = _sqlite_value(r[i])
+            rows_out = [tuple(r) for r in rows_out]
         conn.exec_driver_sql(sql, rows_out if positional else [dict(zip(columns, r)) for r in rows_out])
 
     for row in rows:
@@ -360,8 +369,9 @@ class RejectedLoad(Exception):
 
 
 def content_hash(values: dict) -> str:
-    """A stable digest of a row's values (not its ids or provenance)."""
-    text = "\x1f".join(f"{k}={values[k]!r}" for k in sorted(values))
+    """A stable digest of a row's values (not its ids or provenance), whatever the key order."""
+    keys = sorted(values)
+    text = repr((keys, [values[k] for k in keys]))
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
@@ -433,6 +443,18 @@ def _revise(conn: Connection, table: Table, updates: list[tuple[int, dict]], sou
         conn.execute(update(table).where(id_column == row_id).values(**values, source_id=source_id, batch_id=batch_id))
 
 
+def _with_site_ids(conn: Connection, rows: list[tuple[int | None, dict]]) -> list[tuple[int | None, dict]]:
+    """Population rows may name their site by `site_key` (its place_key): a site written earlier
+    in the same load has no id the adapter could know. An unknown key leaves site_id empty."""
+    keys = {values["site_key"] for _, values in rows if "site_key" in values}
+    if not keys:
+        return rows
+    ids = place_ids_by_key(conn, keys)
+    return [(number, {**{k: v for k, v in values.items() if k != "site_key"},
+                      "site_id": ids.get(values["site_key"])} if "site_key" in values else values)
+            for number, values in rows]
+
+
 def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresolved=(), rows_read=lambda: 0,
                     strict: bool = False, started_at: datetime | None = None, loaded_by: str | None = None,
                     validate=None) -> BatchResult:
@@ -442,6 +464,11 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
     the rows that break no rule. Rows are inserted, revised (previous values kept) or left
     unchanged by their natural key. With `strict`, any row problem rejects the whole file:
     RejectedLoad is raised and the transaction rolled back.
+
+    A source that brings its own places (a CCCM site list) yields ("place", [(row number,
+    PlaceRecord)]) chunks before the facts that need them; they are upserted like a gazetteer
+    (parents must exist) and counted with the rows. Its population rows then name their site by
+    `site_key` instead of `site_id`.
     """
     from db.schema import metadata
 
@@ -457,7 +484,11 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = LoadCounts()
         for chunk in chunks:
-            rows = validate(chunk.table, chunk.rows, report) if validate else chunk.rows
+            if chunk.table == "place":  # places a source brings itself (CCCM sites), before their facts
+                counts.add(upsert_places(conn, [record for _, record in chunk.rows], source_id, batch_id))
+                continue
+            rows = _with_site_ids(conn, chunk.rows) if chunk.table == "site_population" else chunk.rows
+            rows = validate(chunk.table, rows, report) if validate else rows
             if rows:
                 _write_chunk(conn, metadata.tables[chunk.table], rows, source_id, batch_id, counts, report)
         read = rows_read()
@@ -466,9 +497,11 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
             raise RejectedLoad(f"{info.file_name}: {rejected} row(s) have problems and --strict is on; "
                                "nothing was loaded. Fix the rows listed, or load without --strict to keep the "
                                "good rows.")
-        for (name, scope), (within_id, kind, best_id, best_score) in dict(unresolved).items():
-            queue_unresolved_name(conn, name, scope, within_place_id=within_id, kind=kind,
-                                  best_place_id=best_id, best_score=best_score)
+        queue_unresolved_names(conn, [
+            {"raw_name": name, "scope_key": scope, "within_place_id": within_id, "kind": kind,
+             "best_place_id": best_id, "best_score": best_score}
+            for (name, scope), (within_id, kind, best_id, best_score) in dict(unresolved).items()
+        ])
         write_issues(conn, batch_id, report.issues)
         conn.execute(
             update(load_batch).where(load_batch.c.batch_id == batch_id).values(

@@ -88,6 +88,8 @@ class Gazetteer:
         for place_id, alias in aliases:
             if place_id in self.places:
                 self._names[place_id].add(name_key(alias))
+        self._ancestor_ids: dict[int, frozenset[int]] = {}
+        self._fuzzy_choices: dict[tuple, dict[str, set[int]]] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)
         self._phonetic: dict[str, set[int]] = defaultdict(set)
         for place_id, keys in self._names.items():
@@ -111,7 +113,9 @@ class Gazetteer:
         return chain
 
     def is_within(self, place_id: int, area_id: int) -> bool:
-        return place_id == area_id or any(a.place_id == area_id for a in self.ancestors(place_id))
+        if place_id not in self._ancestor_ids:
+            self._ancestor_ids[place_id] = frozenset(a.place_id for a in self.ancestors(place_id))
+        return place_id == area_id or area_id in self._ancestor_ids[place_id]
 
     def _in_scope(self, ids: Iterable[int], within: int | None, kind: str | None) -> set[int]:
         return {
@@ -174,11 +178,14 @@ class Gazetteer:
         return self._resolve_fuzzy(name, key, within_id, kind, threshold)
 
     def _resolve_fuzzy(self, name, key, within_id, kind, threshold) -> Resolution:
-        choices: dict[str, set[int]] = defaultdict(set)
-        for candidate_key, ids in self._exact.items():
-            in_scope = self._in_scope(ids, within_id, kind)
-            if in_scope:
-                choices[candidate_key.replace(" ", "")] |= in_scope
+        choices = self._fuzzy_choices.get((within_id, kind))
+        if choices is None:  # built once per scope: a file asks the same scope many times
+            choices = defaultdict(set)
+            for candidate_key, ids in self._exact.items():
+                in_scope = self._in_scope(ids, within_id, kind)
+                if in_scope:
+                    choices[candidate_key.replace(" ", "")] |= in_scope
+            self._fuzzy_choices[(within_id, kind)] = choices
         if not choices:
             return Resolution(name, None, 0.0, None, kind)
         matches = process.extract(key.replace(" ", ""), list(choices), scorer=fuzz.ratio, limit=12)

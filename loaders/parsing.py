@@ -27,16 +27,21 @@ _HEDGES = {
     "+": "at_least", "up to": "at_most", "less than": "at_most", "under": "at_most", "fewer than": "at_most",
 }
 
+_HEDGES_LONGEST_FIRST = sorted(_HEDGES.items(), key=lambda kv: -len(kv[0]))
+
 
 class CellError(ValueError):
     """A cell that cannot be read; the message says what the cell needs to be."""
 
 
+_MISSING = frozenset(("nan", "none", "null", "n/a", "na", "#n/a"))
+
+
 def clean(text) -> str:
     if text is None:
         return ""
-    text = str(text).strip()
-    return "" if text.lower() in ("nan", "none", "null", "n/a", "na", "#n/a") else text
+    text = (text if isinstance(text, str) else str(text)).strip()
+    return "" if len(text) <= 4 and text.lower() in _MISSING else text
 
 
 def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
@@ -48,9 +53,11 @@ def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
     raw = clean(text)
     if not raw:
         return None, "vague"
+    if raw.isascii() and raw.isdigit():  # the common case, fast
+        return float(raw), "exact"
     value = raw.translate(EASTERN_ARABIC_DIGITS).replace("\u066c", ",").replace("\u066b", ".").strip().lower()
     qualifier = "exact"
-    for hedge, meaning in sorted(_HEDGES.items(), key=lambda kv: -len(kv[0])):
+    for hedge, meaning in _HEDGES_LONGEST_FIRST:
         if value.startswith(hedge + " ") or (hedge in ("~", "+") and value.startswith(hedge)):
             if not allow_hedge:
                 raise CellError(f"{raw!r} is not a plain number; write the number alone")

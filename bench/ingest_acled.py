@@ -1,0 +1,202 @@
+"""Benchmark: ingest N ACLED-shaped rows into SQLite through the real loader, beside baselines
+measured in the same run on the same rows.
+
+    python bench/ingest_acled.py [--rows 1000000] [--out BENCHMARKS.md]
+
+Each contender runs in its own process (so its peak memory is its own) on a fresh database:
+- floor: stdlib csv + sqlite3 executemany, one transaction, a table with the same unique key,
+  INSERT ... ON CONFLICT DO NOTHING;
+- pandas: pandas.read_csv + DataFrame.to_sql through SQLAlchemy;
+- loader: `loaders.ingest.ingest_file` (detection, validation, place resolution, upsert);
+- loader again: the same file a second time (recognised by its sha256: nothing changes);
+- loader, same rows in new bytes: the rows re-read, compared by key and hash, 0 changed.
+The table reports rows/s and the ratio to the floor measured in this run; machines here are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+           "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction",
+           "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude",
+           "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp"]
+TYPES = [("Battles", "Armed clash"), ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+         ("Explosions/Remote violence", "Air/drone strike"), ("Violence against civilians", "Attack"),
+         ("Protests", "Peaceful protest"), ("Strategic developments", "Looting/property destruction")]
+
+
+def write_rows(path: Path, n: int, seed: int = 1) -> None:
+    """N synthetic ACLED-shaped rows over the gazetteer's towns (plus some unknown villages)."""
+    from gazetteer.seed import read_seed_records
+
+    records = read_seed_records()
+    by_key = {r.place_key: r for r in records}
+    towns = [r for r in records if r.kind == "community"]
+    rng = random.Random(seed)
+    first = date(2023, 1, 1)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for i in range(n):
+            town = towns[rng.randrange(len(towns))]
+            district = by_key[town.parent_key]
+            governorate = by_key[district.parent_key]
+            location = town.name_en if rng.random() < 0.9 else f"Village {rng.randrange(400)}"
+            etype, sub = TYPES[rng.randrange(len(TYPES))]
+            day = first + timedelta(days=rng.randrange(730))
+            writer.writerow([f"SYR{i + 1}", day.isoformat(), day.year, 1, "Political violence", etype, sub,
+                             "Actor A", "", 1, "Actor B", "", 2, 12, "", 760, "Middle East", "Syria",
+                             governorate.name_en, district.name_en, "", location,
+                             round(town.lat + rng.uniform(-0.02, 0.02), 4),
+                             round(town.lon + rng.uniform(-0.02, 0.02), 4), 1, "Benchmark", "National",
+                             "synthetic benchmark row", rng.randrange(6), "", 1700000000])
+
+
+# --- contenders: each runs in a child process, prints rows and seconds as JSON ----------------
+
+def run_floor(csv_path: str, db_path: str) -> dict:
+    import sqlite3
+
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE conflict_event (event_id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
+                 "record_key TEXT NOT NULL, event_date TEXT, event_type TEXT, sub_event_type TEXT, actor1 TEXT, "
+                 "actor2 TEXT, place_name_raw TEXT, admin1 TEXT, admin2 TEXT, lat REAL, lon REAL, "
+                 "fatalities INTEGER, notes TEXT, UNIQUE (provider, record_key))")
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = ((("ACLED", r["event_id_cnty"], r["event_date"], r["event_type"], r["sub_event_type"], r["actor1"],
+                  r["actor2"], r["location"], r["admin1"], r["admin2"], float(r["latitude"]), float(r["longitude"]),
+                  int(r["fatalities"]), r["notes"]) for r in reader))
+        with conn:
+            conn.executemany("INSERT INTO conflict_event (provider, record_key, event_date, event_type, "
+                             "sub_event_type, actor1, actor2, place_name_raw, admin1, admin2, lat, lon, fatalities, "
+                             "notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", rows)
+    count = conn.execute("SELECT count(*) FROM conflict_event").fetchone()[0]
+    conn.close()
+    return {"rows": count, "seconds": time.perf_counter() - started}
+
+
+def run_pandas(csv_path: str, db_path: str) -> dict:
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    started = time.perf_counter()
+    frame = pd.read_csv(csv_path)
+    engine = create_engine(f"sqlite:///{db_path}")
+    frame.to_sql("conflict_event", engine, index=False, chunksize=50_000)
+    return {"rows": len(frame), "seconds": time.perf_counter() - started}
+
+
+def run_loader(csv_path: str, db_path: str, times: int = 1) -> dict:
+    from db.engine import make_engine
+    from db.setup import prepare_database
+    from loaders.ingest import ingest_file
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    prepare_database(engine)
+    results = []
+    for _ in range(times):
+        started = time.perf_counter()
+        batch = ingest_file(engine, csv_path).batch
+        results.append({"rows": batch.rows_read, "seconds": time.perf_counter() - started,
+                        "inserted": batch.rows_inserted, "unchanged": batch.rows_unchanged,
+                        "updated": batch.rows_updated})
+    return {"runs": results}
+
+
+def run_loader_rebytes(csv_path: str, db_path: str) -> dict:
+    """Load, then load the same rows again from a file with other bytes (a trailing blank line)."""
+    from db.engine import make_engine
+    from db.setup import prepare_database
+    from loaders.ingest import ingest_file
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    prepare_database(engine)
+    ingest_file(engine, csv_path)
+    copy = csv_path + ".again.csv"
+    with open(csv_path, "rb") as source, open(copy, "wb") as target:
+        target.write(source.read() + b"\n")
+    started = time.perf_counter()
+    batch = ingest_file(engine, copy).batch
+    return {"rows": batch.rows_read, "seconds": time.perf_counter() - started, "unchanged": batch.rows_unchanged,
+            "inserted": batch.rows_inserted, "updated": batch.rows_updated}
+
+
+CONTENDERS = {"floor": run_floor, "pandas": run_pandas, "loader": run_loader, "loader_rebytes": run_loader_rebytes}
+
+
+def child(name: str, csv_path: str, db_path: str) -> None:
+    result = CONTENDERS[name](csv_path, db_path) if name != "loader_twice" else run_loader(csv_path, db_path, 2)
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(name: str, csv_path: Path, folder: Path) -> dict:
+    db_path = folder / f"{name}.sqlite"
+    run = subprocess.run([sys.executable, __file__, "--child", name, str(csv_path), str(db_path)],
+                         capture_output=True, text=True, check=True, cwd=REPO)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=None, help="write the results table into this Markdown file")
+    parser.add_argument("--child", nargs=3, metavar=("NAME", "CSV", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        folder = Path(tmp)
+        csv_path = folder / "acled_bench.csv"
+        write_rows(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        floor = measure("floor", csv_path, folder)
+        pandas = measure("pandas", csv_path, folder)
+        twice = measure("loader_twice", csv_path, folder)
+        rebytes = measure("loader_rebytes", csv_path, folder)
+    first, again = twice["runs"]
+    rate = lambda r: r["rows"] / r["seconds"]  # noqa: E731
+    lines = [
+        f"Ingest of {args.rows:,} ACLED-shaped rows ({size_mb:.0f} MB CSV) into SQLite, "
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; `python bench/ingest_acled.py --rows {args.rows}`.",
+        "",
+        "| run | rows/s | seconds | ratio to floor | peak MB | note |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        f"| floor: csv + sqlite3 executemany | {rate(floor):,.0f} | {floor['seconds']:.1f} | 1.00 | "
+        f"{floor['peak_mb']:.0f} | ON CONFLICT DO NOTHING, one transaction |",
+        f"| pandas read_csv + to_sql | {rate(pandas):,.0f} | {pandas['seconds']:.1f} | {rate(pandas) / rate(floor):.2f} | "
+        f"{pandas['peak_mb']:.0f} | through SQLAlchemy |",
+        f"| loader, first load | {rate(first):,.0f} | {first['seconds']:.1f} | {rate(first) / rate(floor):.2f} | "
+        f"{twice['peak_mb']:.0f} | {first['inserted']:,} inserted; {rate(first) / rate(pandas):.1f}× pandas |",
+        f"| loader, same file again | {rate(again):,.0f} | {again['seconds']:.2f} | {rate(again) / rate(floor):.2f} | "
+        f"(same process) | {again['unchanged']:,} unchanged (sha256 known) |",
+        f"| loader, same rows, new bytes | {rate(rebytes):,.0f} | {rebytes['seconds']:.1f} | "
+        f"{rate(rebytes) / rate(floor):.2f} | {rebytes['peak_mb']:.0f} | {rebytes['unchanged']:,} unchanged, "
+        f"{rebytes['updated']} updated; {rebytes['seconds'] / first['seconds']:.2f}× the first load's time |",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        args.out.write_text(args.out.read_text() + "\n" + table + "\n" if args.out.exists() else table + "\n")
+
+
+if __name__ == "__main__":
+    main()
