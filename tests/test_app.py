@@ -113,3 +113,36 @@ def test_gazetteer_page_lists_the_review_queue(app_on, prepared_engine):
     at = app_on(prepared_engine, GAZETTEER_PAGE)
     queue = at.dataframe[0].value
     assert list(queue["raw_name"]) == ["Sarmin"] and queue.iloc[0]["best_candidate"]
+
+
+UPLOAD_PAGE = "../pages/2_Upload.py"
+
+
+def test_upload_page_previews_then_loads_on_confirmation(app_on, prepared_engine):
+    from sqlalchemy import func, select
+
+    from db.schema import conflict_event
+    from tests.conftest import FIXTURES_DIR
+
+    data = (FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv").read_bytes()
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].set_value(("acled_2023_format_syria.csv", data, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any("Understood as **acled**: 4 rows read" in m.value for m in at.markdown)
+    assert any("[unresolved-place]" in t.value for t in at.text)
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(conflict_event)).scalar() == 0  # preview only
+    at.button(key=next(b.key for b in at.button if b.key.startswith("load-"))).click().run()
+    assert not at.exception
+    assert any("4 inserted" in s.value for s in at.success)
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(conflict_event)).scalar() == 4
+
+
+def test_upload_page_shows_a_file_level_error_clearly(app_on, prepared_engine):
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].set_value(("mystery.csv", b"a,b\n1,2\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("mystery.csv: cannot tell what kind of file this is")

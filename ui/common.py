@@ -19,6 +19,14 @@ def get_engine():
     return make_engine()
 
 
+@st.cache_resource
+def ensure_database(_engine) -> None:
+    """Migrate and load the shipped gazetteer once per server process, before the first load."""
+    from db.setup import prepare_database
+
+    prepare_database(_engine)
+
+
 def database_ready(engine) -> bool:
     return inspect(engine).has_table("displacement_figure")
 
