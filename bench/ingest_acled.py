@@ -20,7 +20,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -143,7 +142,9 @@ CONTENDERS = {"floor": run_floor, "pandas": run_pandas, "loader": run_loader, "l
 
 def child(name: str, csv_path: str, db_path: str) -> None:
     result = CONTENDERS[name](csv_path, db_path) if name != "loader_twice" else run_loader(csv_path, db_path, 2)
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak; ru_maxrss can carry the forking parent's peak over.
+    status = Path("/proc/self/status").read_text()
+    result["peak_mb"] = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
     print(json.dumps(result))
 
 

@@ -96,7 +96,9 @@ def databases(tmp_path_factory):
 @pytest.fixture
 def empty_engine(databases) -> Engine:
     """A database with nothing in it, not even the schema."""
-    return databases.new_engine()
+    engine = databases.new_engine()
+    yield engine
+    engine.dispose()  # close its connections now: a server allows only so many at once
 
 
 @pytest.fixture
@@ -106,7 +108,8 @@ def prepared_engine(databases) -> Engine:
 
     engine = databases.new_engine()
     prepare_database(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
