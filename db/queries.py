@@ -257,3 +257,47 @@ def query_unresolved_names(engine: Engine, status: str = "open") -> pd.DataFrame
         .order_by(unresolved_place_name.c.occurrences.desc(), unresolved_place_name.c.raw_name)
     )
     return _frame(engine, query)
+
+
+def query_current_idp_stocks(engine: Engine, country_iso3: str | None = None) -> pd.DataFrame:
+    """HDX HAPI IDP stocks that are current: per DTM operation and area, its latest round only.
+
+    Every round is stored (loaders/sources/hapi_idps.py) but a round supersedes the operation's
+    earlier counts of the same area, so only the latest is a current total. Latest means the
+    latest reporting date, then the highest round (round numbers restart for each assessment
+    type; dates do not), then the baseline area assessment (BA) over the site assessment (SA).
+    Admin levels are returned side by side and must not be added: a country row already holds
+    its admin-1 rows.
+
+    Columns: country_iso3, operation, assessment_type, area_pcode, area_name_raw, place_key,
+    place_name, reporting_round, period_start, period_end, figure, unit.
+    """
+    columns = ["country_iso3", "operation", "assessment_type", "area_pcode", "area_name_raw", "place_key",
+               "place_name", "reporting_round", "period_start", "period_end", "figure", "unit"]
+    figures = displacement_figure
+    query = (
+        select(figures.c.record_key, figures.c.destination_name_raw.label("area_name_raw"), place.c.place_key,
+               place.c.name_en.label("place_name"), figures.c.period_start, figures.c.period_end, figures.c.figure,
+               figures.c.unit)
+        .select_from(figures.outerjoin(place, place.c.place_id == figures.c.destination_place_id))
+        .where(figures.c.provider == "HDX HAPI", figures.c.figure_kind == "idp_stock",
+               figures.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES))
+    )
+    if country_iso3:
+        query = query.where(figures.c.record_key.startswith(f"{country_iso3.strip().upper()}|", autoescape=True))
+    frame = _frame(engine, query)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    # The key is ISO3|operation|assessment|area|round|start|end; an operation name may hold "|",
+    # so it is whatever lies between the first field and the last five.
+    heads = frame["record_key"].str.split("|", n=1)
+    tails = heads.str[1].str.rsplit("|", n=5)
+    frame["country_iso3"], frame["operation"] = heads.str[0], tails.str[0]
+    frame["assessment_type"], frame["area_pcode"] = tails.str[1], tails.str[2]
+    frame["reporting_round"] = tails.str[3].astype(int)
+    latest = (
+        frame.sort_values(["period_end", "reporting_round", "assessment_type"], ascending=[True, True, False])
+        .groupby(["country_iso3", "operation", "area_pcode"], sort=False)
+        .tail(1)
+    )
+    return latest[columns].sort_values(["country_iso3", "operation", "area_pcode"]).reset_index(drop=True)

@@ -287,7 +287,11 @@ def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, wi
 
 
 def queue_unresolved_names(conn: Connection, names: list[dict]) -> None:
-    """Queue names for review; a name already queued in the same scope counts one occurrence more."""
+    """Queue names for review; a name already queued in the same scope adds its occurrences.
+
+    Each entry: raw_name, scope_key, within_place_id, kind, best_place_id, best_score and
+    optionally occurrences (how many rows named it; 1 when absent).
+    """
     if not names:
         return
     now = utc_now()
@@ -295,13 +299,13 @@ def queue_unresolved_names(conn: Connection, names: list[dict]) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=[unresolved_place_name.c.name_key, unresolved_place_name.c.scope_key],
         set_={
-            "occurrences": unresolved_place_name.c.occurrences + 1,
+            "occurrences": unresolved_place_name.c.occurrences + stmt.excluded.occurrences,
             "last_seen_at": stmt.excluded.last_seen_at,
         },
     )
     conn.execute(stmt, [
-        {**entry, "name_key": name_key(entry["raw_name"]) or entry["raw_name"].strip().casefold(),
-         "occurrences": 1, "first_seen_at": now, "last_seen_at": now, "status": "open"}
+        {"occurrences": 1, **entry, "name_key": name_key(entry["raw_name"]) or entry["raw_name"].strip().casefold(),
+         "first_seen_at": now, "last_seen_at": now, "status": "open"}
         for entry in names
     ])
 
@@ -421,6 +425,9 @@ def _write_chunk(conn: Connection, table: Table, rows: list[tuple[int | None, di
             if list(values) != columns:  # rows of one chunk normally share their columns
                 columns = sorted({c for v in inserts for c in v})
                 break
+        # In the table's order (provenance comes last in every fact table): SQLite's compiled
+        # INSERT binds by position, and bulk_insert passes tuples only when the orders agree.
+        columns = [c.name for c in table.columns if c.name in set(columns)]
         bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
                     (tuple(v.get(c) for c in columns) + (source_id, batch_id) for v in inserts))
         counts.rows_inserted += len(inserts)
@@ -497,11 +504,7 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
             raise RejectedLoad(f"{info.file_name}: {rejected} row(s) have problems and --strict is on; "
                                "nothing was loaded. Fix the rows listed, or load without --strict to keep the "
                                "good rows.")
-        queue_unresolved_names(conn, [
-            {"raw_name": name, "scope_key": scope, "within_place_id": within_id, "kind": kind,
-             "best_place_id": best_id, "best_score": best_score}
-            for (name, scope), (within_id, kind, best_id, best_score) in dict(unresolved).items()
-        ])
+        queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.issues)
         conn.execute(
             update(load_batch).where(load_batch.c.batch_id == batch_id).values(

@@ -37,7 +37,7 @@ def _print_kinds() -> None:
     for name, kind in SOURCE_KINDS.items():
         adapter = kind.adapter
         print(f"{name:<22} {adapter.TITLE}")
-        print(f"{'':<22} {adapter.FORMAT}; expects: {', '.join(adapter.EXPECTED_COLUMNS)}")
+        print(f"{'':<22} {' or '.join(kind.formats)}; expects: {', '.join(adapter.EXPECTED_COLUMNS)}")
 
 
 def main(argv=None) -> int:

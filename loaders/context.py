@@ -7,10 +7,9 @@ never dropped, never guessed.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
-from gazetteer import Gazetteer, scope_key
+from gazetteer import Gazetteer, Resolution, scope_key
 from loaders.report import LoadReport
 
 
@@ -26,14 +25,20 @@ class Chunk:
 class LoadContext:
     report: LoadReport
     gazetteer: Gazetteer
-    # (raw name, scope key) → (within place id, kind, best candidate id, best score), with counts
-    unresolved: dict[tuple[str, str], tuple] = field(default_factory=dict)
-    unresolved_counts: Counter = field(default_factory=Counter)
-    _cache: dict[tuple, int | None] = field(default_factory=dict)
+    # (raw name, scope key) → what the review queue needs, and how many rows named it
+    unresolved: dict[tuple[str, str], dict] = field(default_factory=dict)
+    _cache: dict[tuple, tuple[int | None, tuple[str, str] | None]] = field(default_factory=dict)
 
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,
-                 kind: str | None = None, row: int | None = None, column: str | None = None) -> int | None:
-        """The place a row names: by p-code when the gazetteer knows it, else by name."""
+                 kind: str | None = None, row: int | None = None, column: str | None = None,
+                 only_within: bool = False) -> int | None:
+        """The place a row names: by p-code when the gazetteer knows it, else by name.
+
+        With `only_within`, the name is looked for inside `within` only: when the gazetteer does
+        not hold that area (a country it has no places for), the name stays unresolved in that
+        area's scope instead of being matched anywhere. Without it, Haiti's "Centre" department
+        (DTM API) sounds like a Syrian governorate.
+        """
         if pcode:
             ref = self.gazetteer.by_key(pcode)
             if ref is not None:
@@ -41,21 +46,29 @@ class LoadContext:
         name = (name or "").strip()
         if not name:
             return None
-        if within and self.gazetteer.by_key(within) is None:
-            within = None  # an area we do not know cannot narrow the search
+        unknown_area = bool(within) and self.gazetteer.by_key(within) is None
+        if unknown_area and not only_within:
+            within, unknown_area = None, False  # an area we do not know cannot narrow the search
         key = (name, within, kind)
         if key not in self._cache:
-            resolution = self.gazetteer.resolve(name, within=within, kind=kind)
-            self._cache[key] = resolution.place.place_id if resolution.is_resolved else None
-            if not resolution.is_resolved:
+            if unknown_area:
+                resolution = Resolution(name, None, 0.0, None, kind)
+            else:
+                resolution = self.gazetteer.resolve(name, within=within, kind=kind)
+            if resolution.is_resolved:
+                self._cache[key] = (resolution.place.place_id, None)
+            else:
                 best = resolution.best_candidate
                 area = self.gazetteer.by_key(within) if within else None
-                self.unresolved[(name, scope_key(within, resolution.kind))] = (
-                    area.place_id if area else None, resolution.kind,
-                    best[0].place_id if best else None, best[1] if best else None)
-        place_id = self._cache[key]
+                queue_key = (name, scope_key(within, resolution.kind))
+                self.unresolved.setdefault(queue_key, {
+                    "raw_name": name, "scope_key": queue_key[1], "within_place_id": area.place_id if area else None,
+                    "kind": resolution.kind, "best_place_id": best[0].place_id if best else None,
+                    "best_score": best[1] if best else None, "occurrences": 0})
+                self._cache[key] = (None, queue_key)
+        place_id, queue_key = self._cache[key]
         if place_id is None:
-            self.unresolved_counts[(name, scope_key(within, kind))] += 1
+            self.unresolved[queue_key]["occurrences"] += 1
             self.report.add(row, column, "unresolved-place",
                             "the place name did not match the gazetteer; the row is kept with the name as "
                             "written and the name is queued for review", name, severity="warning")

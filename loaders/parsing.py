@@ -137,6 +137,8 @@ def parse_date(text, *, day_first: bool | None = None) -> date | None:
                     raise CellError(f"{raw!r} could be day/month or month/day; write it as YYYY-MM-DD")
             day, month = (first, second) if day_first else (second, first)
             return date(year, month, day)
+    except CellError:
+        raise  # a CellError is a ValueError too: keep its own message (the ambiguous date above)
     except ValueError:
         raise CellError(f"{raw!r} is not a calendar date; write it as YYYY-MM-DD") from None
     raise CellError(f"{raw!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-05)")
@@ -165,3 +167,19 @@ def parse_timestamp(text) -> datetime | None:
         return datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise CellError(f"{raw!r} is not a date and time; write it as 2024-12-05T10:00:00Z") from None
+
+
+def parse_json_count(value) -> float | None:
+    """A count from a JSON API: a number as parsed (a numeric string is read like a cell).
+
+    None when the value is absent; true/false and negative numbers are refused.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CellError(f"{value!r} is not a count; the API should give a number")
+    if isinstance(value, str):
+        return parse_count(value)[0]
+    if value < 0:
+        raise CellError(f"{value!r} is negative; a count cannot be below zero")
+    return float(value)

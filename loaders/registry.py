@@ -9,12 +9,19 @@ its records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
 from db import writes
 from loaders.report import LoadError
 from loaders.sources import acled, ocha_pcodes
+from loaders.sources import hapi_conflict_event, hapi_idps
+from loaders.sources import dtm_api, idmc_idu
+from loaders.sources import cccm_sites
+from loaders.sources import hxl_tagged
+from loaders.sources import idptf_workbook
+from loaders.sources import field_template
 
 
 @dataclass(frozen=True)
@@ -30,11 +37,31 @@ class SourceKind:
     def expected_columns(self) -> tuple[str, ...]:
         return self.adapter.EXPECTED_COLUMNS
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The readers whose output the adapter takes: FORMATS when it reads several (CSV or XLSX)."""
+        return tuple(getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,)))
+
+    def reader_format(self, file_name: str) -> str:
+        """The reader for a file named as the kind: its suffix's, when the kind reads that format."""
+        from loaders.readers import FORMAT_BY_SUFFIX
+
+        by_suffix = FORMAT_BY_SUFFIX.get(Path(file_name).suffix.lower())
+        return by_suffix if by_suffix in self.formats else self.adapter.FORMAT
+
 
 SOURCE_KINDS: dict[str, SourceKind] = {
     kind.name: kind
     for kind in (
         SourceKind(acled),
+        SourceKind(hapi_conflict_event),
+        SourceKind(hapi_idps),
+        SourceKind(dtm_api),
+        SourceKind(idmc_idu),
+        SourceKind(cccm_sites),
+        SourceKind(hxl_tagged),
+        SourceKind(idptf_workbook),
+        SourceKind(field_template),
         SourceKind(ocha_pcodes, writes.write_places_batch),
     )
 }
@@ -53,7 +80,7 @@ def get_kind(name: str) -> SourceKind:
 
 
 def detect_kind(file_name: str, parsed) -> SourceKind:
-    matches = [k for k in SOURCE_KINDS.values() if k.adapter.FORMAT == _format_of(parsed) and k.adapter.detect(parsed)]
+    matches = [k for k in SOURCE_KINDS.values() if _format_of(parsed) in k.formats and k.adapter.detect(parsed)]
     if len(matches) == 1:
         return matches[0]
     expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())

@@ -20,6 +20,19 @@ ISSUE_CODES = {
     "unknown-value": "a value is not in the column's vocabulary",
     "duplicate-key": "the row repeats the natural key of an earlier row in the same file",
     "unresolved-place": "a place name did not match the gazetteer well enough; it is queued for review",
+    "unknown-pcode": "an area's p-code is not in the gazetteer (its country's p-code list is not loaded, or "
+                     "writes the code another way); the row is kept with the code as given and no place",
+    "provider-error": "the provider's own error column flags the row (HDX HAPI files); the adapter says "
+                      "whether it still loads",
+    "unused-column": "columns (or sheets) the file's kind has no use for; their values are not loaded "
+                     "(reported once per file)",
+    "conflicting-cells": "cells of one row contradict each other (a date and a period, two different hedges)",
+    "uncached-formula": "a spreadsheet cell holds a formula whose result was never saved with the file; "
+                        "formulas are not evaluated, so the cell has no value",
+    "total-mismatch": "a total the file states differs from the sum of the cells it totals; the cells are "
+                      "loaded, the total never is",
+    "period-mismatch": "the period a file's sheet names or titles give disagrees with the period its own "
+                       "figures are filed under; the adapter says which one it loads",
 }
 
 

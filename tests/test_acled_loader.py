@@ -115,3 +115,11 @@ def test_cli_exit_codes_and_counts(tmp_path):
     assert _cli(tmp_path, "ingest", "--kind", "no-such-kind", "x.csv").returncode == 2
     kinds = _cli(tmp_path, "kinds")
     assert kinds.returncode == 0 and "acled" in kinds.stdout and "ocha_pcodes" in kinds.stdout
+
+
+def test_the_review_queue_counts_every_row_that_named_the_place(prepared_engine):
+    ingest_file(prepared_engine, ACLED / "acled_unknown_village_twice.csv")
+    ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    with prepared_engine.connect() as conn:
+        queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.occurrences)).all()
+    assert queued == [("Kafr Takharim", 3)]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.readers.delimited import Table, read_delimited
+from loaders.readers.json_document import JsonDocument, read_json_document
+from loaders.readers.workbook import Workbook, read_workbook
 from loaders.report import LoadError
 
-READERS = {"delimited": read_delimited}
-FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited"}
+READERS = {"delimited": read_delimited, "json": read_json_document, "workbook": read_workbook}
+FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited", ".json": "json",
+                    ".xlsx": "workbook", ".xlsm": "workbook"}
 
 
 def read_any(path: str | Path, data: bytes | None = None, file_format: str | None = None):
@@ -23,4 +26,4 @@ def read_any(path: str | Path, data: bytes | None = None, file_format: str | Non
     return READERS[file_format](path, data)
 
 
-__all__ = ["Table", "read_any"]
+__all__ = ["JsonDocument", "Table", "Workbook", "read_any"]

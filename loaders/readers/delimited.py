@@ -21,6 +21,17 @@ PREVIEW_ROWS = 25
 csv.field_size_limit(10 * 1024 * 1024)
 
 
+class Row(dict):
+    """A row's cells by column name, and by position in `cells`: a header may leave a column
+    unnamed or name two alike (libhxl's test input-valid.csv puts hashtags under empty headers)."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, by_name: dict, cells: list[str]):
+        super().__init__(by_name)
+        self.cells = cells
+
+
 @dataclass
 class Table:
     """One sheet or file: its header, a preview of the first raw rows, and its rows (read once)."""
@@ -102,7 +113,8 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
                 number += 1
                 if not any(c.strip() for c in cells):
                     continue
-                yield number, {col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns) if col}
+                yield number, Row({col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns) if col},
+                                  cells)
         except UnicodeDecodeError:
             raise LoadError(f"{path.name}: row {number + 1} is not {encoding} text; save the file as UTF-8 CSV") from None
         except csv.Error as exc:

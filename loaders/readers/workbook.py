@@ -1,0 +1,332 @@
+"""Excel workbooks (.xlsx, .xlsm): every sheet (hidden ones too) as a table, its header row found,
+its rows read lazily.
+
+Opened with openpyxl in read-only mode with `data_only=True`, so a formula cell gives the result
+Excel saved with it. A formula with no saved result (files written by programs that do not
+calculate, openpyxl among them) is never evaluated here: its cell holds a FormulaWithoutValue,
+and the sheet lists it in `formulas_without_value`, so the adapter can report it.
+
+Cells keep their Excel types (int or float, datetime, bool, str; None when empty), unlike the
+delimited reader's strings: the loaders' cell parsers accept both.
+
+The header is the first row, within the first 25, that looks like one: at least two label cells
+(text, or a year or date written as a column name) making up at least half of the row. Field
+workbooks put group labels above it (the IDP Task Force summary has the years merged over the
+twelve months): when the row above the header is such a sparse label row, its labels are spread
+over their merged range (or, unmerged, to the next label) and joined to the names below:
+"2016" over "January" gives the column "2016 January". A lone cell above the header is a title,
+kept in `titles`, never joined.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import ClassVar, Iterator
+from xml.sax.saxutils import unescape
+
+from loaders.readers.delimited import Row, Table
+from loaders.report import LoadError
+
+PREVIEW_ROWS = 25
+# An encrypted Office file is an OLE2 compound document, like an old .xls, holding the
+# encrypted package in a stream with this name.
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+# Sheet XML, with or without a namespace prefix ("<x:c>" from the .NET Open XML SDK).
+_END_TAG_OPEN = re.compile(rb"</(?:\w+:)?\Z")
+_FORMULA_TAG = re.compile(rb"<(\w+:)?f[\s>/]")
+_ATTRIBUTE = re.compile(rb'\b(r|t)="([^"]*)"')
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_INLINE = re.compile(rb"<(?:\w+:)?is\b")
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
+
+
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell whose result was never saved with the file; it is not evaluated."""
+
+    cell: str  # "P2"
+    formula: str  # "=SUM(B2:O2)", or "(shared formula)" when the text sits in another cell
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@dataclass
+class Sheet(Table):
+    """One worksheet, with the delimited Table's face (rows as (sheet row number, cells))."""
+
+    header_row: int | None = None  # 1-based; None when no row within the first 25 looks like a header
+    titles: list[str] = field(default_factory=list)  # lone text cells above the header
+    formulas_without_value: list[str] = field(default_factory=list)  # cell references, "P2"
+
+
+@dataclass
+class Workbook:
+    FORMAT: ClassVar[str] = "workbook"
+
+    file_name: str
+    sheets: list[Sheet]
+    _counter: list[int] = field(default_factory=lambda: [0], repr=False)
+
+    @property
+    def record_count(self) -> int:
+        """Rows handed out so far, over all sheets (the `rows read` of a load)."""
+        return self._counter[0]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The first sheet's columns that has a header: what an unknown-file message shows."""
+        return next((s.columns for s in self.sheets if s.columns), ())
+
+    def sheet(self, name: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.sheet.casefold() == name.casefold()), None)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def _refuse_unreadable(name: str, data: bytes) -> None:
+    if data.startswith(OLE2_SIGNATURE):
+        if ENCRYPTED_PACKAGE in data:
+            raise LoadError(f"{name}: the workbook is password-protected (encrypted), so its cells cannot be "
+                            "read; open it in Excel, remove the password (File > Info > Protect Workbook > "
+                            "Encrypt with Password, clear the password) and save it again")
+        raise LoadError(f"{name}: this is an old Excel 97-2003 (.xls) workbook, which cannot be read; "
+                        "open it in Excel or LibreOffice and save it as .xlsx")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise LoadError(f"{name}: this is not an Excel workbook (an .xlsx file is a zip archive and this file "
+                        "is not one); if it is a CSV export, give it the .csv ending, otherwise save it from "
+                        "Excel or LibreOffice as .xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "xl/workbook.xml" not in archive.namelist():
+            raise LoadError(f"{name}: this zip archive is not an Excel workbook (it has no xl/workbook.xml); "
+                            "save the data from Excel or LibreOffice as .xlsx")
+
+
+def _units(stream, size: int = 1 << 22) -> Iterator[bytes]:
+    """The sheet's XML in pieces that each end after a row, so no cell is cut in two."""
+    carry = b""
+    for block in iter(lambda: stream.read(size), b""):
+        data, cut = carry + block, len(carry) + len(block)
+        while (cut := data.rfind(b"row>", 0, cut)) != -1 and not _END_TAG_OPEN.search(data, max(0, cut - 24), cut):
+            pass  # a "row>" that does not close a row (an attribute's text): look further back
+        if cut == -1:
+            carry = data
+            continue
+        yield data[:cut + 4]
+        carry = data[cut + 4:]
+    if carry:
+        yield carry
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None):
+    """Formula cells without a saved result, and merged ranges, from the sheet's XML.
+
+    openpyxl's read-only mode exposes neither (with data_only it cannot tell a formula that was
+    never calculated from an empty cell), so the XML is scanned once more: by regular
+    expressions, at the speed of a byte search, and cell by cell only where a formula is.
+    """
+    uncached: dict[tuple[int, int], FormulaWithoutValue] = {}
+    merges: list[tuple[int, int, int, int]] = []  # min_row, min_col, max_row, max_col
+    if member is None or member not in archive.namelist():
+        return uncached, merges
+    with archive.open(member) as stream:
+        for unit in _units(stream):
+            for found in _FORMULA_TAG.finditer(unit):
+                prefix = found[1] or b""
+                start = unit.rfind(b"<" + prefix + b"c ", 0, found.start())
+                head_end = unit.find(b">", start)
+                end = unit.find(b"</" + prefix + b"c>", found.start())
+                if start < 0 or end < 0:
+                    continue
+                attributes = dict(_ATTRIBUTE.findall(unit[start:head_end]))
+                ref = _CELL_REF.fullmatch(attributes.get(b"r", b"").decode("ascii", "replace"))
+                body = unit[head_end + 1:end]
+                value = _VALUE.search(body)
+                # openpyxl writes an empty <v/> under the formulas it cannot calculate; an empty
+                # saved result is only meaningful for a text formula (t="str").
+                saved = bool(value and (value[1] or attributes.get(b"t") == b"str")) or bool(_INLINE.search(body))
+                if ref is None or saved:
+                    continue
+                text = _FORMULA_TEXT.search(body)
+                formula = "=" + unescape(text[1].decode("utf-8")) if text and text[1] else "(shared formula)"
+                uncached[(int(ref[2]), _column_index(ref[1]))] = FormulaWithoutValue(ref[0], formula)
+            for found in _MERGE_REF.finditer(unit):
+                first = _CELL_REF.fullmatch(found[1].decode())
+                last = _CELL_REF.fullmatch((found[2] or found[1]).decode())
+                merges.append((int(first[2]), _column_index(first[1]), int(last[2]), _column_index(last[1])))
+    return uncached, merges
+
+
+def _is_label(value) -> bool:
+    if isinstance(value, str):
+        text = value.strip()
+        return bool(text) and not re.fullmatch(r"[-+]?[\d,.\s]+", text)
+    if isinstance(value, (datetime, date)):
+        return True
+    # A year written as a number is a column name ("2016" over twelve months), not data.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 1900 <= value <= 2100 \
+        and value == int(value)
+
+
+def _filled(cells) -> int:
+    return sum(1 for c in cells if c is not None and str(c).strip())
+
+
+def _looks_like_header(cells, widest: int) -> bool:
+    labels = sum(1 for c in cells if _is_label(c))
+    return labels >= min(2, widest) and labels * 2 >= _filled(cells) > 0
+
+
+def _name(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _spread_labels(upper: list, width: int, upper_row: int, merges) -> list[str]:
+    """Group labels over the columns they head: by merged range, else up to the next label."""
+    labels = [_name(v) for v in upper] + [""] * (width - len(upper))
+    spans = [m for m in merges if m[0] <= upper_row <= m[2]]
+    if spans:
+        for min_row, min_col, max_row, max_col in spans:
+            label = labels[min_col - 1] if min_col - 1 < len(labels) else ""
+            for column in range(min_col, max_col + 1):
+                if column - 1 < len(labels):
+                    labels[column - 1] = label
+        return labels
+    current = ""
+    for index, label in enumerate(labels):
+        current = label or current
+        labels[index] = current
+    return labels
+
+
+def _find_header(preview: list[list], merges) -> tuple[int | None, int | None]:
+    """(header row index, group-label row index or None), as indexes into the preview."""
+    widest = max((_filled(r) for r in preview), default=0)
+    if widest == 0:
+        return None, None
+    for index, cells in enumerate(preview):
+        if not _looks_like_header(cells, widest):
+            continue
+        below = preview[index + 1] if index + 1 < len(preview) else []
+        sheet_row = index + 1
+        merged_here = any(m[0] <= sheet_row <= m[2] and (m[1] < m[3] or m[2] > sheet_row) for m in merges)
+        if below and _looks_like_header(below, widest) and _filled(below) > _filled(cells) and (
+                merged_here or 2 * _filled(cells) <= _filled(below)):
+            return index + 1, index  # a sparse row of group labels over the real header
+        return index, None
+    return None, None
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        if name:
+            seen[name] = seen.get(name, 0) + 1
+            name = name if seen[name] == 1 else f"{name} ({seen[name]})"
+        unique.append(name)
+    return tuple(unique)
+
+
+def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: list[int]) -> Sheet:
+    # Some writers store a wrong used range ("A1:A1"); read-only mode would cut rows to it.
+    worksheet.reset_dimensions()
+    uncached, merges = _scan_sheet_xml(archive, getattr(worksheet, "_worksheet_path", None))
+    preview: list[list] = []
+    for cells in worksheet.iter_rows(values_only=True):
+        preview.append(list(cells))
+        if len(preview) >= PREVIEW_ROWS:
+            break
+    for (row, column), formula in uncached.items():
+        if row <= len(preview):
+            cells = preview[row - 1]
+            cells.extend([None] * (column - len(cells)))
+            cells[column - 1] = formula
+    header_index, group_index = _find_header(preview, merges)
+    if header_index is None:
+        columns: tuple[str, ...] = ()
+        titles = [_name(c) for r in preview for c in r if _name(c)]
+    else:
+        lower = [_name(v) for v in preview[header_index]]
+        if group_index is not None:
+            upper = _spread_labels(preview[group_index], len(lower), group_index + 1, merges)
+            lower += [""] * (len(upper) - len(lower))
+            lower = [f"{u} {n}" if u and n and u != n else (n or u) for u, n in zip(upper, lower)]
+        columns = _unique(lower)
+        first_above = group_index if group_index is not None else header_index
+        titles = [_name(c) for r in preview[:first_above] for c in r if _name(c)]
+    header_row = None if header_index is None else header_index + 1
+
+    uncached_by_row: dict[int, list[tuple[int, FormulaWithoutValue]]] = {}
+    for (row, column), formula in uncached.items():
+        uncached_by_row.setdefault(row, []).append((column, formula))
+
+    def rows() -> Iterator[tuple[int, Row]]:
+        if header_row is None:
+            return
+        number = header_row
+        for cells in worksheet.iter_rows(min_row=header_row + 1, values_only=True):
+            number += 1
+            cells = list(cells)
+            for column, formula in uncached_by_row.get(number, ()):
+                cells.extend([None] * (column - len(cells)))
+                cells[column - 1] = formula
+            if not any(c is not None and str(c).strip() for c in cells):
+                continue
+            counter[0] += 1
+            yield number, Row({name: (cells[i] if i < len(cells) else None)
+                               for i, name in enumerate(columns) if name}, cells)
+
+    return Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
+                 titles=titles, formulas_without_value=[f.cell for f in uncached.values()])
+
+
+def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
+    """Open an .xlsx/.xlsm workbook: every sheet with its header found and its rows still unread."""
+    import openpyxl
+
+    path = Path(path)
+    data = data if data is not None else path.read_bytes()
+    if not data:
+        raise LoadError(f"{path.name}: the file is empty (0 bytes); save the workbook again from Excel")
+    _refuse_unreadable(path.name, data)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel features it does not keep (data validation, slicers).
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise LoadError(f"{path.name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
+                        "save it again from Excel or LibreOffice as .xlsx") from None
+    counter = [0]
+    sheets = [_read_sheet(path.name, ws, archive, counter) for ws in book.worksheets]
+    if not any(_filled(r) for s in sheets for r in s.preview) and not any(
+            _filled(r) for ws in book.worksheets for r in ws.iter_rows(values_only=True)):
+        names = ", ".join(s.sheet for s in sheets) or "none"
+        raise LoadError(f"{path.name}: the workbook is empty: no cell is filled in on any sheet ({names}); "
+                        "save the workbook again with its data")
+    return Workbook(path.name, sheets, counter)

@@ -1,0 +1,353 @@
+"""Any HXL-tagged sheet (CSV or XLSX) → displacement figures.
+
+HXL files carry a row of hashtags (`#affected+idps`, `#adm1+code`, `#date+reported`) somewhere in
+their first 25 rows, under or instead of the human header. The columns are found by their tags,
+not their names, so a file from any organisation loads if it tags its figures, places and dates:
+
+- figures: `#affected+idps` (persons; an IDP stock), `#affected+idps+hh` (households),
+  `+new` for new displacement, `#affected+returnees` for returns. Persons and households of one
+  row are one fact (figure + alt_figure), never a sum. Counts split by sex or age (`+f`, `+m`,
+  `+children`, ...) are parts of the total and not loaded.
+- places: `#adm1`…`#adm4`, `#loc` and `#country`, each `+code` (p-code) or `+name`; with
+  `+origin` they are where people came from. The finest level given is the place, coarser
+  p-codes narrow the name search; a place the gazetteer lacks keeps its name and is queued.
+- dates: `#date+reported`, `#date+start`, `#date+end`. A stock is counted on a day; a flow with
+  no start date has an unknown start, not the reported day.
+- `#cause`, `#operation`, `#org`, `#id`, `#crisis`, `#event` identify a row (its record key) but
+  have no column of their own. Every other tag is reported once per file as not loaded, among
+  them `#geo+lat`/`#geo+lon`: a figure has no coordinates, and picking the place nearest to a
+  point would be a guess.
+
+libhxl parses the hashtags (case, spacing and attribute grammar are its business); the rows
+come from our own streaming reader, because `hxl.data()` opens and sniffs the file again,
+keeps it in memory to be read twice (`.cache()`), and knows nothing of cp1252/cp1256 exports
+or of spreadsheet row numbers for the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import hxl.model
+
+from loaders.context import Chunk, LoadContext
+from loaders.figures import count_issue_code, one_fact
+from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.report import LoadError
+
+KIND = "hxl"
+TITLE = "HXL-tagged displacement sheet"
+PUBLISHER = None  # whoever tagged the file; HXL itself names no publisher
+FORMAT = "delimited"
+FORMATS = ("delimited", "workbook")
+TARGET = "facts"
+EXPECTED_COLUMNS = ("#affected+idps", "#affected+idps+hh", "#adm1+code", "#adm2+code", "#adm1+name",
+                    "#loc+name", "#date+reported")
+PROVIDER = "HXL"
+TAG_ROWS = 25  # HXL's own rule: the hashtag row is one of the first 25
+CHUNK_ROWS = 5_000
+
+# Finest first; kinds as the gazetteer knows them (#loc may be a town or a site).
+PLACE_LEVELS = (("#loc", None), ("#adm4", "community"), ("#adm3", "subdistrict"), ("#adm2", "district"),
+                ("#adm1", "governorate"), ("#country", "country"))
+KEY_TAGS = ("#cause", "#operation", "#org", "#id", "#crisis", "#event")
+# ... but not their state: DTM's #operation+status turns "Active" to "Inactive" on the same figures.
+STATE_ATTRIBUTES = {"status"}
+PART_ATTRIBUTES = {"f", "m", "female", "male", "children", "adults", "adult", "elderly", "infants", "girls",
+                   "boys", "women", "men"}
+# The IOM DTM exports (dtm_hxl_tagged_quickcharts.csv) write "Not available" where the origin
+# is unknown: it is no place name.
+NOT_GIVEN = {"not available"}
+
+
+@dataclass(frozen=True)
+class TaggedColumn:
+    index: int
+    tag: str
+    attributes: frozenset[str]
+    display: str  # the hashtag as libhxl normalises it: "#adm1+name+origin"
+
+
+@dataclass
+class Plan:
+    """Which tagged column plays which part, read from the hashtag row."""
+
+    tag_row: int  # 1-based row number of the hashtag row
+    figures: dict[str, dict[str, TaggedColumn]] = field(default_factory=dict)  # kind → unit → column
+    # side ("destination"/"origin") → level tag → "code"/"name" → column
+    places: dict[str, dict[str, dict[str, TaggedColumn]]] = field(default_factory=dict)
+    dates: dict[str, TaggedColumn] = field(default_factory=dict)  # "reported"/"start"/"end"
+    identifying: list[TaggedColumn] = field(default_factory=list)
+    unused: list[TaggedColumn] = field(default_factory=list)
+    tagged: list[TaggedColumn] = field(default_factory=list)
+
+
+def _text(cell) -> str:
+    return "" if cell is None else str(cell)
+
+
+def hashtag_row(preview) -> int | None:
+    """Index in `preview` of the first row whose non-empty cells are mostly hashtags."""
+    for index, cells in enumerate(preview[:TAG_ROWS]):
+        filled = [_text(c).strip() for c in cells if _text(c).strip()]
+        tagged = [c for c in filled if c.startswith("#")]
+        if tagged and len(tagged) * 2 > len(filled) and any(hxl.model.Column.parse(c) for c in tagged):
+            return index
+    return None
+
+
+def _tagged_sheets(parsed) -> list:
+    """The CSV itself, or the workbook's sheets that carry hashtags."""
+    tables = list(parsed.sheets) if hasattr(parsed, "sheets") else [parsed]
+    return [t for t in tables if hashtag_row(getattr(t, "preview", ())) is not None]
+
+
+def detect(parsed) -> bool:
+    return bool(_tagged_sheets(parsed))
+
+
+def _columns(cells) -> list[TaggedColumn]:
+    columns = []
+    for index, cell in enumerate(cells):
+        parsed = hxl.model.Column.parse(_text(cell))
+        if parsed:  # an untagged column is not data in HXL
+            columns.append(TaggedColumn(index, parsed.tag, frozenset(parsed.attributes), parsed.display_tag))
+    return columns
+
+
+def _figure_role(column: TaggedColumn) -> tuple[str, str] | None:
+    a = column.attributes
+    if column.tag != "#affected" or a & PART_ATTRIBUTES or any(x.startswith("age") for x in a):
+        return None
+    if "returnees" in a:
+        kind = "return"
+    elif "idps" in a:
+        kind = "new_displacement" if "new" in a else "idp_stock"
+    else:
+        return None
+    return kind, "households" if "hh" in a else "persons"
+
+
+def _date_role(column: TaggedColumn) -> str | None:
+    a = column.attributes
+    if a & {"year", "month", "week", "day"}:  # a part of a date, beside the full one
+        return None
+    return "start" if "start" in a else "end" if "end" in a else "reported"
+
+
+def make_plan(file_name: str, tag_index: int, cells) -> Plan:
+    plan = Plan(tag_row=tag_index + 1, tagged=_columns(cells))
+    level_tags = {tag for tag, _ in PLACE_LEVELS}
+    for column in plan.tagged:
+        used = False
+        if role := _figure_role(column):
+            kind, unit = role
+            earlier = plan.figures.setdefault(kind, {}).get(unit)
+            if earlier:
+                raise LoadError(f"{file_name}: columns {earlier.index + 1} and {column.index + 1} both hold the "
+                                f"{unit} count ({earlier.display}, {column.display}); tag one of them differently "
+                                "or delete it")
+            plan.figures[kind][unit] = column
+            used = True
+        elif column.tag in level_tags:
+            side = "origin" if "origin" in column.attributes else "destination"
+            part = "code" if "code" in column.attributes else "name"
+            used = plan.places.setdefault(side, {}).setdefault(column.tag, {}).setdefault(part, column) is column
+        elif column.tag == "#date" and (role := _date_role(column)):
+            used = plan.dates.setdefault(role, column) is column
+        elif column.tag in KEY_TAGS and not column.attributes & STATE_ATTRIBUTES:
+            plan.identifying.append(column)
+            used = True
+        if not used:
+            plan.unused.append(column)
+    missing = []
+    if not plan.figures:
+        missing.append("a displacement figure (tag it #affected+idps for persons or #affected+idps+hh for "
+                       "households)")
+    if not plan.places:
+        missing.append("a place (#adm1+code, #adm2+code, #adm1+name, #loc+name or #country+code)")
+    if not plan.dates:
+        missing.append("a date (#date+reported, or #date+start and #date+end)")
+    if missing:
+        found = ", ".join(c.display for c in plan.tagged)
+        raise LoadError(f"{file_name}: the HXL hashtag row (row {plan.tag_row}) has no column for "
+                        f"{'; nor for '.join(missing)}. Tags found: {found}")
+    return plan
+
+
+def _cells(row, columns) -> list:
+    cells = getattr(row, "cells", None)  # by position: HXL headers may be blank or repeated
+    return cells if cells is not None else [row.get(c, "") for c in columns]
+
+
+def _value(cells, column: TaggedColumn | None) -> str:
+    if column is None or column.index >= len(cells):
+        return ""
+    value = clean(cells[column.index])
+    return "" if value.casefold() in NOT_GIVEN else value
+
+
+def _day_first(table, plan: Plan) -> dict[str, bool | None]:
+    """dd/mm or mm/dd per date column, from the rows of the preview (the file is streamed)."""
+    body = table.preview[plan.tag_row:]
+    return {role: infer_day_first(_value(cells, column) for cells in body) for role, column in plan.dates.items()}
+
+
+class _RowProblem(Exception):
+    def __init__(self, column: TaggedColumn, code: str, message: str, value):
+        super().__init__(message)
+        self.column, self.code, self.value = column, code, value
+
+
+def _parse_counts(plan: Plan, cells) -> dict[str, dict]:
+    facts = {}
+    for kind, by_unit in plan.figures.items():
+        counts = {}
+        for unit in ("persons", "households"):
+            column = by_unit.get(unit)
+            try:
+                counts[unit] = parse_count(_value(cells, column), allow_hedge=True)
+            except CellError as exc:
+                raise _RowProblem(column, count_issue_code(exc), str(exc), _value(cells, column)) from None
+        try:
+            fact = one_fact(counts["persons"], counts["households"])
+        except CellError as exc:
+            column = by_unit.get("persons")
+            raise _RowProblem(column, count_issue_code(exc), str(exc), _value(cells, column)) from None
+        if fact:
+            facts[kind] = fact
+    if not facts:
+        first = next(iter(next(iter(plan.figures.values())).values()))
+        figures = ", ".join(c.display for by_unit in plan.figures.values() for c in by_unit.values())
+        raise _RowProblem(first, "missing-cell", f"the row has no count in {figures}; fill one in or delete "
+                          "the row", None)
+    return facts
+
+
+def _parse_dates(plan: Plan, cells, day_first) -> dict:
+    dates = {}
+    for role, column in plan.dates.items():
+        try:
+            dates[role] = parse_date(_value(cells, column), day_first=day_first[role])
+        except CellError as exc:
+            raise _RowProblem(column, "type-error", str(exc), _value(cells, column)) from None
+    if not any(dates.values()):
+        column = plan.dates.get("reported") or next(iter(plan.dates.values()))
+        raise _RowProblem(column, "missing-cell", "the row has no date; fill in "
+                          f"{', '.join(c.display for c in plan.dates.values())}", None)
+    return dates
+
+
+def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, number: int,
+           country: str | None = None):
+    """(place id, name as written) for one side of the row: the finest level it gives.
+
+    `country` narrows an origin that names no wider area of its own: internally displaced
+    people come from their own country, and DTM's Haitian "Centre" must not become a Syrian
+    governorate.
+    """
+    given = []
+    for tag, kind in PLACE_LEVELS:
+        parts = levels.get(tag, {})
+        code, name = _value(cells, parts.get("code")), _value(cells, parts.get("name"))
+        if code or name:
+            given.append((kind, code, name, parts.get("name") or parts.get("code")))
+    if not given:
+        return None, None
+    (kind, code, name, column), coarser = given[0], given[1:]
+    area_codes = [c for _, c, _, _ in coarser if c] or ([country] if country and kind != "country" else [])
+    within = area_codes[0] if area_codes else None
+    place_id = ctx.place_id(name or code, pcode=code or None, within=within, kind=kind, row=number,
+                            column=column.display, only_within=bool(within))
+    if place_id is None:
+        # Like an ACLED town the gazetteer lacks: the row keeps the coarser area it names by
+        # p-code, and the finer name as written (queued for review above).
+        place_id = next((ref.place_id for ref in map(ctx.gazetteer.by_key, area_codes) if ref), None)
+    return place_id, name or code
+
+
+def _record_key(kind: str, plan: Plan, cells, dates: dict) -> str:
+    """A digest of what identifies the row: its places, dates and identifying tags, never its position."""
+    parts = [f"date:{role}={value.isoformat()}" for role, value in dates.items() if value]
+    columns = [c for side in plan.places.values() for by_part in side.values() for c in by_part.values()]
+    columns += plan.identifying
+    for column in columns:
+        value = " ".join(_value(cells, column).casefold().split())
+        if value:
+            parts.append(f"{column.display}={value}")
+    # Sorted, so that moving a column leaves the keys as they were.
+    text = "\x1f".join(sorted(parts))
+    return f"{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:40]}"
+
+
+def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[dict]:
+    counts = _parse_counts(plan, cells)
+    dates = _parse_dates(plan, cells, day_first)
+    destination_id, destination = _place(ctx, plan.places.get("destination", {}), cells, number)
+    country = _value(cells, plan.places.get("destination", {}).get("#country", {}).get("code"))
+    origin_id, origin = _place(ctx, plan.places.get("origin", {}), cells, number, country or None)
+    if destination is None and origin is None:
+        columns = [c for side in plan.places.values() for parts in side.values() for c in parts.values()]
+        raise _RowProblem(columns[0], "missing-cell", "the row names no place; fill in "
+                          f"{', '.join(c.display for c in columns)}", None)
+    rows = []
+    for kind, fact in counts.items():
+        period_end = dates.get("end") or dates.get("reported")
+        # A stock is counted on a day; a flow without a start date started when nobody said.
+        period_start = dates.get("start") or (period_end if kind == "idp_stock" else None)
+        rows.append({
+            "provider": PROVIDER,
+            "record_key": _record_key(kind, plan, cells, dates),
+            "figure_kind": kind,
+            **fact,
+            "figure_max": None,
+            "is_cumulative": False,
+            "origin_place_id": origin_id,
+            "origin_name_raw": origin,
+            "destination_place_id": destination_id,
+            "destination_name_raw": destination,
+            "period_start": period_start,
+            "period_end": period_end,
+            "term": None,
+            "review_status": "not_required",
+        })
+    return rows
+
+
+def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
+    sheets = _tagged_sheets(parsed)
+    if not sheets:
+        raise LoadError(f"{parsed.file_name}: no row of HXL hashtags in the first {TAG_ROWS} rows; add a row "
+                        "such as #adm1+code, #date+reported, #affected+idps under the header")
+    table = sheets[0]
+    if len(sheets) > 1:  # row numbers would not say which sheet a problem is on
+        ctx.report.add(None, None, "unused-column", f"only the first tagged sheet ({table.sheet}) is loaded; "
+                       "put each of the other tagged sheets in a file of its own",
+                       ", ".join(s.sheet for s in sheets[1:]), severity="warning")
+    tag_index = hashtag_row(table.preview)
+    plan = make_plan(table.file_name, tag_index, table.preview[tag_index])
+    if plan.unused:
+        ctx.report.add(None, None, "unused-column",
+                       f"{len(plan.unused)} tagged column(s) are not loaded: this loader reads displacement "
+                       "figures, places, dates and the tags that identify a row",
+                       ", ".join(c.display for c in plan.unused), severity="warning")
+    day_first = _day_first(table, plan)
+    rows: list = []
+    for number, row in table.rows:
+        if number <= plan.tag_row:  # the human header rows and the hashtags themselves
+            continue
+        cells = _cells(row, table.columns)
+        try:
+            facts = _facts(plan, ctx, cells, number, day_first)
+        except _RowProblem as problem:
+            raw = {c.display: _text(cells[c.index]) if c.index < len(cells) else "" for c in plan.tagged}
+            ctx.report.add(number, problem.column.display, problem.code, str(problem), problem.value, raw_row=raw)
+            continue
+        rows.extend((number, values) for values in facts)
+        if len(rows) >= CHUNK_ROWS:
+            yield Chunk("displacement_figure", rows)
+            rows = []
+    if rows:
+        yield Chunk("displacement_figure", rows)
