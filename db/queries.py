@@ -18,7 +18,6 @@ from db.schema import (
     event_count,
     load_batch,
     place,
-    place_alias,
     site_population,
     source,
     unresolved_place_name,
@@ -36,22 +35,6 @@ def _figure_date():
 
 
 # --- gazetteer -------------------------------------------------------------------------------
-
-def read_place_keys(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return set(conn.execute(select(place.c.place_key)).scalars())
-
-
-def read_gazetteer_rows(engine: Engine) -> tuple[list[dict], list[dict]]:
-    """Every place and alias, as dicts, for building a gazetteer.resolver.Gazetteer."""
-    with engine.connect() as conn:
-        places = [dict(r._mapping) for r in conn.execute(
-            select(place.c.place_id, place.c.place_key, place.c.pcode, place.c.kind, place.c.name_en,
-                   place.c.name_ar, place.c.parent_id, place.c.lat, place.c.lon)
-        )]
-        aliases = [dict(r._mapping) for r in conn.execute(select(place_alias.c.place_id, place_alias.c.alias))]
-    return places, aliases
-
 
 def query_places(engine: Engine, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
     parent = place.alias("parent")

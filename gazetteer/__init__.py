@@ -20,7 +20,7 @@ _CACHE: dict[str, Gazetteer] = {}
 
 
 def load_gazetteer(engine: Engine) -> Gazetteer:
-    from db.queries import read_gazetteer_rows
+    from db.lookups import read_gazetteer_rows
 
     places, aliases = read_gazetteer_rows(engine)
     return gazetteer_from_rows(places, aliases)

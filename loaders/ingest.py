@@ -14,7 +14,7 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from db.queries import read_place_keys
+from db.lookups import read_place_keys
 from db.records import SourceInfo
 from db.writes import BatchResult, utc_now, write_fact_load
 from gazetteer import forget_cached_gazetteers, load_gazetteer

@@ -30,8 +30,6 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
-import hxl.model
-
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
@@ -60,6 +58,14 @@ PART_ATTRIBUTES = {"f", "m", "female", "male", "children", "adults", "adult", "e
 # The IOM DTM exports (dtm_hxl_tagged_quickcharts.csv) write "Not available" where the origin
 # is unknown: it is no place name.
 NOT_GIVEN = {"not available"}
+
+
+def _parse_tag(text: str):
+    """libhxl's own tag parser. Imported here, not at the top: libhxl pulls in requests and
+    structlog (~30 MB), which the loaders need only for a file that has a hashtag row."""
+    import hxl.model
+
+    return hxl.model.Column.parse(text)
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def hashtag_row(preview) -> int | None:
     for index, cells in enumerate(preview[:TAG_ROWS]):
         filled = [_text(c).strip() for c in cells if _text(c).strip()]
         tagged = [c for c in filled if c.startswith("#")]
-        if tagged and len(tagged) * 2 > len(filled) and any(hxl.model.Column.parse(c) for c in tagged):
+        if tagged and len(tagged) * 2 > len(filled) and any(_parse_tag(c) for c in tagged):
             return index
     return None
 
@@ -111,7 +117,7 @@ def detect(parsed) -> bool:
 def _columns(cells) -> list[TaggedColumn]:
     columns = []
     for index, cell in enumerate(cells):
-        parsed = hxl.model.Column.parse(_text(cell))
+        parsed = _parse_tag(_text(cell))
         if parsed:  # an untagged column is not data in HXL
             columns.append(TaggedColumn(index, parsed.tag, frozenset(parsed.attributes), parsed.display_tag))
     return columns
