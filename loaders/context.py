@@ -73,3 +73,20 @@ class LoadContext:
                             "the place name did not match the gazetteer; the row is kept with the name as "
                             "written and the name is queued for review", name, severity="warning")
         return place_id
+
+
+CHUNK_ROWS = 5_000
+
+
+def chunked(table: str, rows, size: int = CHUNK_ROWS):
+    """Group (row number, values) pairs into Chunks of `size` rows; None values are skipped."""
+    batch: list = []
+    for number, values in rows:
+        if values is None:
+            continue
+        batch.append((number, values))
+        if len(batch) >= size:
+            yield Chunk(table, batch)
+            batch = []
+    if batch:
+        yield Chunk(table, batch)

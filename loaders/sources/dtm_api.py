@@ -28,7 +28,7 @@ import hashlib
 import re
 from typing import Iterator
 
-from loaders.context import Chunk, LoadContext
+from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, parse_date, parse_json_count
 from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
@@ -45,7 +45,6 @@ EXPECTED_COLUMNS = ENVELOPE + RECORD_FIELDS + ("admin1Pcode", "idpOriginAdmin1Pc
 UNKNOWN_ORIGIN = "not available"  # how DTM writes an origin it does not know
 AREA_LEVELS = ((2, "district"), (1, "governorate"), (0, "country"))  # finest first
 KEY_LENGTH = 160  # displacement_figure.record_key
-CHUNK_ROWS = 5_000
 
 
 def detect(document: JsonDocument) -> bool:
@@ -201,13 +200,5 @@ def _normalise_record(ctx: LoadContext, record, number: int, countries: dict[str
 def normalise(document: JsonDocument, ctx: LoadContext) -> Iterator[Chunk]:
     records = _records(document)
     countries = _country_keys(records)
-    rows: list = []
-    for number, record in enumerate(records, start=1):
-        values = _normalise_record(ctx, record, number, countries)
-        if values is not None:
-            rows.append((number, values))
-        if len(rows) >= CHUNK_ROWS:
-            yield Chunk("displacement_figure", rows)
-            rows = []
-    if rows:
-        yield Chunk("displacement_figure", rows)
+    yield from chunked("displacement_figure", ((number, _normalise_record(ctx, record, number, countries))
+                                               for number, record in enumerate(records, start=1)))

@@ -29,7 +29,7 @@ from datetime import date, timedelta, timezone
 from html.parser import HTMLParser
 from typing import Iterator
 
-from loaders.context import Chunk, LoadContext
+from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, parse_json_count, parse_timestamp
 from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
@@ -56,7 +56,6 @@ QUALIFIERS = {
     "up to": "at_most",
 }
 IDU_DAY_OFFSET = timezone(timedelta(hours=13))  # see idu_date
-CHUNK_ROWS = 5_000
 
 
 def detect(document: JsonDocument) -> bool:
@@ -184,13 +183,5 @@ def normalise(document: JsonDocument, ctx: LoadContext) -> Iterator[Chunk]:
     if not records:
         raise LoadError(f"{document.file_name}: the IDU response holds no records; check the request's country "
                         "and dates")
-    rows: list = []
-    for number, record in enumerate(records, start=1):
-        values = _normalise_record(ctx, record, number)
-        if values is not None:
-            rows.append((number, values))
-        if len(rows) >= CHUNK_ROWS:
-            yield Chunk("displacement_figure", rows)
-            rows = []
-    if rows:
-        yield Chunk("displacement_figure", rows)
+    yield from chunked("displacement_figure", ((number, _normalise_record(ctx, record, number))
+                                               for number, record in enumerate(records, start=1)))
