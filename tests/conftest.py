@@ -133,3 +133,16 @@ def seeded_gazetteer(databases):
     engine = databases.new_engine()
     prepare_database(engine)
     return load_gazetteer(engine)
+
+
+def only_revision(engine) -> tuple[str, dict]:
+    """The one record_revision row in the database: (table name, the values it replaced)."""
+    import json
+
+    from sqlalchemy import select
+
+    from db.schema import record_revision
+
+    with engine.connect() as conn:
+        kept = conn.execute(select(record_revision)).mappings().one()
+    return kept["table_name"], json.loads(kept["previous_values"])

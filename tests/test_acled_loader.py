@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from datetime import date
@@ -10,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from db.schema import conflict_event, load_batch, place, record_revision, unresolved_place_name
+from db.schema import conflict_event, load_batch, place, unresolved_place_name
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
-from tests.conftest import FIXTURES_DIR, REPO_ROOT
+from tests.conftest import only_revision, FIXTURES_DIR, REPO_ROOT
 
 ACLED = FIXTURES_DIR / "acled"
 
@@ -74,10 +73,8 @@ def test_a_revised_event_updates_the_row_and_keeps_its_previous_values(prepared_
     assert (revised.rows_read, revised.rows_updated, revised.rows_unchanged, revised.rows_inserted) == (2, 1, 1, 0)
     event = _events(prepared_engine)["SYR900001"]
     assert event["fatalities"] == 9 and event["batch_id"] == revised.batch_id
-    with prepared_engine.connect() as conn:
-        kept = conn.execute(select(record_revision)).mappings().one()
-    previous = json.loads(kept["previous_values"])
-    assert (kept["table_name"], previous["fatalities"], previous["batch_id"]) == ("conflict_event", 7, first.batch_id)
+    table_name, previous = only_revision(prepared_engine)
+    assert (table_name, previous["fatalities"], previous["batch_id"]) == ("conflict_event", 7, first.batch_id)
 
 
 def test_bad_rows_are_reported_and_the_good_ones_load(prepared_engine):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 from collections import Counter
 from datetime import date
@@ -16,13 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from db import writes
-from db.schema import load_batch, place, place_alias, record_revision, site, site_population, unresolved_place_name
+from db.schema import load_batch, place, place_alias, site, site_population, unresolved_place_name
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.readers import read_any
 from loaders.report import LoadError
 from loaders.sources.cccm_sites import EXPECTED_COLUMNS, reported_date_from_name
-from tests.conftest import FIXTURES_DIR, shared_path
+from tests.conftest import only_revision, FIXTURES_DIR, shared_path
 
 CCCM = FIXTURES_DIR / "cccm"
 THREE_SITES = CCCM / "cccm_three_sites_2020-07.csv"
@@ -114,11 +113,8 @@ def test_a_revised_list_updates_the_count_and_keeps_the_previous_one(prepared_en
     revised = ingest_file(prepared_engine, CCCM / "cccm_three_sites_revised_individuals_2020-07.csv").batch
     assert (revised.rows_loaded, revised.rows_updated, revised.rows_unchanged, revised.rows_inserted) == (6, 1, 5, 0)
     assert _sites(prepared_engine)["site:CP900053"]["individuals"] == 1080
-    with prepared_engine.connect() as conn:
-        kept = conn.execute(select(record_revision)).mappings().one()
-    previous = json.loads(kept["previous_values"])
-    assert (kept["table_name"], previous["individuals"], previous["batch_id"]) == (
-        "site_population", 1070, first.batch_id)
+    table_name, previous = only_revision(prepared_engine)
+    assert (table_name, previous["individuals"], previous["batch_id"]) == ("site_population", 1070, first.batch_id)
 
 
 def test_the_next_month_adds_counts_to_the_same_sites(prepared_engine):

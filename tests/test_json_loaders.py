@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import re
 from collections import Counter
 from datetime import date, datetime
@@ -10,13 +11,13 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from db.schema import displacement_figure, load_batch, place, record_revision, unresolved_place_name
+from db.schema import displacement_figure, load_batch, place, unresolved_place_name
 from loaders.ingest import ingest_file
 from loaders.readers import JsonDocument, read_any
 from loaders.registry import _format_of, detect_kind
 from loaders.report import LoadError
 from loaders.sources.idmc_idu import source_sentence
-from tests.conftest import FIXTURES_DIR, shared_path
+from tests.conftest import only_revision, FIXTURES_DIR, shared_path
 
 JSON = FIXTURES_DIR / "json"
 DTM_FILE = ("fixtures", "data", "dtm_api_v3_admin1_hti.json")
@@ -271,11 +272,8 @@ def test_idu_revised_figure_under_the_same_id_updates_the_row(prepared_engine):
     assert (revised.rows_read, revised.rows_updated, revised.rows_unchanged, revised.rows_inserted) == (3, 1, 2, 0)
     figure = _figures(prepared_engine, "IDMC")["119537"]
     assert (figure["figure"], figure["batch_id"]) == (650, revised.batch_id)
-    with prepared_engine.connect() as conn:
-        kept = conn.execute(select(record_revision)).mappings().one()
-    previous = json.loads(kept["previous_values"])
-    assert (kept["table_name"], previous["figure"], previous["batch_id"]) == (
-        "displacement_figure", 500, first.batch_id)
+    table_name, previous = only_revision(prepared_engine)
+    assert (table_name, previous["figure"], previous["batch_id"]) == ("displacement_figure", 500, first.batch_id)
 
 
 def test_idu_unknown_qualifier_rejects_the_row(prepared_engine):
