@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from db.schema import conflict_event, load_batch, place, unresolved_place_name
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
-from tests.conftest import only_revision, FIXTURES_DIR, REPO_ROOT
+from tests.conftest import FIXTURES_DIR, REPO_ROOT, only_revision
 
 ACLED = FIXTURES_DIR / "acled"
 

@@ -21,7 +21,7 @@ from loaders.ingest import ingest_file
 from loaders.readers import read_any
 from loaders.report import LoadError
 from loaders.sources.cccm_sites import EXPECTED_COLUMNS, reported_date_from_name
-from tests.conftest import only_revision, FIXTURES_DIR, shared_path
+from tests.conftest import FIXTURES_DIR, only_revision, shared_path
 
 CCCM = FIXTURES_DIR / "cccm"
 THREE_SITES = CCCM / "cccm_three_sites_2020-07.csv"

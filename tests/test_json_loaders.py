@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import re
 from collections import Counter
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from loaders.readers import JsonDocument, read_any
 from loaders.registry import _format_of, detect_kind
 from loaders.report import LoadError
 from loaders.sources.idmc_idu import source_sentence
-from tests.conftest import only_revision, FIXTURES_DIR, shared_path
+from tests.conftest import FIXTURES_DIR, only_revision, shared_path
 
 JSON = FIXTURES_DIR / "json"
 DTM_FILE = ("fixtures", "data", "dtm_api_v3_admin1_hti.json")
