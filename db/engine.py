@@ -7,6 +7,8 @@ folder; a team server sets e.g. `postgresql+psycopg://user@host/dbname`.
 from __future__ import annotations
 
 import os
+import sqlite3
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -28,6 +30,16 @@ def describe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy's SQLite DateTime writes it
+
+
+# Bulk loads hand tuples straight to the driver (db.writes.bulk_insert); these adapters store
+# dates and datetimes there exactly as SQLAlchemy's SQLite Date and DateTime types would.
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(datetime, _sqlite_datetime)
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
+from itertools import islice
+from operator import itemgetter
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Date, DateTime, Engine, Table, func, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, select, tuple_, update
 
 from db.records import PlaceRecord, SourceInfo
 from db.schema import load_batch, load_issue, place, place_alias, record_revision, site, source, unresolved_place_name
@@ -242,10 +244,9 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = upsert_places(conn, records, source_id, batch_id)
-        issues = list(report.issues) if report is not None else []
-        rejected = len({i.row for i in issues if i.severity == "error" and i.row is not None})
+        rejected = len(report.rejected_rows) if report is not None else 0
         read = rows_read if rows_read is not None else len(records)
-        write_issues(conn, batch_id, issues)
+        write_issues(conn, batch_id, report.drain() if report is not None else [])
         conn.execute(
             update(load_batch).where(load_batch.c.batch_id == batch_id).values(
                 rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,
@@ -312,48 +313,27 @@ def queue_unresolved_names(conn: Connection, names: list[dict]) -> None:
 
 def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
                 chunk_size: int = 20_000) -> int:
-    """Insert many rows as tuples through the driver: the fast path for large generated data.
+    """Insert many rows as tuples through the driver: the fast path for large data.
 
     SQLAlchemy compiles the INSERT (no SQL text is assembled here); SQLite's driver takes the
-    tuples as they are, PostgreSQL's named parameters get them as dicts.
+    tuples as they are (dates as db.engine registers them), PostgreSQL's named parameters get
+    them as dicts.
     """
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
     sql = str(compiled)
-    positional = conn.dialect.positional and list(compiled.positiontup or []) == list(columns)
-    total, chunk = 0, []
-
-    # SQLite gets dates as text, stored as SQLAlchemy's SQLite Date type stores them.
-    temporal = [i for i, name in enumerate(columns)
-                if isinstance(table.c[name].type, (Date, DateTime))] if conn.dialect.name == "sqlite" else []
-
-    def flush() -> None:
-        rows_out = chunk
-        if temporal:
-            rows_out = [list(r) for r in chunk]
-            for r in rows_out:
-                for i in temporal:
-                    r[i] = _sqlite_value(r[i])
-            rows_out = [tuple(r) for r in rows_out]
-        conn.exec_driver_sql(sql, rows_out if positional else [dict(zip(columns, r)) for r in rows_out])
-
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= chunk_size:
-            flush()
-            total += len(chunk)
-            chunk = []
-    if chunk:
-        flush()
+    order = list(compiled.positiontup or []) if conn.dialect.positional else []
+    if conn.dialect.positional and order != list(columns):
+        # the compiled INSERT binds in the table's column order: put each row in that order
+        pick = itemgetter(*[list(columns).index(name) for name in order])
+        rows = (pick(row) for row in rows)
+    total = 0
+    rows = iter(rows)
+    while True:
+        chunk = list(islice(rows, chunk_size))
+        if not chunk:
+            return total
+        conn.exec_driver_sql(sql, chunk if conn.dialect.positional else [dict(zip(columns, r)) for r in chunk])
         total += len(chunk)
-    return total
-
-
-def _sqlite_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 # --- facts: events, event counts, displacement figures, site populations -------------------
@@ -366,70 +346,107 @@ NATURAL_KEYS = {
 }
 ROW_ID = {"conflict_event": "event_id", "displacement_figure": "figure_id", "event_count": "count_id",
           "site_population": "population_id"}
+# A load larger than this many rows drops the table's secondary indexes and builds them again
+# at the end, in the same transaction: one sort beats a million scattered index updates.
+REINDEX_ABOVE_ROWS = 200_000
 
 
 class RejectedLoad(Exception):
     """A strict load met row problems: nothing was written."""
 
 
-def content_hash(values: dict) -> str:
-    """A stable digest of a row's values (not its ids or provenance), whatever the key order."""
-    keys = sorted(values)
-    text = repr((keys, [values[k] for k in keys]))
-    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+def row_tuples(table: Table, rows: list[tuple[int | None, dict]]) -> tuple[tuple[str, ...], list]:
+    """Dict rows → (columns in the table's order, [(row number, values tuple)])."""
+    present: set[str] = set()
+    for _, values in rows:
+        present.update(values)
+    # site_key: a population row's site by place_key, before _with_site_ids replaces it
+    extra = ("site_key",) if table.name == "site_population" else ()
+    unknown = present - set(table.c.keys()) - set(extra)
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    columns = tuple(c for c in (*table.c.keys(), *extra) if c in present)
+    return columns, [(number, tuple(values.get(c) for c in columns)) for number, values in rows]
 
 
-def _existing_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, tuple]:
-    """natural key → (row id, content hash, batch id) for the keys already in the table."""
-    key_columns = [table.c[name] for name in NATURAL_KEYS[table.name]]
-    id_column = table.c[ROW_ID[table.name]]
-    found = {}
+def content_hashes(columns: Sequence[str], rows: Iterable[tuple]) -> list[str]:
+    """A stable digest of each row's values (not its ids or provenance), by column name."""
+    order = sorted(range(len(columns)), key=lambda i: columns[i])
+    prefix = repr(tuple(columns[i] for i in order))
+    md5 = hashlib.md5
+    if not order:
+        return [md5(prefix.encode("utf-8"), usedforsecurity=False).hexdigest() for _ in rows]
+    pick = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+    return [md5((prefix + repr(pick(row))).encode("utf-8"), usedforsecurity=False).hexdigest() for row in rows]
+
+
+def _existing_rows(conn: Connection, table: Table, columns: Sequence[str], keys: list[tuple]) -> dict[tuple, tuple]:
+    """natural key → (row id, content hash, batch id) for the keys already in the table.
+
+    When all key columns but the last hold one value in this chunk (one provider), the lookup is
+    `provider = ? AND record_key IN (...)`, which every backend serves from the unique index.
+    """
+    key_names = NATURAL_KEYS[table.name]
+    key_columns = [table.c[name] for name in key_names]
+    wanted = [table.c[ROW_ID[table.name]], table.c.content_hash, table.c.batch_id]
+    found: dict[tuple, tuple] = {}
+    if not keys:
+        return found
+    heads = {key[:-1] for key in keys}
+    if len(heads) == 1:
+        head = next(iter(heads))
+        conditions = [column == value for column, value in zip(key_columns[:-1], head)]
+        query = select(key_columns[-1], *wanted).where(
+            *conditions, key_columns[-1].in_(bindparam("last", expanding=True)))
+        for start in range(0, len(keys), 5_000):
+            part = [key[-1] for key in keys[start:start + 5_000]]
+            for row in conn.execute(query, {"last": part}):
+                found[head + (row[0],)] = tuple(row[1:])
+        return found
     for start in range(0, len(keys), 2_000):
         part = keys[start:start + 2_000]
-        query = select(*key_columns, id_column, table.c.content_hash, table.c.batch_id).where(
-            tuple_(*key_columns).in_(part))
+        query = select(*key_columns, *wanted).where(tuple_(*key_columns).in_(part))
         for row in conn.execute(query):
             found[tuple(row[: len(key_columns)])] = tuple(row[len(key_columns):])
     return found
 
 
-def _write_chunk(conn: Connection, table: Table, rows: list[tuple[int | None, dict]], source_id: int, batch_id: int,
-                 counts: LoadCounts, report) -> None:
+def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[int | None, tuple]],
+                 source_id: int, batch_id: int, counts: LoadCounts, report) -> None:
     key_names = NATURAL_KEYS[table.name]
-    prepared, seen = [], {}
-    for number, values in rows:
-        key = tuple(values[name] for name in key_names)
+    key_at = [columns.index(name) for name in key_names]
+    key_of = itemgetter(*key_at) if len(key_at) > 1 else (lambda row: (row[key_at[0]],))
+    duplicate_field = key_names[-1] if table.name != "site_population" else "reported_date"
+    numbers, values, keys, seen = [], [], [], {}
+    for number, row in rows:
+        key = key_of(row)
         if key in seen:
-            report.add(number, key_names[-1] if table.name != "site_population" else "reported_date",
-                       "duplicate-key", f"this row repeats row {seen[key]} (same {', '.join(key_names)}); "
-                       "keep one of them", str(key[-1] if len(key) > 1 else key[0]))
+            report.add(number, duplicate_field, "duplicate-key", f"this row repeats row {seen[key]} (same "
+                       f"{', '.join(key_names)}); keep one of them", str(key[-1] if len(key) > 1 else key[0]))
             continue
         seen[key] = number
-        prepared.append((number, key, values, content_hash(values)))
-    existing = _existing_rows(conn, table, [p[1] for p in prepared])
+        numbers.append(number)
+        values.append(row)
+        keys.append(key)
+    digests = content_hashes(columns, values)
+    existing = _existing_rows(conn, table, columns, keys)
     inserts, updates = [], []
-    for number, key, values, digest in prepared:
-        found = existing.get(key)
-        if found is None:
-            inserts.append({**values, "content_hash": digest})
-        elif found[2] == batch_id:  # an earlier chunk of this very file
-            report.add(number, key_names[-1], "duplicate-key", "this row repeats an earlier row of the file "
-                       f"(same {', '.join(key_names)}); keep one of them", str(key[-1]))
-        elif found[1] == digest:
-            counts.rows_unchanged += 1
-        else:
-            updates.append((found[0], {**values, "content_hash": digest}))
+    if not existing:  # the common case of a first load: everything is new
+        inserts = [row + (digest, source_id, batch_id) for row, digest in zip(values, digests)]
+    else:
+        for number, key, row, digest in zip(numbers, keys, values, digests):
+            found = existing.get(key)
+            if found is None:
+                inserts.append(row + (digest, source_id, batch_id))
+            elif found[2] == batch_id:  # an earlier chunk of this very file
+                report.add(number, key_names[-1], "duplicate-key", "this row repeats an earlier row of the file "
+                           f"(same {', '.join(key_names)}); keep one of them", str(key[-1]))
+            elif found[1] == digest:
+                counts.rows_unchanged += 1
+            else:
+                updates.append((found[0], {**dict(zip(columns, row)), "content_hash": digest}))
     if inserts:
-        columns = list(inserts[0])
-        for values in inserts:
-            if list(values) != columns:  # rows of one chunk normally share their columns
-                columns = sorted({c for v in inserts for c in v})
-                break
-        # In the table's order (provenance comes last in every fact table): SQLite's compiled
-        # INSERT binds by position, and bulk_insert passes tuples only when the orders agree.
-        columns = [c.name for c in table.columns if c.name in set(columns)]
-        bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
-                    (tuple(v.get(c) for c in columns) + (source_id, batch_id) for v in inserts))
+        bulk_insert(conn, table, (*columns, "content_hash", "source_id", "batch_id"), inserts)
         counts.rows_inserted += len(inserts)
     if updates:
         _revise(conn, table, updates, source_id, batch_id)
@@ -462,20 +479,49 @@ def _with_site_ids(conn: Connection, rows: list[tuple[int | None, dict]]) -> lis
             for number, values in rows]
 
 
+class _SecondaryIndexes:
+    """Drop a table's secondary indexes before a large load and build them again after it.
+
+    Both happen inside the load's transaction (DDL is transactional on SQLite and PostgreSQL),
+    so a failed load leaves the indexes as they were. The unique natural-key index stays: the
+    load reads it to tell new rows from revised ones.
+    """
+
+    def __init__(self, conn: Connection, table: Table):
+        self.conn, self.table, self.dropped = conn, table, []
+
+    def drop(self) -> None:
+        names = {ix["name"] for ix in inspect(self.conn).get_indexes(self.table.name)}
+        for index in sorted(self.table.indexes, key=lambda ix: ix.name):
+            if not index.unique and index.name in names:
+                index.drop(self.conn)
+                self.dropped.append(index)
+
+    def rebuild(self) -> None:
+        for index in self.dropped:
+            index.create(self.conn)
+        self.dropped = []
+
+
 def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresolved=(), rows_read=lambda: 0,
                     strict: bool = False, started_at: datetime | None = None, loaded_by: str | None = None,
-                    validate=None) -> BatchResult:
+                    validate=None, expected_rows: int | None = None) -> BatchResult:
     """Load normalised chunks as one batch in one transaction.
 
-    `chunks` yields (table name, [(row number, values)]); `validate(table, rows, report)` keeps
-    the rows that break no rule. Rows are inserted, revised (previous values kept) or left
-    unchanged by their natural key. With `strict`, any row problem rejects the whole file:
-    RejectedLoad is raised and the transaction rolled back.
+    `chunks` yields objects with `table`, `rows` and `columns`: rows are (row number, values
+    tuple in `columns` order), or (row number, column → value dict) when `columns` is None.
+    `validate(table, columns, rows, report)` keeps the rows that break no rule. Rows are
+    inserted, revised (previous values kept) or left unchanged by their natural key. Every
+    issue of the report is written to load_issue as the chunks go. With `strict`, any row
+    problem rejects the whole file: RejectedLoad is raised and the transaction rolled back.
 
     A source that brings its own places (a CCCM site list) yields ("place", [(row number,
     PlaceRecord)]) chunks before the facts that need them; they are upserted like a gazetteer
     (parents must exist) and counted with the rows. Its population rows then name their site by
     `site_key` instead of `site_id`.
+
+    `expected_rows` (e.g. estimated from the file size) above REINDEX_ABOVE_ROWS makes the load
+    build the fact table's secondary indexes after the rows, not while inserting them.
     """
     from db.schema import metadata
 
@@ -490,22 +536,35 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = LoadCounts()
+        bulky = expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
+        reindex: dict[str, _SecondaryIndexes] = {}
         for chunk in chunks:
             if chunk.table == "place":  # places a source brings itself (CCCM sites), before their facts
                 counts.add(upsert_places(conn, [record for _, record in chunk.rows], source_id, batch_id))
+                write_issues(conn, batch_id, report.drain())
                 continue
-            rows = _with_site_ids(conn, chunk.rows) if chunk.table == "site_population" else chunk.rows
-            rows = validate(chunk.table, rows, report) if validate else rows
+            table = metadata.tables[chunk.table]
+            columns, rows = getattr(chunk, "columns", None), chunk.rows
+            if columns is None:
+                rows = _with_site_ids(conn, rows) if chunk.table == "site_population" else rows
+                columns, rows = row_tuples(table, rows)
+            if bulky and chunk.table not in reindex:
+                reindex[chunk.table] = _SecondaryIndexes(conn, table)
+                reindex[chunk.table].drop()
+            rows = validate(chunk.table, columns, rows, report) if validate else rows
             if rows:
-                _write_chunk(conn, metadata.tables[chunk.table], rows, source_id, batch_id, counts, report)
+                _write_chunk(conn, table, columns, rows, source_id, batch_id, counts, report)
+            write_issues(conn, batch_id, report.drain())
         read = rows_read()
         rejected = len(report.rejected_rows)
         if strict and report.rejected_rows:
             raise RejectedLoad(f"{info.file_name}: {rejected} row(s) have problems and --strict is on; "
                                "nothing was loaded. Fix the rows listed, or load without --strict to keep the "
                                "good rows.")
+        for indexes in reindex.values():
+            indexes.rebuild()
         queue_unresolved_names(conn, list(dict(unresolved).values()))
-        write_issues(conn, batch_id, report.issues)
+        write_issues(conn, batch_id, report.drain())
         conn.execute(
             update(load_batch).where(load_batch.c.batch_id == batch_id).values(
                 rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,

@@ -15,10 +15,15 @@ from loaders.report import LoadReport
 
 @dataclass(frozen=True)
 class Chunk:
-    """Normalised rows for one table: (source row number, column → value) pairs."""
+    """Normalised rows for one table: (source row number, values) pairs.
+
+    Values are a column → value dict, or, when `columns` is given, a tuple in that order (the
+    fast path of large sources: no dict per row).
+    """
 
     table: str
-    rows: list[tuple[int | None, dict]]
+    rows: list[tuple[int | None, dict | tuple]]
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from db.lookups import read_place_keys
 from db.records import SourceInfo
-from db.writes import BatchResult, utc_now, write_fact_load
+from db.schema import metadata
+from db.writes import BatchResult, row_tuples, utc_now, write_fact_load
 from gazetteer import forget_cached_gazetteers, load_gazetteer
 from loaders.context import LoadContext
 from loaders.readers import read_any
@@ -57,6 +58,12 @@ class _Counted:
             yield item
 
 
+def _expected_rows(path: Path, data: bytes | None) -> int:
+    """A rough row count from the size (an ACLED row is ~250 bytes): enough to tell a bulk load."""
+    size = len(data) if data is not None else path.stat().st_size
+    return size // 250
+
+
 def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
                 progress: Callable[[int], None] | None = None) -> IngestResult:
@@ -95,9 +102,14 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     chunks = adapter.normalise(parsed, context)
     if dry_run:
         for chunk in chunks:
-            validate_rows(chunk.table, chunk.rows, report)
+            if chunk.table != "place":
+                columns, rows = chunk.columns, chunk.rows
+                if columns is None:
+                    columns, rows = row_tuples(metadata.tables[chunk.table], rows)
+                validate_rows(chunk.table, columns, rows, report)
+            report.drain()  # nothing is written: the report keeps the counts and the first issues
         return IngestResult(source_kind.name, report, rows_read(), None)
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
-                            validate=validate_rows)
+                            validate=validate_rows, expected_rows=_expected_rows(path, data))
     return IngestResult(source_kind.name, report, batch.rows_read, batch)

@@ -44,6 +44,17 @@ def clean(text) -> str:
     return "" if len(text) <= 4 and text.lower() in _MISSING else text
 
 
+def clean_column(values) -> list[str]:
+    """clean() for a whole column at once (the fast path of large files)."""
+    try:
+        stripped = list(map(str.strip, values))
+    except TypeError:  # a None or a number among the cells
+        stripped = [v.strip() if isinstance(v, str) else ("" if v is None else str(v).strip()) for v in values]
+    # NA tokens are short: look at the distinct short values only
+    tokens = {v for v in set(stripped) if len(v) <= 4 and v.lower() in _MISSING}
+    return [("" if v in tokens else v) for v in stripped] if tokens else stripped
+
+
 def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
     """A count as written: "1200", "1,200", "1 200", "١٢٠٠", "about 300" → (value, qualifier).
 

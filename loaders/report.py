@@ -8,7 +8,7 @@ a message that says how to fix the file.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # The fixed vocabulary of row-problem codes. Add a code here (with its meaning) before using it.
@@ -53,37 +53,79 @@ class Issue:
     def __post_init__(self):
         if self.code not in ISSUE_CODES:
             raise ValueError(f"unknown issue code {self.code!r}; add it to ISSUE_CODES first")
+        if self.severity not in ("error", "warning"):
+            raise ValueError(f"severity must be 'error' or 'warning', not {self.severity!r}")
 
 
-@dataclass
 class LoadReport:
-    file_name: str
-    issues: list[Issue] = field(default_factory=list)
+    """Every row problem of one load, counted exactly; the first `keep` kept for display.
+
+    A million-row file can carry a hundred thousand warnings (villages the gazetteer does not
+    know). The report counts all of them by code and column and keeps examples for the summary,
+    but holds only the first `keep_errors` errors and `keep_warnings` warnings as Issue objects;
+    the writer takes every issue as it comes with `drain()` and stores it in load_issue in the
+    load's transaction, so nothing is lost and memory stays flat.
+    """
+
+    def __init__(self, file_name: str, keep_errors: int = 100_000, keep_warnings: int = 10_000):
+        self.file_name = file_name
+        self.keep = {"error": keep_errors, "warning": keep_warnings}
+        self.kept = {"error": 0, "warning": 0}
+        self.issues: list[Issue] = []  # the first issues of each severity, in the order they were found
+        self.total = 0
+        self.rejected_rows: set[int] = set()  # rows with an error (they were not loaded)
+        self._groups: dict[tuple[str, str | None], list] = {}  # (code, field) → [count, message, values]
+        self._pending: list[Issue] = []
+        self._tally: Counter = Counter()  # (code, field, severity) → issues
 
     def add(self, row, field_name, code, message, value=None, *, severity="error", raw_row=None) -> None:
-        self.issues.append(Issue(row, field_name, code, message, value, severity, raw_row))
+        issue = Issue(row, field_name, code, message, value, severity, raw_row)
+        self.total += 1
+        if self.kept[severity] < self.keep[severity]:
+            self.kept[severity] += 1
+            self.issues.append(issue)
+        self._pending.append(issue)
+        if severity == "error" and row is not None:
+            self.rejected_rows.add(row)
+        self._tally[(code, field_name, severity)] += 1
+        group = self._groups.get((code, field_name))
+        if group is None:
+            group = self._groups[(code, field_name)] = [0, message, {}]
+        group[0] += 1
+        if value is not None and len(group[2]) < 10:
+            group[2].setdefault(repr(value), None)
+
+    def drain(self) -> list[Issue]:
+        """The issues added since the last drain (all of them, not only the kept ones)."""
+        pending, self._pending = self._pending, []
+        return pending
 
     @property
-    def rejected_rows(self) -> set[int]:
-        return {i.row for i in self.issues if i.severity == "error" and i.row is not None}
+    def truncated(self) -> bool:
+        return self.total > len(self.issues)
 
     def flatten(self, keys=("row", "field", "code")) -> list[list]:
         return [[getattr(i, k) for k in keys] for i in self.issues]
 
     def summary(self, examples: int = 10) -> list[str]:
-        """One line per code and field: "N rows: message. First 10 values: ..."."""
-        groups: dict[tuple[str, str | None], list[Issue]] = {}
-        for issue in self.issues:
-            groups.setdefault((issue.code, issue.field), []).append(issue)
+        """One line per code and column: "N row(s) [code] in column 'c': message. First 10 values: ..."."""
         lines = []
-        for (code, field_name), issues in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0][0])):
-            values = list(dict.fromkeys(repr(i.value) for i in issues if i.value is not None))[:examples]
+        for (code, field_name), (count, message, values) in sorted(
+                self._groups.items(), key=lambda kv: (-kv[1][0], kv[0][0])):
+            shown = list(values)[:examples]
             where = f" in column {field_name!r}" if field_name else ""
-            line = f"{len(issues)} row(s) [{code}]{where}: {issues[0].message}"
-            if values:
-                line += f". First {len(values)} values: {', '.join(values)}"
+            line = f"{count} row(s) [{code}]{where}: {message}"
+            if shown:
+                line += f". First {len(shown)} values: {', '.join(shown)}"
             lines.append(line)
         return lines
 
+    def tally(self) -> Counter:
+        """Every issue counted by (code, field, severity), kept or not."""
+        return Counter(self._tally)
+
     def counts(self) -> Counter:
-        return Counter(i.code for i in self.issues)
+        totals: Counter = Counter()
+        for (code, _), (count, _, _) in self._groups.items():
+            totals[code] += count
+        return totals

@@ -19,66 +19,105 @@ REQUIRED = {
 }
 
 
-def _problems(table: str, v: dict):
-    """Yield (column, code, message, value) for each rule the row breaks."""
-    for column in REQUIRED[table]:
-        if v.get(column) in (None, ""):
-            yield column, "missing-cell", f"{column} is required", None
-            return
-    for column in ("fatalities", "events", "figure", "figure_max", "alt_figure", "individuals", "households",
-                   "girls", "boys", "women", "men"):
-        if v.get(column) is not None and v[column] < 0:
-            yield column, "out-of-range", f"{column} cannot be negative", v[column]
-    if v.get("lat") is not None or v.get("lon") is not None:
-        if v.get("lat") is None or v.get("lon") is None:
-            yield "lat", "missing-cell", "give both latitude and longitude, or neither", v.get("lat")
-        elif not (-90 <= v["lat"] <= 90 and -180 <= v["lon"] <= 180):
-            yield "lat", "out-of-range", "latitude must be within -90..90 and longitude -180..180", \
-                f"{v['lat']},{v['lon']}"
-    start, end = v.get("period_start"), v.get("period_end")
-    if start and end and end < start:
-        yield "period_end", "out-of-range", "the period ends before it starts", str(end)
+NON_NEGATIVE = ("fatalities", "events", "figure", "figure_max", "alt_figure", "individuals", "households",
+                "girls", "boys", "women", "men")
+
+
+def _problems(table: str, columns: tuple[str, ...], rows: list) -> list[tuple[int, str, str, str, object]]:
+    """(index of the row, column, code, message, value) for each rule a row breaks, rule by rule.
+
+    Column-wise: each rule runs over one or two columns of the whole chunk. A row missing a
+    required cell is judged on that alone.
+    """
+    none = (None,) * len(rows)
+    by_name = dict(zip(columns, zip(*(row for _, row in rows)))) if rows else {}
+    col = lambda name: by_name.get(name, none)  # noqa: E731
+    found: list = []
+    missing: set[int] = set()
+    for i, values in enumerate(zip(*(col(name) for name in REQUIRED[table]))):
+        for name, value in zip(REQUIRED[table], values):
+            if value is None or value == "":
+                found.append((i, name, "missing-cell", f"{name} is required", None))
+                missing.add(i)
+                break
+    live = [i for i in range(len(rows)) if i not in missing] if missing else range(len(rows))
+
+    for name in NON_NEGATIVE:
+        if name in by_name:
+            values = by_name[name]
+            found += [(i, name, "out-of-range", f"{name} cannot be negative", values[i])
+                      for i in live if values[i] is not None and values[i] < 0]
+    if "lat" in by_name or "lon" in by_name:
+        lat, lon = col("lat"), col("lon")
+        for i in live:
+            if lat[i] is None and lon[i] is None:
+                continue
+            if lat[i] is None or lon[i] is None:
+                found.append((i, "lat", "missing-cell", "give both latitude and longitude, or neither", lat[i]))
+            elif not (-90 <= lat[i] <= 90 and -180 <= lon[i] <= 180):
+                found.append((i, "lat", "out-of-range", "latitude must be within -90..90 and longitude -180..180",
+                              f"{lat[i]},{lon[i]}"))
+    if "period_start" in by_name and "period_end" in by_name:
+        start, end = by_name["period_start"], by_name["period_end"]
+        found += [(i, "period_end", "out-of-range", "the period ends before it starts", str(end[i]))
+                  for i in live if start[i] and end[i] and end[i] < start[i]]
+
     if table == "conflict_event":
-        subs = vocab.ACLED_EVENT_TYPES.get(v["event_type"])
-        if subs is None:
-            yield "event_type", "unknown-value", f"not an ACLED event type ({', '.join(vocab.EVENT_TYPES)})", \
-                v["event_type"]
-        elif v.get("sub_event_type") and v["sub_event_type"] not in subs:
-            yield "sub_event_type", "unknown-value", f"not a sub-event type of {v['event_type']}", v["sub_event_type"]
-        if v.get("date_precision", "day") not in vocab.DATE_PRECISIONS:
-            yield "date_precision", "unknown-value", "precision must be day, week, month or year", v["date_precision"]
+        types, subs = col("event_type"), col("sub_event_type")
+        precision = by_name.get("date_precision", ("day",) * len(rows))  # absent: the column's default
+        for i in live:
+            allowed = vocab.ACLED_EVENT_TYPES.get(types[i])
+            if allowed is None:
+                found.append((i, "event_type", "unknown-value",
+                              f"not an ACLED event type ({', '.join(vocab.EVENT_TYPES)})", types[i]))
+            elif subs[i] and subs[i] not in allowed:
+                found.append((i, "sub_event_type", "unknown-value", f"not a sub-event type of {types[i]}", subs[i]))
+            if precision[i] not in vocab.DATE_PRECISIONS:
+                found.append((i, "date_precision", "unknown-value", "precision must be day, week, month or year",
+                              precision[i]))
     elif table == "event_count":
-        if v["event_category"] not in vocab.EVENT_CATEGORIES:
-            yield "event_category", "unknown-value", f"not one of {', '.join(vocab.EVENT_CATEGORIES)}", \
-                v["event_category"]
+        category = col("event_category")
+        found += [(i, "event_category", "unknown-value", f"not one of {', '.join(vocab.EVENT_CATEGORIES)}",
+                   category[i]) for i in live if category[i] not in vocab.EVENT_CATEGORIES]
     elif table == "displacement_figure":
-        for column, allowed in (("figure_kind", vocab.FIGURE_KINDS), ("unit", vocab.UNITS),
-                                ("qualifier", vocab.QUALIFIERS)):
-            if v[column] not in allowed:
-                yield column, "unknown-value", f"not one of {', '.join(allowed)}", v[column]
-        if v.get("term") is not None and v["term"] not in vocab.TERMS:
-            yield "term", "unknown-value", f"not one of {', '.join(vocab.TERMS)}", v["term"]
-        if (v["qualifier"] == "vague") != (v.get("figure") is None):
-            yield "figure", "missing-cell", "a figure is needed unless the report gives none (vague)", v.get("figure")
-        if v["qualifier"] == "range" and (v.get("figure_max") is None or v["figure_max"] < (v.get("figure") or 0)):
-            yield "figure_max", "out-of-range", "a range needs an upper bound at or above its lower bound", \
-                v.get("figure_max")
+        figure, figure_max, qualifier, term = col("figure"), col("figure_max"), col("qualifier"), col("term")
+        vocabularies = [(name, col(name), allowed) for name, allowed in (
+            ("figure_kind", vocab.FIGURE_KINDS), ("unit", vocab.UNITS), ("qualifier", vocab.QUALIFIERS))]
+        for i in live:
+            for name, values, allowed in vocabularies:
+                if values[i] not in allowed:
+                    found.append((i, name, "unknown-value", f"not one of {', '.join(allowed)}", values[i]))
+            if term[i] is not None and term[i] not in vocab.TERMS:
+                found.append((i, "term", "unknown-value", f"not one of {', '.join(vocab.TERMS)}", term[i]))
+            if (qualifier[i] == "vague") != (figure[i] is None):
+                found.append((i, "figure", "missing-cell", "a figure is needed unless the report gives none (vague)",
+                              figure[i]))
+            if qualifier[i] == "range" and (figure_max[i] is None or figure_max[i] < (figure[i] or 0)):
+                found.append((i, "figure_max", "out-of-range",
+                              "a range needs an upper bound at or above its lower bound", figure_max[i]))
     elif table == "site_population":
-        if v.get("site_id") is None and not v.get("site_key"):
-            yield "site_id", "missing-cell", "site_id is required", None
-        if v.get("individuals") is None and v.get("households") is None:
-            yield "individuals", "missing-cell", "give individuals or households", None
+        site_id, site_key = col("site_id"), col("site_key")  # site_key: a site written in the same load
+        individuals, households = col("individuals"), col("households")
+        for i in live:
+            if site_id[i] is None and not site_key[i]:
+                found.append((i, "site_id", "missing-cell", "site_id is required", None))
+            if individuals[i] is None and households[i] is None:
+                found.append((i, "individuals", "missing-cell", "give individuals or households", None))
+    found.sort(key=lambda problem: problem[0])  # stable: a row's problems stay in rule order
+    return found
 
 
-def validate_rows(table: str, rows, report: LoadReport) -> list[tuple[int | None, dict]]:
-    """Keep the rows that break no rule; report the others (one issue per broken rule)."""
+def validate_rows(table: str, columns: tuple[str, ...], rows: list, report: LoadReport) -> list:
+    """Keep the rows that break no rule; report the others (one issue per broken rule).
+
+    `rows` are (row number, values tuple in `columns` order).
+    """
     if table == "place":  # PlaceRecords a source brings along; its adapter checked their parents
         return list(rows)
-    kept = []
-    for number, values in rows:
-        problems = list(_problems(table, values))
-        for column, code, message, value in problems:
-            report.add(number, column, code, message, value)
-        if not problems:
-            kept.append((number, values))
-    return kept
+    problems = _problems(table, columns, rows)
+    if not problems:
+        return rows
+    for i, column, code, message, value in problems:
+        report.add(rows[i][0], column, code, message, value)
+    broken = {problem[0] for problem in problems}
+    return [row for i, row in enumerate(rows) if i not in broken]

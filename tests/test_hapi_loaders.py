@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.queries import query_current_idp_stocks
-from db.schema import displacement_figure, event_count, load_batch, place, unresolved_place_name
+from db.schema import displacement_figure, event_count, load_batch, load_issue, place, unresolved_place_name
 from loaders.ingest import ingest_file
 from loaders.sources.hapi_idps import KEY_LENGTH, record_key
 from tests.conftest import FIXTURES_DIR, shared_path
@@ -55,6 +55,14 @@ def _codes(report):
     return Counter((i.code, i.field, i.severity) for i in report.issues)
 
 
+def _stored_issues(engine, batch_id):
+    """The load's issues as load_issue holds them: all of them, not only those the report kept."""
+    with engine.connect() as conn:
+        return conn.execute(select(load_issue.c.row_number, load_issue.c.field_name, load_issue.c.code,
+                                   load_issue.c.severity)
+                            .where(load_issue.c.batch_id == batch_id).order_by(load_issue.c.issue_id)).all()
+
+
 # --- conflict events: the real global file ---------------------------------------------------
 
 # Level-2 rows without a p-code: South Sudan's former states under SDN, Venezuela's Dependencias
@@ -77,13 +85,19 @@ def test_global_conflict_file_loads_every_countable_row(prepared_engine):
         + [[n, "period_end", "duplicate-key"] for n in ROWS_REPEATING_AN_AREA])
     # Only Syria is in the shipped gazetteer: every other admin-2 code is kept without a place.
     # Kosovo's country rows carry HAPI's "Non matching p-code" error and still load.
-    assert _codes(result.report) == Counter({
+    expected = Counter({
         ("unknown-pcode", "admin2_code", "warning"): 13_683 - 186,
         ("missing-cell", "admin2_code", "error"): 30,
         ("duplicate-key", "period_end", "error"): 9,
         ("provider-error", "error", "warning"): 3,
     })
-    assert [i.row for i in result.report.issues if i.code == "provider-error"] == [106, 4897, 9688]
+    stored = _stored_issues(prepared_engine, batch.batch_id)
+    assert Counter((code, field, severity) for _, field, code, severity in stored) == expected
+    assert result.report.tally() == expected
+    # The report keeps the first 10,000 warnings for display; the database keeps every one.
+    assert Counter(i.severity for i in result.report.issues) == {"warning": 10_000, "error": 39}
+    assert result.report.truncated
+    assert [row for row, _, code, _ in stored if code == "provider-error"] == [106, 4897, 9688]
     counts = _counts(prepared_engine)
     assert counts[("XKX", "political_violence")]["admin_level"] == 0
     assert counts[("CO52260", "demonstration")]["area_name_raw"] == "El Tablon"  # the first of the pair

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -26,10 +27,6 @@ class Row(dict):
     unnamed or name two alike (libhxl's test input-valid.csv puts hashtags under empty headers)."""
 
     __slots__ = ("cells",)
-
-    def __init__(self, by_name: dict, cells: list[str]):
-        super().__init__(by_name)
-        self.cells = cells
 
 
 @dataclass
@@ -106,15 +103,23 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         raise LoadError(f"{path.name}: the file has no header row; the first row must name the columns")
     columns = tuple(re.sub(r"\s+", " ", h.replace("\ufeff", "")).strip() for h in preview[header_index])
 
+    width = len(columns)
+    names = [col or None for col in columns]  # unnamed columns go under None, removed below
+    unnamed = None in names
+    padding = [""] * width
+
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         number = header_index + 1
         try:
-            for cells in _chain(preview[header_index + 1:], reader):
+            for cells in chain(preview[header_index + 1:], reader):
                 number += 1
-                if not any(c.strip() for c in cells):
+                if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                     continue
-                yield number, Row({col: (cells[i] if i < len(cells) else "") for i, col in enumerate(columns) if col},
-                                  cells)
+                row = Row(zip(names, cells if len(cells) >= width else cells + padding))
+                if unnamed:
+                    row.pop(None, None)
+                row.cells = cells
+                yield number, row
         except UnicodeDecodeError:
             raise LoadError(f"{path.name}: row {number + 1} is not {encoding} text; save the file as UTF-8 CSV") from None
         except csv.Error as exc:
@@ -123,8 +128,3 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
             raw.close()
 
     return Table(path.name, columns, rows(), encoding, preview=preview)
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest

@@ -297,8 +297,9 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
             counter[0] += 1
-            yield number, Row({name: (cells[i] if i < len(cells) else None)
-                               for i, name in enumerate(columns) if name}, cells)
+            row = Row({name: (cells[i] if i < len(cells) else None) for i, name in enumerate(columns) if name})
+            row.cells = cells
+            yield number, row
 
     return Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
                  titles=titles, formulas_without_value=[f.cell for f in uncached.values()])

@@ -11,10 +11,12 @@ town's name as written, and the name is queued for review.
 
 from __future__ import annotations
 
+from datetime import date
+from operator import itemgetter
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, clean, parse_date, parse_float, parse_int
+from loaders.parsing import CellError, clean_column, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 
 KIND = "acled"
@@ -37,22 +39,153 @@ def _missing_columns(table: Table) -> list[str]:
     return [c for c in EXPECTED_COLUMNS if c not in table.columns]
 
 
-def _place(ctx: LoadContext, row: dict, number: int, cache: dict) -> int | None:
-    admin1, admin2, location = clean(row.get("admin1")), clean(row.get("admin2")), clean(row.get("location"))
-    key = (admin1, admin2, location)
-    if key not in cache:
-        governorate = ctx.gazetteer.resolve(admin1, kind="governorate") if admin1 else None
-        within = governorate.place.place_key if governorate and governorate.is_resolved else None
-        town = ctx.gazetteer.resolve(location, within=within, kind="community") if location else None
-        district = ctx.gazetteer.resolve(admin2, within=within, kind="district") if admin2 else None
-        area = next((r.place for r in (town, district, governorate) if r is not None and r.is_resolved), None)
-        cache[key] = (area.place_id if area else None, within, bool(town and town.is_resolved))
-    area_id, within, town_resolved = cache[key]
-    if location and not town_resolved:
-        # The row keeps the coarser area as its place and the town as written; the town's name
-        # is reported and queued for review.
-        ctx.place_id(location, within=within, kind="community", row=number, column="location")
-    return area_id
+class _Places:
+    """Each (admin1, admin2, location) triple resolved once per file.
+
+    `location` is looked for as a town inside the governorate `admin1` names; the row's place is
+    the town, else the district, else the governorate. A town the gazetteer does not know is
+    reported on every row that names it and queued once for review.
+    """
+
+    def __init__(self, ctx: LoadContext):
+        self.ctx = ctx
+        self.triples: dict = {}
+        self.names: dict = {}  # (name, within, kind) → the resolved place or None
+
+    def _lookup(self, name: str, within: str | None, kind: str):
+        key = (name, within, kind)
+        if key not in self.names:
+            found = self.ctx.gazetteer.resolve(name, within=within, kind=kind) if name else None
+            self.names[key] = found.place if found is not None and found.is_resolved else None
+        return self.names[key]
+
+    def resolve(self, key: tuple[str, str, str]) -> tuple[int | None, str | None, bool]:
+        admin1, admin2, location = key
+        governorate = self._lookup(admin1, None, "governorate")
+        within = governorate.place_key if governorate else None
+        town = self._lookup(location, within, "community")
+        area = town or self._lookup(admin2, within, "district") or governorate
+        return area.place_id if area else None, within, town is not None
+
+    def place_ids(self, admin1: list, admin2: list, location: list, numbers: list) -> list:
+        triples, ids = self.triples, []
+        for key, number in zip(zip(admin1, admin2, location), numbers):
+            found = triples.get(key)
+            if found is None:
+                found = triples[key] = self.resolve(key)
+            if key[2] and not found[2]:
+                # The row keeps the coarser area as its place and the town as written.
+                self.ctx.place_id(key[2], within=found[1], kind="community", row=number, column="location")
+            ids.append(found[0])
+        return ids
+
+
+def _or_none(values: list[str]) -> list:
+    return [v or None for v in values]
+
+
+def _column(rows: list, name: str) -> list:
+    if rows and name in rows[0]:  # a delimited row holds every column of its header
+        return list(map(itemgetter(name), rows))
+    return [row.get(name) for row in rows]
+
+
+# The conflict_event columns this adapter fills, in the table's order.
+COLUMNS = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type", "actor1",
+           "actor2", "assoc_actors", "place_id", "place_name_raw", "admin1_name_raw", "admin2_name_raw",
+           "admin3_name_raw", "lat", "lon", "fatalities", "notes", "review_status")
+
+
+def _dates(values: list[str], bad: dict) -> list:
+    out = []
+    for i, text in enumerate(values):
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                out.append(date.fromisoformat(text))
+                continue
+            except ValueError:
+                pass
+        try:
+            out.append(parse_date(text, day_first=True))
+        except CellError as exc:
+            bad.setdefault(i, []).append(("event_date", "type-error", str(exc)))
+            out.append(None)
+    return out
+
+
+def _integers(values: list[str], column: str, bad: dict) -> list:
+    out = []
+    for i, text in enumerate(values):
+        if text.isdigit() and text.isascii():
+            out.append(int(text))
+            continue
+        try:
+            out.append(parse_int(text))
+        except CellError as exc:
+            code = "out-of-range" if "negative" in str(exc) else "type-error"
+            bad.setdefault(i, []).append((column, code, str(exc)))
+            out.append(None)
+    return out
+
+
+def _coordinates(values: list[str], column: str, low: float, high: float, what: str, bad: dict) -> list:
+    out = []
+    for i, text in enumerate(values):
+        try:
+            value = float(text) if text else None
+            if value is None or (low <= value <= high):
+                out.append(value)
+                continue
+        except ValueError:
+            pass
+        try:
+            out.append(parse_float(text, low, high, what))
+        except CellError as exc:
+            code = "out-of-range" if "outside" in str(exc) else "type-error"
+            bad.setdefault(i, []).append((column, code, str(exc)))
+            out.append(None)
+    return out
+
+
+def _chunk(batch: list, places: _Places, report) -> Chunk:
+    """Normalise a batch of (row number, cells) column by column: no dict per row on the way out."""
+    numbers = [number for number, _ in batch]
+    rows = [row for _, row in batch]
+    col = lambda name: clean_column(_column(rows, name))  # noqa: E731
+    bad: dict[int, list] = {}  # row index → [(column, code, message)]
+    event_ids = col("event_id_cnty")
+    for i, event_id in enumerate(event_ids):
+        if not event_id:
+            bad[i] = [("event_id_cnty", "missing-cell", "event_id_cnty is empty; every ACLED event has one")]
+    dates = _dates(col("event_date"), bad)
+    fatalities = _integers(col("fatalities"), "fatalities", bad)
+    lat = _coordinates(col("latitude"), "latitude", -90, 90, "latitude", bad)
+    lon = _coordinates(col("longitude"), "longitude", -180, 180, "longitude", bad)
+    for i in sorted(bad):
+        first = bad[i][0][0]
+        if first in ("event_id_cnty", "event_date"):  # the row cannot be identified: report that alone
+            bad[i] = bad[i][:1]
+        for column, code, message in bad[i]:
+            report.add(numbers[i], column, code, message, rows[i].get(column), raw_row=rows[i])
+    admin1, admin2, location = col("admin1"), col("admin2"), col("location")
+    assoc = ["; ".join(a for a in pair if a) for pair in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
+    keep = [i for i in range(len(rows)) if i not in bad] if bad else None
+    if keep is not None:
+        pick = lambda values: [values[i] for i in keep]  # noqa: E731
+        numbers, event_ids, dates, fatalities, lat, lon = map(pick, (numbers, event_ids, dates, fatalities, lat, lon))
+        admin1, admin2, location, assoc, rows = map(pick, (admin1, admin2, location, assoc, rows))
+    count = len(rows)
+    precision = [PRECISION.get(v, "day") for v in clean_column(_column(rows, "time_precision"))]
+    values = zip(
+        ("ACLED",) * count, event_ids, dates, precision,
+        clean_column(_column(rows, "event_type")),
+        _or_none(clean_column(_column(rows, "sub_event_type"))),
+        _or_none(clean_column(_column(rows, "actor1"))), _or_none(clean_column(_column(rows, "actor2"))),
+        _or_none(assoc), places.place_ids(admin1, admin2, location, numbers),
+        _or_none(location), _or_none(admin1), _or_none(admin2), _or_none(clean_column(_column(rows, "admin3"))),
+        lat, lon, fatalities, _or_none(clean_column(_column(rows, "notes"))), ("not_required",) * count,
+    )
+    return Chunk("conflict_event", list(zip(numbers, values)), COLUMNS)
 
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
@@ -62,58 +195,12 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
 
         raise LoadError(f"{table.file_name}: the ACLED export has no column {', '.join(missing)}; "
                         "export again with all columns")
-    cache: dict = {}
-    rows: list = []
-    for number, row in table.rows:
-        try:
-            event_id = clean(row.get("event_id_cnty"))
-            if not event_id:
-                raise CellError("event_id_cnty is empty; every ACLED event has one")
-            event_date = parse_date(row.get("event_date"), day_first=True)
-        except CellError as exc:
-            column = "event_id_cnty" if "event_id_cnty" in str(exc) else "event_date"
-            ctx.report.add(number, column, "missing-cell" if "empty" in str(exc) else "type-error", str(exc),
-                           row.get(column), raw_row=row)
-            continue
-        values = {"provider": "ACLED", "record_key": event_id, "event_date": event_date}
-        problem = False
-        for column, parse in (
-            ("fatalities", lambda v: parse_int(v)),
-            ("latitude", lambda v: parse_float(v, -90, 90, "latitude")),
-            ("longitude", lambda v: parse_float(v, -180, 180, "longitude")),
-        ):
-            try:
-                values[column] = parse(row.get(column))
-            except CellError as exc:
-                code = "out-of-range" if "outside" in str(exc) or "negative" in str(exc) else "type-error"
-                ctx.report.add(number, column, code, str(exc), row.get(column), raw_row=row)
-                problem = True
-        if problem:
-            continue
-        assoc = "; ".join(a for a in (clean(row.get("assoc_actor_1")), clean(row.get("assoc_actor_2"))) if a)
-        rows.append((number, {
-            "provider": "ACLED",
-            "record_key": event_id,
-            "event_date": event_date,
-            "date_precision": PRECISION.get(clean(row.get("time_precision")), "day"),
-            "event_type": clean(row.get("event_type")),
-            "sub_event_type": clean(row.get("sub_event_type")) or None,
-            "actor1": clean(row.get("actor1")) or None,
-            "actor2": clean(row.get("actor2")) or None,
-            "assoc_actors": assoc or None,
-            "place_id": _place(ctx, row, number, cache),
-            "place_name_raw": clean(row.get("location")) or None,
-            "admin1_name_raw": clean(row.get("admin1")) or None,
-            "admin2_name_raw": clean(row.get("admin2")) or None,
-            "admin3_name_raw": clean(row.get("admin3")) or None,
-            "lat": values["latitude"],
-            "lon": values["longitude"],
-            "fatalities": values["fatalities"],
-            "notes": clean(row.get("notes")) or None,
-            "review_status": "not_required",
-        }))
-        if len(rows) >= CHUNK_ROWS:
-            yield Chunk("conflict_event", rows)
-            rows = []
-    if rows:
-        yield Chunk("conflict_event", rows)
+    places = _Places(ctx)
+    batch: list = []
+    for item in table.rows:
+        batch.append(item)
+        if len(batch) >= CHUNK_ROWS:
+            yield _chunk(batch, places, ctx.report)
+            batch = []
+    if batch:
+        yield _chunk(batch, places, ctx.report)
