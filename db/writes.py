@@ -75,6 +75,13 @@ def find_live_batch(conn: Connection, sha256: str):
     ).first()
 
 
+def _unchanged(conn: Connection, live) -> BatchResult:
+    """A file loaded before: its batch's counts, every loaded row now unchanged."""
+    previous = conn.execute(select(load_batch).where(load_batch.c.batch_id == live.batch_id)).mappings().one()
+    return BatchResult(live.source_id, live.batch_id, "unchanged", previous["rows_read"], previous["rows_loaded"],
+                       previous["rows_rejected"], rows_unchanged=previous["rows_loaded"])
+
+
 def get_or_create_source(conn: Connection, info: SourceInfo) -> int:
     existing = conn.execute(select(source.c.source_id).where(source.c.sha256 == info.sha256)).scalar()
     if existing is not None:
@@ -240,7 +247,7 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
     with engine.begin() as conn:
         live = find_live_batch(conn, info.sha256)
         if live is not None:
-            return BatchResult(live.source_id, live.batch_id, "unchanged")
+            return _unchanged(conn, live)
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = upsert_places(conn, records, source_id, batch_id)
@@ -529,10 +536,7 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
     with engine.begin() as conn:
         live = find_live_batch(conn, info.sha256)
         if live is not None:
-            previous = conn.execute(select(load_batch).where(load_batch.c.batch_id == live.batch_id)).mappings().one()
-            return BatchResult(live.source_id, live.batch_id, "unchanged", previous["rows_read"],
-                               previous["rows_loaded"], previous["rows_rejected"],
-                               rows_unchanged=previous["rows_loaded"])
+            return _unchanged(conn, live)
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = LoadCounts()

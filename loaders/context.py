@@ -32,6 +32,9 @@ class LoadContext:
     gazetteer: Gazetteer
     # (raw name, scope key) → what the review queue needs, and how many rows named it
     unresolved: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # rows the reader passed on that the adapter found to be headers (HXL: the rows above and
+    # including the hashtag row): not counted as rows read
+    header_rows: int = 0
     _cache: dict[tuple, tuple[int | None, tuple[str, str] | None]] = field(default_factory=dict)
 
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,

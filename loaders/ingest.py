@@ -99,6 +99,8 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         return IngestResult(source_kind.name, report, rows_read(), batch)
 
     context = LoadContext(report, load_gazetteer(engine))
+    if counted:
+        rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     chunks = adapter.normalise(parsed, context)
     if dry_run:
         for chunk in chunks:

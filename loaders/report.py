@@ -31,6 +31,8 @@ ISSUE_CODES = {
                         "formulas are not evaluated, so the cell has no value",
     "total-mismatch": "a total the file states differs from the sum of the cells it totals; the cells are "
                       "loaded, the total never is",
+    "nothing-to-load": "the file was read and is well formed, but holds nothing its kind loads (an HXL sheet "
+                       "without a displacement figure); the load records the file and writes no rows",
     "period-mismatch": "the period a file's sheet names or titles give disagrees with the period its own "
                        "figures are filed under; the adapter says which one it loads",
 }
@@ -90,7 +92,7 @@ class LoadReport:
         self._tally[(code, field_name, severity)] += 1
         group = self._groups.get((code, field_name))
         if group is None:
-            group = self._groups[(code, field_name)] = [0, message, {}]
+            group = self._groups[(code, field_name)] = [0, message, {}, row is None]
         group[0] += 1
         if value is not None and len(group[2]) < 10:
             group[2].setdefault(repr(value), None)
@@ -110,11 +112,12 @@ class LoadReport:
     def summary(self, examples: int = 10) -> list[str]:
         """One line per code and column: "N row(s) [code] in column 'c': message. First 10 values: ..."."""
         lines = []
-        for (code, field_name), (count, message, values) in sorted(
+        for (code, field_name), (count, message, values, about_file) in sorted(
                 self._groups.items(), key=lambda kv: (-kv[1][0], kv[0][0])):
             shown = list(values)[:examples]
             where = f" in column {field_name!r}" if field_name else ""
-            line = f"{count} row(s) [{code}]{where}: {message}"
+            subject = "the file" if about_file and count == 1 else f"{count} row(s)"
+            line = f"{subject} [{code}]{where}: {message}"
             if shown:
                 line += f". First {len(shown)} values: {', '.join(shown)}"
             lines.append(line)
@@ -126,6 +129,6 @@ class LoadReport:
 
     def counts(self) -> Counter:
         totals: Counter = Counter()
-        for (code, _), (count, _, _) in self._groups.items():
+        for (code, _), (count, *_) in self._groups.items():
             totals[code] += count
         return totals

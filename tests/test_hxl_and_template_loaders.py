@@ -78,8 +78,8 @@ def test_dtm_quickcharts_file_loads_one_idp_stock_per_row(prepared_engine):
     result = ingest_file(prepared_engine, _dtm())
     assert result.kind == "hxl"
     batch = result.batch
-    # 34 rows below the API field names: the hashtag row and 33 rows of figures.
-    assert (batch.rows_read, batch.rows_inserted, batch.rows_rejected) == (34, 33, 0)
+    # 34 rows below the API field names: the hashtag row (a header, not counted as read) and 33 rows of figures.
+    assert (batch.rows_read, batch.rows_inserted, batch.rows_rejected) == (33, 33, 0)
     # The gazetteer holds Syria only: every country and every origin is kept as written and queued.
     assert result.report.counts() == Counter({"unresolved-place": 42, "unused-column": 1})
     unused = result.report.issues[0]
@@ -129,14 +129,18 @@ def test_dtm_origin_pcodes_resolve_once_their_pcode_list_is_loaded(prepared_engi
     assert origins == Counter({"TD07": 6, "HT05": 2, "AF09": 1})
 
 
-def test_an_hxl_file_without_a_displacement_figure_is_refused_with_the_tags_it_has(prepared_engine):
+def test_an_hxl_sheet_without_a_displacement_figure_loads_nothing_and_says_why(prepared_engine):
+    # libhxl's test input is a 3W sheet: people *targeted* by aid (#targeted+f/+m) are not
+    # displaced people. The file is valid HXL, so it loads; it holds nothing we store.
     path = shared_path("fixtures", "data", "hxl_input_valid_sample.csv")
-    with pytest.raises(LoadError) as refused:
-        ingest_file(prepared_engine, path)
-    assert str(refused.value) == (
-        "hxl_input_valid_sample.csv: the HXL hashtag row (row 3) has no column for a displacement figure (tag it "
-        "#affected+idps for persons or #affected+idps+hh for households). Tags found: #sector+es, #subsector+es, "
-        "#org+es, #targeted+f, #targeted+m, #country, #adm1, #date+reported")
+    result = ingest_file(prepared_engine, path)
+    assert (result.kind, result.batch.rows_read, result.batch.rows_loaded) == ("hxl", 4, 0)
+    assert result.report.flatten(("row", "code", "severity", "message")) == [[
+        None, "nothing-to-load", "warning",
+        "the HXL hashtag row (row 3) has no column for a displacement figure (tag it #affected+idps for persons or "
+        "#affected+idps+hh for households), so no row holds anything to load. Tags found: #sector+es, "
+        "#subsector+es, #org+es, #targeted+f, #targeted+m, #country, #adm1, #date+reported"]]
+    assert ingest_file(prepared_engine, path).batch.status == "unchanged"
     assert _figures(prepared_engine) == []
 
 

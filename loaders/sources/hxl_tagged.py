@@ -168,10 +168,9 @@ def make_plan(file_name: str, tag_index: int, cells) -> Plan:
             used = True
         if not used:
             plan.unused.append(column)
-    missing = []
     if not plan.figures:
-        missing.append("a displacement figure (tag it #affected+idps for persons or #affected+idps+hh for "
-                       "households)")
+        return plan  # a valid HXL sheet of something else: normalise reports that it holds nothing to load
+    missing = []
     if not plan.places:
         missing.append("a place (#adm1+code, #adm2+code, #adm1+name, #loc+name or #country+code)")
     if not plan.dates:
@@ -334,6 +333,15 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        ", ".join(s.sheet for s in sheets[1:]), severity="warning")
     tag_index = hashtag_row(table.preview)
     plan = make_plan(table.file_name, tag_index, table.preview[tag_index])
+    if not plan.figures:
+        ctx.report.add(None, None, "nothing-to-load", f"the HXL hashtag row (row {plan.tag_row}) has no column for "
+                       "a displacement figure (tag it #affected+idps for persons or #affected+idps+hh for "
+                       "households), so no row holds anything to load. Tags found: "
+                       + ", ".join(c.display for c in plan.tagged), severity="warning")
+        for number, _ in table.rows:  # read to the end: the batch records how many rows the file has
+            if number <= plan.tag_row:
+                ctx.header_rows += 1
+        return
     if plan.unused:
         ctx.report.add(None, None, "unused-column",
                        f"{len(plan.unused)} tagged column(s) are not loaded: this loader reads displacement "
@@ -343,6 +351,7 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     rows: list = []
     for number, row in table.rows:
         if number <= plan.tag_row:  # the human header rows and the hashtags themselves
+            ctx.header_rows += 1
             continue
         cells = _cells(row, table.columns)
         try:
