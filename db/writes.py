@@ -353,8 +353,8 @@ NATURAL_KEYS = {
 }
 ROW_ID = {"conflict_event": "event_id", "displacement_figure": "figure_id", "event_count": "count_id",
           "site_population": "population_id"}
-# A load larger than this many rows drops the table's secondary indexes and builds them again
-# at the end, in the same transaction: one sort beats a million scattered index updates.
+# A load larger than this many rows (on SQLite) drops the table's secondary indexes and builds
+# them again at the end, in the same transaction: one sort beats a million scattered updates.
 REINDEX_ABOVE_ROWS = 200_000
 
 
@@ -540,7 +540,9 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
         counts = LoadCounts()
-        bulky = expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
+        # SQLite only: a load holds its write lock anyway, and WAL readers keep their snapshot with
+        # the indexes. On PostgreSQL dropping an index would lock the table against every reader.
+        bulky = conn.dialect.name == "sqlite" and expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
         reindex: dict[str, _SecondaryIndexes] = {}
         for chunk in chunks:
             if chunk.table == "place":  # places a source brings itself (CCCM sites), before their facts

@@ -38,12 +38,16 @@ def show_report(report) -> None:
         return
     for line in report.summary():
         st.text(line)  # st.text never renders HTML or Markdown from a file
+    shown = report.issues[:5_000]
     st.dataframe(
         pd.DataFrame([{"row": i.row, "column": i.field, "code": i.code, "severity": i.severity,
                        "message": i.message, "value": None if i.value is None else str(i.value)}
-                      for i in report.issues[:5_000]]),
+                      for i in shown]),
         hide_index=True,
     )
+    if report.total > len(shown):
+        st.caption(f"The first {len(shown):,} of {report.total:,} issues; the counts above cover all of them, "
+                   "and a load stores every one with its batch.")
 
 
 for upload in uploads or []:

@@ -120,3 +120,34 @@ def test_the_review_queue_counts_every_row_that_named_the_place(prepared_engine)
     with prepared_engine.connect() as conn:
         queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.occurrences)).all()
     assert queued == [("Kafr Takharim", 3)]
+
+
+def _index_names(engine):
+    from sqlalchemy import inspect
+
+    return sorted(ix["name"] for ix in inspect(engine).get_indexes("conflict_event"))
+
+
+def test_a_bulk_load_builds_the_indexes_again_and_a_rejected_one_keeps_them(prepared_engine, monkeypatch):
+    # Any file counts as bulk here: the secondary indexes are dropped before the rows and built after.
+    import db.writes
+
+    monkeypatch.setattr(db.writes, "REINDEX_ABOVE_ROWS", 0)
+    rebuilt = []
+    original = db.writes._SecondaryIndexes.rebuild
+
+    def rebuild(self):
+        rebuilt.append(sorted(ix.name for ix in self.dropped))
+        original(self)
+
+    monkeypatch.setattr(db.writes._SecondaryIndexes, "rebuild", rebuild)
+    declared = sorted(ix.name for ix in conflict_event.indexes)
+    assert _index_names(prepared_engine) == declared
+    with pytest.raises(RejectedLoad):
+        ingest_file(prepared_engine, ACLED / "acled_negative_fatalities.csv", strict=True)
+    assert _index_names(prepared_engine) == declared
+    result = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    assert result.batch.rows_inserted == 4
+    assert _index_names(prepared_engine) == declared
+    # SQLite drops and rebuilds; PostgreSQL keeps its indexes (dropping one would block readers).
+    assert rebuilt == ([declared] if prepared_engine.dialect.name == "sqlite" else [])
