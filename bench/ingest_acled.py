@@ -6,6 +6,8 @@ measured in the same run on the same rows.
 Each contender runs in its own process (so its peak memory is its own) on a fresh database:
 - floor: stdlib csv + sqlite3 executemany, one transaction, a table with the same unique key,
   INSERT ... ON CONFLICT DO NOTHING;
+- floor into this schema: the same code into this project's conflict_event table, with its
+  constraints and indexes (the ceiling of a loader that keeps them);
 - pandas: pandas.read_csv + DataFrame.to_sql through SQLAlchemy;
 - loader: `loaders.ingest.ingest_file` (detection, validation, place resolution, upsert);
 - loader again: the same file a second time (recognised by its sha256: nothing changes);

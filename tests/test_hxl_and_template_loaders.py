@@ -319,6 +319,11 @@ def test_dates_hedges_and_digits_are_read_as_the_field_writes_them(prepared_engi
     ("template_header_only.csv",
      "template_header_only.csv: the field template has its header but no rows; add one row per figure under the "
      "header (the template's example rows show how)"),
+    ("template_empty_file.csv",
+     "template_empty_file.csv: the file is empty; export the sheet again with its header row"),
+    ("template_truncated_inside_quotes.csv",
+     "template_truncated_inside_quotes.csv: row 2 cannot be read (unexpected end of data); the file may be "
+     "truncated or a quote left open: export it again"),
     ("template_missing_required_column.csv",
      "template_missing_required_column.csv: the field template has no column source; add the column or start "
      "again from the template download (columns: record, date, period_start, period_end, origin, destination, "
@@ -345,3 +350,13 @@ def test_extra_columns_are_named_once_and_a_date_beside_a_period_is_refused(prep
     # The rejected row is kept for review without the column the template does not have.
     assert "phone" not in result.report.issues[1].raw_row and result.report.issues[1].raw_row["origin"] == "Homs"
     assert result.batch.rows_inserted == 1
+
+
+def test_a_cp1252_template_is_read_as_windows_text(prepared_engine):
+    # Saved by Excel on a French Windows: "Crédit déplacement" in cp1252, CRLF line ends.
+    result = ingest_file(prepared_engine, TEMPLATE / "template_cp1252_accented_source.csv")
+    assert (result.kind, result.batch.rows_inserted, result.report.flatten()) == ("field_template", 1, [])
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(displacement_figure.c.provider)).scalars().all() == ["Crédit déplacement"]
+    (figure,) = _figures(prepared_engine)
+    assert (figure["figure"], figure["origin_name_raw"], figure["destination_name_raw"]) == (450, "Hama", "Homs")

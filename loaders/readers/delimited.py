@@ -72,6 +72,7 @@ def _dialect(sample_text: str):
         pass
 
     Dialect.delimiter = delimiter
+    Dialect.strict = True  # a file that ends inside a quoted cell is truncated: say so, do not load half a cell
     return Dialect
 
 
@@ -96,8 +97,11 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
             preview.append(cells)
             if len(preview) > PREVIEW_ROWS:
                 break
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
         raise LoadError(f"{path.name}: cannot read the file as {encoding} text ({exc}); save it as UTF-8 CSV") from None
+    except csv.Error as exc:
+        raise LoadError(f"{path.name}: row {len(preview) + 1} cannot be read ({exc}); the file may be truncated or "
+                        "a quote left open: export it again") from None
     header_index = next((i for i, cells in enumerate(preview) if any(c.strip() for c in cells)), None)
     if header_index is None:
         raise LoadError(f"{path.name}: the file has no header row; the first row must name the columns")
@@ -123,7 +127,8 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         except UnicodeDecodeError:
             raise LoadError(f"{path.name}: row {number + 1} is not {encoding} text; save the file as UTF-8 CSV") from None
         except csv.Error as exc:
-            raise LoadError(f"{path.name}: row {number + 1} cannot be read ({exc}); the file may be truncated") from None
+            raise LoadError(f"{path.name}: row {number + 1} cannot be read ({exc}); the file may be truncated or "
+                            "a quote left open: export it again") from None
         finally:
             raw.close()
 
