@@ -125,7 +125,8 @@ def test_the_review_queue_counts_every_row_that_named_the_place(prepared_engine)
 def _index_names(engine):
     from sqlalchemy import inspect
 
-    return sorted(ix["name"] for ix in inspect(engine).get_indexes("conflict_event"))
+    # PostgreSQL lists the unique constraint's own index too; the secondary indexes are the point here
+    return sorted(ix["name"] for ix in inspect(engine).get_indexes("conflict_event") if not ix["unique"])
 
 
 def test_a_bulk_load_builds_the_indexes_again_and_a_rejected_one_keeps_them(prepared_engine, monkeypatch):
