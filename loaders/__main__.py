@@ -1,7 +1,8 @@
-"""python -m loaders {ingest,kinds}
+"""python -m loaders {ingest,kinds,extract}
 
   ingest PATH... [--kind K] [--dry-run] [--strict]   load files into DATABASE_URL
   kinds                                              list the kinds and what each expects
+  extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
 Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected, 2 usage error.
 """
@@ -40,6 +41,33 @@ def _print_kinds() -> None:
         print(f"{'':<22} {' or '.join(kind.formats)}; expects: {', '.join(adapter.EXPECTED_COLUMNS)}")
 
 
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _extract(path: str, published) -> int:
+    import json
+
+    from textfacts import extract_facts
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read the report ({exc})", file=sys.stderr)
+        return 1
+    if published is None:
+        print(f"{path}: no publication date given (--published); relative dates stay unresolved", file=sys.stderr)
+    facts = extract_facts(text, published)
+    print(json.dumps(facts, ensure_ascii=False, indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loaders", description="Load field data files (DATABASE_URL)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,11 +77,17 @@ def main(argv=None) -> int:
     ingest.add_argument("--dry-run", action="store_true", help="read and check, write nothing")
     ingest.add_argument("--strict", action="store_true", help="reject a whole file when any row has a problem")
     sub.add_parser("kinds", help="list the kinds of file the loaders read")
+    extract = sub.add_parser("extract", help="print the displacement and event facts a text report states")
+    extract.add_argument("path")
+    extract.add_argument("--published", type=_iso_date, help="publication date (relative dates resolve against it)")
+    extract.add_argument("--json", action="store_true", help="one JSON object (the default output)")
     args = parser.parse_args(argv)  # exits with 2 on usage errors
 
     if args.command == "kinds":
         _print_kinds()
         return 0
+    if args.command == "extract":
+        return _extract(args.path, args.published)
     engine = make_engine()
     prepare_database(engine)  # the schema and the shipped gazetteer, which loaders resolve against
     status = 0
