@@ -71,35 +71,44 @@ def write_rows(path: Path, n: int, seed: int = 1) -> None:
 
 # --- contenders: each runs in a child process, prints rows and seconds as JSON ----------------
 
-def run_floor(csv_path: str, db_path: str) -> dict:
+def _floor_insert(csv_path: str, db_path: str, sql: str, make_row) -> dict:
+    """stdlib csv + sqlite3 executemany in one transaction, foreign keys on: rows/s and count."""
     import sqlite3
 
     started = time.perf_counter()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys=ON")
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        with conn:
+            conn.executemany(sql, map(make_row, csv.DictReader(handle)))
+    count = conn.execute("SELECT count(*) FROM conflict_event").fetchone()[0]
+    conn.close()
+    return {"rows": count, "seconds": time.perf_counter() - started}
+
+
+def run_floor(csv_path: str, db_path: str) -> dict:
+    import sqlite3
+
     conn = sqlite3.connect(db_path)
     conn.execute("CREATE TABLE conflict_event (event_id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
                  "record_key TEXT NOT NULL, event_date TEXT, event_type TEXT, sub_event_type TEXT, actor1 TEXT, "
                  "actor2 TEXT, place_name_raw TEXT, admin1 TEXT, admin2 TEXT, lat REAL, lon REAL, "
                  "fatalities INTEGER, notes TEXT, UNIQUE (provider, record_key))")
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        rows = ((("ACLED", r["event_id_cnty"], r["event_date"], r["event_type"], r["sub_event_type"], r["actor1"],
-                  r["actor2"], r["location"], r["admin1"], r["admin2"], float(r["latitude"]), float(r["longitude"]),
-                  int(r["fatalities"]), r["notes"]) for r in reader))
-        with conn:
-            conn.executemany("INSERT INTO conflict_event (provider, record_key, event_date, event_type, "
-                             "sub_event_type, actor1, actor2, place_name_raw, admin1, admin2, lat, lon, fatalities, "
-                             "notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", rows)
-    count = conn.execute("SELECT count(*) FROM conflict_event").fetchone()[0]
     conn.close()
-    return {"rows": count, "seconds": time.perf_counter() - started}
+    return _floor_insert(
+        csv_path, db_path,
+        "INSERT INTO conflict_event (provider, record_key, event_date, event_type, sub_event_type, actor1, actor2, "
+        "place_name_raw, admin1, admin2, lat, lon, fatalities, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT DO NOTHING",
+        lambda r: ("ACLED", r["event_id_cnty"], r["event_date"], r["event_type"], r["sub_event_type"], r["actor1"],
+                   r["actor2"], r["location"], r["admin1"], r["admin2"], float(r["latitude"]),
+                   float(r["longitude"]), int(r["fatalities"]), r["notes"]))
 
 
 def run_floor_schema(csv_path: str, db_path: str) -> dict:
     """The floor's csv + executemany, into this project's conflict_event table (its CHECK and
     FOREIGN KEY constraints and indexes, foreign keys on): the ceiling of any loader that keeps
     the schema's guarantees. No place resolution, validation or hashing."""
-    import sqlite3
-
     from db.engine import make_engine
     from db.records import SourceInfo
     from db.setup import prepare_database
@@ -113,23 +122,14 @@ def run_floor_schema(csv_path: str, db_path: str) -> dict:
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, utc_now())
     engine.dispose()
-    started = time.perf_counter()
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA foreign_keys=ON")
-    with open(csv_path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        rows = ((("ACLED", r["event_id_cnty"], r["event_date"], "day", r["event_type"], r["sub_event_type"],
-                  r["actor1"], r["actor2"], r["location"], r["admin1"], r["admin2"], float(r["latitude"]),
-                  float(r["longitude"]), int(r["fatalities"]), r["notes"], "not_required", source_id, batch_id)
-                 for r in reader))
-        with conn:
-            conn.executemany("INSERT INTO conflict_event (provider, record_key, event_date, date_precision, event_type, "
-                             "sub_event_type, actor1, actor2, place_name_raw, admin1_name_raw, admin2_name_raw, lat, "
-                             "lon, fatalities, notes, review_status, source_id, batch_id) "
-                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", rows)
-    count = conn.execute("SELECT count(*) FROM conflict_event").fetchone()[0]
-    conn.close()
-    return {"rows": count, "seconds": time.perf_counter() - started}
+    return _floor_insert(
+        csv_path, db_path,
+        "INSERT INTO conflict_event (provider, record_key, event_date, date_precision, event_type, sub_event_type, "
+        "actor1, actor2, place_name_raw, admin1_name_raw, admin2_name_raw, lat, lon, fatalities, notes, "
+        "review_status, source_id, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+        lambda r: ("ACLED", r["event_id_cnty"], r["event_date"], "day", r["event_type"], r["sub_event_type"],
+                   r["actor1"], r["actor2"], r["location"], r["admin1"], r["admin2"], float(r["latitude"]),
+                   float(r["longitude"]), int(r["fatalities"]), r["notes"], "not_required", source_id, batch_id))
 
 
 def run_pandas(csv_path: str, db_path: str) -> dict:

@@ -75,6 +75,25 @@ def find_live_batch(conn: Connection, sha256: str):
     ).first()
 
 
+def _start_batch(conn: Connection, info: SourceInfo, started_at: datetime,
+                 loaded_by: str | None) -> BatchResult | tuple[int, int]:
+    """(source id, batch id) of a new batch; or, for a file loaded before, that batch's result."""
+    live = find_live_batch(conn, info.sha256)
+    if live is not None:
+        return _unchanged(conn, live)
+    source_id = get_or_create_source(conn, info)
+    return source_id, open_batch(conn, source_id, info, started_at, loaded_by)
+
+
+def _finish_batch(conn: Connection, source_id: int, batch_id: int, read: int, rejected: int,
+                  counts: LoadCounts) -> BatchResult:
+    conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(
+        rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected, rows_inserted=counts.rows_inserted,
+        rows_updated=counts.rows_updated, rows_unchanged=counts.rows_unchanged, finished_at=utc_now()))
+    return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
+                       counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)
+
+
 def _unchanged(conn: Connection, live) -> BatchResult:
     """A file loaded before: its batch's counts, every loaded row now unchanged."""
     previous = conn.execute(select(load_batch).where(load_batch.c.batch_id == live.batch_id)).mappings().one()
@@ -245,22 +264,14 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
     """Load a gazetteer file (our shipped one, or the OCHA global p-code list) as one batch."""
     started_at = started_at or utc_now()
     with engine.begin() as conn:
-        live = find_live_batch(conn, info.sha256)
-        if live is not None:
-            return _unchanged(conn, live)
-        source_id = get_or_create_source(conn, info)
-        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        started = _start_batch(conn, info, started_at, loaded_by)
+        if isinstance(started, BatchResult):
+            return started
+        source_id, batch_id = started
         counts = upsert_places(conn, records, source_id, batch_id)
-        rejected = len(report.rejected_rows) if report is not None else 0
-        read = rows_read if rows_read is not None else len(records)
         write_issues(conn, batch_id, report.drain() if report is not None else [])
-        conn.execute(
-            update(load_batch).where(load_batch.c.batch_id == batch_id).values(
-                rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,
-                rows_inserted=counts.rows_inserted, rows_updated=counts.rows_updated,
-                rows_unchanged=counts.rows_unchanged, finished_at=utc_now()))
-    return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
-                       counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)
+        return _finish_batch(conn, source_id, batch_id, rows_read if rows_read is not None else len(records),
+                             len(report.rejected_rows) if report is not None else 0, counts)
 
 
 def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Table, Sequence[str], list[tuple]]],
@@ -272,19 +283,16 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
     """
     started_at = started_at or utc_now()
     with engine.begin() as conn:
-        live = find_live_batch(conn, info.sha256)
-        if live is not None:
-            return BatchResult(live.source_id, live.batch_id, "unchanged")
-        source_id = get_or_create_source(conn, info)
-        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        started = _start_batch(conn, info, started_at, loaded_by)
+        if isinstance(started, BatchResult):
+            return started
+        source_id, batch_id = started
         loaded = 0
         for table, columns, rows in tables:
             provenance = (source_id, batch_id)
             loaded += bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
                                   (row + provenance for row in rows))
-        conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(
-            rows_read=loaded, rows_loaded=loaded, rows_inserted=loaded, finished_at=utc_now()))
-    return BatchResult(source_id, batch_id, "loaded", loaded, loaded, 0, rows_inserted=loaded)
+        return _finish_batch(conn, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded))
 
 
 def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
@@ -387,7 +395,7 @@ def content_hashes(columns: Sequence[str], rows: Iterable[tuple]) -> list[str]:
     return [md5((prefix + repr(pick(row))).encode("utf-8"), usedforsecurity=False).hexdigest() for row in rows]
 
 
-def _existing_rows(conn: Connection, table: Table, columns: Sequence[str], keys: list[tuple]) -> dict[tuple, tuple]:
+def _existing_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, tuple]:
     """natural key → (row id, content hash, batch id) for the keys already in the table.
 
     When all key columns but the last hold one value in this chunk (one provider), the lookup is
@@ -436,7 +444,7 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
         values.append(row)
         keys.append(key)
     digests = content_hashes(columns, values)
-    existing = _existing_rows(conn, table, columns, keys)
+    existing = _existing_rows(conn, table, keys)
     inserts, updates = [], []
     if not existing:  # the common case of a first load: everything is new
         inserts = [row + (digest, source_id, batch_id) for row, digest in zip(values, digests)]
@@ -534,11 +542,10 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
 
     started_at = started_at or utc_now()
     with engine.begin() as conn:
-        live = find_live_batch(conn, info.sha256)
-        if live is not None:
-            return _unchanged(conn, live)
-        source_id = get_or_create_source(conn, info)
-        batch_id = open_batch(conn, source_id, info, started_at, loaded_by)
+        started = _start_batch(conn, info, started_at, loaded_by)
+        if isinstance(started, BatchResult):
+            return started
+        source_id, batch_id = started
         counts = LoadCounts()
         # SQLite only: a load holds its write lock anyway, and WAL readers keep their snapshot with
         # the indexes. On PostgreSQL dropping an index would lock the table against every reader.
@@ -571,11 +578,4 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
             indexes.rebuild()
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())
-        conn.execute(
-            update(load_batch).where(load_batch.c.batch_id == batch_id).values(
-                rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected,
-                rows_inserted=counts.rows_inserted, rows_updated=counts.rows_updated,
-                rows_unchanged=counts.rows_unchanged, finished_at=utc_now())
-        )
-    return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
-                       counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)
+        return _finish_batch(conn, source_id, batch_id, read, rejected, counts)

@@ -76,7 +76,7 @@ class LoadReport:
         self.issues: list[Issue] = []  # the first issues of each severity, in the order they were found
         self.total = 0
         self.rejected_rows: set[int] = set()  # rows with an error (they were not loaded)
-        self._groups: dict[tuple[str, str | None], list] = {}  # (code, field) → [count, message, values]
+        self._groups: dict[tuple[str, str | None], list] = {}  # (code, field) → [message, examples, about file]
         self._pending: list[Issue] = []
         self._tally: Counter = Counter()  # (code, field, severity) → issues
 
@@ -92,10 +92,9 @@ class LoadReport:
         self._tally[(code, field_name, severity)] += 1
         group = self._groups.get((code, field_name))
         if group is None:
-            group = self._groups[(code, field_name)] = [0, message, {}, row is None]
-        group[0] += 1
-        if value is not None and len(group[2]) < 10:
-            group[2].setdefault(repr(value), None)
+            group = self._groups[(code, field_name)] = [message, {}, row is None]
+        if value is not None and len(group[1]) < 10:
+            group[1].setdefault(repr(value), None)
 
     def drain(self) -> list[Issue]:
         """The issues added since the last drain (all of them, not only the kept ones)."""
@@ -111,9 +110,13 @@ class LoadReport:
 
     def summary(self, examples: int = 10) -> list[str]:
         """One line per code and column: "N row(s) [code] in column 'c': message. First 10 values: ..."."""
+        per_group: Counter = Counter()
+        for (code, field_name, _), count in self._tally.items():
+            per_group[(code, field_name)] += count
         lines = []
-        for (code, field_name), (count, message, values, about_file) in sorted(
-                self._groups.items(), key=lambda kv: (-kv[1][0], kv[0][0])):
+        for (code, field_name), (message, values, about_file) in sorted(
+                self._groups.items(), key=lambda kv: (-per_group[kv[0]], kv[0][0])):
+            count = per_group[(code, field_name)]
             shown = list(values)[:examples]
             where = f" in column {field_name!r}" if field_name else ""
             subject = "the file" if about_file and count == 1 else f"{count} row(s)"
@@ -129,6 +132,6 @@ class LoadReport:
 
     def counts(self) -> Counter:
         totals: Counter = Counter()
-        for (code, _), (count, *_) in self._groups.items():
+        for (code, _, _), count in self._tally.items():
             totals[code] += count
         return totals

@@ -192,8 +192,7 @@ def _nearest_term(terms: list[tuple[int, str]], position: int) -> tuple[int, str
     return after[0] if after else (terms[-1] if terms else None)
 
 
-def _fact_dates(sentence: str, dates: list[DateMention], published: date | None, term_at: int,
-                present: bool) -> tuple[str | None, str | None]:
+def _fact_dates(dates: list[DateMention], published: date | None, term_at: int, present: bool) -> tuple[str | None, str | None]:
     if dates:
         best = min(dates, key=lambda d: abs(d.start - term_at))
         return best.date_start, best.date_end
@@ -247,7 +246,7 @@ def _displacements(sentence: Sentence, previous_places: list[str], published: da
                 destination = None
             present = bool(re.search(r"\b(?:fleeing|arriving|returning|sheltering|seeking|are being|continue)\b",
                                      text, re.I))
-            date_start, date_end = _fact_dates(text, dates, published, position, present)
+            date_start, date_end = _fact_dates(dates, published, position, present)
             facts.append({
                 "figure": q.value, "unit": mention.unit, "qualifier": q.qualifier, "term": verb,
                 "origin": origin, "destination": destination, "date_start": date_start, "date_end": date_end,
@@ -320,7 +319,6 @@ def _events(sentence: Sentence, published: date | None, last_place: str | None) 
         # The clause of the trigger: up to the next "after"/"before"/";" (those start another event)
         tail = re.split(r",?\s+\b(?:after|before|following|while|as)\b|;", text[match.start():], maxsplit=1)[0]
         head = re.split(r"\b(?:after|before|following)\b", text[:match.start()])[-1]
-        clause = head + tail
         if sub == "overtake":
             subject = head
             state = re.search(rf"\b(?:{STATE})\b", subject, re.I) and not re.search(rf"\b(?:{NON_STATE})\b",
@@ -331,8 +329,7 @@ def _events(sentence: Sentence, published: date | None, last_place: str | None) 
         else:
             place = _event_place(tail) or _event_place(head)
         place = place or last_place
-        in_clause = [d for d in dates if sentence.text.find(d.text) >= len(text) - len(text[match.start():]) - len(head)
-                     and d.start < match.start() + len(tail)]
+        in_clause = [d for d in dates if match.start() - len(head) <= d.start < match.start() + len(tail)]
         when = min(in_clause, key=lambda d: abs(d.start - match.start())) if in_clause else None
         found.append({
             "event_type": event_type, "sub_event_type": sub, "actors": actors, "place": place,
