@@ -24,6 +24,9 @@ from db.schema import (
 )
 
 
+TEXT_PROVIDER = "text"  # the provider of facts read from text reports (loaders/sources/text_report.py)
+
+
 def _frame(engine: Engine, query) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)
@@ -192,11 +195,13 @@ def query_is_empty(engine: Engine) -> bool:
 def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
     """Per day in the window: new displacement per unit (never added together) and events.
 
-    Columns: day, unit ('persons', 'households', 'movements' or 'events'), value.
+    Columns: day, unit ('persons', 'households', 'movements' or 'events'), from_text (facts read
+    from text reports and accepted on review, kept apart so charts can mark them), value.
     """
     day = _figure_date()
+    figures_from_text = (displacement_figure.c.provider == TEXT_PROVIDER).label("from_text")
     figures = (
-        select(day.label("day"), displacement_figure.c.unit.label("unit"),
+        select(day.label("day"), displacement_figure.c.unit.label("unit"), figures_from_text,
                func.sum(displacement_figure.c.figure).label("value"))
         .where(
             displacement_figure.c.figure_kind == "new_displacement",
@@ -204,22 +209,25 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
             displacement_figure.c.figure.is_not(None),
             day.between(start, end),
         )
-        .group_by(day, displacement_figure.c.unit)
+        .group_by(day, displacement_figure.c.unit, figures_from_text)
     )
+    events_from_text = (conflict_event.c.provider == TEXT_PROVIDER).label("from_text")
     events = (
-        select(conflict_event.c.event_date.label("day"), literal("events").label("unit"),
+        select(conflict_event.c.event_date.label("day"), literal("events").label("unit"), events_from_text,
                func.count().label("value"))
         .where(
             conflict_event.c.event_date.between(start, end),
             conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
         )
-        .group_by(conflict_event.c.event_date)
+        .group_by(conflict_event.c.event_date, events_from_text)
     )
     frame = _frame(engine, union_all(figures, events))
-    if not frame.empty:
-        frame["day"] = pd.to_datetime(frame["day"]).dt.date
-        frame["value"] = frame["value"].astype(float)
-    return frame.sort_values(["unit", "day"]).reset_index(drop=True) if not frame.empty else frame
+    if frame.empty:
+        return pd.DataFrame(columns=["day", "unit", "from_text", "value"])
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    frame["value"] = frame["value"].astype(float)
+    frame["from_text"] = frame["from_text"].astype(bool)
+    return frame.sort_values(["unit", "from_text", "day"]).reset_index(drop=True)
 
 
 def query_unresolved_names(engine: Engine, status: str = "open") -> pd.DataFrame:
@@ -284,3 +292,93 @@ def query_current_idp_stocks(engine: Engine, country_iso3: str | None = None) ->
         .tail(1)
     )
     return latest[columns].sort_values(["country_iso3", "operation", "area_pcode"]).reset_index(drop=True)
+
+
+# --- facts read from text --------------------------------------------------------------------
+
+
+def query_text_figures(engine: Engine, status: str = "pending") -> pd.DataFrame:
+    """Displacement facts read from text reports with the given review status, and their source."""
+    origin, destination = place.alias("origin"), place.alias("destination")
+    f = displacement_figure
+    query = (
+        select(f.c.figure_id, f.c.figure_kind, f.c.figure, f.c.figure_max, f.c.alt_figure, f.c.alt_unit, f.c.unit,
+               f.c.qualifier, f.c.term, f.c.origin_name_raw, f.c.origin_place_id,
+               origin.c.place_key.label("origin_place_key"), origin.c.name_en.label("origin_place_name"),
+               f.c.destination_name_raw, f.c.destination_place_id,
+               destination.c.place_key.label("destination_place_key"),
+               destination.c.name_en.label("destination_place_name"),
+               f.c.period_start, f.c.period_end, f.c.quote, f.c.quote_start, f.c.quote_end, f.c.review_status,
+               source.c.title.label("source_title"), source.c.published_date, f.c.batch_id)
+        .select_from(f.join(source, source.c.source_id == f.c.source_id)
+                     .outerjoin(origin, origin.c.place_id == f.c.origin_place_id)
+                     .outerjoin(destination, destination.c.place_id == f.c.destination_place_id))
+        .where(f.c.provider == TEXT_PROVIDER, f.c.review_status == status)
+        .order_by(f.c.batch_id, f.c.quote_start, f.c.figure_id)
+    )
+    return _frame(engine, query)
+
+
+def query_text_events(engine: Engine, status: str = "pending") -> pd.DataFrame:
+    """Conflict events read from text reports with the given review status, and their source."""
+    e = conflict_event
+    query = (
+        select(e.c.event_id, e.c.event_date, e.c.date_precision, e.c.event_type, e.c.sub_event_type, e.c.actor1,
+               e.c.actor2, e.c.assoc_actors, e.c.place_name_raw, e.c.place_id, place.c.place_key,
+               place.c.name_en.label("place_name"), e.c.quote, e.c.quote_start, e.c.quote_end, e.c.review_status,
+               source.c.title.label("source_title"), source.c.published_date, e.c.batch_id)
+        .select_from(e.join(source, source.c.source_id == e.c.source_id)
+                     .outerjoin(place, place.c.place_id == e.c.place_id))
+        .where(e.c.provider == TEXT_PROVIDER, e.c.review_status == status)
+        .order_by(e.c.batch_id, e.c.quote_start, e.c.event_id)
+    )
+    return _frame(engine, query)
+
+
+def query_text_review_counts(engine: Engine) -> dict[str, int]:
+    """How many text facts (figures and events together) are in each review status."""
+    counts = {status: 0 for status in vocab.REVIEW_STATUSES if status != "not_required"}
+    with engine.connect() as conn:
+        for table in (displacement_figure, conflict_event):
+            rows = conn.execute(select(table.c.review_status, func.count()).where(table.c.provider == TEXT_PROVIDER)
+                                .group_by(table.c.review_status))
+            for status, count in rows:
+                counts[status] = counts.get(status, 0) + count
+    return counts
+
+
+def query_unlinked_text_places(engine: Engine) -> pd.DataFrame:
+    """Place names in text facts still waiting for review that no gazetteer entry holds yet.
+
+    Only names (a capital letter somewhere) that a loader queued for review are listed;
+    descriptive places ("safer areas") are not places to link. Columns: raw_name, facts,
+    best_candidate, best_candidate_key.
+    """
+    best = place.alias("best")
+    named = union_all(
+        select(displacement_figure.c.origin_name_raw.label("raw_name")).where(
+            displacement_figure.c.provider == TEXT_PROVIDER, displacement_figure.c.review_status == "pending",
+            displacement_figure.c.origin_place_id.is_(None), displacement_figure.c.origin_name_raw.is_not(None)),
+        select(displacement_figure.c.destination_name_raw.label("raw_name")).where(
+            displacement_figure.c.provider == TEXT_PROVIDER, displacement_figure.c.review_status == "pending",
+            displacement_figure.c.destination_place_id.is_(None),
+            displacement_figure.c.destination_name_raw.is_not(None)),
+        select(conflict_event.c.place_name_raw.label("raw_name")).where(
+            conflict_event.c.provider == TEXT_PROVIDER, conflict_event.c.review_status == "pending",
+            conflict_event.c.place_id.is_(None), conflict_event.c.place_name_raw.is_not(None)),
+    ).subquery()
+    counted = select(named.c.raw_name, func.count().label("facts")).group_by(named.c.raw_name).subquery()
+    queue = (
+        select(unresolved_place_name.c.raw_name, func.max(unresolved_place_name.c.best_place_id).label("best_id"))
+        .where(unresolved_place_name.c.status == "open")
+        .group_by(unresolved_place_name.c.raw_name)
+        .subquery()
+    )
+    query = (
+        select(counted.c.raw_name, counted.c.facts, best.c.name_en.label("best_candidate"),
+               best.c.place_key.label("best_candidate_key"))
+        .select_from(counted.join(queue, queue.c.raw_name == counted.c.raw_name)
+                     .outerjoin(best, best.c.place_id == queue.c.best_id))
+        .order_by(counted.c.facts.desc(), counted.c.raw_name)
+    )
+    return _frame(engine, query)

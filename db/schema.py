@@ -282,7 +282,9 @@ conflict_event = Table(
     Column("event_id", Integer, primary_key=True),
     Column("provider", String(40), nullable=False),  # "ACLED", "text", "demo", ...
     Column("record_key", String(120), nullable=False),  # ACLED event_id_cnty, or a derived key
-    Column("event_date", Date, nullable=False),
+    # NULL only while a fact read from text waits for review without a date it could resolve
+    # ("last Saturday" in a report with no publication date): a person must date it to accept it.
+    Column("event_date", Date),
     Column("date_precision", String(10), nullable=False, default="day"),
     Column("event_type", String(40), nullable=False),
     Column("sub_event_type", String(60)),  # NULL when a report does not say (text facts only)
@@ -315,6 +317,10 @@ conflict_event = Table(
     ),
     CheckConstraint(one_of("date_precision", vocab.DATE_PRECISIONS), name="date_precision_vocab"),
     CheckConstraint(one_of("review_status", vocab.REVIEW_STATUSES), name="review_status_vocab"),
+    CheckConstraint(
+        "event_date IS NOT NULL OR " + one_of("review_status", vocab.UNCOUNTED_REVIEW_STATUSES),
+        name="dated_once_counted",
+    ),
     *_non_negative("fatalities"),
     *_lat_lon_checks(),
 )

@@ -86,6 +86,7 @@ TERMS = ("displaced", "fled", "arrived", "returned", "sheltering", "evacuated")
 # Review of facts extracted from free text. Rows from tables need no review.
 REVIEW_STATUSES = ("not_required", "pending", "accepted", "rejected")
 COUNTED_REVIEW_STATUSES = ("not_required", "accepted")
+UNCOUNTED_REVIEW_STATUSES = ("pending", "rejected")
 
 # Loading -----------------------------------------------------------------------------------
 BATCH_STATUSES = ("loaded", "deleted")

@@ -1,6 +1,8 @@
 """python -m loaders {ingest,kinds,extract}
 
-  ingest PATH... [--kind K] [--dry-run] [--strict]   load files into DATABASE_URL
+  ingest PATH... [--kind K] [--dry-run] [--strict] [--published YYYY-MM-DD]
+                                                     load files into DATABASE_URL (text reports: facts
+                                                     are stored pending review)
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
@@ -76,6 +78,8 @@ def main(argv=None) -> int:
     ingest.add_argument("--kind", choices=sorted(SOURCE_KINDS), help="skip detection")
     ingest.add_argument("--dry-run", action="store_true", help="read and check, write nothing")
     ingest.add_argument("--strict", action="store_true", help="reject a whole file when any row has a problem")
+    ingest.add_argument("--published", type=_iso_date,
+                        help="a text report's publication date (relative dates resolve against it)")
     sub.add_parser("kinds", help="list the kinds of file the loaders read")
     extract = sub.add_parser("extract", help="print the displacement and event facts a text report states")
     extract.add_argument("path")
@@ -94,7 +98,7 @@ def main(argv=None) -> int:
     for path in args.paths:
         try:
             result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
-                                 progress=_progress_printer(path))
+                                 progress=_progress_printer(path), published=args.published)
         except (LoadError, RejectedLoad, FileNotFoundError, IsADirectoryError) as exc:
             print(f"{path}: rejected: {exc}", file=sys.stderr)
             status = 1
@@ -110,6 +114,8 @@ def main(argv=None) -> int:
             else:
                 outcome += f" (batch {batch.batch_id})"
         print(f"{path} [{result.kind}]: {outcome}")
+        if result.kind == "text_report" and batch is not None and batch.rows_inserted + batch.rows_updated:
+            print("  facts read from text wait for review (review page) before any chart counts them")
         for line in result.report.summary():
             print(f"  {line}")
     return status

@@ -35,6 +35,12 @@ ISSUE_CODES = {
                        "without a displacement figure); the load records the file and writes no rows",
     "period-mismatch": "the period a file's sheet names or titles give disagrees with the period its own "
                        "figures are filed under; the adapter says which one it loads",
+    "no-publication-date": "a text report came with no publication date (no flag, none in the file): its "
+                           "relative dates (\"last Saturday\") are left unresolved, never guessed",
+    "unit-not-stated": "a fact read from text names no group (people or families); it is stored as persons "
+                       "for the reviewer to confirm or change",
+    "undated-fact": "an event read from text has no date it could resolve; it waits for review, and a "
+                    "reviewer gives it a date before it can be accepted",
 }
 
 

@@ -11,7 +11,8 @@ from db import vocab
 from loaders.report import LoadReport
 
 REQUIRED = {
-    "conflict_event": ("provider", "record_key", "event_date", "event_type"),
+    # event_date too, unless the row waits for review (checked below)
+    "conflict_event": ("provider", "record_key", "event_type"),
     "event_count": ("provider", "area_pcode", "event_category", "period_start", "period_end", "events"),
     "displacement_figure": ("provider", "record_key", "figure_kind", "unit", "qualifier"),
     # site_id, or site_key for a site written in the same load: checked below
@@ -65,7 +66,11 @@ def _problems(table: str, columns: tuple[str, ...], rows: list) -> list[tuple[in
     if table == "conflict_event":
         types, subs = col("event_type"), col("sub_event_type")
         precision = by_name.get("date_precision", ("day",) * len(rows))  # absent: the column's default
+        event_date = col("event_date")
+        review = by_name.get("review_status", ("not_required",) * len(rows))
         for i in live:
+            if event_date[i] is None and review[i] not in vocab.UNCOUNTED_REVIEW_STATUSES:
+                found.append((i, "event_date", "missing-cell", "event_date is required", None))
             allowed = vocab.ACLED_EVENT_TYPES.get(types[i])
             if allowed is None:
                 found.append((i, "event_type", "unknown-value",

@@ -1,4 +1,8 @@
-"""Upload: pick files, see what was understood (and what was not, row by row), then confirm."""
+"""Upload: pick files or paste a report, see what was understood (and what was not, row by row), then confirm.
+
+Facts read from a text report are stored waiting for review (Review page); charts count them
+only once accepted.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,11 @@ if field_template_bytes is not None:
     st.download_button("Download the field template (CSV)", field_template_bytes(), "field_template.csv",
                        mime="text/csv")
 
-uploads = st.file_uploader("Files", accept_multiple_files=True, type=["csv", "tsv", "txt", "json", "xlsx"])
+uploads = st.file_uploader("Files (data tables, or reports as .txt, .md or .html)", accept_multiple_files=True,
+                           type=["csv", "tsv", "txt", "json", "xlsx", "md", "html", "htm"])
+pasted = st.text_area("Or paste a report (news item, flash update)", height=150,
+                      help="The text is read for displacement and conflict-event facts; only the sentences that "
+                           "carry a fact are kept.")
 strict = st.checkbox("Reject a whole file when any row has a problem (strict)")
 
 
@@ -50,29 +58,59 @@ def show_report(report) -> None:
                    "and a load stores every one with its batch.")
 
 
-for upload in uploads or []:
-    data = upload.getvalue()
-    st.subheader(upload.name)
-    kind_choice = st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{upload.file_id}")
+def show_text_preview(name: str, data: bytes, key: str):
+    """The publication date (asked for when the report has none) and the facts a load would store."""
+    from loaders.sources.text_report import preview
+
+    found, found_where, _ = preview(name, data)
+    published = st.date_input("Publication date (relative dates such as \"last Saturday\" resolve against it)",
+                              value=found, format="YYYY-MM-DD", key=f"published-{key}")
+    if found and published == found:
+        st.caption(f"Publication date from {found_where}.")
+    elif published is None:
+        st.warning("No publication date: relative dates stay unresolved, and undated events must be dated on "
+                   "review before they count.")
+    published, _, facts = preview(name, data, published)
+    if facts:
+        st.dataframe(pd.DataFrame(facts), hide_index=True)
+    return published
+
+
+def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -> None:
+    st.subheader(name)
+    kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
+    published = None
     try:
-        preview = ingest_file(engine, upload.name, kind, data=data, dry_run=True)
+        preview = ingest_file(engine, name, kind, data=data, dry_run=True)
+        if preview.kind == "text_report":
+            published = show_text_preview(name, data, key)
+            preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
     except LoadError as exc:
         st.error(str(exc))
-        continue
-    st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} rows read, "
+        return
+    noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
+    st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
              f"{len(preview.report.rejected_rows):,} with problems.")
     show_report(preview.report)
-    if st.button("Load this file", key=f"load-{upload.file_id}", type="primary"):
+    if st.button("Load this file", key=f"load-{key}", type="primary"):
         try:
-            result = ingest_file(engine, upload.name, kind, data=data, strict=strict, loaded_by="upload page")
+            result = ingest_file(engine, name, kind, data=data, strict=strict, loaded_by="upload page",
+                                 published=published)
         except (LoadError, RejectedLoad) as exc:
             st.error(str(exc))
-            continue
+            return
         batch = result.batch
         st.success(
             f"Batch {batch.batch_id}: {batch.rows_inserted:,} inserted, {batch.rows_updated:,} updated, "
             f"{batch.rows_unchanged:,} unchanged, {batch.rows_rejected:,} rejected"
             + (" (this file was already loaded)" if batch.status == "unchanged" else "")
+            + (". The facts wait for review on the Review page." if result.kind == "text_report" else "")
         )
         st.cache_data.clear()  # every page shows the new data on its next run
+
+
+for upload in uploads or []:
+    show_file(upload.name, upload.getvalue(), upload.file_id)
+if pasted.strip():
+    show_file("pasted-report.txt", pasted.encode("utf-8"), "pasted", "text_report")

@@ -147,6 +147,8 @@ CASES = [
     ("ck_conflict_event_lat_range", "conflict_event", {"lat": -95.0}),
     ("ck_conflict_event_lon_range", "conflict_event", {"lon": 181.0}),
     ("ck_conflict_event_lat_lon_together", "conflict_event", {"lat": None}),
+    # An undated event may wait for review; it cannot be counted (not_required or accepted).
+    ("ck_conflict_event_dated_once_counted", "conflict_event", {"event_date": None}),
     ("ck_conflict_event_quote_offsets", "conflict_event", {"quote": "They fled.", "quote_start": 10, "quote_end": 4}),
     ("uq_conflict_event_provider_record_key", "conflict_event", {"fatalities": 4}),
     ("ck_event_count_event_category_vocab", "event_count", {"event_category": "battles"}),

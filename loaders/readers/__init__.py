@@ -6,17 +6,44 @@ from pathlib import Path
 
 from loaders.readers.delimited import Table, read_delimited
 from loaders.readers.json_document import JsonDocument, read_json_document
+from loaders.readers.report_text import TextDocument, read_report
 from loaders.readers.workbook import Workbook, read_workbook
 from loaders.report import LoadError
 
-READERS = {"delimited": read_delimited, "json": read_json_document, "workbook": read_workbook}
+READERS = {"delimited": read_delimited, "json": read_json_document, "workbook": read_workbook,
+           "report": read_report}
+# ".txt" is either a tab/comma-separated export or a report in prose: txt_format() looks.
 FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited", ".json": "json",
-                    ".xlsx": "workbook", ".xlsm": "workbook"}
+                    ".xlsx": "workbook", ".xlsm": "workbook", ".md": "report", ".markdown": "report",
+                    ".html": "report", ".htm": "report"}
+
+
+def txt_format(path: Path, data: bytes | None) -> str:
+    """"delimited" when the first lines are a table's header and row, "report" for prose.
+
+    A header is a line of at least two separators (tab, comma or semicolon) whose cells are
+    short, followed by a line with the same number of separators. Prose has commas too, but
+    not in short cells repeated line after line.
+    """
+    if data is None:
+        with open(path, "rb") as handle:
+            data = handle.read(8192)
+    lines = [line for line in data[:8192].decode("utf-8", errors="ignore").splitlines() if line.strip()][:2]
+    if len(lines) < 2:
+        return "report" if lines and len(lines[0]) > 200 else "delimited"
+    for separator in ("\t", ",", ";"):
+        cells = lines[0].split(separator)
+        if len(cells) >= (2 if separator == "\t" else 3) and all(len(c.strip()) <= 40 for c in cells) and \
+                lines[1].count(separator) >= len(cells) - 1:
+            return "delimited"
+    return "report"
 
 
 def read_any(path: str | Path, data: bytes | None = None, file_format: str | None = None):
     """Read with the reader of `file_format`, or of the file's suffix."""
     path = Path(path)
+    if file_format is None and path.suffix.lower() == ".txt":
+        file_format = txt_format(path, data)
     file_format = file_format or FORMAT_BY_SUFFIX.get(path.suffix.lower())
     if file_format not in READERS:
         raise LoadError(
@@ -26,4 +53,4 @@ def read_any(path: str | Path, data: bytes | None = None, file_format: str | Non
     return READERS[file_format](path, data)
 
 
-__all__ = ["JsonDocument", "Table", "Workbook", "read_any"]
+__all__ = ["JsonDocument", "Table", "TextDocument", "Workbook", "read_any"]

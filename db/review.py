@@ -1,0 +1,132 @@
+"""Review of facts read from text: accept (as read or edited), reject, reopen; link place names.
+
+Facts from text reports are stored pending (loaders/sources/text_report.py). Only a person moves
+them on, and only what a chart may count changes: db.queries counts `accepted` text facts, never
+`pending` or `rejected` ones. Each decision is one transaction; an edit that breaks a rule of the
+schema is refused with a message saying which, and changes nothing.
+
+Linking a place name sends every row that names it (and has no place yet) to the gazetteer entry,
+adds the name as an alias of that place, and closes the name on the review queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from db import vocab
+from db.schema import conflict_event, displacement_figure, place, place_alias, unresolved_place_name
+from gazetteer.normalise import name_key
+
+DECISIONS = {"accept": "accepted", "reject": "rejected", "reopen": "pending"}
+
+# What a reviewer may change on each kind of fact, and nothing else.
+FIGURE_EDITS = ("figure", "figure_max", "qualifier", "unit", "figure_kind", "term", "origin_place_id",
+                "destination_place_id", "period_start", "period_end")
+EVENT_EDITS = ("event_date", "date_precision", "event_type", "sub_event_type", "place_id")
+
+# Plain-language names of the rules an edit can break (db/schema.py has the constraints).
+RULES = {
+    "vague_iff_no_figure": "a figure needs a hedge other than 'vague', and a vague report has no figure",
+    "range_has_upper_bound": "a range needs an upper bound at or above its figure; other hedges have none",
+    "period_order": "the period ends before it starts",
+    "figure_non_negative": "a figure cannot be negative",
+    "dated_once_counted": "an event needs a date before it can be accepted",
+    "sub_event_type_of_type": "the sub-event type does not belong to the event type",
+    "unit_vocab": f"the unit must be one of {', '.join(vocab.UNITS)}",
+    "qualifier_vocab": f"the hedge must be one of {', '.join(vocab.QUALIFIERS)}",
+}
+
+
+class ReviewError(ValueError):
+    """An edit or decision that cannot be stored; the message says why. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    table: str  # "displacement_figure" or "conflict_event"
+    row_id: int
+    status: str
+
+
+def _table(kind: str):
+    if kind == "displacement_figure":
+        return displacement_figure, displacement_figure.c.figure_id, FIGURE_EDITS
+    if kind == "conflict_event":
+        return conflict_event, conflict_event.c.event_id, EVENT_EDITS
+    raise ReviewError(f"{kind!r} holds no facts read from text")
+
+
+def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | None = None) -> Decision:
+    """Accept, reject or reopen one text fact, applying the reviewer's edits in the same update."""
+    table, id_column, allowed = _table(kind)
+    if decision not in DECISIONS:
+        raise ReviewError(f"decision must be one of {', '.join(DECISIONS)}")
+    edits = dict(edits or {})
+    unknown = sorted(set(edits) - set(allowed))
+    if unknown:
+        raise ReviewError(f"these fields cannot be edited on review: {', '.join(unknown)}")
+    if kind == "displacement_figure" and edits.get("qualifier") == "vague":
+        edits["figure"] = edits["figure_max"] = None
+    status = DECISIONS[decision]
+    try:
+        with engine.begin() as conn:
+            current = conn.execute(select(table.c.provider, table.c.review_status).where(id_column == row_id)).first()
+            if current is None:
+                raise ReviewError(f"fact {row_id} does not exist (it may have been removed with its batch)")
+            if current.review_status == "not_required":
+                raise ReviewError(f"fact {row_id} came from a data table, not from text: it is not reviewed here")
+            conn.execute(update(table).where(id_column == row_id).values(**edits, review_status=status))
+    except IntegrityError as exc:
+        message = str(exc.orig)
+        rule = next((text for name, text in RULES.items() if name in message), None)
+        raise ReviewError(f"not saved: {rule or 'the edit breaks a rule of the database'}") from None
+    return Decision(kind, row_id, status)
+
+
+def place_id_for(engine: Engine, key: str) -> int | None:
+    """A gazetteer place by its place_key or p-code (as the review page's place box takes them)."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    with engine.connect() as conn:
+        found = conn.execute(select(place.c.place_id).where(or_(place.c.place_key == key, place.c.pcode == key))).first()
+    return found.place_id if found else None
+
+
+def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
+    """Link a name as written to a gazetteer place: rows naming it resolve, and so will future loads.
+
+    Returns how many rows were resolved. Rows that already have a place keep it.
+    """
+    raw_name = (raw_name or "").strip()
+    key = name_key(raw_name) or raw_name.casefold()
+    if not raw_name:
+        raise ReviewError("give the place name to link")
+    resolved = 0
+    with engine.begin() as conn:
+        if conn.execute(select(place.c.place_id).where(place.c.place_id == place_id)).first() is None:
+            raise ReviewError(f"place {place_id} is not in the gazetteer")
+        known = conn.execute(select(place_alias.c.alias_id).where(
+            place_alias.c.place_id == place_id, place_alias.c.alias_key == key)).first()
+        if known is None:
+            conn.execute(place_alias.insert().values(place_id=place_id, alias=raw_name, alias_key=key,
+                                                     language="user", batch_id=None))
+        for table, id_col, raw_col in (
+            (displacement_figure, displacement_figure.c.origin_place_id, displacement_figure.c.origin_name_raw),
+            (displacement_figure, displacement_figure.c.destination_place_id,
+             displacement_figure.c.destination_name_raw),
+            (conflict_event, conflict_event.c.place_id, conflict_event.c.place_name_raw),
+        ):
+            result = conn.execute(update(table).where(and_(raw_col == raw_name, id_col.is_(None)))
+                                  .values({id_col.key: place_id}))
+            resolved += result.rowcount or 0
+        conn.execute(update(unresolved_place_name)
+                     .where(unresolved_place_name.c.name_key == key, unresolved_place_name.c.status == "open")
+                     .values(status="linked", linked_place_id=place_id))
+    from gazetteer import forget_cached_gazetteers
+
+    forget_cached_gazetteers()  # the next load resolves the name through its new alias
+    return resolved
