@@ -146,3 +146,25 @@ def only_revision(engine) -> tuple[str, dict]:
     with engine.connect() as conn:
         kept = conn.execute(select(record_revision)).mappings().one()
     return kept["table_name"], json.loads(kept["previous_values"])
+
+
+@pytest.fixture
+def app_on(monkeypatch):
+    """Run a page in AppTest (app.py unless `script` is given) on `engine` with the given URL parameters.
+
+    `script` is relative to the tests folder, as AppTest resolves it from the calling test file.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def start(engine, script: str = "../app.py", **query_params):
+        import streamlit as st
+
+        monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(script, default_timeout=60)
+        for key, value in query_params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return start

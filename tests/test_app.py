@@ -8,29 +8,8 @@ from datetime import date
 
 import numpy as np
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from db import queries
-
-APP = "../app.py"  # AppTest resolves paths relative to this test file
-
-
-@pytest.fixture
-def app_on(monkeypatch):
-    """Run a page (app.py unless `script` is given) on `engine` with the given URL parameters."""
-
-    def start(engine, script: str = APP, **query_params) -> AppTest:
-        monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-        st.cache_resource.clear()
-        st.cache_data.clear()
-        at = AppTest.from_file(script, default_timeout=60)
-        for key, value in query_params.items():
-            at.query_params[key] = value
-        return at.run()
-
-    return start
-
 
 def _trace_values(trace: dict, axis: str) -> list:
     """Plotly figure JSON in AppTest carries numbers as base64 typed arrays."""

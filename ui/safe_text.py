@@ -26,7 +26,7 @@ def inert(text: str | None) -> str:
 def highlighted(sentence: str | None, phrases) -> str:
     """The sentence, inert, with every occurrence of the phrases marked (longest first)."""
     sentence = sentence or ""
-    wanted = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    wanted = sorted({p.strip() for p in phrases if isinstance(p, str) and p.strip()}, key=len, reverse=True)
     if not wanted:
         return inert(sentence)
     pattern = re.compile("|".join(re.escape(p) for p in wanted), re.I)

@@ -21,20 +21,20 @@ FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited
 def txt_format(path: Path, data: bytes | None) -> str:
     """"delimited" when the first lines are a table's header and row, "report" for prose.
 
-    A header is a line of at least two separators (tab, comma or semicolon) whose cells are
-    short, followed by a line with the same number of separators. Prose has commas too, but
-    not in short cells repeated line after line.
+    A header is a line of at least two separators (one tab, or two commas or semicolons) whose
+    cells are short, followed (if anything follows) by a line with as many separators. Prose has
+    commas too, but not in short cells repeated line after line.
     """
     if data is None:
         with open(path, "rb") as handle:
             data = handle.read(8192)
     lines = [line for line in data[:8192].decode("utf-8", errors="ignore").splitlines() if line.strip()][:2]
-    if len(lines) < 2:
-        return "report" if lines and len(lines[0]) > 200 else "delimited"
+    if not lines:
+        return "delimited"  # an empty file: the table reader says so clearly
     for separator in ("\t", ",", ";"):
         cells = lines[0].split(separator)
-        if len(cells) >= (2 if separator == "\t" else 3) and all(len(c.strip()) <= 40 for c in cells) and \
-                lines[1].count(separator) >= len(cells) - 1:
+        header = len(cells) >= (2 if separator == "\t" else 3) and all(len(c.strip()) <= 40 for c in cells)
+        if header and (len(lines) == 1 or lines[1].count(separator) >= len(cells) - 1):
             return "delimited"
     return "report"
 
