@@ -40,10 +40,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_app(tmp_path_factory):
-    _require_chromium()
+def served_env(tmp_path_factory):
+    """The environment of the served app: its demo database."""
     folder = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"}
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite'}"}
+
+
+@pytest.fixture(scope="module")
+def served_app(served_env):
+    _require_chromium()
+    env = served_env
     subprocess.run([sys.executable, "-m", "db", "demo", "--if-empty"], cwd=REPO_ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
     port = _free_port()
@@ -97,3 +103,24 @@ def test_server_listens_only_on_loopback(served_app):
         with socket.socket() as s:
             s.settimeout(1)
             assert s.connect_ex((address, port)) != 0, f"reachable on {address}"
+
+
+def test_a_report_is_reviewed_in_the_browser(served_app, served_env, browser, tmp_path):
+    """Load the seed report, open the review page, see its sentence marked, accept a fact."""
+    from tests.conftest import shared_path
+
+    report = shared_path("fixtures", "reports", "northpress_hama_withdrawal.txt")
+    subprocess.run([sys.executable, "-m", "loaders", "ingest", str(report), "--published", "2024-12-05"],
+                   cwd=REPO_ROOT, env=served_env, check=True, capture_output=True, timeout=120)
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{served_app}/Review")
+    page.get_by_text("Conflict events (3)").wait_for(timeout=30_000)
+    page.locator("mark", has_text="Hama").first.wait_for(timeout=30_000)  # the sentence, place marked
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_role("button", name="Accept").nth(2).click()  # the first event (two flights come first)
+    page.get_by_text("accepted.").first.wait_for(timeout=30_000)
+    page.get_by_text("Conflict events (2)").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+    print(f"screenshot: {tmp_path / 'review.png'}")
+    page.close()
