@@ -1,4 +1,4 @@
-"""The one module that writes to the database.
+"""Writes of loads (db/review.py holds the review decisions made by a person).
 
 A load is one transaction: the source, its batch, every row and every row issue are committed
 together or not at all, so a rejected load leaves the database exactly as it was. Loading a
