@@ -3,12 +3,12 @@
 Matching rule (one predicted fact matches at most one gold fact, greedily in passage order):
 
 - displacement: the same figure (or both vague), the same unit (people/households; a gold unit
-  of null matches any), the same place — some place of the prediction (origin, destination)
-  shares a word of four or more letters with some place of the gold fact (origin, destination,
-  location), or neither names a place — and the date: when both give one, the prediction's
-  start or end lies within the gold period (a "YYYY-MM" or "YYYY" gold date is the whole
-  month or year); a prediction without a date matches a dated gold fact, one with a date does
-  not match an undated gold fact only if the gold says no time at all.
+  of null matches any), the same place — some place of the prediction (origin, destination,
+  location) shares a word of four or more letters with some place of the gold fact (origin,
+  destination, location), or neither names a place — and the date: when both give one, the
+  prediction's start or end lies within the gold period (a "YYYY-MM" or "YYYY" gold date is the
+  whole month or year); when either gives no date, the date does not decide (a prediction
+  without a date matches a dated gold fact, and a dated prediction an undated gold fact).
 - event: the same event type, the same place (as above; both without a place also matches),
   and the same date when both give one (a gold month or year contains the predicted day).
 
@@ -78,7 +78,7 @@ def _unit(value):
 def match_displacement(p: dict, g: dict) -> bool:
     return (p.get("figure") == g.get("figure")
             and (g.get("unit") is None or _unit(p.get("unit")) == _unit(g.get("unit")))
-            and _same_place((p.get("origin"), p.get("destination")),
+            and _same_place((p.get("origin"), p.get("destination"), p.get("location")),
                             (g.get("origin"), g.get("destination"), g.get("location")))
             and _date_ok((p.get("date_start"), p.get("date_end")), (g.get("date_start"), g.get("date_end"))))
 

@@ -2,9 +2,10 @@
 
 "Thursday" and "on Monday" are the latest such day on or before publication; "last Saturday"
 the latest before it; "yesterday", "today", "overnight"; "3 December" and "November 29" take
-the year that puts them on or before publication; "last month" / "late last month" / "in
+the year that puts them on or before publication; "over the weekend" the
+Saturday and Sunday before publication; "last month" / "late last month" / "in
 April 2025" are months (a period, returned as "YYYY-MM"); "in 2018" a year. "From 26 to 28
-November" and "Between 02 and 04 April 2024" give a start and an end; "since X" a start and
+November", "November 26-30" and "Between 02 and 04 April 2024" give a start and an end; "since X" a start and
 "as of X" an end. Without a publication date, relative expressions stay unresolved (None);
 explicit dates with a year still resolve.
 """
@@ -29,12 +30,15 @@ _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 PATTERNS = [
     ("span_dm", re.compile(rf"\b(?:from|between)\s+(\d{{1,2}})\s+(?:to|and|-)\s+(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?",
                            re.I)),
+    ("span_md", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})\s*(?:-|–|to)\s*(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?", re.I)),
+    ("span_d_m", re.compile(rf"\b(\d{{1,2}})\s*(?:-|–)\s*(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?", re.I)),
     ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})(?:,?\s+(\d{{4}}))?\b", re.I)),
     ("mdy", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)),
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
     ("last_weekday", re.compile(rf"\blast\s+({_WEEKDAY})\b", re.I)),
     ("weekday", re.compile(rf"\b({_WEEKDAY})\b", re.I)),
     ("yesterday", re.compile(r"\byesterday\b", re.I)),
+    ("weekend", re.compile(r"\b(?:over|at|during)\s+the\s+(?:past\s+|last\s+)?weekend\b", re.I)),
     ("today", re.compile(r"\b(?:today|tonight|this morning)\b", re.I)),
     ("overnight", re.compile(r"\bovernight\b", re.I)),
     ("last_month", re.compile(r"\b(?:(early|late|mid-?)\s*)?last month\b", re.I)),
@@ -76,6 +80,14 @@ def _resolve(kind: str, m, published: date | None) -> tuple[str | None, str | No
         month = MONTHS[m[3].lower().rstrip(".")]
         year = int(m[4]) if m[4] else _year_for(month, int(m[2]), published)
         return _iso(year, month, m[1]) if year else None, _iso(year, month, m[2]) if year else None
+    if kind == "span_md":
+        month = MONTHS[m[1].lower().rstrip(".")]
+        year = int(m[4]) if m[4] else _year_for(month, int(m[3]), published)
+        return _iso(year, month, m[2]) if year else None, _iso(year, month, m[3]) if year else None
+    if kind == "span_d_m":
+        month = MONTHS[m[3].lower().rstrip(".")]
+        year = int(m[4]) if m[4] else _year_for(month, int(m[2]), published)
+        return _iso(year, month, m[1]) if year else None, _iso(year, month, m[2]) if year else None
     if kind == "dmy":
         month = MONTHS[m[2].lower().rstrip(".")]
         year = int(m[3]) if m[3] else _year_for(month, int(m[1]), published)
@@ -99,6 +111,9 @@ def _resolve(kind: str, m, published: date | None) -> tuple[str | None, str | No
         back = (published.weekday() - WEEKDAYS[m[1].lower()]) % 7
         value = (published - timedelta(days=back)).isoformat()
         return value, value
+    if kind == "weekend":
+        saturday = published - timedelta(days=(published.weekday() - 5) % 7 or 7)
+        return saturday.isoformat(), (saturday + timedelta(days=1)).isoformat()
     if kind == "yesterday":
         value = (published - timedelta(days=1)).isoformat()
         return value, value
@@ -132,7 +147,7 @@ def find_dates(sentence: str, published: date | None) -> list[DateMention]:
                 continue
             start, end = _resolve(kind, m, published)
             before = (sentence[max(0, m.start() - 8):m.start()] + m[0][:6]).lower()
-            if "since" in before and kind not in ("span_dm",):
+            if "since" in before and not kind.startswith("span"):
                 end = None
             elif "as of" in before:
                 start = None

@@ -42,6 +42,9 @@ QUANTITY = re.compile(
 VAGUE = re.compile(
     r"\b(?:(?:hundreds|tens) of thousands|thousands|hundreds|dozens|scores|tens|millions"
     r"|(?:increasing|growing|large|huge|significant|small|relatively small|unknown) numbers"
+    r"|\ba\s+(?:\w+\s+)?(?:procession|stream|wave|convoy|column|influx|exodus)(?=\s+of\b)"
+    r"|\bmost\s+of\s+(?:the|those)"
+    r"(?=\s+(?:\w+\s+)?(?:evacuees|displaced|IDPs|families|households|refugees|returnees)\b)"
     r"|a (?:large |small |growing )?number|several thousand|many thousands|several hundred)\b(?:\s+of)?"
     r"|\b(?:many|several|some|numerous|more)\b(?=\s+(?:\w+\s+)?(?:families|households|people|residents|civilians|"
     r"IDPs|displaced|refugees|Syrians|individuals)\b)",
