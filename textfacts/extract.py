@@ -64,7 +64,9 @@ def _add_sentence(out: list, text: str, start: int, end: int) -> None:
 # A place phrase: a name (capitalised words) or a kind of place ("makeshift camps", "government-
 # controlled territories"), with up to three lower-case words before it and an optional "in X" /
 # "of X" / "in and around X" after it; lists of such phrases joined by commas, "and", "as well as".
-_NAME = r"(?:[A-Z][\w’'-]*|al-\w+|el-\w+|ad-\w+|as-\w+|ar-\w+)(?:\s+(?:[A-Z][\w’'-]*|al-\w+|el-\w+|de|du|da|" \
+# Arabic article as transliterated, with its assimilations: al-, el-, ad-, adh-, ar-, as-, ash-, at-, az-, ez-, an- ...
+_ARTICLE = r"(?:a|e)(?:l|d|dh|r|s|sh|t|th|z|n)-\w+"
+_NAME = rf"(?:[A-Z][\w’'-]*|{_ARTICLE})(?:\s+(?:[A-Z][\w’'-]*|{_ARTICLE}|de|du|da|" \
         r"of(?=\s+[A-Z])|I{1,3}\b|\d{1,3}\b(?!\s*(?:,|\d|people|persons|individuals|families|households|km|%))))*"
 _KIND = r"(?:camps?|shelters?|centres?|centers?|areas?|territories|villages?|schools?|mosques?|sites?|settlements?|" \
         r"communities|localit(?:y|ies)|regions?|districts?|neighbou?rhoods?|provinces?|governorates?|countryside|" \
