@@ -89,7 +89,7 @@ def match_event(p: dict, g: dict) -> bool:
             and _date_ok((p.get("date"),), (g.get("date"), g.get("date_end") or g.get("date"))))
 
 
-FIELDS = {"displacements": ("figure", "unit", "qualifier", "term", "date_start", "date_end"),
+FIELDS = {"displacements": ("figure", "unit", "qualifier", "term", "date_start", "date_end", "figure_scope"),
           "events": ("event_type", "sub_event_type", "date")}
 
 

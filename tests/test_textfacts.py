@@ -277,3 +277,13 @@ def test_dev_passages_meet_the_targets():
 def test_arabic_articles_in_all_their_assimilations_stay_in_the_name(place):
     (fact,) = extract_facts(f"About 400 families fled to {place} on Monday.", date(2024, 12, 4))["displacements"]
     assert fact["destination"] == place
+
+
+@pytest.mark.parametrize(("sentence", "scope"), [
+    ("Over 1,000 IDPs are still staying in collective centres in Aleppo.", "stock"),
+    ("The number of displaced people has climbed to 120,000 since 27 November.", "cumulative"),
+    ("About 300 households fled from Saraqab to Idleb yesterday.", "period"),
+])
+def test_cumulative_new_and_current_figures_are_told_apart(sentence, scope):
+    (fact,) = extract_facts(sentence, date(2024, 12, 9))["displacements"]
+    assert fact["figure_scope"] == scope

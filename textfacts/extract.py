@@ -815,6 +815,29 @@ class _Context:
     any_event: bool = False
 
 
+# Cumulative vs new vs currently displaced (the gold's figure_scope): a stock counts people where
+# they are now; a cumulative figure is a running total since a start or "as of" a day; a period
+# figure is a flow tied to a bounded time.
+_STOCK = re.compile(r"\b(?:still|currently|remain(?:s|ed|ing)?|are (?:now )?(?:staying|living|sheltering|hosted|"
+                    r"housed|accommodated|displaced)|(?:is|are) hosting|peak(?:ed)? (?:of|at))\b", re.I)
+_CUMULATIVE = re.compile(r"\b(?:since|so far|in total|a total of|to date|as of|cumulative(?:ly)?|"
+                         r"(?:has|have) (?:now )?(?:climbed|risen|grown|increased|reached)|brings? the (?:total|number)|"
+                         r"(?:has|have) (?:now )?been (?:displaced|forced|uprooted|driven)|"
+                         r"(?:has|have) (?:now )?(?:fled|left|arrived|returned))\b", re.I)
+_PERIOD = re.compile(r"\b(?:(?:this|last|past|previous|the) (?:week|weekend|days|month|\d+ hours|24 hours|two days|"
+                     r"three days)|in (?:recent|the past|the last|the space of|just) (?:\w+ )?(?:days|weeks|hours)|"
+                     r"over the (?:past|last|weekend)|in (?:two|three|four|five|\d+) days|overnight|yesterday|"
+                     r"on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b", re.I)
+
+
+def _scope(fact: dict) -> str | None:
+    if fact["term"] == "sheltering" or _STOCK.search(fact["quote"]):
+        return "stock"
+    if _CUMULATIVE.search(fact["quote"]):
+        return "cumulative"
+    return "period" if fact["date_start"] or fact["date_end"] or _PERIOD.search(fact["quote"]) else None
+
+
 def extract_facts(text: str, published: date | None = None) -> dict:
     """{"displacements": [...], "events": [...]} found in `text`, each with its sentence and offsets."""
     displacements, events = [], []
@@ -831,6 +854,8 @@ def extract_facts(text: str, published: date | None = None) -> dict:
         ctx.sentence_event_place = next((e["place"] for e in found if e["place"] and not e["_fallback"]), None)
         ctx.any_event = ctx.any_event or bool(found)
         facts = _displacements(sentence, ctx, published)
+        for fact in facts:
+            fact["figure_scope"] = _scope(fact)
         displacements += facts
         for event in found:
             events.append(event)
