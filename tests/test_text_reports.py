@@ -241,3 +241,13 @@ def test_linking_a_name_resolves_its_facts_and_future_loads(prepared_engine):
     assert ("Qaryat al-Waha", "user") in _rows(prepared_engine, place_alias, "alias", "language", place_id=target)
     assert "Qaryat al-Waha" not in set(queries.query_unlinked_text_places(prepared_engine)["raw_name"])
     assert _count(prepared_engine, load_batch) >= 2
+
+
+def test_stock_and_cumulative_figures_are_stored_as_such(prepared_engine):
+    text = ("Over 1,000 IDPs are still staying in collective centres in Aleppo.\n\n"
+            "The number of displaced people has climbed to 120,000 since 27 November.\n")
+    ingest_file(prepared_engine, "update.txt", data=text.encode(), published=date(2024, 12, 9))
+    assert _rows(prepared_engine, displacement_figure, "figure", "figure_kind", "is_cumulative", "period_start") == [
+        (1000.0, "idp_stock", False, date(2024, 12, 9)),
+        (120000.0, "new_displacement", True, date(2024, 11, 27)),
+    ]
