@@ -54,7 +54,8 @@ columns[3].metric("Conflict events", f"{headline.events:,}")
 columns[3].caption(f"{headline.fatalities:,} reported fatalities")
 st.caption(
     "Persons and households are separate units and are never added together. Ranges count at "
-    "their lower bound. Facts read from text reports count only after review."
+    "their lower bound. Running totals (\"has climbed to N since ...\") are not counted as new flows. Facts read "
+    "from text reports count only after review."
     + (" All figures on this page are demo data (synthetic)." if is_demo else "")
 )
 

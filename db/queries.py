@@ -81,6 +81,7 @@ def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
 def query_headline(engine: Engine, start: date, end: date) -> Headline:
     counted_figures = and_(
         displacement_figure.c.figure_kind == "new_displacement",
+        displacement_figure.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
         displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
         _figure_date().between(start, end),
     )
@@ -205,6 +206,7 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
                func.sum(displacement_figure.c.figure).label("value"))
         .where(
             displacement_figure.c.figure_kind == "new_displacement",
+            displacement_figure.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
             displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
             displacement_figure.c.figure.is_not(None),
             day.between(start, end),

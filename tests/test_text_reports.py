@@ -251,3 +251,8 @@ def test_stock_and_cumulative_figures_are_stored_as_such(prepared_engine):
         (1000.0, "idp_stock", False, date(2024, 12, 9)),
         (120000.0, "new_displacement", True, date(2024, 11, 27)),
     ]
+
+    # accepted, the running total still does not count as a flow of the day it was reported
+    cumulative = _rows(prepared_engine, displacement_figure, "figure_id", is_cumulative=True)[0][0]
+    review.decide(prepared_engine, "displacement_figure", cumulative, "accept")
+    assert queries.query_daily_totals(prepared_engine, date(2024, 11, 1), date(2024, 12, 31)).empty
