@@ -151,9 +151,19 @@ st.subheader(f"Displacement facts ({len(figures)})")
 if figures.empty:
     st.info(f"No displacement fact read from text is {status}. Load a report on the Upload page "
             "(or `python -m loaders ingest REPORT.txt --published YYYY-MM-DD`).")
+def _read_as(row) -> None:
+    """What the extractor understood, places as written (an origin may come from an earlier sentence)."""
+    parts = [row.term or "no movement verb", f"from {_none_if_nan(row.origin_name_raw) or '—'}",
+             f"to {_none_if_nan(row.destination_name_raw) or '—'}"]
+    if _none_if_nan(row.alt_figure):
+        parts.append(f"also {row.alt_figure:,.0f} {row.alt_unit}")
+    st.caption("Read as: " + inert(" · ".join(parts)), unsafe_allow_html=True)
+
+
 for row in figures.head(SHOWN).itertuples():
     with st.container(border=True):
         _sentence(row, [row.origin_name_raw, row.destination_name_raw])
+        _read_as(row)
         _figure_form(row)
 
 st.subheader(f"Conflict events ({len(events)})")
