@@ -384,3 +384,47 @@ def query_unlinked_text_places(engine: Engine) -> pd.DataFrame:
         .order_by(counted.c.facts.desc(), counted.c.raw_name)
     )
     return _frame(engine, query)
+
+
+# --- flows -----------------------------------------------------------------------------------
+
+FLOW_SIDES = ("origin", "destination")
+
+
+def query_weekly_flows(engine: Engine, start: date, end: date, side: str = "origin") -> pd.DataFrame:
+    """New displacement per ISO week (Monday), place (as origin or as destination) and unit.
+
+    Counted as everywhere: tabular rows and accepted text facts, no running totals, no vague
+    reports (they have no number). A row whose place is unresolved is grouped under its name as
+    written, with no p-code. Units are never added together. Columns: week, place_key, pcode,
+    place, unit, from_text, value.
+    """
+    if side not in FLOW_SIDES:
+        raise ValueError(f"side must be one of {FLOW_SIDES}")
+    f = displacement_figure
+    place_id = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
+    raw = f.c.origin_name_raw if side == "origin" else f.c.destination_name_raw
+    day = _figure_date()
+    from_text = (f.c.provider == TEXT_PROVIDER).label("from_text")
+    query = (
+        select(day.label("day"), place.c.place_key, place.c.pcode,
+               func.coalesce(place.c.name_en, raw).label("place"), f.c.unit, from_text,
+               func.sum(f.c.figure).label("value"))
+        .select_from(f.outerjoin(place, place.c.place_id == place_id))
+        .where(f.c.figure_kind == "new_displacement", f.c.is_cumulative.is_(False),
+               f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), f.c.figure.is_not(None),
+               day.between(start, end))
+        .group_by(day, place.c.place_key, place.c.pcode, func.coalesce(place.c.name_en, raw), f.c.unit, from_text)
+    )
+    frame = _frame(engine, query)
+    columns = ["week", "place_key", "pcode", "place", "unit", "from_text", "value"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    days = pd.to_datetime(frame["day"])
+    frame["week"] = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
+    frame["place"] = frame["place"].fillna("(place not given)")
+    frame["from_text"] = frame["from_text"].astype(bool)
+    frame["value"] = frame["value"].astype(float)
+    keys = ["week", "place_key", "pcode", "place", "unit", "from_text"]
+    weekly = frame.groupby(keys, dropna=False, as_index=False)["value"].sum()
+    return weekly[columns].sort_values(["week", "unit", "value"], ascending=[True, True, False]).reset_index(drop=True)

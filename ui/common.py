@@ -56,6 +56,20 @@ def cached_daily(_engine, url: str, start: date, end: date):
     return queries.query_daily_totals(_engine, start, end)
 
 
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_weekly_flows(_engine, url: str, start: date, end: date, side: str):
+    return queries.query_weekly_flows(_engine, start, end, side)
+
+
+def param_choice(name: str, allowed: tuple[str, ...], label: str, *, horizontal: bool = False) -> str:
+    """A choice that lives in the URL; a value not in `allowed` is ignored (the first is used)."""
+    wanted = st.query_params.get(name, allowed[0])
+    picked = st.radio(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0,
+                      horizontal=horizontal, key=f"param-{name}")
+    st.query_params[name] = picked
+    return picked
+
+
 def show_demo_banner(engine) -> bool:
     if cached_has_demo(engine, str(engine.url)):
         st.warning(

@@ -1,0 +1,46 @@
+"""The Flows page in AppTest on the demo database: the bars are the query's numbers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from db import queries
+from tests.test_app import _trace_values
+
+FLOWS_PAGE = "../pages/4_Flows.py"
+
+
+def test_weekly_flows_by_origin_sum_to_the_query(app_on, demo_engine):
+    at = app_on(demo_engine, FLOWS_PAGE, start="2024-11-25", end="2024-12-15", side="origin", unit="persons")
+    assert not at.exception
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    weekly = queries.query_weekly_flows(demo_engine, date(2024, 11, 25), date(2024, 12, 15), "origin")
+    persons = weekly[weekly["unit"] == "persons"]
+    assert sum(sum(_trace_values(t, "y")) for t in traces) == pytest.approx(persons["value"].sum())
+    largest = persons.groupby("place")["value"].sum().idxmax()
+    assert traces[0]["name"] == largest  # the largest origin is the first series
+    assert len(traces) <= 9  # eight places and "other places"
+
+
+def test_flows_page_switches_side_and_unit_and_keeps_them_in_the_url(app_on, demo_engine):
+    at = app_on(demo_engine, FLOWS_PAGE, start="2024-11-25", end="2024-12-15")
+    at.radio(key="param-side").set_value("destination").run()
+    at.radio(key="param-unit").set_value("households").run()
+    assert not at.exception
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert (params["side"], params["unit"]) == ("destination", "households")
+    weekly = queries.query_weekly_flows(demo_engine, date(2024, 11, 25), date(2024, 12, 15), "destination")
+    households = weekly[weekly["unit"] == "households"]
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert sum(sum(_trace_values(t, "y")) for t in traces) == pytest.approx(households["value"].sum())
+
+
+def test_bad_url_values_are_ignored_and_an_empty_window_says_what_to_change(app_on, demo_engine):
+    at = app_on(demo_engine, FLOWS_PAGE, start="2024-06-01", end="2024-06-07", side="'; DROP TABLE place; --")
+    assert not at.exception
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert params["side"] == "origin"
+    assert any("Widen the window" in i.value for i in at.info)
