@@ -8,7 +8,7 @@ an upload), so loading the same file twice is recognised and changes nothing.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -27,12 +27,19 @@ from loaders.report import LoadReport
 from loaders.validate import validate_rows
 
 
+PREVIEW_ROWS = 200  # rows per table a dry run keeps, to show what a load would store
+
+
 @dataclass(frozen=True)
 class IngestResult:
     kind: str
     report: LoadReport
     rows_read: int
     batch: BatchResult | None  # None for a dry run
+    # A dry run's first valid rows per table, as (row number, column → value): what a load would store
+    preview: dict[str, list[tuple[int | None, dict]]] = field(default_factory=dict)
+    published: date | None = None  # a report's publication date, and where it was found
+    published_from: str | None = None
 
 
 def file_sha256(path: Path, data: bytes | None) -> str:
@@ -124,14 +131,18 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     chunks = adapter.normalise(parsed, context)
     if dry_run:
+        preview: dict[str, list] = {}
         for chunk in chunks:
             if chunk.table != "place":
                 columns, rows = chunk.columns, chunk.rows
                 if columns is None:
                     columns, rows = row_tuples(metadata.tables[chunk.table], rows)
-                validate_rows(chunk.table, columns, rows, report)
+                kept = preview.setdefault(chunk.table, [])
+                for number, row in validate_rows(chunk.table, columns, rows, report)[:PREVIEW_ROWS - len(kept)]:
+                    kept.append((number, dict(zip(columns, row))))
             report.drain()  # nothing is written: the report keeps the counts and the first issues
-        return IngestResult(source_kind.name, report, rows_read(), None)
+        return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
+                            getattr(parsed, "published_from", None))
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
                             validate=validate_rows, expected_rows=_expected_rows(path, data))

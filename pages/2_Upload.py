@@ -58,22 +58,20 @@ def show_report(report) -> None:
                    "and a load stores every one with its batch.")
 
 
-def show_text_preview(name: str, data: bytes, key: str):
-    """The publication date (asked for when the report has none) and the facts a load would store."""
-    from loaders.sources.text_report import preview
+def text_facts(preview: dict) -> pd.DataFrame:
+    """The facts a report's load would store (a dry run's rows), one line each, sentence last."""
+    def day(value):
+        return value.isoformat() if value else None
 
-    found, found_where, _ = preview(name, data)
-    published = st.date_input("Publication date (relative dates such as \"last Saturday\" resolve against it)",
-                              value=found, format="YYYY-MM-DD", key=f"published-{key}")
-    if found and published == found:
-        st.caption(f"Publication date from {found_where}.")
-    elif published is None:
-        st.warning("No publication date: relative dates stay unresolved, and undated events must be dated on "
-                   "review before they count.")
-    published, _, facts = preview(name, data, published)
-    if facts:
-        st.dataframe(pd.DataFrame(facts), hide_index=True)
-    return published
+    rows = [{"fact": "displacement", "figure": r["figure"], "unit": r["unit"], "hedge": r["qualifier"], "term": r["term"],
+             "origin": r["origin_name_raw"], "destination": r["destination_name_raw"],
+             "date": day(r["period_end"] or r["period_start"]), "line": line, "sentence": r["quote"]}
+            for line, r in preview.get("displacement_figure", [])]
+    rows += [{"fact": f"event: {r['event_type']}" + (f" / {r['sub_event_type']}" if r["sub_event_type"] else ""),
+              "figure": None, "unit": None, "hedge": None, "term": None, "origin": None,
+              "destination": r["place_name_raw"], "date": day(r["event_date"]), "line": line, "sentence": r["quote"]}
+             for line, r in preview.get("conflict_event", [])]
+    return pd.DataFrame(rows)
 
 
 def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -> None:
@@ -84,14 +82,24 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     try:
         preview = ingest_file(engine, name, kind, data=data, dry_run=True)
         if preview.kind == "text_report":
-            published = show_text_preview(name, data, key)
-            preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
+            found = preview.published
+            published = st.date_input("Publication date (relative dates such as \"last Saturday\" resolve against it)",
+                                      value=found, format="YYYY-MM-DD", key=f"published-{key}")
+            if found and published == found:
+                st.caption(f"Publication date from {preview.published_from}.")
+            elif published is None:
+                st.warning("No publication date: relative dates stay unresolved, and undated events must be dated "
+                           "on review before they count.")
+            if published != found:
+                preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
     except LoadError as exc:
         st.error(str(exc))
         return
     noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
     st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
              f"{len(preview.report.rejected_rows):,} with problems.")
+    if preview.kind == "text_report" and preview.preview:
+        st.dataframe(text_facts(preview.preview), hide_index=True)
     show_report(preview.report)
     if st.button("Load this file", key=f"load-{key}", type="primary"):
         try:

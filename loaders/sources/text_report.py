@@ -205,22 +205,3 @@ def _event_row(fact: dict, text: str, ctx: LoadContext, key: _Keys) -> tuple[int
         "quote_end": fact["quote_end"],
     }
 
-
-def preview(name: str, data: bytes, published: date | None = None) -> tuple[date | None, str | None, list[dict]]:
-    """What a load of this report would store, for the upload page: (publication date, where it
-    came from, one plain dict per fact). Reads and extracts; writes nothing."""
-    from loaders.readers.report_text import read_report
-
-    document = read_report(name, data)
-    if published is not None:
-        document.published, document.published_from = published, "the date given at load"
-    facts = extract_facts(document.text, document.published)
-    rows = [{"fact": "displacement", "figure": d.get("figure"), "unit": d.get("unit"), "hedge": d.get("qualifier"),
-             "term": d.get("term"), "origin": d.get("origin"), "destination": d.get("destination") or d.get("location"),
-             "date": d.get("date_end") or d.get("date_start"), "line": _line_of(document.text, d["quote_start"]),
-             "sentence": scrub(d["quote"])} for d in facts["displacements"]]
-    rows += [{"fact": f"event: {e['event_type']}" + (f" / {e['sub_event_type']}" if e.get("sub_event_type") else ""),
-              "figure": None, "unit": None, "hedge": None, "term": None, "origin": None, "destination": e.get("place"),
-              "date": e.get("date"), "line": _line_of(document.text, e["quote_start"]), "sentence": scrub(e["quote"])}
-             for e in facts["events"]]
-    return document.published, document.published_from, rows
