@@ -49,10 +49,14 @@ def _sentence(row, places) -> None:
     st.caption(f"From {inert(row.source_title)}{published} (batch {row.batch_id})", unsafe_allow_html=True)
 
 
-def _place(label: str, raw, key_now, widget_key: str):
-    """A place box: the gazetteer key linked now, or empty. Returns (place_id or None, error)."""
-    typed = st.text_input(f"{label} (gazetteer key or p-code)", value=_none_if_nan(key_now) or "", key=widget_key,
-                          help=f"As written: {raw or '—'}. Leave empty to keep the name as written, unlinked.")
+def _place_box(label: str, raw, key_now, widget_key: str) -> str:
+    """A place box holding the gazetteer key linked now, or empty; looked up only on a decision."""
+    return st.text_input(f"{label} (gazetteer key or p-code)", value=_none_if_nan(key_now) or "", key=widget_key,
+                         help=f"As written: {raw or '—'}. Leave empty to keep the name as written, unlinked.")
+
+
+def _place(label: str, typed: str):
+    """(place_id or None, problem or None) for what a place box holds."""
     if not typed.strip():
         return None, None
     found = review.place_id_for(engine, typed)
@@ -92,15 +96,17 @@ def _figure_form(row) -> None:
         end = middle.date_input("To", value=_none_if_nan(row.period_end), format="YYYY-MM-DD",
                                 key=f"figure-{row.figure_id}-end")
         with right:
-            origin, origin_problem = _place("Origin", row.origin_name_raw, row.origin_place_key,
-                                            f"figure-{row.figure_id}-origin")
-            destination, destination_problem = _place("Destination", row.destination_name_raw,
-                                                      row.destination_place_key, f"figure-{row.figure_id}-destination")
+            origin_typed = _place_box("Origin", row.origin_name_raw, row.origin_place_key,
+                                      f"figure-{row.figure_id}-origin")
+            destination_typed = _place_box("Destination", row.destination_name_raw, row.destination_place_key,
+                                           f"figure-{row.figure_id}-destination")
         accept = st.form_submit_button("Accept", type="primary", key=f"figure-{row.figure_id}-accept")
         reject = st.form_submit_button("Reject", key=f"figure-{row.figure_id}-reject")
         reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"figure-{row.figure_id}-reopen")
     decision = "accept" if accept else "reject" if reject else "reopen" if reopen else None
     if decision:
+        origin, origin_problem = _place("Origin", origin_typed)
+        destination, destination_problem = _place("Destination", destination_typed)
         edits = {"figure": None if qualifier == "vague" else figure, "qualifier": qualifier, "unit": unit,
                  "figure_max": figure_max if qualifier == "range" else None, "figure_kind": kind,
                  "period_start": start, "period_end": end, "origin_place_id": origin,
@@ -125,7 +131,7 @@ def _event_form(row) -> None:
         sub_event_type = right.selectbox("Sub-event type", SUB_TYPES, index=SUB_TYPES.index(sub),
                                          key=f"event-{row.event_id}-sub")
         with left:
-            place_id, problem = _place("Place", row.place_name_raw, row.place_key, f"event-{row.event_id}-place")
+            place_typed = _place_box("Place", row.place_name_raw, row.place_key, f"event-{row.event_id}-place")
         actors = [a for a in (row.actor1, row.actor2, row.assoc_actors) if _none_if_nan(a)]
         middle.caption("Actors as written: " + (inert("; ".join(actors)) or "none named"), unsafe_allow_html=True)
         accept = st.form_submit_button("Accept", type="primary", key=f"event-{row.event_id}-accept")
@@ -133,6 +139,7 @@ def _event_form(row) -> None:
         reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"event-{row.event_id}-reopen")
     decision = "accept" if accept else "reject" if reject else "reopen" if reopen else None
     if decision:
+        place_id, problem = _place("Place", place_typed)
         sub_value = None if sub_event_type == "(not stated)" else sub_event_type
         edits = {"event_date": event_date, "event_type": event_type, "sub_event_type": sub_value, "place_id": place_id}
         if event_date != _none_if_nan(row.event_date):
