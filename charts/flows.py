@@ -1,6 +1,13 @@
-"""Weekly displacement by place, as origin or as destination: stacked bars, one colour per place."""
+"""Flows: weekly displacement by place, an origin→destination Sankey and a flow map.
+
+Pure: frames from db.flow_queries in, plotly figures out (graph_objects only: plotly.express
+costs ~5× more). Persons and households are never drawn as one quantity unless the caller
+converted households with `with_household_size`, whose unit label says so.
+"""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -8,6 +15,33 @@ import plotly.graph_objects as go
 from charts import EXPORT_TEMPLATE
 
 OTHER = "other places"
+LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
+TEXT_LINE_COLOUR = "rgba(214, 39, 40, 0.55)"
+
+
+def converted_unit(size: float) -> str:
+    return f"persons (households × {size:g})"
+
+
+def with_household_size(frame: pd.DataFrame, size: float | None) -> pd.DataFrame:
+    """Households as persons at `size` persons per household, added to the persons counted.
+
+    Returns the frame unchanged when `size` is None. Otherwise persons and households rows
+    become one unit, `converted_unit(size)`, and the column `households_converted` keeps how
+    many households each row holds (movements stay apart).
+    """
+    if not size:
+        return frame
+    rows = frame.copy()
+    households = rows["unit"] == "households"
+    rows["households_converted"] = rows["value"].where(households, 0.0)
+    rows.loc[households, "value"] = rows.loc[households, "value"] * size
+    rows.loc[rows["unit"].isin(("persons", "households")), "unit"] = converted_unit(size)
+    keys = [c for c in rows.columns if c not in ("value", "households_converted", "reports")]
+    sums = {"value": "sum", "households_converted": "sum"}
+    if "reports" in rows:
+        sums["reports"] = "sum"
+    return rows.groupby(keys, dropna=False, as_index=False).agg(sums)
 
 
 def top_places(weekly: pd.DataFrame, unit: str, top: int = 8) -> pd.DataFrame:
@@ -19,10 +53,7 @@ def top_places(weekly: pd.DataFrame, unit: str, top: int = 8) -> pd.DataFrame:
 
 
 def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8) -> go.Figure:
-    """Stacked weekly bars per place for one unit (persons and households are never stacked together).
-
-    `weekly` comes from db.queries.query_weekly_flows.
-    """
+    """Stacked weekly bars per place for one unit. `weekly` comes from query_weekly_flows."""
     rows = top_places(weekly, unit, top)
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:
@@ -35,5 +66,78 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})
     figure.update_xaxes(title_text="week (starting Monday)")
-    figure.update_yaxes(title_text=f"new displacement ({unit})")
+    figure.update_yaxes(title_text=unit)
+    return figure
+
+
+def top_pairs(pairs: pd.DataFrame, unit: str, top: int) -> pd.DataFrame:
+    """The `top` largest origin→destination pairs of one unit (text and table rows together)."""
+    rows = pairs[pairs["unit"] == unit]
+    keys = [c for c in rows.columns if c not in ("value", "reports", "from_text", "households_converted")]
+    summed = rows.groupby(keys, dropna=False, as_index=False).agg(value=("value", "sum"),
+                                                                    reports=("reports", "sum"),
+                                                                    from_text=("from_text", "max"))
+    return summed.sort_values("value", ascending=False).head(top).reset_index(drop=True)
+
+
+def _label(name: str, arabic) -> str:
+    return f"{name} · {arabic}" if isinstance(arabic, str) and arabic else name
+
+
+def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = 15) -> go.Figure:
+    """Origins on the left, destinations on the right, links as wide as the flow."""
+    rows = top_pairs(pairs, unit, top)
+    origins = list(dict.fromkeys(_label(o, a) for o, a in zip(rows["origin"], rows["origin_ar"])))
+    destinations = list(dict.fromkeys(_label(d, a) for d, a in zip(rows["destination"], rows["destination_ar"])))
+    source = [origins.index(_label(o, a)) for o, a in zip(rows["origin"], rows["origin_ar"])]
+    target = [len(origins) + destinations.index(_label(d, a))
+              for d, a in zip(rows["destination"], rows["destination_ar"])]
+    colours = [TEXT_LINE_COLOUR if t else LINE_COLOUR for t in rows["from_text"]]
+    figure = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": origins + destinations, "pad": 12, "thickness": 14,
+              "color": ["#8c564b"] * len(origins) + ["#1f77b4"] * len(destinations)},
+        link={"source": source, "target": target, "value": rows["value"].tolist(), "color": colours,
+              "hovertemplate": f"%{{source.label}} → %{{target.label}}<br>%{{value:,.0f}} {unit}<extra></extra>"},
+    ))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 20},
+                         font={"family": "DejaVu Sans, Arial, sans-serif"})
+    return figure
+
+
+def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = 30) -> go.Figure:
+    """Lines from origin to destination, as wide as the flow, on longitude/latitude axes.
+
+    No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so the
+    places are drawn at their coordinates on plain axes (equal scale), labelled in English and
+    Arabic. Pairs with an end that has no coordinates are left off (the caption counts them).
+    """
+    rows = top_pairs(pairs, unit, top).dropna(subset=["origin_lat", "origin_lon", "destination_lat",
+                                                      "destination_lon"])
+    figure = go.Figure()
+    largest = float(rows["value"].max()) if not rows.empty else 1.0
+    for row in rows.itertuples():
+        width = 1 + 9 * math.sqrt(row.value / largest)
+        figure.add_trace(go.Scatter(
+            x=[row.origin_lon, row.destination_lon], y=[row.origin_lat, row.destination_lat], mode="lines",
+            line={"width": width, "color": TEXT_LINE_COLOUR if row.from_text else LINE_COLOUR},
+            name=f"{row.origin} → {row.destination}", showlegend=False,
+            hovertemplate=f"{row.origin} → {row.destination}<br>{row.value:,.0f} {unit}<extra></extra>"))
+    ends = pd.concat([
+        rows[["origin", "origin_ar", "origin_lat", "origin_lon"]].set_axis(["name", "ar", "lat", "lon"], axis=1)
+        .assign(role="origin"),
+        rows[["destination", "destination_ar", "destination_lat", "destination_lon"]]
+        .set_axis(["name", "ar", "lat", "lon"], axis=1).assign(role="destination"),
+    ]).drop_duplicates(subset=["name", "lat", "lon"])
+    for role, colour, symbol in (("origin", "#8c564b", "circle"), ("destination", "#1f77b4", "diamond")):
+        part = ends[ends["role"] == role]
+        figure.add_trace(go.Scatter(
+            x=part["lon"], y=part["lat"], mode="markers+text", name=f"{role}s",
+            text=[_label(n, a) for n, a in zip(part["name"], part["ar"])], textposition="top center",
+            marker={"size": 9, "color": colour, "symbol": symbol}, hovertemplate="%{text}<extra></extra>"))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40},
+                         font={"family": "DejaVu Sans, Arial, sans-serif"},
+                         legend={"orientation": "h", "y": -0.12})
+    figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
+    figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
     return figure

@@ -386,45 +386,47 @@ def query_unlinked_text_places(engine: Engine) -> pd.DataFrame:
     return _frame(engine, query)
 
 
-# --- flows -----------------------------------------------------------------------------------
+# --- filters -----------------------------------------------------------------------------------
 
-FLOW_SIDES = ("origin", "destination")
+def query_providers(engine: Engine) -> tuple[str, ...]:
+    """The providers rows were loaded from (what the pages' source filter offers)."""
+    names = union_all(
+        select(displacement_figure.c.provider.label("provider")).distinct(),
+        select(conflict_event.c.provider.label("provider")).distinct(),
+        select(event_count.c.provider.label("provider")).distinct(),
+        select(site_population.c.provider.label("provider")).distinct(),
+    ).subquery()
+    with engine.connect() as conn:
+        return tuple(conn.execute(select(names.c.provider).distinct().order_by(names.c.provider)).scalars())
 
 
-def query_weekly_flows(engine: Engine, start: date, end: date, side: str = "origin") -> pd.DataFrame:
-    """New displacement per ISO week (Monday), place (as origin or as destination) and unit.
+def query_provider_freshness(engine: Engine) -> pd.DataFrame:
+    """Per provider: its latest data day and when it was last loaded (for captions' "as of").
 
-    Counted as everywhere: tabular rows and accepted text facts, no running totals, no vague
-    reports (they have no number). A row whose place is unresolved is grouped under its name as
-    written, with no p-code. Units are never added together. Columns: week, place_key, pcode,
-    place, unit, from_text, value.
+    Columns: provider, latest_data_date, loaded_at. Text facts count only once accepted.
     """
-    if side not in FLOW_SIDES:
-        raise ValueError(f"side must be one of {FLOW_SIDES}")
-    f = displacement_figure
-    place_id = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
-    raw = f.c.origin_name_raw if side == "origin" else f.c.destination_name_raw
-    day = _figure_date()
-    from_text = (f.c.provider == TEXT_PROVIDER).label("from_text")
+    counted = vocab.COUNTED_REVIEW_STATUSES
+    data = union_all(
+        select(displacement_figure.c.provider, _figure_date().label("d"), displacement_figure.c.batch_id)
+        .where(displacement_figure.c.review_status.in_(counted)),
+        select(conflict_event.c.provider, conflict_event.c.event_date.label("d"), conflict_event.c.batch_id)
+        .where(conflict_event.c.review_status.in_(counted)),
+        select(event_count.c.provider, event_count.c.period_end.label("d"), event_count.c.batch_id),
+        select(site_population.c.provider, site_population.c.reported_date.label("d"), site_population.c.batch_id),
+    ).subquery()
+    per_batch = (
+        select(data.c.provider, data.c.batch_id, func.max(data.c.d).label("d"))
+        .group_by(data.c.provider, data.c.batch_id).subquery()
+    )
     query = (
-        select(day.label("day"), place.c.place_key, place.c.pcode,
-               func.coalesce(place.c.name_en, raw).label("place"), f.c.unit, from_text,
-               func.sum(f.c.figure).label("value"))
-        .select_from(f.outerjoin(place, place.c.place_id == place_id))
-        .where(f.c.figure_kind == "new_displacement", f.c.is_cumulative.is_(False),
-               f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), f.c.figure.is_not(None),
-               day.between(start, end))
-        .group_by(day, place.c.place_key, place.c.pcode, func.coalesce(place.c.name_en, raw), f.c.unit, from_text)
+        select(per_batch.c.provider, func.max(per_batch.c.d).label("latest_data_date"),
+               func.max(load_batch.c.finished_at).label("loaded_at"))
+        .select_from(per_batch.join(load_batch, load_batch.c.batch_id == per_batch.c.batch_id))
+        .where(load_batch.c.status == "loaded")
+        .group_by(per_batch.c.provider)
+        .order_by(per_batch.c.provider)
     )
     frame = _frame(engine, query)
-    columns = ["week", "place_key", "pcode", "place", "unit", "from_text", "value"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    days = pd.to_datetime(frame["day"])
-    frame["week"] = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
-    frame["place"] = frame["place"].fillna("(place not given)")
-    frame["from_text"] = frame["from_text"].astype(bool)
-    frame["value"] = frame["value"].astype(float)
-    keys = ["week", "place_key", "pcode", "place", "unit", "from_text"]
-    weekly = frame.groupby(keys, dropna=False, as_index=False)["value"].sum()
-    return weekly[columns].sort_values(["week", "unit", "value"], ascending=[True, True, False]).reset_index(drop=True)
+    frame["latest_data_date"] = pd.to_datetime(frame["latest_data_date"]).dt.date
+    frame["loaded_at"] = pd.to_datetime(frame["loaded_at"], utc=True)
+    return frame

@@ -1,42 +1,72 @@
-"""Flows: weekly new displacement by place, as origin or as destination."""
+"""Flows: where people fled from and to — weekly by place, origin→destination, and on a map."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from charts.flows import OTHER, build_weekly_flows, top_places
-from db import queries, vocab
-from ui.common import cached_weekly_flows, database_ready, date_window, get_engine, param_choice, show_demo_banner
+from charts.flows import (OTHER, build_flow_map, build_sankey, build_weekly_flows, converted_unit, top_pairs,
+                          top_places, with_household_size)
+from db.flow_queries import FLOW_KINDS, FLOW_SIDES
+from ui.captions import chart_caption
+from ui.common import cached_flow_pairs, cached_weekly_flows, param_choice, param_number
+from ui.downloads import chart_downloads, file_stem
+from ui.filters import sidebar_filters
+from ui.page import open_page
 
-st.set_page_config(page_title="Flows", page_icon="🧭", layout="wide")
-st.title("Where people fled from and to")
-engine = get_engine()
-if not database_ready(engine):
-    st.info("The database has no tables yet. Run `python -m db demo` for the demo data.")
-    st.stop()
+page = open_page("Flows", "🧭", "Where people fled from and to")
+filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
+left, middle, right = st.columns(3)
+with left:
+    side = param_choice("side", FLOW_SIDES, "Places as", horizontal=True)
+with middle:
+    kind = param_choice("kind", FLOW_KINDS, "Figures", horizontal=True)
+with right:
+    size = param_number("hh_size", "Household size (persons per household; 0 keeps households apart)",
+                        minimum=0.0, maximum=20.0, default=0.0, step=0.5)
+units = ("persons", "households", "movements") if not size else (converted_unit(size), "movements")
+unit = param_choice("unit", units, "Unit", horizontal=True)
 
-is_demo = show_demo_banner(engine)
-start, end = date_window(engine, default_days=28)
-side = param_choice("side", queries.FLOW_SIDES, "Places as", horizontal=True)
-unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
-weekly = cached_weekly_flows(engine, str(engine.url), start, end, side)
+weekly = with_household_size(cached_weekly_flows(page.engine, page.url, filters, side, kind), size)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 if rows.empty:
-    other = "households" if unit == "persons" else "persons"
-    st.info(f"No new displacement in {unit} between {start:%d %b %Y} and {end:%d %b %Y}. Widen the window in the "
-            f"sidebar, or switch the unit to {other}.")
+    st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
+            + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "
+            "another area or unit, or clear the source filter.")
     st.stop()
 
-title = f"New displacement by {side}, per week ({unit})" + (" — demo data (synthetic)" if is_demo else "")
-st.plotly_chart(build_weekly_flows(weekly, unit, side, title), theme=None)
+conversion = (f"Households are converted at {size:g} persons per household (a planning assumption, not a count)."
+              if size else "Persons, households and movements are never added together.")
 text_share = rows.loc[rows["from_text"], "value"].sum()
-st.caption(
-    f"Weeks start on Monday; {start:%d %b %Y} – {end:%d %b %Y}. Unit: {unit} ({', '.join(vocab.UNITS)} are never "
-    "added together). The eight largest places are shown; the rest are summed as \"other places\"."
-    + (f" {text_share:,.0f} {unit} come from text reports, counted after review." if text_share else "")
-    + (" Demo data (synthetic)." if is_demo else "")
-)
+area_note = "Only flows that start or end inside the area count. " if filters.area else ""
+
+st.subheader(f"Per week, by {side}")
+figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
+st.plotly_chart(figure, theme=None, key="chart-weekly")
 shown = top_places(weekly, unit)["place"].unique()
-export = rows.assign(shown_as=rows["place"].where(rows["place"].isin(shown), OTHER))
-st.download_button("Download the data of this chart (CSV)", export.to_csv(index=False).encode("utf-8"),
-                   f"flows_{side}_{unit}_{start}_{end}.csv", mime="text/csv")
+chart_downloads(figure, rows.assign(shown_as=rows["place"].where(rows["place"].isin(shown), OTHER)),
+                file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
+                         extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
+                         "shown, the rest summed as \"other places\"."))
+
+pairs = with_household_size(cached_flow_pairs(page.engine, page.url, filters, kind), size)
+pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+st.subheader("From where to where")
+if pairs.empty:
+    st.info("No report in this view names both an origin and a destination.")
+    st.stop()
+sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
+st.plotly_chart(sankey, theme=None, key="chart-sankey")
+chart_downloads(sankey, top_pairs(pairs, unit, 15), file_stem(f"flows_pairs_{kind}", filters), "sankey")
+st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + " The fifteen largest "
+                         "origin–destination pairs; links from text reports are red."))
+
+flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
+mapped = top_pairs(pairs, unit, 30).dropna(subset=["origin_lat", "destination_lat"])
+st.plotly_chart(flow_map, theme=None, key="chart-map")
+chart_downloads(flow_map, mapped, file_stem(f"flows_map_{kind}", filters), "map")
+unmapped = len(top_pairs(pairs, unit, 30)) - len(mapped)
+st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + " The thirty largest "
+                         "pairs, lines as wide as the flow; places at their coordinates (no base map, so it draws "
+                         "offline)." + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
+                                        if unmapped else "")))

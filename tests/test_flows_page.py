@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from db import queries
+from db.filters import Filters
+from db.flow_queries import query_weekly_flows
 from tests.test_app import _trace_values
 
 FLOWS_PAGE = "../pages/4_Flows.py"
@@ -17,7 +18,7 @@ def test_weekly_flows_by_origin_sum_to_the_query(app_on, demo_engine):
     at = app_on(demo_engine, FLOWS_PAGE, start="2024-11-25", end="2024-12-15", side="origin", unit="persons")
     assert not at.exception
     traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    weekly = queries.query_weekly_flows(demo_engine, date(2024, 11, 25), date(2024, 12, 15), "origin")
+    weekly = query_weekly_flows(demo_engine, Filters(date(2024, 11, 25), date(2024, 12, 15)), "origin")
     persons = weekly[weekly["unit"] == "persons"]
     assert sum(sum(_trace_values(t, "y")) for t in traces) == pytest.approx(persons["value"].sum())
     largest = persons.groupby("place")["value"].sum().idxmax()
@@ -32,7 +33,7 @@ def test_flows_page_switches_side_and_unit_and_keeps_them_in_the_url(app_on, dem
     assert not at.exception
     params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert (params["side"], params["unit"]) == ("destination", "households")
-    weekly = queries.query_weekly_flows(demo_engine, date(2024, 11, 25), date(2024, 12, 15), "destination")
+    weekly = query_weekly_flows(demo_engine, Filters(date(2024, 11, 25), date(2024, 12, 15)), "destination")
     households = weekly[weekly["unit"] == "households"]
     traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert sum(sum(_trace_values(t, "y")) for t in traces) == pytest.approx(households["value"].sum())

@@ -57,8 +57,17 @@ def cached_daily(_engine, url: str, start: date, end: date):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_weekly_flows(_engine, url: str, start: date, end: date, side: str):
-    return queries.query_weekly_flows(_engine, start, end, side)
+def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
+    from db.flow_queries import query_weekly_flows
+
+    return query_weekly_flows(_engine, filters, side, kind)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_flow_pairs(_engine, url: str, filters, kind: str):
+    from db.flow_queries import query_flow_pairs
+
+    return query_flow_pairs(_engine, filters, kind)
 
 
 def param_choice(name: str, allowed: tuple[str, ...], label: str, *, horizontal: bool = False) -> str:
@@ -67,6 +76,23 @@ def param_choice(name: str, allowed: tuple[str, ...], label: str, *, horizontal:
     picked = st.radio(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0,
                       horizontal=horizontal, key=f"param-{name}")
     st.query_params[name] = picked
+    return picked
+
+
+def param_number(name: str, label: str, *, minimum: float, maximum: float, default: float, step: float) -> float:
+    """A number that lives in the URL; a value that is not a number in [minimum, maximum] is ignored."""
+    try:
+        wanted = float(st.query_params.get(name, default))
+    except ValueError:
+        wanted = default
+    if not (minimum <= wanted <= maximum) or wanted != wanted:  # also refuses NaN
+        wanted = default
+    picked = st.number_input(label, min_value=minimum, max_value=maximum, value=wanted, step=step,
+                             key=f"param-{name}")
+    if picked == default:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = f"{picked:g}"
     return picked
 
 
@@ -120,3 +146,20 @@ def cached_places(_engine, url: str, kinds: tuple[str, ...]):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_unresolved(_engine, url: str):
     return queries.query_unresolved_names(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_area_choices(_engine, url: str):
+    from db.filters import AREA_KINDS
+
+    return queries.query_places(_engine, AREA_KINDS)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_providers(_engine, url: str):
+    return queries.query_providers(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_provider_freshness(_engine, url: str):
+    return queries.query_provider_freshness(_engine)

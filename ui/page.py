@@ -1,0 +1,33 @@
+"""What every data page does first: configure, connect, say when there is nothing yet, flag demo data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from ui.common import database_ready, get_engine, show_demo_banner
+
+
+@dataclass(frozen=True)
+class Page:
+    engine: Engine
+    url: str  # the cache key of the database (cached queries take it beside the engine)
+    is_demo: bool
+
+    def demo_mark(self, text: str) -> str:
+        """A chart title or caption, marked as demo data when it is."""
+        return text + (" — demo data (synthetic)" if self.is_demo else "")
+
+
+def open_page(title: str, icon: str, heading: str | None = None) -> Page:
+    """Set up a page; stops it with a plain message when the database has no tables yet."""
+    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+    st.title(heading or title)
+    engine = get_engine()
+    if not database_ready(engine):
+        st.info("The database has no tables yet. Run `python -m db demo` for the demo data, or "
+                "`python -m db upgrade` and load your own files.")
+        st.stop()
+    return Page(engine=engine, url=str(engine.url), is_demo=show_demo_banner(engine))
