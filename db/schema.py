@@ -431,4 +431,27 @@ record_revision = Table(
 )
 Index("ix_record_revision_table_name_row_id", record_revision.c.table_name, record_revision.c.row_id)
 
+# A person's decision on a pair of figures that look like one fact reported by two sources (same
+# place, overlapping period, figures within 10%): "duplicate" keeps `kept_id` counted and stops
+# counting the other (its review_status becomes rejected); "distinct" records that both stand.
+duplicate_decision = Table(
+    "duplicate_decision",
+    metadata,
+    Column("decision_id", Integer, primary_key=True),
+    Column("first_id", Integer, ForeignKey("displacement_figure.figure_id", ondelete="CASCADE"), nullable=False),
+    Column("second_id", Integer, ForeignKey("displacement_figure.figure_id", ondelete="CASCADE"), nullable=False),
+    Column("decision", String(12), nullable=False),
+    Column("kept_id", Integer),
+    Column("decided_by", Text),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("first_id", "second_id"),
+    CheckConstraint("first_id < second_id", name="ordered_pair"),
+    CheckConstraint(one_of("decision", vocab.DUPLICATE_DECISIONS), name="decision_vocab"),
+    CheckConstraint(
+        "(decision = 'duplicate' AND (kept_id = first_id OR kept_id = second_id)) OR "
+        "(decision <> 'duplicate' AND kept_id IS NULL)",
+        name="kept_one_of_pair",
+    ),
+)
+
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)

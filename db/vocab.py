@@ -92,3 +92,5 @@ UNCOUNTED_REVIEW_STATUSES = ("pending", "rejected")
 BATCH_STATUSES = ("loaded", "deleted")
 ISSUE_SEVERITIES = ("error", "warning")
 UNRESOLVED_STATUSES = ("open", "linked", "dismissed")
+# A person's decision on two figures that may be one fact from two sources (db.schema.duplicate_decision).
+DUPLICATE_DECISIONS = ("duplicate", "distinct")

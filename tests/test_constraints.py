@@ -42,6 +42,10 @@ def engine(databases):
             lat=35.13, lon=36.75, source_id=1, batch_id=1))
         conn.execute(insert(schema.site).values(
             place_id=3, site_code="EXISTING", site_type="planned_camp", source_id=1, batch_id=1))
+        for key in ("fixture-1", "fixture-2"):  # figure ids 1 and 2, a pair for duplicate_decision
+            conn.execute(insert(schema.displacement_figure).values(
+                provider="DTM", record_key=key, figure_kind="new_displacement", unit="persons", qualifier="exact",
+                figure=100.0, is_cumulative=False, review_status="not_required", source_id=1, batch_id=1))
         assert conn.execute(select(schema.place.c.place_id).order_by(schema.place.c.place_id)).scalars().all() == [1, 2, 3]
     return engine
 
@@ -82,6 +86,8 @@ def valid_rows():
         "event_count": {"provider": "HDX HAPI", "area_pcode": "SY0501", "admin_level": 2,
                         "event_category": "political_violence", "period_start": date(2024, 12, 1),
                         "period_end": date(2024, 12, 31), "events": 40, "fatalities": 12, **provenance},
+        "duplicate_decision": {"first_id": 1, "second_id": 2, "decision": "duplicate", "kept_id": 1,
+                               "decided_by": "officer@example.org", "decided_at": NOW},
         "record_revision": {"table_name": "conflict_event", "row_id": 1, "replaced_by_batch_id": 1,
                             "previous_values": "{}", "replaced_at": NOW},
         "displacement_figure": {"provider": "DTM", "record_key": "r1", "figure_kind": "new_displacement",
@@ -172,6 +178,11 @@ CASES = [
     ("ck_displacement_figure_quote_offsets", "displacement_figure", {"quote_start": 5, "quote_end": 9}),
     ("uq_displacement_figure_provider_record_key", "displacement_figure", {"figure": 1300.0}),
     ("ck_record_revision_table_name_vocab", "record_revision", {"table_name": "place"}),
+    ("ck_duplicate_decision_ordered_pair", "duplicate_decision", {"first_id": 2, "second_id": 1}),
+    ("ck_duplicate_decision_decision_vocab", "duplicate_decision", {"decision": "maybe", "kept_id": None}),
+    # A duplicate keeps one of its pair counted; "distinct" keeps both, so names none.
+    ("ck_duplicate_decision_kept_one_of_pair", "duplicate_decision", {"decision": "distinct"}),
+    ("uq_duplicate_decision_first_id_second_id", "duplicate_decision", {"decision": "distinct", "kept_id": None}),
 ]
 
 
