@@ -87,8 +87,8 @@ def param_number(name: str, label: str, *, minimum: float, maximum: float, defau
         wanted = default
     if not (minimum <= wanted <= maximum) or wanted != wanted:  # also refuses NaN
         wanted = default
-    picked = st.number_input(label, min_value=minimum, max_value=maximum, value=wanted, step=step,
-                             key=f"param-{name}")
+    picked = st.number_input(label, min_value=float(minimum), max_value=float(maximum), value=float(wanted),
+                             step=float(step), key=f"param-{name}")
     if picked == default:
         st.query_params.pop(name, None)
     else:

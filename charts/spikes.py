@@ -1,0 +1,176 @@
+"""Flows beside the events that preceded them: the shared time axis, spike ranking and the lag view.
+
+Pure: frames from db.flow_queries / db.spike_queries in, frames and plotly figures out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from charts import EXPORT_TEMPLATE
+from db import vocab
+
+# One colour and marker per ACLED event type (the codebook's six), so every chart agrees.
+EVENT_STYLE = {
+    "Battles": ("#d62728", "x"),
+    "Explosions/Remote violence": ("#ff7f0e", "star"),
+    "Violence against civilians": ("#9467bd", "triangle-up"),
+    "Protests": ("#2ca02c", "circle"),
+    "Riots": ("#8c564b", "square"),
+    "Strategic developments": ("#7f7f7f", "diamond"),
+}
+FLOW_COLOUR = "#1f77b4"
+MAX_LAG_WEEKS = 4
+
+
+def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str) -> go.Figure:
+    """Weekly flow bars (tables and reviewed text facts apart) with weekly event counts per ACLED
+    type as markers on a second axis, on one time axis.
+
+    `flows`: week, from_text, value (one unit). `events`: week, event_type, from_text, events.
+    """
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    for text in (False, True):
+        rows = flows[flows["from_text"] == text].groupby("week", as_index=False)["value"].sum()
+        if rows.empty:
+            continue
+        figure.add_trace(go.Bar(
+            x=rows["week"], y=rows["value"],
+            name=f"displacement ({unit})" + (" — from text reports, reviewed" if text else ""),
+            marker={"color": FLOW_COLOUR, "pattern": {"shape": "/"} if text else {}},
+            hovertemplate=f"week of %{{x}}<br>%{{y:,.0f}} {unit}<extra></extra>"), secondary_y=False)
+    for event_type in vocab.EVENT_TYPES:
+        for text in (False, True):
+            rows = events[(events["event_type"] == event_type) & (events["from_text"] == text)]
+            if rows.empty:
+                continue
+            colour, symbol = EVENT_STYLE[event_type]
+            figure.add_trace(go.Scatter(
+                x=rows["week"], y=rows["events"], mode="markers",
+                name=event_type + (" — from text reports, reviewed" if text else ""),
+                marker={"color": colour, "symbol": symbol + ("-open" if text else ""), "size": 11,
+                        "line": {"width": 1.5, "color": colour}},
+                hovertemplate=f"{event_type}<br>week of %{{x}}<br>%{{y}} events<extra></extra>"), secondary_y=True)
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack", margin={"t": 60, "b": 40},
+                         legend={"orientation": "h", "y": -0.2})
+    figure.update_xaxes(title_text="week (starting Monday)")
+    figure.update_yaxes(title_text=unit, secondary_y=False)
+    figure.update_yaxes(title_text="events per week", secondary_y=True, rangemode="tozero", showgrid=False)
+    return figure
+
+
+def rank_spikes(weekly: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Place-weeks of one unit, largest first. `weekly` from query_weekly_flows (one side).
+
+    Columns: week, place_key, pcode, place, value, from_text_value. Unresolved places (no key)
+    cannot be looked up on the map and are left out.
+    """
+    rows = weekly[(weekly["unit"] == unit) & weekly["place_key"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=["week", "place_key", "pcode", "place", "value", "from_text_value"])
+    text = rows["value"].where(rows["from_text"], 0.0)
+    ranked = (rows.assign(from_text_value=text)
+              .groupby(["week", "place_key", "pcode", "place"], dropna=False, as_index=False)
+              .agg(value=("value", "sum"), from_text_value=("from_text_value", "sum")))
+    return ranked.sort_values(["value", "week"], ascending=[False, True]).reset_index(drop=True)
+
+
+def summarise_events(events: pd.DataFrame, latest: int = 2) -> str:
+    """"3 Battles, 1 Strategic developments; latest: 5 Dec Non-violent transfer of territory (Hama)"."""
+    if events.empty:
+        return "none found"
+    counts = events["event_type"].value_counts()
+    parts = ", ".join(f"{n} {t}" for t, n in counts.items())
+    newest = events.sort_values("event_date", ascending=False).head(latest)
+    recent = "; ".join(
+        f"{row.event_date:%d %b} {row.sub_event_type if isinstance(row.sub_event_type, str) else row.event_type} "
+        f"({row.place})" for row in newest.itertuples())
+    return f"{parts}; latest: {recent}"
+
+
+def governorates(places: pd.DataFrame) -> dict[str, str]:
+    """place_key → the key of the governorate it lies in (itself for a governorate).
+
+    `places` from db.queries.query_places (place_key, kind, parent_key); places outside any
+    governorate are left out.
+    """
+    parent = dict(zip(places["place_key"], places["parent_key"]))
+    kind = dict(zip(places["place_key"], places["kind"]))
+    found = {}
+    for key in parent:
+        step, seen = key, 0
+        while step is not None and kind.get(step) != "governorate" and seen < 10:
+            step, seen = parent.get(step), seen + 1
+        if step is not None and kind.get(step) == "governorate":
+            found[key] = step
+    return found
+
+
+def lag_correlations(flows: pd.DataFrame, events: pd.DataFrame, areas: dict[str, str], names: dict[str, str],
+                     max_lag: int = MAX_LAG_WEEKS) -> pd.DataFrame:
+    """Per governorate and lag L (0..max_lag weeks): the correlation of weekly events with
+    displacement L weeks later.
+
+    `flows`: week, place_key, value (one unit, by origin). `events`: week, place_key, events.
+    Weeks without reports count as 0 between the first and last week of either series.
+    Columns: area_key, area, lag_weeks, correlation, weeks (pairs compared), events, displaced.
+    An area needs at least 6 weeks and some variation in both series, else it is left out.
+    """
+    columns = ["area_key", "area", "lag_weeks", "correlation", "weeks", "events", "displaced"]
+    f = flows.assign(area_key=flows["place_key"].map(areas)).dropna(subset=["area_key"])
+    e = events.assign(area_key=events["place_key"].map(areas)).dropna(subset=["area_key"])
+    if f.empty or e.empty:
+        return pd.DataFrame(columns=columns)
+    weeks = pd.date_range(min(f["week"].min(), e["week"].min()), max(f["week"].max(), e["week"].max()), freq="7D")
+    weekly_flows = f.pivot_table(index="week", columns="area_key", values="value", aggfunc="sum")
+    weekly_events = e.pivot_table(index="week", columns="area_key", values="events", aggfunc="sum")
+    weekly_flows.index = pd.to_datetime(weekly_flows.index)
+    weekly_events.index = pd.to_datetime(weekly_events.index)
+    weekly_flows = weekly_flows.reindex(weeks, fill_value=0).fillna(0)
+    weekly_events = weekly_events.reindex(weeks, fill_value=0).fillna(0)
+    rows = []
+    for area in sorted(set(weekly_flows.columns) & set(weekly_events.columns)):
+        x, y = weekly_events[area], weekly_flows[area]
+        for lag in range(max_lag + 1):
+            later = y.shift(-lag)
+            pair = pd.DataFrame({"x": x, "y": later}).dropna()
+            if len(pair) < 6 or pair["x"].std() == 0 or pair["y"].std() == 0:
+                continue
+            rows.append((area, names.get(area, area), lag, float(pair["x"].corr(pair["y"])), len(pair),
+                         float(x.sum()), float(y.sum())))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def build_lag_heatmap(correlations: pd.DataFrame, unit: str, title: str) -> go.Figure:
+    """Governorates × lag (weeks): how strongly displacement follows event intensity."""
+    table = correlations.pivot_table(index="area", columns="lag_weeks", values="correlation")
+    table = table.reindex(columns=range(MAX_LAG_WEEKS + 1))
+    order = correlations.groupby("area")["displaced"].max().sort_values().index
+    table = table.reindex(order)
+    figure = go.Figure(go.Heatmap(
+        z=table.values, x=[f"{lag} wk" for lag in table.columns], y=list(table.index), zmin=-1, zmax=1,
+        colorscale="RdBu", reversescale=True, colorbar={"title": {"text": "correlation"}},
+        text=[[("" if pd.isna(v) else f"{v:.2f}") for v in row] for row in table.values], texttemplate="%{text}",
+        hovertemplate="%{y}<br>displacement %{x} after the events<br>correlation %{z:.2f}<extra></extra>"))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40},
+                         font={"family": "DejaVu Sans, Arial, sans-serif"})
+    figure.update_xaxes(title_text=f"displacement ({unit}) this many weeks after the events")
+    return figure
+
+
+def keys_inside(places: pd.DataFrame, area_key: str | None) -> set[str] | None:
+    """The place_keys inside `area_key` (itself included), from query_places; None means everywhere."""
+    if not area_key:
+        return None
+    children: dict[str, list[str]] = {}
+    for key, parent in zip(places["place_key"], places["parent_key"]):
+        children.setdefault(parent, []).append(key)
+    found, todo = set(), [area_key]
+    while todo:
+        key = todo.pop()
+        if key not in found:
+            found.add(key)
+            todo.extend(children.get(key, ()))
+    return found

@@ -1,0 +1,125 @@
+"""Flows and the events that preceded them: one time axis, a spike's preceding events, the lag view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from charts.export import csv_bytes
+from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside, lag_correlations,
+                           rank_spikes, summarise_events)
+from db.filters import weeks_before
+from db.spike_queries import LOOKBACK_DAYS, RADIUS_KM, preceding_window
+from ui.captions import chart_caption
+from ui.common import cached_places, cached_weekly_flows, param_choice, param_number
+from ui.downloads import chart_downloads, file_stem
+from ui.filters import sidebar_filters
+from ui.page import open_page
+from ui.spikes import cached_events_near, cached_weekly_events_by_place, cached_weekly_events_by_type
+
+LAG_WEEKS = 16  # the lag view looks at this many weeks up to the end of the window
+TOP_FLOWS = 10
+
+page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
+filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
+unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
+places = cached_places(page.engine, page.url, ())
+inside = keys_inside(places, filters.area)
+
+weekly = cached_weekly_flows(page.engine, page.url, filters, "origin", "new_displacement")
+if inside is not None and not weekly.empty:
+    weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
+weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
+events = cached_weekly_events_by_type(page.engine, page.url, filters)
+if weekly.empty and events.empty:
+    st.info(f"No displacement in {unit} and no events between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
+            + (f" in {filters.area}" if filters.area else "") + ". Widen the window, choose another area or unit, or "
+            "clear the event-type and source filters.")
+    st.stop()
+
+figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
+st.plotly_chart(figure, theme=None, key="chart-flows-events")
+drawn = pd.concat([weekly.assign(series="displacement"),
+                   events.rename(columns={"events": "value"}).assign(series="events", unit="events")],
+                  ignore_index=True)
+chart_downloads(figure, drawn, file_stem("flows_and_events", filters), "flows-events")
+st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
+                         text_share=weekly.loc[weekly["from_text"], "value"].sum(),
+                         extra="Bars: new displacement from places " + ("inside the area" if filters.area else
+                         "anywhere") + ", by week of flight. Markers: events in the same area and week."))
+
+st.subheader("A spike and what came before it")
+spikes = rank_spikes(weekly, unit).head(30)
+if spikes.empty:
+    st.info("No displacement from a known place in this view: widen the window or choose another area.")
+    st.stop()
+options = [f"{row.place_key}@{row.week}" for row in spikes.itertuples()]
+labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: {row.value:,.0f} {unit}"
+          for row in spikes.itertuples()}
+wanted = f"{st.query_params.get('spike_place', '')}@{st.query_params.get('spike_week', '')}"
+left, middle, right = st.columns([3, 1, 1])
+with left:
+    spike = st.selectbox("Spike (place and week, largest first)", options,
+                         index=options.index(wanted) if wanted in options else 0, format_func=labels.get,
+                         key="param-spike")
+with middle:
+    lookback = int(param_number("lookback", "Days before the week", minimum=LOOKBACK_DAYS[0],
+                                maximum=LOOKBACK_DAYS[1], default=LOOKBACK_DAYS[2], step=1))
+with right:
+    radius = param_number("radius_km", "Radius (km)", minimum=RADIUS_KM[0], maximum=RADIUS_KM[1],
+                          default=RADIUS_KM[2], step=5)
+spike_place, spike_week_text = spike.split("@")
+st.query_params["spike_place"], st.query_params["spike_week"] = spike_place, spike_week_text
+spike_week = date.fromisoformat(spike_week_text)
+first, last = preceding_window(spike_week, lookback)
+near = cached_events_near(page.engine, page.url, spike_place, first, last, radius, filters.event_types,
+                          filters.sources)
+chosen = spikes.iloc[options.index(spike)]
+st.markdown(f"**{len(near)} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
+            f"**{chosen['place']}** ({spike_place}), before and during the week of flight.")
+if near.empty:
+    st.info("No event found: widen the radius or the number of days before the week, or clear the event-type filter.")
+else:
+    st.dataframe(near, hide_index=True, column_config={
+        "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("from text"),
+        "inside_area": st.column_config.CheckboxColumn("inside"), "quote": "sentence (text reports)"})
+    st.download_button("Download these events (CSV)", data=csv_bytes(near),
+                       file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"), mime="text/csv",
+                       key="download-near", on_click="ignore")
+
+st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")
+week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
+ranking = []
+for row in week_rows.itertuples():
+    before = cached_events_near(page.engine, page.url, row.place_key, first, last, radius, filters.event_types,
+                                filters.sources)
+    ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, unit: row.value,
+                    "events before": len(before), "fatalities": int(before["fatalities"].fillna(0).sum()),
+                    "preceding events": summarise_events(before)})
+ranking = pd.DataFrame(ranking)
+st.dataframe(ranking, hide_index=True)
+st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
+                   file_name=f"largest_flows_{spike_week}.csv", mime="text/csv", key="download-ranking",
+                   on_click="ignore")
+
+st.subheader("Does displacement follow the events? (lag view)")
+lag_filters = filters.with_window(min(filters.start, weeks_before(filters.end, LAG_WEEKS)), filters.end)
+lag_flows = cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement")
+lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
+lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)
+areas = governorates(places)
+names = dict(zip(places["place_key"], places["name_en"]))
+correlations = lag_correlations(lag_flows, lag_events, areas, names)
+if correlations.empty:
+    st.info("Too few weeks with both events and displacement to compare: widen the window or clear the filters.")
+else:
+    heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate"))
+    st.plotly_chart(heatmap, theme=None, key="chart-lag")
+    chart_downloads(heatmap, correlations, file_stem("lag_view", lag_filters), "lag")
+    st.caption(chart_caption(
+        page, unit="correlation (−1 to 1)", filters=lag_filters,
+        extra=f"Per governorate: the correlation of weekly event counts with new displacement ({unit}) from the "
+              "same governorate 0–4 weeks later, over the weeks shown (weeks with no report count as 0). A high "
+              "value says the two rise together, not that one caused the other."))

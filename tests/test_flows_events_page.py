@@ -1,0 +1,152 @@
+"""The "flows and preceding events" page in AppTest on the demo database, and its pure parts.
+
+The expected numbers are computed from the demo's own rows (db.demo.build_demo), not from the
+page's queries: the bars of the Hama governorate in the week of 2 Dec 2024 must equal the persons
+the demo says fled Hama that week, and the list of events before that spike must hold the
+withdrawal from Hama on 5 Dec (a "Non-violent transfer of territory").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from charts.spikes import governorates, keys_inside, lag_correlations, rank_spikes, summarise_events
+from db.demo import FIGURE_COLUMNS, build_demo
+from db.spike_queries import distance_km, preceding_window
+from gazetteer import load_gazetteer
+from tests.test_app import _trace_values
+
+PAGE = "../pages/5_Flows_and_events.py"
+WEEK = date(2024, 12, 2)
+HAMA = "SY0501:hama"
+
+
+def _params(at) -> dict:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def _demo_persons_fled_from(engine, origin_name: str, week: date) -> float:
+    """Persons the demo's own rows say fled `origin_name` in the week starting `week`."""
+    gazetteer = load_gazetteer(engine)
+    total = 0.0
+    for part in build_demo(gazetteer):
+        for table, columns, rows in part.tables:
+            if table.name != "displacement_figure":
+                continue
+            assert tuple(columns) == FIGURE_COLUMNS
+            for row in rows:
+                r = dict(zip(columns, row))
+                if (r["figure_kind"] == "new_displacement" and r["unit"] == "persons" and r["figure"] is not None
+                        and r["origin_name_raw"] == origin_name and week <= r["period_end"] <= week + timedelta(6)):
+                    total += r["figure"]
+    return total
+
+
+def test_hama_spike_bars_equal_the_demo_and_its_events_hold_the_withdrawal(app_on, demo_engine):
+    at = app_on(demo_engine, PAGE, start="2024-11-18", end="2024-12-15", area="SY05", spike_place=HAMA,
+                spike_week=WEEK.isoformat())
+    assert not at.exception
+    expected = _demo_persons_fled_from(demo_engine, "Hama", WEEK)
+    assert expected > 10_000  # the demo's flight from Hama (52,000 over five days, some counted as households)
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    bars = [t for t in traces if t["type"] == "bar"]
+    assert [t["name"] for t in bars] == ["displacement (persons)"]
+    weeks = [str(w)[:10] for w in _trace_values(bars[0], "x")]
+    assert _trace_values(bars[0], "y")[weeks.index(WEEK.isoformat())] == pytest.approx(expected)
+    markers = {t["name"] for t in traces if t["type"] == "scatter"}
+    assert "Strategic developments" in markers and "Battles" in markers
+
+    events = at.dataframe[0].value
+    withdrawal = events[(events["event_date"] == date(2024, 12, 5)) & (events["place_key"] == HAMA)
+                        & (events["sub_event_type"] == "Non-violent transfer of territory")]
+    assert len(withdrawal) == 1
+    assert withdrawal.iloc[0]["source_title"].startswith("Conflict events")  # each event names its source
+    first, last = preceding_window(WEEK, 14)
+    assert events["event_date"].between(first, last).all()
+    assert (events["inside_area"] | (events["distance_km"] <= 50)).all()
+
+    ranking = at.dataframe[1].value
+    assert ranking.iloc[0]["place_key"] == HAMA
+    assert ranking.iloc[0]["persons"] == pytest.approx(expected)
+    assert ranking.iloc[0]["events before"] == len(events)
+    assert "Strategic developments" in ranking.iloc[0]["preceding events"]
+
+
+def test_lookback_and_radius_change_the_list_and_stay_in_the_url(app_on, demo_engine):
+    at = app_on(demo_engine, PAGE, start="2024-11-18", end="2024-12-15", spike_place=HAMA,
+                spike_week=WEEK.isoformat())
+    wide = at.dataframe[0].value
+    at.number_input(key="param-lookback").set_value(1).run()
+    at.number_input(key="param-radius_km").set_value(0).run()
+    assert not at.exception
+    narrow = at.dataframe[0].value
+    assert _params(at)["lookback"] == "1" and _params(at)["radius_km"] == "0"
+    assert 0 < len(narrow) < len(wide)
+    assert narrow["inside_area"].all()  # radius 0: only events in Hama itself
+    assert narrow["event_date"].min() >= WEEK - timedelta(days=1)
+
+
+def test_bad_url_values_fall_back_to_defaults(app_on, demo_engine):
+    at = app_on(demo_engine, PAGE, start="2024-11-18", end="2024-12-15", lookback="999", radius_km="abc",
+                spike_place="'; DROP TABLE conflict_event; --", spike_week="yesterday", unit="people")
+    assert not at.exception
+    params = _params(at)
+    assert params["unit"] == "persons"
+    assert "lookback" not in params and "radius_km" not in params  # defaults are not written
+    assert params["spike_place"] != "'; DROP TABLE conflict_event; --"
+    assert "14" in at.number_input(key="param-lookback").value.__str__()
+
+
+def test_an_empty_window_says_what_to_change(app_on, demo_engine):
+    at = app_on(demo_engine, PAGE, start="2023-01-02", end="2023-01-08")
+    assert not at.exception
+    assert any("Widen the window" in i.value for i in at.info)
+
+
+# --- pure parts --------------------------------------------------------------------------------
+
+def test_lag_correlation_finds_the_lag_at_which_displacement_follows_events():
+    weeks = [date(2024, 1, 1) + timedelta(weeks=i) for i in range(16)]
+    intensity = [0, 1, 5, 0, 0, 3, 0, 8, 1, 0, 0, 4, 0, 0, 2, 0]
+    events = pd.DataFrame({"week": weeks, "place_key": "town", "events": intensity})
+    later = [0, 0] + [100 * x for x in intensity[:-2]]  # flight two weeks after the events
+    flows = pd.DataFrame({"week": weeks, "place_key": "town", "value": later})
+    result = lag_correlations(flows, events, {"town": "GOV"}, {"GOV": "Governorate"})
+    best = result.loc[result["correlation"].idxmax()]
+    assert best["lag_weeks"] == 2 and best["correlation"] == pytest.approx(1.0)
+    assert result.loc[result["lag_weeks"] == 0, "correlation"].iloc[0] < 0.5
+
+
+def test_places_roll_up_to_their_governorate_and_an_area_holds_its_descendants():
+    places = pd.DataFrame({"place_key": ["SY", "SY05", "SY0501", "SY0501:hama", "site:x"],
+                           "kind": ["country", "governorate", "district", "community", "site"],
+                           "parent_key": [None, "SY", "SY05", "SY0501", "SY0501:hama"]})
+    assert governorates(places) == {"SY05": "SY05", "SY0501": "SY05", "SY0501:hama": "SY05", "site:x": "SY05"}
+    assert keys_inside(places, "SY0501") == {"SY0501", "SY0501:hama", "site:x"}
+    assert keys_inside(places, None) is None
+
+
+def test_spikes_rank_place_weeks_and_leave_out_unresolved_places():
+    weekly = pd.DataFrame({
+        "week": [WEEK, WEEK, WEEK, WEEK + timedelta(7)], "place_key": [HAMA, HAMA, None, HAMA],
+        "pcode": [None] * 4, "place": ["Hama", "Hama", "Somewhere", "Hama"], "unit": ["persons"] * 4,
+        "from_text": [False, True, False, False], "value": [100.0, 50.0, 900.0, 20.0]})
+    ranked = rank_spikes(weekly, "persons")
+    assert ranked[["week", "value", "from_text_value"]].values.tolist() == [[WEEK, 150.0, 50.0],
+                                                                          [WEEK + timedelta(7), 20.0, 0.0]]
+
+
+def test_event_summary_and_distance():
+    assert summarise_events(pd.DataFrame(columns=["event_type"])) == "none found"
+    events = pd.DataFrame({"event_type": ["Battles", "Battles", "Strategic developments"],
+                           "sub_event_type": ["Armed clash", None, "Non-violent transfer of territory"],
+                           "event_date": [date(2024, 12, 3), date(2024, 12, 4), date(2024, 12, 5)],
+                           "place": ["Hama", "Hama", "Hama"]})
+    assert summarise_events(events) == ("2 Battles, 1 Strategic developments; latest: 05 Dec Non-violent transfer "
+                                        "of territory (Hama); 04 Dec Battles (Hama)")
+    # Hama to Homs is about 45 km as the crow flies.
+    assert distance_km(35.1318, 36.7578, 34.7324, 36.7137) == pytest.approx(44.6, abs=1.0)

@@ -1,0 +1,23 @@
+"""Cached queries of the "flows and preceding events" page (the UI edge is the only place that caches)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db import spike_queries
+from ui.common import CACHE_SECONDS
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_weekly_events_by_type(_engine, url: str, filters):
+    return spike_queries.query_weekly_events_by_type(_engine, filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_weekly_events_by_place(_engine, url: str, filters):
+    return spike_queries.query_weekly_events_by_place(_engine, filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_events_near(_engine, url: str, place_key, start, end, radius_km, event_types, sources):
+    return spike_queries.query_events_near(_engine, place_key, start, end, radius_km, event_types, sources)
