@@ -9,6 +9,7 @@ import streamlit as st
 
 from charts.timeline import build_daily_displacement_and_events
 from db.engine import describe_url
+from db.filters import Filters
 from ui.common import (
     cached_daily,
     cached_freshness,
@@ -18,6 +19,7 @@ from ui.common import (
     get_engine,
     show_demo_banner,
 )
+from ui.downloads import chart_downloads, file_stem
 
 st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
 st.title("Displacement and conflict events")
@@ -64,7 +66,9 @@ if daily.empty:
     st.info("Nothing was reported in this window. Widen the window in the sidebar.")
 else:
     title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
-    st.plotly_chart(build_daily_displacement_and_events(daily, title), theme=None)
+    figure = build_daily_displacement_and_events(daily, title)
+    st.plotly_chart(figure, theme=None, key="chart-daily")
+    chart_downloads(figure, daily, file_stem("daily_displacement_and_events", Filters(start, end)), "daily")
 
 st.subheader("Sources and their freshness")
 freshness = cached_freshness(engine, url)
