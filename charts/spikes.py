@@ -5,6 +5,8 @@ Pure: frames from db.flow_queries / db.spike_queries in, frames and plotly figur
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -57,7 +59,9 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
                          legend={"orientation": "h", "y": -0.2})
     figure.update_xaxes(title_text="week (starting Monday)")
     figure.update_yaxes(title_text=unit, secondary_y=False)
-    figure.update_yaxes(title_text="events per week", secondary_y=True, rangemode="tozero", showgrid=False)
+    most = float(events.groupby(["week", "event_type"])["events"].sum().max()) if not events.empty else 1.0
+    figure.update_yaxes(title_text="events per week", secondary_y=True, rangemode="tozero", showgrid=False,
+                        tick0=0, dtick=max(1, math.ceil(most / 5)))
     return figure
 
 

@@ -66,10 +66,10 @@ with left:
                          key="param-spike")
 with middle:
     lookback = int(param_number("lookback", "Days before the week", minimum=LOOKBACK_DAYS[0],
-                                maximum=LOOKBACK_DAYS[1], default=LOOKBACK_DAYS[2], step=1))
+                                maximum=LOOKBACK_DAYS[1], default=LOOKBACK_DAYS[2], step=1, integer=True))
 with right:
     radius = param_number("radius_km", "Radius (km)", minimum=RADIUS_KM[0], maximum=RADIUS_KM[1],
-                          default=RADIUS_KM[2], step=5)
+                          default=RADIUS_KM[2], step=5, integer=True)
 spike_place, spike_week_text = spike.split("@")
 st.query_params["spike_place"], st.query_params["spike_week"] = spike_place, spike_week_text
 spike_week = date.fromisoformat(spike_week_text)

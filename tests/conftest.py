@@ -168,3 +168,14 @@ def app_on(monkeypatch):
         return at.run()
 
     return start
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests saved their screenshots."""
+    import sys
+
+    folders = {f for m in list(sys.modules.values()) for f in (getattr(m, "SCREENSHOT_FOLDERS", None) or [])}
+    for folder in sorted(folders):
+        shots = sorted(p.name for p in folder.glob("*.png"))
+        if shots:
+            terminalreporter.write_line(f"page screenshots ({len(shots)}): {folder}")

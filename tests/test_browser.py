@@ -7,6 +7,7 @@ and reads the page as a person would. Skipped outside CI when Chromium is not in
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import REPO_ROOT, in_ci
 
 pytestmark = pytest.mark.browser
+SCREENSHOT_FOLDERS: list = []  # printed by tests/conftest.py at the end of the run
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -76,6 +78,17 @@ def served_app(served_env):
 
 
 @pytest.fixture(scope="module")
+def screenshot_dir(tmp_path_factory):
+    """Where page screenshots go: $SCREENSHOT_DIR, else a temporary folder; printed at the end of the run."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    SCREENSHOT_FOLDERS.append(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def browser():
     _require_chromium()
     from playwright.sync_api import sync_playwright
@@ -123,4 +136,48 @@ def test_a_report_is_reviewed_in_the_browser(served_app, served_env, browser, tm
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
     print(f"screenshot: {tmp_path / 'review.png'}")
+    page.close()
+
+
+# --- every data page: charts drawn, no exception, a filter changes URL and chart, a reload keeps it
+
+WINDOW = "start=2024-11-18&end=2024-12-15"
+# (path, URL parameters, the text of a choice to click, what the URL then holds, charts expected)
+PAGES = [
+    ("Flows", WINDOW, "destination", "side=destination", 3),
+    ("Flows_and_events", WINDOW, "households", "unit=households", 2),
+]
+FINGERPRINT = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+    el => JSON.stringify((el.data || []).map(t => [t.name, t.x, t.y, t.z, t.value, t.link && t.link.value])))"""
+
+
+def _charts(page, count: int) -> list[str]:
+    """Wait until `count` charts are drawn and the script has stopped running; their data."""
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {count}", timeout=60_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']").first.inner_text()
+    return page.evaluate(FINGERPRINT)
+
+
+@pytest.mark.parametrize("path, query, choice, in_url, charts", PAGES, ids=[p[0] for p in PAGES])
+def test_page_filter_changes_url_and_chart_and_a_reload_keeps_the_view(served_app, browser, screenshot_dir, path,
+                                                                       query, choice, in_url, charts):
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.goto(f"{served_app}/{path}?{query}")
+    before = _charts(page, charts)
+    assert any(len(c) > 10 for c in before)  # drawn with data, not empty
+    page.screenshot(path=str(screenshot_dir / f"{path}.png"), full_page=True)
+    page.get_by_text(choice, exact=True).first.click()
+    page.wait_for_url(f"**{in_url}**", timeout=30_000)
+    page.wait_for_function(f"JSON.stringify(({FINGERPRINT})()) !== {json.dumps(json.dumps(before))}",
+                           timeout=60_000)
+    after = _charts(page, charts)
+    assert after != before
+    page.screenshot(path=str(screenshot_dir / f"{path}-changed.png"), full_page=True)
+    shared_url = page.url
+    page.goto(shared_url)
+    assert _charts(page, charts) == after  # the URL alone gives the same view
+    assert page.url == shared_url
     page.close()

@@ -79,16 +79,20 @@ def param_choice(name: str, allowed: tuple[str, ...], label: str, *, horizontal:
     return picked
 
 
-def param_number(name: str, label: str, *, minimum: float, maximum: float, default: float, step: float) -> float:
+def param_number(name: str, label: str, *, minimum: float, maximum: float, default: float, step: float,
+                 integer: bool = False) -> float:
     """A number that lives in the URL; a value that is not a number in [minimum, maximum] is ignored."""
+    kind = int if integer else float
     try:
         wanted = float(st.query_params.get(name, default))
     except ValueError:
         wanted = default
     if not (minimum <= wanted <= maximum) or wanted != wanted:  # also refuses NaN
         wanted = default
-    picked = st.number_input(label, min_value=float(minimum), max_value=float(maximum), value=float(wanted),
-                             step=float(step), key=f"param-{name}")
+    if integer:
+        wanted = round(wanted)
+    picked = st.number_input(label, min_value=kind(minimum), max_value=kind(maximum), value=kind(wanted),
+                             step=kind(step), key=f"param-{name}")
     if picked == default:
         st.query_params.pop(name, None)
     else:
