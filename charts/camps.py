@@ -1,0 +1,191 @@
+"""Camps and sites: population by area over time, weekly net change, the largest sites, a site map.
+
+Pure: frames from db.camp_queries in, plotly figures out (graph_objects only). Each figure draws
+one unit (individuals or households); the unit is passed in and named on the axis, never mixed.
+The `shown_*` / `largest_sites` / `mapped_sites` helpers return exactly the rows a figure draws,
+so the page's CSV downloads and the figures cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts import EXPORT_TEMPLATE
+from db import vocab
+
+OTHER_AREAS = "other areas"
+TOP_AREAS = 10
+TOP_SITES = 15
+LABELLED_SITES = 25  # the map writes names beside this many of the largest sites; all have hover text
+FONT = {"family": "DejaVu Sans, Arial, sans-serif"}
+# One colour per site type, the same on the bar chart and the map (colour-blind-safe Okabe–Ito).
+SITE_TYPE_COLOURS = dict(zip(vocab.SITE_TYPES, ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                                "#56B4E9", "#7F7F7F")))
+
+
+def site_type_label(site_type: str) -> str:
+    return str(site_type).replace("_", " ")
+
+
+def site_label(name_en, name_ar) -> str:
+    """"English · Arabic", or the English name alone when there is no Arabic one."""
+    name = name_en if isinstance(name_en, str) and name_en else "(unnamed site)"
+    return f"{name} · {name_ar}" if isinstance(name_ar, str) and name_ar else name
+
+
+def _largest(totals: pd.Series, top: int) -> set[str]:
+    return set(totals.sort_values(ascending=False, kind="stable").head(top).index)
+
+
+def _with_area_labels(rows: pd.DataFrame) -> pd.DataFrame:
+    """`area_label`: the area's name, with its p-code when two areas of the frame share a name."""
+    names = rows[["area_key", "area_name"]].drop_duplicates()
+    shared = set(names["area_name"][names["area_name"].duplicated(keep=False)])
+    labels = [f"{name} ({pcode})" if name in shared and isinstance(pcode, str) else name
+              for name, pcode in zip(rows["area_name"], rows["area_pcode"])]
+    return rows.assign(area_label=labels)
+
+
+def shown_population(population: pd.DataFrame, top: int = TOP_AREAS) -> pd.DataFrame:
+    """The population rows with `shown_as`: the area's name for the `top` largest areas (by their
+    population on the last date they have), OTHER_AREAS for the rest."""
+    if population.empty:
+        return population.assign(area_label=pd.Series(dtype=object), shown_as=pd.Series(dtype=object))
+    rows = _with_area_labels(population)
+    last = rows.sort_values("reported_date").groupby("area_label")["population"].last()
+    kept = _largest(last, top)
+    return rows.assign(shown_as=rows["area_label"].where(rows["area_label"].isin(kept), OTHER_AREAS))
+
+
+def shown_net_change(weekly: pd.DataFrame, top: int = TOP_AREAS) -> pd.DataFrame:
+    """The weekly net-change rows with `shown_as`: the `top` areas with the largest net change in
+    either direction keep their name, the rest are OTHER_AREAS."""
+    if weekly.empty:
+        return weekly.assign(area_label=pd.Series(dtype=object), shown_as=pd.Series(dtype=object))
+    rows = _with_area_labels(weekly)
+    moved = rows.groupby("area_label")["net_change"].apply(lambda v: v.abs().sum())
+    kept = _largest(moved, top)
+    return rows.assign(shown_as=rows["area_label"].where(rows["area_label"].isin(kept), OTHER_AREAS))
+
+
+def _series_order(size: pd.Series) -> list[str]:
+    """Largest series first, OTHER_AREAS last."""
+    order = size.sort_values(ascending=False, kind="stable").index.tolist()
+    return [name for name in order if name != OTHER_AREAS] + ([OTHER_AREAS] if OTHER_AREAS in order else [])
+
+
+def build_population_over_time(population: pd.DataFrame, unit: str, level: str, title: str,
+                               top: int = TOP_AREAS) -> go.Figure:
+    """Stacked areas, one per governorate or district: on each reporting date, the sum of each
+    site's latest count on or before it (`population` from db.camp_queries.population_by_area)."""
+    rows = shown_population(population, top)
+    drawn = rows.groupby(["reported_date", "shown_as"], as_index=False)["population"].sum()
+    figure = go.Figure()
+    if not drawn.empty:
+        last = drawn.sort_values("reported_date").groupby("shown_as")["population"].last()
+        for name in _series_order(last):
+            part = drawn[drawn["shown_as"] == name].sort_values("reported_date")
+            figure.add_trace(go.Scatter(
+                x=part["reported_date"], y=part["population"], name=name, mode="lines", stackgroup="one",
+                hovertemplate=f"{name}<br>%{{x}}<br>%{{y:,.0f}} {unit}<extra></extra>"))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, legend={"title": {"text": level}},
+                         margin={"t": 60, "b": 40}, font=FONT, hovermode="x unified")
+    figure.update_xaxes(title_text="reporting date")
+    figure.update_yaxes(title_text=f"{unit} in sites", rangemode="tozero")
+    return figure
+
+
+def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, top: int = TOP_AREAS) -> go.Figure:
+    """Bars per week and area of the net change between consecutive site counts: above zero more
+    people were counted than before (arrivals), below zero fewer (departures)."""
+    rows = shown_net_change(weekly, top)
+    drawn = rows.groupby(["week", "shown_as"], as_index=False)["net_change"].sum()
+    figure = go.Figure()
+    if not drawn.empty:
+        moved = drawn.groupby("shown_as")["net_change"].apply(lambda v: v.abs().sum())
+        for name in _series_order(moved):
+            part = drawn[drawn["shown_as"] == name].sort_values("week")
+            figure.add_trace(go.Bar(
+                x=part["week"], y=part["net_change"], name=name,
+                hovertemplate=f"{name}<br>week of %{{x}}<br>net %{{y:+,.0f}} {unit}<extra></extra>"))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="relative",
+                         legend={"title": {"text": level}}, margin={"t": 60, "b": 40}, font=FONT)
+    figure.update_xaxes(title_text="week (starting Monday) of the later count")
+    figure.update_yaxes(title_text=f"net change, {unit}", zeroline=True, zerolinewidth=2,
+                        zerolinecolor="#444444")
+    return figure
+
+
+def largest_sites(sites: pd.DataFrame, top: int = TOP_SITES) -> pd.DataFrame:
+    """The `top` largest sites by latest count (the rows the bar chart draws), with their label."""
+    rows = sites.sort_values(["latest_count", "site_name"], ascending=[False, True], kind="stable").head(top)
+    labels = [site_label(n, a) for n, a in zip(rows["site_name"], rows["site_name_ar"])]
+    # Two sites of one name would be one bar: tell them apart by their code or key.
+    counts = pd.Series(labels).value_counts()
+    labels = [label if counts[label] == 1 else f"{label} ({code if isinstance(code, str) and code else key})"
+              for label, code, key in zip(labels, rows["site_code"], rows["site_key"])]
+    return rows.assign(site_label=labels).reset_index(drop=True)
+
+
+def build_largest_sites(sites: pd.DataFrame, unit: str, title: str, top: int = TOP_SITES) -> go.Figure:
+    """Horizontal bars of the `top` largest sites by their latest count in the window, largest on top,
+    coloured by site type."""
+    rows = largest_sites(sites, top)
+    hover = [f"{label}<br>{site_type_label(t)}<br>{count:,} {unit} on {day:%d %b %Y}<extra></extra>"
+             for label, t, count, day in zip(rows["site_label"], rows["site_type"], rows["latest_count"],
+                                             rows["latest_date"])]
+    figure = go.Figure(go.Bar(
+        x=rows["latest_count"], y=rows["site_label"], orientation="h", name=f"latest count ({unit})",
+        marker={"color": [SITE_TYPE_COLOURS.get(t, "#7F7F7F") for t in rows["site_type"]]},
+        hovertemplate=hover))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40, "l": 10}, font=FONT,
+                         height=max(320, 60 + 28 * len(rows)))
+    figure.update_xaxes(title_text=f"{unit}, latest count in the window")
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return figure
+
+
+def mapped_sites(sites: pd.DataFrame) -> pd.DataFrame:
+    """The sites the map draws: those with coordinates."""
+    return sites.dropna(subset=["lat", "lon"]).reset_index(drop=True)
+
+
+def marker_size(count: float, largest: float) -> float:
+    """Marker diameter in pixels, its area proportional to the count (6 px at least, 46 px at most)."""
+    if not largest or largest <= 0 or not count or count <= 0:
+        return 6.0
+    return 6.0 + 40.0 * math.sqrt(count / largest)
+
+
+def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = LABELLED_SITES) -> go.Figure:
+    """Sites at their coordinates, sized by latest count, one colour (and legend entry) per site type.
+
+    No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so sites
+    are drawn on longitude/latitude axes at equal scale, as charts.flows.build_flow_map does.
+    The `labelled` largest sites carry their name "English · Arabic" beside the marker.
+    """
+    rows = mapped_sites(sites)
+    largest = float(rows["latest_count"].max()) if not rows.empty else 0.0
+    named = set(rows.sort_values("latest_count", ascending=False).head(labelled)["site_key"])
+    figure = go.Figure()
+    for site_type in [t for t in vocab.SITE_TYPES if t in set(rows["site_type"])]:
+        part = rows[rows["site_type"] == site_type].sort_values("latest_count", ascending=False)
+        labels = [site_label(n, a) for n, a in zip(part["site_name"], part["site_name_ar"])]
+        figure.add_trace(go.Scatter(
+            x=part["lon"], y=part["lat"], mode="markers+text", name=site_type_label(site_type),
+            text=[label if key in named else "" for label, key in zip(labels, part["site_key"])],
+            textposition="top center", textfont={"size": 10},
+            hovertext=[f"{label}<br>{site_type_label(site_type)}<br>{count:,} {unit} on {day:%d %b %Y}"
+                       for label, count, day in zip(labels, part["latest_count"], part["latest_date"])],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"size": [marker_size(c, largest) for c in part["latest_count"]],
+                    "color": SITE_TYPE_COLOURS.get(site_type, "#7F7F7F"), "opacity": 0.75,
+                    "line": {"width": 1, "color": "#FFFFFF"}}))
+    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40}, font=FONT,
+                         legend={"orientation": "h", "y": -0.12, "title": {"text": "site type"}})
+    figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
+    figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
+    return figure

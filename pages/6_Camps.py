@@ -1,0 +1,108 @@
+"""Camps and sites: population of sites by area over time, the largest sites, net change, a map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts.camps import (TOP_SITES, build_largest_sites, build_net_arrivals, build_population_over_time,
+                          build_site_map, largest_sites, mapped_sites, shown_net_change, shown_population)
+from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, weekly_net_change
+from ui.camps import (cached_latest_site_counts, cached_site_changes, cached_site_count_dates,
+                      cached_site_providers, param_site_types)
+from ui.captions import chart_caption
+from ui.common import param_choice
+from ui.downloads import chart_downloads, file_stem
+from ui.filters import sidebar_filters
+from ui.page import open_page
+
+page = open_page("Camps and sites", "⛺", "Camps and sites")
+filters = sidebar_filters(page, default_days=56, show=("area", "sources"))
+site_types = param_site_types()
+left, right = st.columns(2)
+with left:
+    unit = param_choice("unit", SITE_UNITS, "Unit", horizontal=True)
+with right:
+    level = param_choice("level", AREA_LEVELS, "Areas", horizontal=True)
+
+sites = cached_latest_site_counts(page.engine, page.url, filters, unit, site_types)
+if sites.empty:
+    first, last, counted = cached_site_count_dates(page.engine, page.url)
+    held = (f" The database holds site counts of {counted} site(s) from {first:%d %b %Y} to {last:%d %b %Y}."
+            if counted else " The database holds no site counts yet: load a CCCM site list.")
+    advice = ["widen the window in the sidebar"]
+    if site_types:
+        advice.append("clear the site types")
+    if filters.area:
+        advice.append("choose another area")
+    if filters.sources:
+        advice.append("clear the source filter")
+    advice.append("or try the other unit")
+    st.info(f"No site counts in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
+            + (f" inside {filters.area}" if filters.area else "")
+            + (f" for sites of type {', '.join(t.replace('_', ' ') for t in site_types)}" if site_types else "")
+            + "." + held + " To see sites, " + ", ".join(advice) + ".")
+    st.stop()
+
+providers = cached_site_providers(page.engine, page.url, filters, unit, site_types) or None
+changes = cached_site_changes(page.engine, page.url, filters, unit, level, site_types)
+population = population_by_area(changes)
+weekly = weekly_net_change(changes)
+scope = ((f"Only sites inside {filters.area}. " if filters.area else "")
+         + (f"Site types: {', '.join(t.replace('_', ' ') for t in site_types)}. " if site_types else "All site types. ")
+         + "Individuals and households are never added together; when two providers counted a site on the "
+         "same day, the larger count is used. ")
+stem_suffix = f"{unit}" + ("_" + "-".join(site_types) if site_types else "")
+
+st.subheader(f"People in sites by {level}")
+figure = build_population_over_time(population, unit, level, page.demo_mark(f"{unit.capitalize()} in sites by {level}"))
+st.plotly_chart(figure, theme=None, key="chart-population")
+chart_downloads(figure, shown_population(population), file_stem(f"sites_population_by_{level}_{stem_suffix}", filters),
+                "population")
+st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+    "On each reporting date, every site counts with its latest count on or before that date (carried forward: a "
+    "site that did not report that day still counts with its last count). Only counts inside the window are "
+    "carried; a site counted only before the window is not included. The ten largest areas are shown, the rest "
+    "summed as \"other areas\".")))
+
+st.subheader("Largest sites")
+largest = largest_sites(sites, TOP_SITES)
+bars = build_largest_sites(sites, unit, page.demo_mark(f"The {len(largest)} largest sites by latest count ({unit})"))
+st.plotly_chart(bars, theme=None, key="chart-largest")
+table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governorate_name", "district_name",
+                 "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date"]]
+chart_downloads(bars, table, file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
+st.dataframe(table.rename(columns={
+    "site_name": "site", "site_name_ar": "site (Arabic)", "site_code": "site code", "site_type": "type",
+    "governorate_name": "governorate", "district_name": "district", "governorate_pcode": "governorate p-code",
+    "district_pcode": "district p-code", "site_pcode": "site p-code", "site_key": "site key",
+    "latest_count": f"latest count ({unit})", "latest_date": "date of that count"}), hide_index=True)
+st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+    f"Each site's latest count inside the window, on the date shown; {len(sites)} site(s) have a count, the "
+    f"{len(largest)} largest are shown. Bars are coloured by site type.")))
+
+st.subheader(f"Net arrivals between reports, per week, by {level}")
+if weekly.empty:
+    st.info("No site was counted twice in this window, so there is no change between reports to show. Widen the "
+            "window in the sidebar" + (", clear the site types" if site_types else "")
+            + (" or choose another area" if filters.area else "") + ".")
+else:
+    net = build_net_arrivals(weekly, unit, level, page.demo_mark(f"Net change in sites by {level}, per week ({unit})"))
+    st.plotly_chart(net, theme=None, key="chart-net")
+    chart_downloads(net, shown_net_change(weekly), file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters),
+                    "net")
+    st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+        "For each site, the change from its previous count in the window to its next, summed per week (starting "
+        "Monday) of the later count: above zero more people were counted than before (net arrivals), below zero "
+        "fewer (net departures). A net change is not a flow: people may arrive and leave between two reports, "
+        "and a site's first count in the window is not an arrival.")))
+
+st.subheader("Site map")
+mapped = mapped_sites(sites)
+site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})"))
+st.plotly_chart(site_map, theme=None, key="chart-map")
+chart_downloads(site_map, mapped, file_stem(f"sites_map_{stem_suffix}", filters), "map")
+unmapped = len(sites) - len(mapped)
+st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+    "Sites at their coordinates, marker area proportional to the latest count, coloured by site type (no base "
+    "map, so it draws offline); the largest are named in English and Arabic."
+    + (f" {unmapped} site(s) without coordinates are not drawn." if unmapped else ""))))

@@ -1,0 +1,56 @@
+"""The Camps and sites page's cached queries and its site-type filter kept in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db import vocab
+from db.camp_queries import valid_site_types
+from db.filters import LIST_SEPARATOR
+from ui.common import CACHE_SECONDS
+
+
+def param_site_types(label: str = "Site types") -> tuple[str, ...]:
+    """A multiselect of site types kept in the URL as `site_types` (comma-separated).
+
+    Values outside vocab.SITE_TYPES are dropped (never passed on); an empty choice means all types
+    and removes the parameter from the URL.
+    """
+    wanted = valid_site_types((st.query_params.get("site_types") or "").split(LIST_SEPARATOR))
+    picked = st.sidebar.multiselect(label, vocab.SITE_TYPES, default=list(wanted), key="param-site_types",
+                                    format_func=lambda t: t.replace("_", " "), placeholder="all",
+                                    help="Only sites of these types count in every chart (empty: all types).")
+    picked = valid_site_types(picked)
+    if picked:
+        st.query_params["site_types"] = LIST_SEPARATOR.join(picked)
+    else:
+        st.query_params.pop("site_types", None)
+    return picked
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_site_changes(_engine, url: str, filters, unit: str, level: str, site_types: tuple[str, ...]):
+    from db.camp_queries import query_site_changes
+
+    return query_site_changes(_engine, filters, unit, level, site_types)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_latest_site_counts(_engine, url: str, filters, unit: str, site_types: tuple[str, ...]):
+    from db.camp_queries import query_latest_site_counts
+
+    return query_latest_site_counts(_engine, filters, unit, site_types)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_site_providers(_engine, url: str, filters, unit: str, site_types: tuple[str, ...]):
+    from db.camp_queries import query_site_providers
+
+    return query_site_providers(_engine, filters, unit, site_types)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_site_count_dates(_engine, url: str):
+    from db.camp_queries import query_site_count_dates
+
+    return query_site_count_dates(_engine)
