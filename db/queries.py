@@ -102,18 +102,21 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
         .group_by(site_population.c.site_id)
         .subquery()
     )
-    sites = select(
-        func.sum(site_population.c.individuals),
-        func.sum(site_population.c.households),
-        func.count(),
-        func.max(site_population.c.reported_date),
-    ).select_from(
-        site_population.join(
+    # Two providers may count one site on the same day: the larger count stands, never their sum.
+    per_site = (
+        select(site_population.c.site_id, site_population.c.reported_date,
+               func.max(site_population.c.individuals).label("individuals"),
+               func.max(site_population.c.households).label("households"))
+        .select_from(site_population.join(
             latest,
             and_(latest.c.site_id == site_population.c.site_id,
                  latest.c.reported_date == site_population.c.reported_date),
-        )
+        ))
+        .group_by(site_population.c.site_id, site_population.c.reported_date)
+        .subquery()
     )
+    sites = select(func.sum(per_site.c.individuals), func.sum(per_site.c.households), func.count(),
+                   func.max(per_site.c.reported_date))
     events = select(func.count(), func.coalesce(func.sum(conflict_event.c.fatalities), 0)).where(
         conflict_event.c.event_date.between(start, end),
         conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),

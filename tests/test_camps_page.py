@@ -419,3 +419,12 @@ def test_site_types_outside_the_vocabulary_are_dropped():
     assert valid_site_types(["collective_centre", "'; DROP TABLE site; --", "planned_camp"]) == (
         "planned_camp", "collective_centre")
     assert valid_site_types(None) == ()
+
+
+def test_home_headline_takes_the_larger_of_two_providers_counts_of_one_site_on_one_day(camps_engine):
+    from db.queries import query_headline
+
+    # 9 Dec: site one counted by two providers (1500 and 1400), two carried from 2 Dec (500), three 300.
+    headline = query_headline(camps_engine, date(2024, 12, 9), date(2024, 12, 9))
+    assert (headline.people_in_sites, headline.sites_reporting) == (1500 + 500 + 300, 3)
+    assert headline.households_in_sites == 300 + 100 + 60
