@@ -146,6 +146,7 @@ WINDOW = "start=2024-11-18&end=2024-12-15"
 PAGES = [
     ("Flows", WINDOW, "destination", "side=destination", 3),
     ("Flows_and_events", WINDOW, "households", "unit=households", 2),
+    ("Camps", WINDOW, "district", "level=district", 4),
 ]
 FINGERPRINT = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
     el => JSON.stringify((el.data || []).map(t => [t.name, t.x, t.y, t.z, t.value, t.link && t.link.value])))"""
