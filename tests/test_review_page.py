@@ -146,3 +146,14 @@ def test_upload_page_reads_a_pasted_report_asks_its_date_and_stores_facts_pendin
     assert any("wait for review" in s.value for s in at.success)
     assert _statuses(prepared_engine, displacement_figure) == ["pending"]
     assert _statuses(prepared_engine, conflict_event) == ["pending"]
+
+
+def test_literal_text_in_captions_shows_as_written():
+    from ui.safe_text import literal
+
+    hostile = "**ACLED** [click](javascript:alert(1)) <b>x</b> `code` # h"
+    escaped = literal(hostile)
+    # Every character Markdown or HTML acts on is preceded by a backslash; the letters are unchanged.
+    assert escaped.replace("\\", "") == hostile
+    assert all(escaped[i - 1] == "\\" for i, c in enumerate(escaped) if c in "*[]()<>`#" and i > 0)
+    assert "<b>" not in escaped and "**" not in escaped

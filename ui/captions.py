@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ui.common import cached_provider_freshness
+from ui.safe_text import literal
 
 PROVIDER_NOTES = {"text": "text reports (facts counted after review)", "demo": "demo data (synthetic)"}
 
@@ -16,7 +17,7 @@ def sources_line(page, providers=None) -> str:
         return "Sources: none loaded."
     parts = []
     for row in fresh.itertuples():
-        name = PROVIDER_NOTES.get(row.provider, row.provider)
+        name = PROVIDER_NOTES.get(row.provider, literal(row.provider))
         latest = f"data to {row.latest_data_date:%d %b %Y}" if row.latest_data_date is not None else "no dated data"
         loaded = f", loaded {row.loaded_at:%Y-%m-%d}" if row.loaded_at is not None else ""
         parts.append(f"{name} ({latest}{loaded})")
@@ -25,7 +26,9 @@ def sources_line(page, providers=None) -> str:
 
 def chart_caption(page, *, unit: str, filters, providers=None, text_share: float = 0, extra: str = "") -> str:
     """The caption under a chart: window and area, unit, sources with as-of dates, marks."""
-    parts = [filters.describe() + (f"; area {filters.area}" if filters.area else "") + ".", f"Unit: {unit}."]
+    # Area keys and provider names come from loaded files: escaped, so they show as written.
+    parts = [literal(filters.describe()) + (f"; area {literal(filters.area)}" if filters.area else "") + ".",
+             f"Unit: {unit}."]
     if extra:
         parts.append(extra)
     parts.append(sources_line(page, providers or filters.sources or None))

@@ -37,3 +37,9 @@ def highlighted(sentence: str | None, phrases) -> str:
         last = match.end()
     out.append(inert(sentence[last:]))
     return "".join(out)
+
+
+def literal(text) -> str:
+    """Text from a file or the database (a place key, a provider's name) for st.caption/st.info:
+    every character Markdown or HTML acts on is backslash-escaped, so it shows as written."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&])", r"\\\1", str(text))
