@@ -29,7 +29,7 @@ from db.schema import place, site, site_population
 from db.writes import write_places_batch, write_rows_batch
 from tests.test_app import _trace_values
 
-CAMPS_PAGE = "../pages/6_Camps.py"
+CAMPS_PAGE = "../pages/4_Camps.py"
 WINDOW = {"start": "2024-12-01", "end": "2024-12-31"}
 
 # key, English, Arabic, parent place_key, lat, lon, type, code

@@ -20,7 +20,7 @@ from db.spike_queries import distance_km, preceding_window
 from gazetteer import load_gazetteer
 from tests.test_app import _trace_values
 
-PAGE = "../pages/5_Flows_and_events.py"
+PAGE = "../pages/2_Flows_and_events.py"
 WEEK = date(2024, 12, 2)
 HAMA = "SY0501:hama"
 

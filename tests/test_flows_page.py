@@ -11,7 +11,7 @@ from db.filters import Filters
 from db.flow_queries import query_weekly_flows
 from tests.test_app import _trace_values
 
-FLOWS_PAGE = "../pages/4_Flows.py"
+FLOWS_PAGE = "../pages/1_Flows.py"
 
 
 def test_weekly_flows_by_origin_sum_to_the_query(app_on, demo_engine):
