@@ -14,6 +14,7 @@ from loaders.ingest import ingest_file
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
 from ui.common import ensure_database, get_engine
+from ui.safe_text import literal
 
 st.set_page_config(page_title="Upload", page_icon="📥", layout="wide")
 st.title("Upload data")
@@ -93,7 +94,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
             if published != found:
                 preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
     except LoadError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
     st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
@@ -106,7 +107,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
             result = ingest_file(engine, name, kind, data=data, strict=strict, loaded_by="upload page",
                                  published=published)
         except (LoadError, RejectedLoad) as exc:
-            st.error(str(exc))
+            st.error(literal(str(exc)))
             return
         batch = result.batch
         st.success(

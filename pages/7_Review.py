@@ -13,7 +13,7 @@ import streamlit as st
 from db import queries, review, vocab
 from textfacts.quantities import find_quantities
 from ui.common import database_ready, get_engine
-from ui.safe_text import highlighted, inert
+from ui.safe_text import highlighted, inert, literal
 
 SHOWN = 25  # facts per kind per page run: review is done a few at a time
 
@@ -66,12 +66,12 @@ def _place(label: str, typed: str):
 def _decide(kind: str, row_id: int, decision: str, edits: dict, problems: list[str]) -> None:
     if decision == "accept" and problems:
         for problem in problems:
-            st.error(problem)
+            st.error(literal(problem))
         return
     try:
         review.decide(engine, kind, row_id, decision, edits if decision == "accept" else {})
     except review.ReviewError as exc:
-        st.error(str(exc))
+        st.error(literal(str(exc)))
         return
     st.session_state["review_message"] = f"Fact {row_id}: {review.DECISIONS[decision]}."
     st.cache_data.clear()  # every chart counts the decision on its next run
@@ -195,9 +195,11 @@ for i, row in enumerate(unlinked.itertuples()):
     if right.button("Link", key=f"link-{i}"):
         place_id = review.place_id_for(engine, target)
         if place_id is None:
-            st.error(f"No gazetteer place has the key or p-code {target.strip()!r}; look it up on the Gazetteer page.")
+            st.error(f"No gazetteer place has the key or p-code {literal(repr(target.strip()))}; look it up on the "
+                     "Gazetteer page.")
         else:
             resolved = review.link_place_name(engine, row.raw_name, place_id)
-            st.session_state["review_message"] = f"Linked {row.raw_name!r}: {resolved} fact(s) now name that place."
+            st.session_state["review_message"] = (f"Linked {literal(repr(row.raw_name))}: {resolved} fact(s) now "
+                                                  "name that place.")
             st.cache_data.clear()
             st.rerun()
