@@ -4,6 +4,8 @@
   demo [--if-empty] [--seed N] [--scale N]
                           also build the demo data (synthetic); --scale N adds N events and
                           N figures for benchmarks
+  summary --rebuild       compute the weekly summaries again from the raw rows
+  summary --check         say whether the weekly summaries equal a rebuild (exit 1 if not)
   info                    where the database is and what it holds
 """
 
@@ -29,6 +31,10 @@ def main(argv=None) -> int:
     demo.add_argument("--if-empty", action="store_true", help="only when no data has been loaded yet")
     demo.add_argument("--seed", type=int, default=None)
     demo.add_argument("--scale", type=int, default=0, help="add N events and N figures (benchmarks)")
+    summary = sub.add_parser("summary", help="the weekly summaries the pages read (db/summary.py)")
+    action = summary.add_mutually_exclusive_group(required=True)
+    action.add_argument("--rebuild", action="store_true", help="compute them again from the raw rows")
+    action.add_argument("--check", action="store_true", help="compare them with a rebuild (changes nothing)")
     sub.add_parser("info", help="where the database is and what it holds")
     args = parser.parse_args(argv)
 
@@ -48,6 +54,25 @@ def main(argv=None) -> int:
         rows = sum(r.rows_loaded for r in results)
         status = "loaded" if any(r.status == "loaded" for r in results) else "unchanged"
         print(f"demo data (synthetic) {status}: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    if args.command == "summary":
+        from db.summary import check_summaries, rebuild_summaries
+
+        prepare_database(engine)
+        started = time.perf_counter()
+        if args.check:
+            differences = check_summaries(engine)
+            for name, count in differences.items():
+                print(f"  {name:<24} {count:>10,} row(s) differ from a rebuild")
+            print(f"checked in {time.perf_counter() - started:.1f} s")
+            if any(differences.values()):
+                print("run `python -m db summary --rebuild` to compute them again")
+                return 1
+            return 0
+        with engine.begin() as conn:
+            rows = rebuild_summaries(conn)
+        for name, count in rows.items():
+            print(f"  {name:<24} {count:>10,}")
+        print(f"weekly summaries rebuilt in {time.perf_counter() - started:.1f} s")
     if args.command == "info":
         with engine.connect() as conn:
             for table in schema.metadata.sorted_tables:

@@ -383,11 +383,19 @@ def build_demo(gazetteer: Gazetteer, seed: int = DEFAULT_SEED, scale: int = 0) -
 
 
 def create_demo(engine: Engine, seed: int = DEFAULT_SEED, scale: int = 0) -> list[writes.BatchResult]:
-    """Write the demo (idempotent: the same seed and scale load once)."""
+    """Write the demo (idempotent: the same seed and scale load once).
+
+    The weekly summaries are kept by the writer (db/summary.py). With `scale` the bulk rows are
+    inserted before the tables' secondary indexes are built (db.writes.write_rows_batch); a
+    million events and a million figures take about 30 s on SQLite (BENCHMARKS.md). When the
+    scale part is already loaded its rows are not generated again.
+    """
     gazetteer = load_gazetteer(engine)
     sites_info = DemoPart("site-list", "Demo sites").info(seed, 0)
     results = [writes.write_places_batch(engine, sites_info, demo_site_records(gazetteer))]
     gazetteer = load_gazetteer(engine)
-    for part in build_demo(gazetteer, seed, scale):
+    with engine.connect() as conn:
+        scale_loaded = bool(scale) and writes.find_live_batch(conn, DemoPart("scale", "").info(seed, scale).sha256)
+    for part in build_demo(gazetteer, seed, 0 if scale_loaded else scale):
         results.append(writes.write_rows_batch(engine, part.info(seed, scale), part.tables))
     return results

@@ -454,4 +454,78 @@ duplicate_decision = Table(
     ),
 )
 
+# --- summaries kept at load time ---------------------------------------------------------------
+# Weekly totals of the rows that count (db/summary.py says which, and keeps them current in the
+# transaction that changes the rows). Pages read these instead of scanning a million rows. A row's
+# place is its place_id; only an unresolved place keeps the name as written (else it is NULL).
+FLOW_SIDES = ("origin", "destination")
+
+
+def _summary_checks(*raw_names: tuple[str, str]) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{place_id} IS NULL OR {raw} IS NULL", name=f"{raw}_only_unplaced")
+            for place_id, raw in raw_names]
+
+
+summary_flow_place_week = Table(
+    "summary_flow_place_week",
+    metadata,
+    Column("week_start", Date, nullable=False),  # the Monday of coalesce(period_end, period_start)
+    Column("side", String(12), nullable=False),  # the place is the figure's origin or destination
+    Column("place_id", Integer, ForeignKey("place.place_id")),
+    Column("place_name_raw", Text),
+    Column("figure_kind", String(20), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("from_text", Boolean, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("reports", Integer, nullable=False),
+    CheckConstraint(one_of("side", FLOW_SIDES), name="side_vocab"),
+    *_summary_checks(("place_id", "place_name_raw")),
+    *_non_negative("value"),
+    CheckConstraint("reports >= 1", name="reports_positive"),
+)
+Index("ix_summary_flow_place_week_figure_kind_side_week_start", summary_flow_place_week.c.figure_kind,
+      summary_flow_place_week.c.side, summary_flow_place_week.c.week_start)
+Index("ix_summary_flow_place_week_week_start", summary_flow_place_week.c.week_start)
+
+summary_flow_pair_week = Table(
+    "summary_flow_pair_week",
+    metadata,
+    Column("week_start", Date, nullable=False),
+    Column("origin_place_id", Integer, ForeignKey("place.place_id")),
+    Column("origin_name_raw", Text),
+    Column("destination_place_id", Integer, ForeignKey("place.place_id")),
+    Column("destination_name_raw", Text),
+    Column("figure_kind", String(20), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("from_text", Boolean, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("reports", Integer, nullable=False),
+    *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
+    *_non_negative("value"),
+    CheckConstraint("reports >= 1", name="reports_positive"),
+)
+Index("ix_summary_flow_pair_week_week_start", summary_flow_pair_week.c.week_start)
+
+summary_event_week = Table(
+    "summary_event_week",
+    metadata,
+    Column("week_start", Date, nullable=False),  # the Monday of event_date
+    Column("event_type", String(40), nullable=False),
+    Column("sub_event_type", String(60)),
+    Column("place_id", Integer, ForeignKey("place.place_id")),
+    Column("place_name_raw", Text),
+    Column("provider", String(40), nullable=False),
+    Column("from_text", Boolean, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer),  # NULL when none of the week's events gave a number
+    *_summary_checks(("place_id", "place_name_raw")),
+    CheckConstraint("events >= 1", name="events_positive"),
+    *_non_negative("fatalities"),
+)
+Index("ix_summary_event_week_week_start", summary_event_week.c.week_start)
+
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
+
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)

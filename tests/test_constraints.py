@@ -90,6 +90,16 @@ def valid_rows():
                                "decided_by": "officer@example.org", "decided_at": NOW},
         "record_revision": {"table_name": "conflict_event", "row_id": 1, "replaced_by_batch_id": 1,
                             "previous_values": "{}", "replaced_at": NOW},
+        "summary_flow_place_week": {"week_start": date(2024, 12, 2), "side": "origin", "place_id": 3,
+                                    "figure_kind": "new_displacement", "unit": "persons", "provider": "DTM",
+                                    "from_text": False, "value": 1200.0, "reports": 2},
+        "summary_flow_pair_week": {"week_start": date(2024, 12, 2), "origin_place_id": 3,
+                                   "destination_name_raw": "safer areas", "figure_kind": "new_displacement",
+                                   "unit": "persons", "provider": "DTM", "from_text": False, "value": 1200.0,
+                                   "reports": 2},
+        "summary_event_week": {"week_start": date(2024, 12, 2), "event_type": "Battles",
+                               "sub_event_type": "Armed clash", "place_id": 3, "provider": "ACLED",
+                               "from_text": False, "events": 4, "fatalities": 3},
         "displacement_figure": {"provider": "DTM", "record_key": "r1", "figure_kind": "new_displacement",
                                 "unit": "persons", "qualifier": "exact", "figure": 1200.0,
                                 "is_cumulative": False, "origin_place_id": 3, "period_start": date(2024, 12, 5),
@@ -183,6 +193,21 @@ CASES = [
     # A duplicate keeps one of its pair counted; "distinct" keeps both, so names none.
     ("ck_duplicate_decision_kept_one_of_pair", "duplicate_decision", {"decision": "distinct"}),
     ("uq_duplicate_decision_first_id_second_id", "duplicate_decision", {"decision": "distinct", "kept_id": None}),
+    # Weekly summaries (db/summary.py): a resolved place is its id; only an unresolved one keeps its name.
+    ("ck_summary_flow_place_week_side_vocab", "summary_flow_place_week", {"side": "both"}),
+    ("ck_summary_flow_place_week_place_name_raw_only_unplaced", "summary_flow_place_week",
+     {"place_name_raw": "Hama"}),
+    ("ck_summary_flow_place_week_value_non_negative", "summary_flow_place_week", {"value": -1.0}),
+    ("ck_summary_flow_place_week_reports_positive", "summary_flow_place_week", {"reports": 0}),
+    ("ck_summary_flow_pair_week_origin_name_raw_only_unplaced", "summary_flow_pair_week",
+     {"origin_name_raw": "Hama"}),
+    ("ck_summary_flow_pair_week_destination_name_raw_only_unplaced", "summary_flow_pair_week",
+     {"destination_place_id": 3}),
+    ("ck_summary_flow_pair_week_value_non_negative", "summary_flow_pair_week", {"value": -1.0}),
+    ("ck_summary_flow_pair_week_reports_positive", "summary_flow_pair_week", {"reports": 0}),
+    ("ck_summary_event_week_place_name_raw_only_unplaced", "summary_event_week", {"place_name_raw": "Hama"}),
+    ("ck_summary_event_week_events_positive", "summary_event_week", {"events": 0}),
+    ("ck_summary_event_week_fatalities_non_negative", "summary_event_week", {"fatalities": -1}),
 ]
 
 

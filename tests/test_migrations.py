@@ -29,7 +29,7 @@ def test_upgrade_twice_changes_nothing(empty_engine):
     upgrade(empty_engine)
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0005"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0006"
 
 
 def test_migrated_check_constraints_are_exactly_the_declared_ones(empty_engine):

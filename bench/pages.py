@@ -1,0 +1,472 @@
+"""Benchmark: every query a page runs, on a cache miss, beside the same question in DuckDB.
+
+    python bench/pages.py [--rows 1000000] [--db PATH] [--repeats 20] [--out BENCHMARKS.md]
+    python bench/pages.py --database-url postgresql+psycopg://user@host/db   # PostgreSQL
+    python bench/pages.py --quick                                            # 50,000 rows, 5 repeats
+
+The database is the demo at scale (`python -m db demo --scale N`: N more events and N more
+displacement figures over 2023–2024), built in a temporary folder, or reused with --db PATH (built
+there when missing), or in the database --database-url names (loaded there when missing).
+
+Each registered page query (PAGE_QUERIES) runs as the page calls it, without Streamlit's cache,
+once to warm up and then `--repeats` times: median and p95 in ms. Beside it, the same question in
+DuckDB over an in-memory copy of the tables (the reference measured in the same run: machines
+here are noisy, so read the ratios). Figure builders (PAGE_FIGURES) are timed built and
+serialised (`fig.to_json()`), and a whole page's server-side work (its queries and figures, as
+one page view runs them) gets its own median and p95. "raw rows (before)" entries time the
+flow queries as they were before the weekly summaries (db.flow_queries.*_raw), in the same run.
+
+Targets (issue): on SQLite every page query p95 ≤ 50 ms, a page ≤ 300 ms, a figure ≤ 50 ms; on
+PostgreSQL the same within 2×.
+
+To add a page's query: one PageQuery line in PAGE_QUERIES (its DuckDB SQL as a constant with
+$named parameters, never values formatted in); a figure: one PageFigure line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from charts.flows import build_flow_map, build_sankey, build_weekly_flows  # noqa: E402
+from charts.timeline import build_daily_displacement_and_events  # noqa: E402
+from db import flow_queries, queries  # noqa: E402
+from db.filters import AREA_KINDS, Filters  # noqa: E402
+
+TARGET_QUERY_MS, TARGET_PAGE_MS, TARGET_FIGURE_MS = 50, 300, 50
+POSTGRES_ALLOWANCE = 2  # "the same on PostgreSQL within 2×"
+
+
+# --- the windows a page is looked at with -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    label: str
+    filters: Filters
+
+
+WINDOWS = [
+    # The Flows page opens on the last 28 days of data: 4 Dec – 31 Dec 2024 (not whole weeks).
+    Window("4 weeks to 31 Dec 2024", Filters(date(2024, 12, 4), date(2024, 12, 31))),
+    Window("same, area Hama (SY05)", Filters(date(2024, 12, 4), date(2024, 12, 31), area="SY05")),
+    Window("1 year, 2024", Filters(date(2024, 1, 1), date(2024, 12, 31))),
+]
+
+
+# --- the DuckDB reference SQL: the same questions over the raw rows ------------------------------
+
+COUNTED = "review_status IN ('not_required', 'accepted')"
+FIGURE_DAY = "coalesce(period_end, period_start)"
+AREA_CTE = """
+WITH RECURSIVE area(place_id) AS (
+    SELECT place_id FROM place WHERE place_key = $area
+    UNION ALL SELECT child.place_id FROM place child JOIN area ON child.parent_id = area.place_id)
+"""
+FLOW_WHERE = f"""
+f.figure_kind = 'new_displacement' AND NOT CAST(f.is_cumulative AS BOOLEAN) AND f.{COUNTED}
+  AND f.figure IS NOT NULL AND coalesce(f.period_end, f.period_start) BETWEEN $start AND $end
+  AND ($area = '' OR f.origin_place_id IN (SELECT place_id FROM area)
+       OR f.destination_place_id IN (SELECT place_id FROM area))
+"""
+DUCKDB_WEEKLY = {side: AREA_CTE + f"""
+SELECT CAST(date_trunc('week', coalesce(f.period_end, f.period_start)) AS DATE) AS week, p.place_key, p.pcode,
+       coalesce(p.name_en, f.{side}_name_raw) AS place, f.unit, f.provider = 'text' AS from_text,
+       sum(f.figure) AS value
+FROM displacement_figure f LEFT JOIN place p ON p.place_id = f.{side}_place_id
+WHERE {FLOW_WHERE}
+GROUP BY ALL ORDER BY week, unit, value DESC
+""" for side in ("origin", "destination")}
+DUCKDB_PAIRS = AREA_CTE + f"""
+SELECT o.place_key AS origin_key, o.pcode AS origin_pcode, coalesce(o.name_en, f.origin_name_raw) AS origin,
+       o.name_ar AS origin_ar, o.lat AS origin_lat, o.lon AS origin_lon, d.place_key AS destination_key,
+       d.pcode AS destination_pcode, coalesce(d.name_en, f.destination_name_raw) AS destination,
+       d.name_ar AS destination_ar, d.lat AS destination_lat, d.lon AS destination_lon, f.unit,
+       f.provider = 'text' AS from_text, sum(f.figure) AS value, count(*) AS reports
+FROM displacement_figure f LEFT JOIN place o ON o.place_id = f.origin_place_id
+     LEFT JOIN place d ON d.place_id = f.destination_place_id
+WHERE {FLOW_WHERE}
+GROUP BY ALL ORDER BY unit, value DESC
+"""
+DUCKDB_HEADLINE = (
+    f"""SELECT unit, coalesce(sum(figure), 0) AS total, count(*) AS reports,
+               count(*) FILTER (WHERE figure IS NULL) AS reports_without_figure
+        FROM displacement_figure
+        WHERE figure_kind = 'new_displacement' AND NOT CAST(is_cumulative AS BOOLEAN) AND {COUNTED}
+          AND {FIGURE_DAY} BETWEEN $start AND $end
+        GROUP BY unit ORDER BY unit""",
+    """WITH latest AS (SELECT site_id, max(reported_date) AS reported_date FROM site_population
+                       WHERE reported_date <= $end GROUP BY site_id)
+       SELECT sum(p.individuals), sum(p.households), count(*), max(p.reported_date)
+       FROM site_population p JOIN latest l ON l.site_id = p.site_id AND l.reported_date = p.reported_date""",
+    f"""SELECT count(*), coalesce(sum(fatalities), 0) FROM conflict_event
+        WHERE event_date BETWEEN $start AND $end AND {COUNTED}""",
+)
+DUCKDB_DAILY = f"""
+SELECT {FIGURE_DAY} AS day, unit, provider = 'text' AS from_text, sum(figure) AS value FROM displacement_figure
+WHERE figure_kind = 'new_displacement' AND NOT CAST(is_cumulative AS BOOLEAN) AND {COUNTED}
+  AND figure IS NOT NULL AND {FIGURE_DAY} BETWEEN $start AND $end
+GROUP BY ALL
+UNION ALL
+SELECT event_date, 'events', provider = 'text', count(*) FROM conflict_event
+WHERE event_date BETWEEN $start AND $end AND {COUNTED}
+GROUP BY ALL
+ORDER BY unit, from_text, day
+"""
+DATA_DATES = f"""
+    SELECT source_id, provider, batch_id, {FIGURE_DAY} AS d, {COUNTED} AS counted FROM displacement_figure
+    UNION ALL SELECT source_id, provider, batch_id, event_date, {COUNTED} FROM conflict_event
+    UNION ALL SELECT source_id, provider, batch_id, period_end, true FROM event_count
+    UNION ALL SELECT source_id, provider, batch_id, reported_date, true FROM site_population
+"""
+DUCKDB_SOURCE_FRESHNESS = f"""
+WITH data_dates AS ({DATA_DATES}),
+latest AS (SELECT source_id, max(d) AS latest_data_date FROM data_dates GROUP BY source_id),
+loads AS (SELECT source_id, max(finished_at) AS loaded_at, sum(rows_loaded) AS rows_loaded FROM load_batch
+          WHERE status = 'loaded' GROUP BY source_id)
+SELECT s.source_kind, s.title, s.publisher, s.published_date, latest.latest_data_date, loads.loaded_at,
+       loads.rows_loaded, s.is_demo
+FROM source s JOIN loads ON loads.source_id = s.source_id LEFT JOIN latest ON latest.source_id = s.source_id
+ORDER BY latest.latest_data_date DESC, s.title
+"""
+DUCKDB_PROVIDER_FRESHNESS = f"""
+WITH data_dates AS ({DATA_DATES}),
+per_batch AS (SELECT provider, batch_id, max(d) AS d FROM data_dates WHERE counted GROUP BY provider, batch_id)
+SELECT per_batch.provider, max(per_batch.d) AS latest_data_date, max(b.finished_at) AS loaded_at
+FROM per_batch JOIN load_batch b ON b.batch_id = per_batch.batch_id
+WHERE b.status = 'loaded' GROUP BY per_batch.provider ORDER BY per_batch.provider
+"""
+DUCKDB_DATE_RANGE = f"""
+SELECT min(d), max(d) FROM (
+    SELECT {FIGURE_DAY} AS d FROM displacement_figure WHERE {COUNTED}
+    UNION ALL SELECT event_date FROM conflict_event WHERE {COUNTED})
+"""
+DUCKDB_HAS_DEMO = """
+SELECT 1 FROM source s JOIN load_batch b ON b.source_id = s.source_id
+WHERE CAST(s.is_demo AS BOOLEAN) AND b.status = 'loaded' LIMIT 1
+"""
+DUCKDB_AREAS = """
+SELECT p.place_key, p.pcode, p.kind, p.name_en, p.name_ar, parent.place_key AS parent_key, p.lat, p.lon
+FROM place p LEFT JOIN place parent ON parent.place_id = p.parent_id
+WHERE p.kind IN ('country', 'governorate', 'district', 'subdistrict', 'community') ORDER BY p.place_key
+"""
+DUCKDB_PROVIDERS = """
+SELECT DISTINCT provider FROM (
+    SELECT DISTINCT provider FROM displacement_figure UNION ALL SELECT DISTINCT provider FROM conflict_event
+    UNION ALL SELECT DISTINCT provider FROM event_count UNION ALL SELECT DISTINCT provider FROM site_population)
+ORDER BY provider
+"""
+
+# The columns the reference reads, copied into DuckDB's memory (DATE columns cast on the way).
+COPIED = {
+    "displacement_figure": ("figure_id", "provider", "figure_kind", "unit", "figure", "is_cumulative",
+                            "origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw",
+                            "period_start", "period_end", "review_status", "source_id", "batch_id"),
+    "conflict_event": ("event_id", "provider", "event_date", "event_type", "sub_event_type", "place_id",
+                       "place_name_raw", "fatalities", "review_status", "source_id", "batch_id"),
+    "place": ("place_id", "place_key", "pcode", "kind", "name_en", "name_ar", "parent_id", "lat", "lon"),
+    "source": ("source_id", "source_kind", "title", "publisher", "published_date", "is_demo"),
+    "load_batch": ("batch_id", "source_id", "finished_at", "rows_loaded", "status"),
+    "event_count": ("count_id", "provider", "period_end", "source_id", "batch_id"),
+    "site_population": ("population_id", "site_id", "provider", "reported_date", "individuals", "households",
+                        "source_id", "batch_id"),
+}
+DATE_COLUMNS = {"period_start", "period_end", "event_date", "published_date", "reported_date"}
+
+
+# --- the registry: what each page runs ---------------------------------------------------------
+
+def window(f: Filters) -> dict:
+    return {"start": f.start, "end": f.end}
+
+
+def window_area(f: Filters) -> dict:
+    return {"start": f.start, "end": f.end, "area": f.area or ""}
+
+
+def no_params(_: Filters) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    page: str
+    name: str
+    call: Callable[[Any, Filters], Any]  # (engine, filters) → what the page gets
+    duckdb: str | tuple[str, ...] | None  # the same question over the raw rows, in DuckDB
+    params: Callable[[Filters], dict] = no_params
+    windowed: bool = True  # False: the query takes no window (timed once, not per window)
+    area: bool = False  # the query takes the area filter (timed in the windows with an area too)
+    also_on: tuple[str, ...] = ()  # other pages that run it too (set-up every page shares)
+    in_page: bool = True  # part of one view of the page (the Flows page shows one side at a time)
+
+
+SETUP = ("Home", "Flows")  # pages whose set-up (date window, demo banner, sidebar, captions) runs these
+
+PAGE_QUERIES: list[PageQuery] = [
+    PageQuery("Set-up", "query_data_date_range", lambda e, f: queries.query_data_date_range(e), DUCKDB_DATE_RANGE,
+              windowed=False, also_on=SETUP),
+    PageQuery("Set-up", "query_has_demo_data", lambda e, f: queries.query_has_demo_data(e), DUCKDB_HAS_DEMO,
+              windowed=False, also_on=SETUP),
+    PageQuery("Set-up", "query_places (area choices)", lambda e, f: queries.query_places(e, AREA_KINDS),
+              DUCKDB_AREAS, windowed=False, also_on=("Flows",)),
+    PageQuery("Set-up", "query_providers", lambda e, f: queries.query_providers(e), DUCKDB_PROVIDERS,
+              windowed=False, also_on=("Flows",)),
+    PageQuery("Set-up", "query_provider_freshness", lambda e, f: queries.query_provider_freshness(e),
+              DUCKDB_PROVIDER_FRESHNESS, windowed=False, also_on=("Flows",)),
+    PageQuery("Home", "query_headline", lambda e, f: queries.query_headline(e, f.start, f.end), DUCKDB_HEADLINE,
+              window),
+    PageQuery("Home", "query_daily_totals", lambda e, f: queries.query_daily_totals(e, f.start, f.end),
+              DUCKDB_DAILY, window),
+    PageQuery("Home", "query_source_freshness", lambda e, f: queries.query_source_freshness(e),
+              DUCKDB_SOURCE_FRESHNESS, windowed=False),
+    PageQuery("Flows", "query_weekly_flows (origin)", lambda e, f: flow_queries.query_weekly_flows(e, f, "origin"),
+              DUCKDB_WEEKLY["origin"], window_area, area=True),
+    PageQuery("Flows", "query_weekly_flows (destination)",
+              lambda e, f: flow_queries.query_weekly_flows(e, f, "destination"), DUCKDB_WEEKLY["destination"],
+              window_area, area=True, in_page=False),
+    PageQuery("Flows", "query_flow_pairs", lambda e, f: flow_queries.query_flow_pairs(e, f), DUCKDB_PAIRS,
+              window_area, area=True),
+    # Before the weekly summaries: the same flow queries over the raw rows (not part of a page view).
+    PageQuery("Flows, raw rows (before)", "query_weekly_flows (origin)",
+              lambda e, f: flow_queries.query_weekly_flows_raw(e, f, "origin"), DUCKDB_WEEKLY["origin"], window_area,
+              area=True),
+    PageQuery("Flows, raw rows (before)", "query_flow_pairs",
+              lambda e, f: flow_queries.query_flow_pairs_raw(e, f), DUCKDB_PAIRS, window_area, area=True),
+]
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    page: str
+    name: str
+    build: Callable[[dict], Any]  # query results of the window (by query name) → figure
+
+
+PAGE_FIGURES: list[PageFigure] = [
+    PageFigure("Home", "build_daily_displacement_and_events",
+               lambda r: build_daily_displacement_and_events(r["query_daily_totals"], "daily")),
+    PageFigure("Flows", "build_weekly_flows",
+               lambda r: build_weekly_flows(r["query_weekly_flows (origin)"], "persons", "origin", "weekly")),
+    PageFigure("Flows", "build_sankey", lambda r: build_sankey(r["query_flow_pairs"], "persons", "sankey")),
+    PageFigure("Flows", "build_flow_map", lambda r: build_flow_map(r["query_flow_pairs"], "persons", "map")),
+]
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def timed(run: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
+    """ms of each of `repeats` runs after one warm-up run, and the warm-up's result."""
+    result = run()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
+
+
+@dataclass
+class Row:
+    page: str
+    name: str
+    window: str
+    times: list[float]
+    reference: list[float] = field(default_factory=list)
+    target: float | None = None
+    rows: str = "—"  # rows the query returned / rows the reference returned (the same question?)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def p95(self) -> float:
+        return p95(self.times)
+
+
+def build_database(url: str, rows: int) -> str:
+    """`python -m db demo --scale rows` against `url` (nothing is loaded twice); its last line."""
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "db", "demo", "--scale", str(rows)], cwd=REPO, check=True,
+                         capture_output=True, text=True, env={**os.environ, "DATABASE_URL": url})
+    return f"{run.stdout.strip().splitlines()[-1]} (command {time.perf_counter() - started:.1f} s)"
+
+
+def duckdb_copy(engine, sqlite_path: str | None):
+    """An in-memory DuckDB database holding the COPIED columns of the tables."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    if sqlite_path:
+        import duckdb_ext
+
+        # The duckdb-ext-sqlite wheel ships the extension; DuckDB would otherwise download it (offline here).
+        folder = Path(next(iter(duckdb_ext.__path__)))
+        extension = next(folder.glob(f"extensions/v{duckdb.__version__}/*/sqlite_scanner.duckdb_extension"))
+        con.load_extension(str(extension))
+        # sqlite_scan, not ATTACH: ATTACH takes no bound parameters, and the file's path is a value.
+        for table, columns in COPIED.items():
+            # identifiers from the constant COPIED above; the path and table name are bound
+            con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(columns)} FROM sqlite_scan(?, ?)",
+                        [sqlite_path, table])
+        return con
+    import pandas as pd
+    from sqlalchemy import select
+
+    from db.schema import metadata
+
+    for table, columns in COPIED.items():
+        with engine.connect() as conn:
+            result = conn.execute(select(*[metadata.tables[table].c[c] for c in columns]))
+            frame = pd.DataFrame(result.all(), columns=list(columns))  # noqa: F841 — read by DuckDB below
+        typed = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in DATE_COLUMNS else c for c in columns)
+        con.execute(f"CREATE TABLE {table} AS SELECT {typed} FROM frame")
+    return con
+
+
+def run_reference(con, sql: str | tuple[str, ...], params: dict):
+    # DuckDB 1.4's DataFrame conversion uses an `inplace` pandas 3.1 deprecates: not ours to fix.
+    warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop is deprecated")
+    results = []
+    for statement in (sql,) if isinstance(sql, str) else sql:
+        wanted = set(re.findall(r"\$(\w+)", statement))  # DuckDB refuses parameters a statement does not use
+        results.append(con.execute(statement, {k: v for k, v in params.items() if k in wanted}).df())
+    return results
+
+
+def _count(result) -> str:
+    return str(len(result)) if hasattr(result, "__len__") and not isinstance(result, tuple) else "—"
+
+
+def measure(engine, con, repeats: int, queries_: list[PageQuery], figures: list[PageFigure],
+            allowance: int) -> tuple[list[Row], list[Row], list[Row]]:
+    query_rows, figure_rows, page_rows = [], [], []
+    once: set[str] = set()
+    for win in WINDOWS:
+        results: dict[str, Any] = {}
+        for entry in queries_:
+            if (not entry.windowed and entry.name in once) or (win.filters.area and not entry.area):
+                continue
+            times, results[entry.name] = timed(lambda: entry.call(engine, win.filters), repeats)
+            row = Row(entry.page, entry.name, win.label if entry.windowed else "any", times,
+                      target=None if "before" in entry.page else TARGET_QUERY_MS * allowance)
+            if entry.duckdb and con is not None:
+                row.reference, reference = timed(
+                    lambda: run_reference(con, entry.duckdb, entry.params(win.filters)), repeats)
+                if isinstance(entry.duckdb, str):
+                    row.rows = f"{_count(results[entry.name])} / {len(reference[0])}"
+            if not entry.windowed:
+                once.add(entry.name)
+            query_rows.append(row)
+        for figure in figures:
+            try:
+                times, _ = timed(lambda: figure.build(results).to_json(), repeats)
+            except KeyError:  # its query does not run in this window (an area on a page without one)
+                continue
+            figure_rows.append(Row(figure.page, figure.name, win.label, times, target=TARGET_FIGURE_MS * allowance))
+        pages = {q.page for q in queries_ if "before" not in q.page and q.page != "Set-up"
+                 and (q.area or not win.filters.area)}
+        for page in sorted(pages):
+            view = [q for q in queries_ if q.in_page and (q.page == page or page in q.also_on)]
+            drawn = [f for f in figures if f.page == page]
+
+            def page_view():
+                got = {q.name: q.call(engine, win.filters) for q in view}
+                for f in drawn:
+                    f.build({**results, **got}).to_json()
+
+            times, _ = timed(page_view, repeats)
+            page_rows.append(Row(page, f"{len(view)} queries + {len(drawn)} figures", win.label, times,
+                                 target=TARGET_PAGE_MS * allowance))
+    return query_rows, figure_rows, page_rows
+
+
+def table(query_rows: list[Row], figure_rows: list[Row], page_rows: list[Row], backend: str) -> list[str]:
+    def met(row: Row) -> str:
+        return "—" if row.target is None else ("yes" if row.p95 <= row.target else "no")
+
+    lines = [f"| page | query | window | {backend} median ms | p95 ms | DuckDB median ms | p95 ms | "
+             f"ratio (p95) | rows (page / DuckDB) | p95 ≤ target |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in query_rows:
+        reference = (f"{statistics.median(row.reference):.1f} | {p95(row.reference):.1f} | "
+                     f"{row.p95 / p95(row.reference):.1f}" if row.reference else "— | — | —")
+        target = f"{met(row)} ({row.target:g})" if row.target else "—"
+        lines.append(f"| {row.page} | {row.name} | {row.window} | {row.median:.1f} | {row.p95:.1f} | {reference} | "
+                     f"{row.rows} | {target} |")
+    lines += ["", "| page | figure built + serialised | window | median ms | p95 ms | p95 ≤ target |",
+              "| --- | --- | --- | ---: | ---: | --- |"]
+    lines += [f"| {r.page} | {r.name} | {r.window} | {r.median:.1f} | {r.p95:.1f} | {met(r)} ({r.target:g}) |"
+              for r in figure_rows]
+    lines += ["", "| page | whole page view (server side) | window | median ms | p95 ms | p95 ≤ target |",
+              "| --- | --- | --- | ---: | ---: | --- |"]
+    lines += [f"| {r.page} | {r.name} | {r.window} | {r.median:.1f} | {r.p95:.1f} | {met(r)} ({r.target:g}) |"
+              for r in page_rows]
+    return lines
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=None, help="events and figures added by the demo (1,000,000)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per query (20)")
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file to reuse (built there when missing)")
+    parser.add_argument("--database-url", default=None, help="run against this database (e.g. PostgreSQL)")
+    parser.add_argument("--quick", action="store_true", help="50,000 rows and 5 repeats (a smoke test)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the DuckDB reference")
+    parser.add_argument("--out", type=Path, default=None, help="append the tables to this Markdown file")
+    args = parser.parse_args(argv)
+    rows = args.rows or (50_000 if args.quick else 1_000_000)
+    repeats = args.repeats or (5 if args.quick else 20)
+
+    from db.engine import describe_url, make_engine
+
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        if args.database_url:
+            url, sqlite_path = args.database_url, None
+        else:
+            path = (args.db or Path(tmp) / "pages.sqlite").resolve()
+            url, sqlite_path = f"sqlite:///{path}", str(path)
+        built = build_database(url, rows)
+        engine = make_engine(url)
+        backend = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
+        started = time.perf_counter()
+        con = None if args.no_reference else duckdb_copy(engine, sqlite_path)
+        copied = time.perf_counter() - started
+        allowance = POSTGRES_ALLOWANCE if backend == "PostgreSQL" else 1
+        query_rows, figure_rows, page_rows = measure(engine, con, repeats, PAGE_QUERIES, PAGE_FIGURES, allowance)
+        engine.dispose()
+    lines = [f"Page queries on {backend} ({describe_url(url)}), demo at scale {rows:,} (+{rows:,} events, "
+             f"+{rows:,} figures); {built}. {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+             f"{repeats} timed runs after one warm-up, no Streamlit cache; DuckDB copy made in {copied:.1f} s. "
+             f"Targets: query p95 ≤ {TARGET_QUERY_MS * allowance} ms, page ≤ {TARGET_PAGE_MS * allowance} ms, "
+             f"figure ≤ {TARGET_FIGURE_MS * allowance} ms.", "", *table(query_rows, figure_rows, page_rows, backend)]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text((args.out.read_text() + "\n" if args.out.exists() else "") + text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Weekly summaries of the rows that count, kept current in the transaction that changes the rows.
+
+A page asking "how many people left each place in these four weeks" would otherwise scan every
+displacement figure (250–1,300 ms for a million rows in SQLite, BENCHMARKS.md); the same question
+over these tables takes 40–50 ms, DataFrame included. Three tables (db/schema.py):
+
+- summary_flow_place_week: per week, side (origin or destination), place, figure kind, unit and
+  provider: the sum of the figures and how many reports gave them;
+- summary_flow_pair_week: the same per origin–destination pair;
+- summary_event_week: per week, event type, sub-event type, place and provider: events and
+  fatalities.
+
+Only rows that count are summed, by the rules every query uses (db.queries): review status in
+vocab.COUNTED_REVIEW_STATUSES, and for figures not a running total, with a number, and with a
+day, coalesce(period_end, period_start); for events a date. A week starts on Monday.
+
+How they are kept current: whatever writes facts tells `refresh_weeks` which weeks it touched
+(for a revised or re-dated row, the old week and the new one), and the summary rows of those
+weeks are deleted and computed again from the raw rows with one INSERT ... SELECT ... GROUP BY
+per table, in the writer's transaction. Recomputing whole weeks, rather than adding and
+subtracting deltas, cannot drift: after any sequence of writes a week holds exactly what a full
+rebuild would put there (tests/test_summary.py checks this). db.writes does this for loads
+(`TouchedWeeks`), db.review.decide for review decisions; any other code that updates or deletes
+figures or events wraps its statement in `kept_current`. `python -m db summary --check` says
+whether they are current, `--rebuild` computes them all again.
+
+Why the week is computed in SQL and not stored on the raw rows: a `week_start` column on
+displacement_figure and conflict_event would have to be written by every path that writes or
+edits a date (each loader, bulk loads, the review page's edits), and a migration would have to
+fill it on a million existing rows; a missed path would silently mis-file a row. The week is
+instead an expression over the dates themselves (`week_start`, compiled per dialect), evaluated
+only while recomputing a week. The raw rows of a few weeks are found through the existing date
+indexes: the day predicate is written so that an index on period_end serves it (`figure_days_between`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Iterable, Iterator
+
+from sqlalchemy import Connection, Date, Engine, and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from db import vocab
+from db.schema import (
+    conflict_event,
+    displacement_figure,
+    summary_event_week,
+    summary_flow_pair_week,
+    summary_flow_place_week,
+)
+
+TEXT_PROVIDER = "text"  # as db.queries.TEXT_PROVIDER (not imported: db.queries is a reader)
+FIGURES, EVENTS = displacement_figure.name, conflict_event.name
+# A run of more consecutive weeks than this is recomputed with a plain scan of the raw table: read
+# through the date index, a large share of a million rows costs more than reading them all.
+INDEXED_RUN_WEEKS = 8
+
+
+class week_start(FunctionElement):
+    """The Monday of a date, in SQL: `week_start(column)`."""
+
+    type = Date()
+    name = "week_start"
+    inherit_cache = True
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element, compiler, **kw):
+    # 'weekday 0' moves forward to the next Sunday (a Sunday stays); six days back is its Monday.
+    return "date(%s, 'weekday 0', '-6 days')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(week_start, "postgresql")
+def _week_start_postgresql(element, compiler, **kw):
+    # ISO weeks start on Monday; the cast to timestamp keeps the session time zone out of it.
+    return "CAST(date_trunc('week', CAST(%s AS TIMESTAMP)) AS DATE)" % compiler.process(element.clauses, **kw)
+
+
+def monday(day) -> date:
+    """The Monday of a date (or of an ISO date text, or a datetime), in Python."""
+    if isinstance(day, datetime):
+        day = day.date()
+    elif isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return day - timedelta(days=day.weekday())
+
+
+# --- which raw rows count ------------------------------------------------------------------------
+
+def figure_day():
+    f = displacement_figure
+    return func.coalesce(f.c.period_end, f.c.period_start)
+
+
+def figure_days_between(first: date, last: date):
+    """coalesce(period_end, period_start) BETWEEN first AND last, in a form the period_end index serves."""
+    f = displacement_figure
+    return or_(f.c.period_end.between(first, last),
+               and_(f.c.period_end.is_(None), f.c.period_start.between(first, last)))
+
+
+def counted_figures() -> list:
+    f = displacement_figure
+    return [f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), f.c.is_cumulative.is_(False),
+            f.c.figure.is_not(None), figure_day().is_not(None)]
+
+
+def counted_events() -> list:
+    e = conflict_event
+    return [e.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), e.c.event_date.is_not(None)]
+
+
+def unplaced_name(place_id, raw):
+    """The name as written, kept only while the place is unresolved."""
+    return case((place_id.is_(None), raw), else_=None)
+
+
+def _from_text(provider):
+    return provider == TEXT_PROVIDER
+
+
+# --- the INSERT ... SELECT of each table ----------------------------------------------------------
+
+def _place_side_select(side: str, where: list):
+    f = displacement_figure
+    place_id = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
+    raw = f.c.origin_name_raw if side == "origin" else f.c.destination_name_raw
+    week, name, from_text = week_start(figure_day()), unplaced_name(place_id, raw), _from_text(f.c.provider)
+    return (select(week, literal(side), place_id, name, f.c.figure_kind, f.c.unit, f.c.provider, from_text,
+                   func.sum(f.c.figure), func.count())
+            .where(*counted_figures(), *where)
+            .group_by(week, place_id, name, f.c.figure_kind, f.c.unit, f.c.provider, from_text))
+
+
+def _pair_select(where: list):
+    f = displacement_figure
+    week, from_text = week_start(figure_day()), _from_text(f.c.provider)
+    origin = unplaced_name(f.c.origin_place_id, f.c.origin_name_raw)
+    destination = unplaced_name(f.c.destination_place_id, f.c.destination_name_raw)
+    groups = (week, f.c.origin_place_id, origin, f.c.destination_place_id, destination, f.c.figure_kind, f.c.unit,
+              f.c.provider, from_text)
+    return (select(*groups, func.sum(f.c.figure), func.count())
+            .where(*counted_figures(), *where)
+            .group_by(*groups))
+
+
+def _event_select(where: list):
+    e = conflict_event
+    week, from_text = week_start(e.c.event_date), _from_text(e.c.provider)
+    groups = (week, e.c.event_type, e.c.sub_event_type, e.c.place_id, unplaced_name(e.c.place_id, e.c.place_name_raw),
+              e.c.provider, from_text)
+    return select(*groups, func.count(), func.sum(e.c.fatalities)).where(*counted_events(), *where).group_by(*groups)
+
+
+_PLACE_COLUMNS = ("week_start", "side", "place_id", "place_name_raw", "figure_kind", "unit", "provider", "from_text",
+                  "value", "reports")
+_PAIR_COLUMNS = ("week_start", "origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw",
+                 "figure_kind", "unit", "provider", "from_text", "value", "reports")
+_EVENT_COLUMNS = ("week_start", "event_type", "sub_event_type", "place_id", "place_name_raw", "provider", "from_text",
+                  "events", "fatalities")
+
+
+def _fill_figures(conn: Connection, where: list) -> None:
+    sides = union_all(*(_place_side_select(side, where) for side in ("origin", "destination")))
+    conn.execute(insert(summary_flow_place_week).from_select(_PLACE_COLUMNS, sides))
+    conn.execute(insert(summary_flow_pair_week).from_select(_PAIR_COLUMNS, _pair_select(where)))
+
+
+def _fill_events(conn: Connection, where: list) -> None:
+    conn.execute(insert(summary_event_week).from_select(_EVENT_COLUMNS, _event_select(where)))
+
+
+# --- keeping them current -------------------------------------------------------------------------
+
+def week_runs(weeks: Iterable[date]) -> list[tuple[date, date]]:
+    """Mondays as runs of consecutive weeks: [(first Monday, last Monday), ...]."""
+    runs: list[list[date]] = []
+    for week in sorted(set(weeks)):
+        if runs and week - runs[-1][1] == timedelta(weeks=1):
+            runs[-1][1] = week
+        else:
+            runs.append([week, week])
+    return [(first, last) for first, last in runs]
+
+
+def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_weeks: Iterable[date] = ()) -> None:
+    """Recompute the summary rows of these weeks (Mondays) from the raw rows, in `conn`'s transaction."""
+    for first, last in week_runs(figure_weeks):
+        days_end = last + timedelta(days=6)
+        for table in (summary_flow_place_week, summary_flow_pair_week):
+            conn.execute(delete(table).where(table.c.week_start.between(first, last)))
+        indexed = (last - first).days // 7 + 1 <= INDEXED_RUN_WEEKS
+        _fill_figures(conn, [figure_days_between(first, days_end) if indexed
+                             else figure_day().between(first, days_end)])
+    for first, last in week_runs(event_weeks):
+        conn.execute(delete(summary_event_week).where(summary_event_week.c.week_start.between(first, last)))
+        _fill_events(conn, [conflict_event.c.event_date.between(first, last + timedelta(days=6))])
+
+
+def rebuild_summaries(conn: Connection) -> dict[str, int]:
+    """Compute every summary row again from the raw rows; returns the rows of each table."""
+    for table in (summary_flow_place_week, summary_flow_pair_week, summary_event_week):
+        conn.execute(delete(table))
+    _fill_figures(conn, [])
+    _fill_events(conn, [])
+    return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (summary_flow_place_week, summary_flow_pair_week, summary_event_week)}
+
+
+def _summary_rows(conn: Connection, table) -> Counter:
+    """The rows of a summary table as a multiset (sums rounded: their order of addition may differ)."""
+    rows = conn.execute(select(table)).all()
+    return Counter(tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows)
+
+
+def check_summaries(engine: Engine) -> dict[str, int]:
+    """How many rows of each summary table differ from what a rebuild gives (0 everywhere: current).
+
+    The rebuild happens in a transaction that is rolled back: nothing changes.
+    """
+    tables = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
+    with engine.connect() as conn:
+        with conn.begin() as transaction:
+            kept = {table.name: _summary_rows(conn, table) for table in tables}
+            rebuild_summaries(conn)
+            fresh = {table.name: _summary_rows(conn, table) for table in tables}
+            transaction.rollback()
+    return {name: sum(((kept[name] - fresh[name]) + (fresh[name] - kept[name])).values()) for name in kept}
+
+
+def weeks_of(conn: Connection, table, condition) -> set[date]:
+    """The weeks (Mondays) of the rows of `table` (displacement_figure or conflict_event) matching `condition`."""
+    day = figure_day() if table is displacement_figure else conflict_event.c.event_date
+    found = conn.execute(select(day).distinct().where(condition, day.is_not(None))).scalars()
+    return {monday(value) for value in found}
+
+
+@contextmanager
+def kept_current(conn: Connection, table, condition) -> Iterator[None]:
+    """Keep the summaries current around an UPDATE of the rows of `table` matching `condition`.
+
+        with summary.kept_current(conn, displacement_figure, displacement_figure.c.figure_id == 7):
+            conn.execute(update(displacement_figure)...)
+
+    The weeks of those rows before the change and after it are recomputed (nothing is, when the
+    block raises). For a DELETE, the weeks are taken before it. Any other table passes through.
+    """
+    if table is not displacement_figure and table is not conflict_event:  # no summary of other tables
+        yield
+        return
+    before = weeks_of(conn, table, condition)
+    yield
+    weeks = before | weeks_of(conn, table, condition)
+    if table is displacement_figure:
+        refresh_weeks(conn, figure_weeks=weeks)
+    else:
+        refresh_weeks(conn, event_weeks=weeks)
+
+
+def _day_of(table_name: str, columns) -> "callable | None":
+    """row tuple → the day its week is counted by (None when undated), for rows in `columns` order."""
+    columns = list(columns)
+    if table_name == FIGURES:
+        end = columns.index("period_end") if "period_end" in columns else None
+        start = columns.index("period_start") if "period_start" in columns else None
+        if end is not None and start is not None:
+            return lambda row: row[end] or row[start]
+        at = end if end is not None else start
+        return (lambda row: row[at]) if at is not None else None
+    if table_name == EVENTS and "event_date" in columns:
+        at = columns.index("event_date")
+        return lambda row: row[at]
+    return None
+
+
+@dataclass
+class TouchedWeeks:
+    """The weeks a load wrote rows in, collected as the rows pass, refreshed once at its end."""
+
+    figures: set[date] = field(default_factory=set)
+    events: set[date] = field(default_factory=set)
+
+    def _weeks(self, table_name: str) -> set[date] | None:
+        return self.figures if table_name == FIGURES else self.events if table_name == EVENTS else None
+
+    def add_rows(self, table_name: str, columns, rows: Iterable[tuple]) -> None:
+        """Note the weeks of rows given as tuples in `columns` order."""
+        for _ in self.passing(table_name, columns, rows):
+            pass
+
+    def add_values(self, table_name: str, values: dict) -> None:
+        """Note the week of one row given as a column → value mapping (a row before or after a revision)."""
+        self.add_rows(table_name, tuple(values), [tuple(values.values())])
+
+    def passing(self, table_name: str, columns, rows: Iterable[tuple]) -> Iterator[tuple]:
+        """The rows unchanged, noting their weeks as they stream past (a bulk insert's iterator)."""
+        weeks, day_of = self._weeks(table_name), _day_of(table_name, columns)
+        if weeks is None or day_of is None:
+            yield from rows
+            return
+        days: set = set()
+        for row in rows:
+            days.add(day_of(row))
+            yield row
+        weeks.update(monday(day) for day in days if day)
+
+    def refresh(self, conn: Connection) -> None:
+        refresh_weeks(conn, self.figures, self.events)
+        self.figures, self.events = set(), set()

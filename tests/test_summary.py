@@ -1,0 +1,386 @@
+"""The weekly summaries stay equal to the raw rows they summarise, whatever wrote the rows.
+
+After loads, re-loads that revise values and move rows to other weeks, review decisions and
+the migration that fills them on an existing database, the summary tables must hold exactly
+what a full rebuild gives and what a GROUP BY written independently here (in pandas, over the
+raw rows) gives. The flow queries that read them must return what the raw rows give.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import delete, func, insert, select
+
+from db import summary, vocab
+from db.filters import Filters
+from db.flow_queries import query_flow_pairs, query_flow_pairs_raw, query_weekly_flows, query_weekly_flows_raw
+from db.records import SourceInfo
+from db.review import decide
+from db.schema import (
+    conflict_event,
+    displacement_figure,
+    place,
+    summary_event_week,
+    summary_flow_pair_week,
+    summary_flow_place_week,
+)
+from db.writes import write_fact_load
+from loaders.context import Chunk
+from loaders.report import LoadReport
+
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
+
+
+# --- the summaries as this test computes them, independently of db/summary.py -------------------
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _multiset(rows) -> Counter:
+    return Counter(tuple(_plain(v) for v in row) for row in rows)
+
+
+def _raw(engine, table) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(select(table))
+        return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def expected_summaries(engine) -> dict[str, Counter]:
+    """Each summary table's rows, from the raw rows by the counting rules written out in pandas."""
+    f = _raw(engine, displacement_figure)
+    f["day"] = [end if end is not None else start for end, start in zip(f["period_end"], f["period_start"])]
+    f = f[f["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES) & ~f["is_cumulative"].astype(bool)
+          & f["figure"].notna() & f["day"].notna()].copy()
+    f["week_start"] = [_monday(day) for day in f["day"]]
+    f["from_text"] = f["provider"] == "text"
+    places = []
+    for side in ("origin", "destination"):
+        part = f.assign(side=side, place_id=f[f"{side}_place_id"],
+                        place_name_raw=f[f"{side}_name_raw"].where(f[f"{side}_place_id"].isna(), None))
+        places.append(part)
+    keys = ["week_start", "side", "place_id", "place_name_raw", "figure_kind", "unit", "provider", "from_text"]
+    by_place = (pd.concat(places).groupby(keys, dropna=False, as_index=False)
+                .agg(value=("figure", "sum"), reports=("figure", "size")) if len(f) else pd.DataFrame())
+    f["origin_name_raw"] = f["origin_name_raw"].where(f["origin_place_id"].isna(), None)
+    f["destination_name_raw"] = f["destination_name_raw"].where(f["destination_place_id"].isna(), None)
+    pair_keys = ["week_start", "origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw",
+                 "figure_kind", "unit", "provider", "from_text"]
+    by_pair = (f.groupby(pair_keys, dropna=False, as_index=False).agg(value=("figure", "sum"),
+                                                                     reports=("figure", "size"))
+               if len(f) else pd.DataFrame())
+    e = _raw(engine, conflict_event)
+    e = e[e["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES) & e["event_date"].notna()].copy()
+    e["week_start"] = [_monday(day) for day in e["event_date"]]
+    e["from_text"] = e["provider"] == "text"
+    e["place_name_raw"] = e["place_name_raw"].where(e["place_id"].isna(), None)
+    event_keys = ["week_start", "event_type", "sub_event_type", "place_id", "place_name_raw", "provider", "from_text"]
+    by_event = (e.groupby(event_keys, dropna=False, as_index=False)
+                .agg(events=("event_id", "size"), fatalities=("fatalities", lambda s: s.sum(min_count=1)))
+                if len(e) else pd.DataFrame())
+    return {
+        "summary_flow_place_week": _multiset(by_place.itertuples(index=False)) if len(by_place) else Counter(),
+        "summary_flow_pair_week": _multiset(by_pair.itertuples(index=False)) if len(by_pair) else Counter(),
+        "summary_event_week": _multiset(by_event.itertuples(index=False)) if len(by_event) else Counter(),
+    }
+
+
+def stored_summaries(engine) -> dict[str, Counter]:
+    with engine.connect() as conn:
+        return {table.name: _multiset(conn.execute(select(table)).all()) for table in SUMMARY_TABLES}
+
+
+def assert_summaries_current(engine) -> None:
+    stored = stored_summaries(engine)
+    assert stored == expected_summaries(engine)
+    assert summary.check_summaries(engine) == {table.name: 0 for table in SUMMARY_TABLES}
+
+
+# --- loads through the writer --------------------------------------------------------------------
+
+def _place_ids(engine, n: int) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(place.c.place_id).where(place.c.kind == "community")
+                                 .order_by(place.c.place_id).limit(n)).scalars())
+
+
+def _figure(key, day, origin, destination, figure=100.0, **changes) -> dict:
+    row = {"provider": "partner", "record_key": key, "figure_kind": "new_displacement", "unit": "persons",
+           "qualifier": "exact", "figure": figure, "is_cumulative": False, "origin_place_id": origin,
+           "origin_name_raw": "Origin as written", "destination_place_id": destination,
+           "destination_name_raw": "Destination as written", "period_start": day, "period_end": day,
+           "review_status": "not_required"}
+    return {**row, **changes}
+
+
+def _event(key, day, place_id, fatalities=1, **changes) -> dict:
+    row = {"provider": "ACLED", "record_key": key, "event_date": day, "date_precision": "day",
+           "event_type": "Battles", "sub_event_type": "Armed clash", "place_id": place_id,
+           "place_name_raw": "Town as written", "fatalities": fatalities, "review_status": "not_required"}
+    return {**row, **changes}
+
+
+def _load(engine, name: str, figures=(), events=()):
+    report = LoadReport(name)
+    chunks = [Chunk("displacement_figure", list(enumerate(figures, 1))),
+              Chunk("conflict_event", list(enumerate(events, 1)))]
+    info = SourceInfo(source_kind="test", title=name, sha256=f"{abs(hash(name)):064d}"[-64:], file_name=name)
+    return write_fact_load(engine, info, [c for c in chunks if c.rows], report=report)
+
+
+DEC_2, DEC_9, DEC_16 = date(2024, 12, 2), date(2024, 12, 9), date(2024, 12, 16)
+
+
+def _first_load(engine):
+    a, b, c = _place_ids(engine, 3)
+    figures = [
+        _figure("f1", DEC_2 + timedelta(days=2), a, b, 1200.0),
+        _figure("f2", DEC_2 + timedelta(days=6), a, None, 300.0),  # a Sunday: still the week of 2 Dec
+        _figure("f3", DEC_9, None, c, 50.5, origin_name_raw="Unknown village"),
+        _figure("f4", None, a, b, 80.0, period_start=DEC_9 + timedelta(days=1)),  # no end: counted by its start
+        _figure("f5", DEC_9, a, b, 999.0, is_cumulative=True),  # a running total: not a flow
+        _figure("f6", DEC_9, a, b, None, qualifier="vague", unit="households"),  # no number: not summed
+        _figure("f7", DEC_16, b, a, 40.0, unit="households", qualifier="approx"),
+        _figure("f8", DEC_16, None, None, 10.0, origin_name_raw=None, destination_name_raw=None),
+    ]
+    events = [
+        _event("e1", DEC_2, a, 3),
+        _event("e2", DEC_2 + timedelta(days=3), a, None),  # fatalities unknown
+        _event("e3", DEC_9, None, 0, place_name_raw="Unknown village"),
+        _event("e4", DEC_16, b, 2, event_type="Protests", sub_event_type="Peaceful protest"),
+    ]
+    return _load(engine, "first.csv", figures, events), (a, b, c)
+
+
+def test_a_load_fills_the_summaries_of_its_weeks(prepared_engine):
+    _first_load(prepared_engine)
+    assert_summaries_current(prepared_engine)
+    with prepared_engine.connect() as conn:
+        weeks = set(conn.execute(select(summary_flow_place_week.c.week_start)).scalars())
+        unplaced = conn.execute(select(summary_flow_place_week.c.value).where(
+            summary_flow_place_week.c.place_name_raw == "Unknown village")).scalars().all()
+    assert weeks == {DEC_2, DEC_9, DEC_16}
+    assert unplaced == [50.5]
+
+
+def test_a_reload_that_revises_and_moves_rows_recomputes_old_and_new_weeks(prepared_engine):
+    _, (a, b, c) = _first_load(prepared_engine)
+    later = date(2025, 1, 8)
+    revised = _load(prepared_engine, "second.csv", figures=[
+        _figure("f1", later, a, b, 1300.0),  # moved to January: the week of 2 Dec must lose it
+        _figure("f2", DEC_2 + timedelta(days=6), c, None, 310.0),  # another origin, same week
+        _figure("f7", DEC_16, b, a, 40.0, unit="households", qualifier="approx", review_status="rejected"),
+        _figure("f9", DEC_9, c, a, 5.0),  # new
+    ], events=[_event("e1", later, a, 4), _event("e4", DEC_16, b, 2, event_type="Protests",
+                                                 sub_event_type="Peaceful protest")])
+    assert (revised.rows_updated, revised.rows_inserted, revised.rows_unchanged) == (4, 1, 1)
+    assert_summaries_current(prepared_engine)
+    with prepared_engine.connect() as conn:
+        old_week = conn.execute(select(func.coalesce(func.sum(summary_flow_pair_week.c.value), 0)).where(
+            summary_flow_pair_week.c.week_start == DEC_2)).scalar()
+        events_then = conn.execute(select(summary_event_week.c.week_start, summary_event_week.c.events)
+                                   .order_by(summary_event_week.c.week_start)).all()
+    assert old_week == 310.0
+    assert (date(2025, 1, 6), 1) in events_then
+
+
+def _pending_text_facts(engine):
+    a, b, _ = _place_ids(engine, 3)
+    text = {"provider": "text", "review_status": "pending"}
+    _load(engine, "report.txt", figures=[_figure("t1", DEC_9, a, b, 700.0, **text),
+                                         _figure("t2", DEC_9, None, b, 60.0, origin_name_raw="Hamra", **text)],
+          events=[_event("t1", None, a, None, **text), _event("t2", DEC_16, a, 1, **text)])
+    with engine.connect() as conn:
+        figures = dict(conn.execute(select(displacement_figure.c.record_key, displacement_figure.c.figure_id)
+                                    .where(displacement_figure.c.provider == "text")).all())
+        events = dict(conn.execute(select(conflict_event.c.record_key, conflict_event.c.event_id)
+                                   .where(conflict_event.c.provider == "text")).all())
+    return figures, events
+
+
+def test_review_decisions_recompute_the_facts_old_and_new_weeks(prepared_engine):
+    _first_load(prepared_engine)
+    figures, events = _pending_text_facts(prepared_engine)
+    assert_summaries_current(prepared_engine)  # pending facts are not counted
+    steps = [
+        ("displacement_figure", figures["t1"], "accept", None),
+        ("displacement_figure", figures["t1"], "accept", {"period_start": DEC_16, "period_end": DEC_16}),
+        ("displacement_figure", figures["t2"], "accept", {"figure": 65.0}),
+        ("conflict_event", events["t1"], "accept", {"event_date": DEC_2}),  # was undated
+        ("conflict_event", events["t2"], "accept", None),
+        ("displacement_figure", figures["t1"], "reject", None),
+        ("conflict_event", events["t2"], "reopen", None),
+    ]
+    for kind, row_id, decision, edits in steps:
+        decide(prepared_engine, kind, row_id, decision, edits)
+        assert stored_summaries(prepared_engine) == expected_summaries(prepared_engine), (kind, decision, edits)
+    with prepared_engine.connect() as conn:
+        text_rows = conn.execute(select(summary_flow_pair_week.c.week_start, summary_flow_pair_week.c.value)
+                                 .where(summary_flow_pair_week.c.from_text.is_(True))).all()
+    assert text_rows == [(DEC_9, 65.0)]
+
+
+def test_a_refused_review_edit_leaves_the_summaries_as_they_were(prepared_engine):
+    from db.review import ReviewError
+
+    _first_load(prepared_engine)
+    figures, _ = _pending_text_facts(prepared_engine)
+    decide(prepared_engine, "displacement_figure", figures["t1"], "accept")
+    before = stored_summaries(prepared_engine)
+    with pytest.raises(ReviewError):
+        decide(prepared_engine, "displacement_figure", figures["t1"], "accept", {"figure": -5.0})
+    assert stored_summaries(prepared_engine) == before
+
+
+def test_the_demo_summaries_equal_the_raw_rows(demo_engine):
+    assert_summaries_current(demo_engine)
+
+
+def test_the_demo_at_scale_keeps_its_summaries(prepared_engine):
+    from db.demo import create_demo
+
+    create_demo(prepared_engine, scale=1500)
+    assert_summaries_current(prepared_engine)
+
+
+def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine):
+    from db.migrate import upgrade
+    from db.writes import get_or_create_source, open_batch, utc_now, write_places_batch
+    from gazetteer.seed import read_seed_records, seed_source_info
+
+    upgrade(empty_engine, "0005")
+    write_places_batch(empty_engine, seed_source_info(), read_seed_records())
+    a, b, c = _place_ids(empty_engine, 3)
+    with empty_engine.begin() as conn:
+        info = SourceInfo(source_kind="test", title="before 0006", sha256="c" * 64)
+        source_id = get_or_create_source(conn, info)
+        batch_id = open_batch(conn, source_id, info, utc_now())
+        provenance = {"source_id": source_id, "batch_id": batch_id}
+        conn.execute(insert(displacement_figure), [
+            {**_figure("m1", DEC_2, a, b, 10.0), **provenance},
+            {**_figure("m2", DEC_9, None, c, 20.0, origin_name_raw="Unknown village"), **provenance},
+            {**_figure("m3", None, a, c, 30.0, period_start=DEC_16 + timedelta(days=6)), **provenance},
+            {**_figure("m4", DEC_9, a, b, 40.0, provider="text", review_status="accepted"), **provenance},
+            {**_figure("m5", DEC_9, a, b, 50.0, is_cumulative=True), **provenance},
+        ])
+        conn.execute(insert(conflict_event), [
+            {**_event("m1", DEC_2 + timedelta(days=6), a, None), **provenance},
+            {**_event("m2", DEC_9, None, 2, place_name_raw="Unknown village"), **provenance},
+        ])
+    upgrade(empty_engine)
+    assert_summaries_current(empty_engine)
+    assert sum(stored_summaries(empty_engine)["summary_flow_pair_week"].values()) == 4
+
+
+def test_the_command_line_checks_and_rebuilds_the_summaries(prepared_engine, monkeypatch, capsys):
+    from db.__main__ import main
+
+    _first_load(prepared_engine)
+    monkeypatch.setenv("DATABASE_URL", prepared_engine.url.render_as_string(hide_password=False))
+    assert main(["summary", "--check"]) == 0
+    with prepared_engine.begin() as conn:
+        conn.execute(delete(summary_flow_pair_week).where(summary_flow_pair_week.c.week_start == DEC_9))
+    assert main(["summary", "--check"]) == 1
+    assert "run `python -m db summary --rebuild`" in capsys.readouterr().out
+    assert main(["summary", "--rebuild"]) == 0
+    assert_summaries_current(prepared_engine)
+
+
+def test_week_start_in_sql_is_the_monday_of_the_day(prepared_engine):
+    days = [date(2024, 12, 1) + timedelta(days=n) for n in range(15)] + [date(2024, 2, 29), date(2023, 1, 1)]
+    with prepared_engine.connect() as conn:
+        for day in days:
+            assert conn.execute(select(summary.week_start(func.coalesce(None, day)))).scalar() == _monday(day), day
+
+
+def test_week_runs_group_consecutive_mondays():
+    weeks = [date(2024, 12, 16), DEC_2, DEC_9, date(2025, 1, 6), DEC_9]
+    assert summary.week_runs(weeks) == [(DEC_2, date(2024, 12, 16)), (date(2025, 1, 6), date(2025, 1, 6))]
+
+
+# --- the flow queries read the summaries and give what the raw rows give ------------------------
+
+def _same(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    assert list(left.columns) == list(right.columns)
+
+    def ordered(frame):
+        if frame.empty:
+            return frame.reset_index(drop=True)
+        return frame.assign(value=frame["value"].round(6)).sort_values(list(frame.columns)).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(left), ordered(right), check_dtype=False)
+
+
+def _windows(seed: int, n: int):
+    """Windows that start and end on any weekday (whole weeks from the summaries, the ends from raw rows)."""
+    rng = random.Random(seed)
+    windows = [Filters(date(2024, 11, 25), date(2024, 12, 15)), Filters(date(2024, 11, 27), date(2024, 12, 10)),
+               Filters(date(2024, 12, 3), date(2024, 12, 5)), Filters(date(2024, 11, 1), date(2024, 12, 31)),
+               Filters(date(2024, 11, 20), date(2024, 12, 20), area="SY05"),
+               Filters(date(2024, 11, 28), date(2024, 12, 22), area="SY02", units=("persons",)),
+               Filters(date(2024, 11, 25), date(2024, 12, 31), sources=("demo-partner-b",))]
+    for _ in range(n):
+        start = date(2024, 11, 1) + timedelta(days=rng.randrange(60))
+        windows.append(Filters(start, start + timedelta(days=rng.randrange(40)),
+                               area=rng.choice([None, None, "SY", "SY05", "SY02", "SY0200"])))
+    return windows
+
+
+@pytest.mark.parametrize("kind", ["new_displacement", "return"])
+def test_flow_queries_equal_the_raw_rows_for_any_window(demo_engine, kind):
+    for filters in _windows(7, 12):
+        for side in ("origin", "destination"):
+            _same(query_weekly_flows(demo_engine, filters, side, kind),
+                  query_weekly_flows_raw(demo_engine, filters, side, kind))
+        _same(query_flow_pairs(demo_engine, filters, kind), query_flow_pairs_raw(demo_engine, filters, kind))
+
+
+def test_flow_queries_equal_the_raw_rows_with_unresolved_places_and_text_facts(prepared_engine):
+    _first_load(prepared_engine)
+    figures, _ = _pending_text_facts(prepared_engine)
+    decide(prepared_engine, "displacement_figure", figures["t2"], "accept")
+    for filters in [Filters(DEC_2, DEC_16 + timedelta(days=6)), Filters(DEC_2 + timedelta(days=3), DEC_16),
+                    Filters(DEC_9, DEC_9 + timedelta(days=6), sources=("text",))]:
+        weekly = query_weekly_flows(prepared_engine, filters, "origin")
+        _same(weekly, query_weekly_flows_raw(prepared_engine, filters, "origin"))
+        _same(query_flow_pairs(prepared_engine, filters), query_flow_pairs_raw(prepared_engine, filters))
+    weekly = query_weekly_flows(prepared_engine, Filters(DEC_2, DEC_16 + timedelta(days=6)), "origin")
+    assert {"Unknown village", "Hamra", "(place not given)"} <= set(weekly["place"])
+
+
+def test_a_load_that_breaks_a_rule_leaves_rows_and_summaries_as_they_were(prepared_engine):
+    """A refused bulk insert (COPY on PostgreSQL) raises IntegrityError and rolls back the summaries with it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from db.demo import FIGURE_COLUMNS
+    from db.writes import write_rows_batch
+
+    _first_load(prepared_engine)
+    before = stored_summaries(prepared_engine)
+    a, b, _ = _place_ids(prepared_engine, 2) + [None]
+    good = ("bulk", "g1", "new_displacement", "persons", "exact", 10.0, None, False, a, None, b, None, DEC_9, DEC_9,
+            "fled", "not_required")
+    negative = good[:1] + ("g2",) + good[2:5] + (-10.0,) + good[6:]
+    info = SourceInfo(source_kind="test", title="broken bulk", sha256="d" * 64)
+    with pytest.raises(IntegrityError):
+        write_rows_batch(prepared_engine, info, [(displacement_figure, FIGURE_COLUMNS, [good, negative])])
+    assert stored_summaries(prepared_engine) == before
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(displacement_figure.c.provider == "bulk")).scalar() == 0
