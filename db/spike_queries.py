@@ -16,7 +16,8 @@ from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
 from db.flow_queries import monday
 from db.queries import TEXT_PROVIDER, _frame
-from db.schema import conflict_event, place, source
+from db.event_queries import query_weekly_events, split_window
+from db.schema import conflict_event, place, source, summary_event_week
 
 EARTH_RADIUS_KM = 6371.0
 LOOKBACK_DAYS = (1, 60, 14)  # minimum, maximum, default
@@ -29,22 +30,16 @@ def _counted_events(start: date, end: date) -> list:
 
 
 def query_weekly_events_by_type(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """Counted events per week (Monday) and ACLED event type. Columns: week, event_type, from_text, events."""
-    e = conflict_event
-    from_text = (e.c.provider == TEXT_PROVIDER).label("from_text")
-    query = (
-        select(e.c.event_date.label("day"), e.c.event_type, from_text, func.count().label("events"))
-        .where(*_counted_events(filters.start, filters.end),
-               *narrowing(filters, place_columns=(e.c.place_id,), event_type=e.c.event_type, provider=e.c.provider))
-        .group_by(e.c.event_date, e.c.event_type, from_text)
-    )
-    frame = _frame(engine, query)
-    if frame.empty:
+    """Counted events per week (Monday) and ACLED event type. Columns: week, event_type, from_text, events.
+
+    Whole weeks come from the weekly summary (db.summary), the days at the window's edges from
+    the raw rows (db.event_queries.query_weekly_events).
+    """
+    weekly = query_weekly_events(engine, filters)
+    if weekly.empty:
         return pd.DataFrame(columns=["week", "event_type", "from_text", "events"])
-    frame["week"] = monday(frame["day"])
-    frame["from_text"] = frame["from_text"].astype(bool)
-    weekly = frame.groupby(["week", "event_type", "from_text"], as_index=False)["events"].sum()
-    return weekly.sort_values(["week", "event_type"]).reset_index(drop=True)
+    by_type = weekly.groupby(["week", "event_type", "from_text"], as_index=False)["events"].sum()
+    return by_type.sort_values(["week", "event_type"]).reset_index(drop=True)
 
 
 def query_place(engine: Engine, place_key: str) -> dict | None:
@@ -128,17 +123,32 @@ def preceding_window(week: date, lookback_days: int) -> tuple[date, date]:
 
 
 def query_weekly_events_by_place(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """Counted events per week and place (for the lag view). Columns: week, place_key, events."""
-    e = conflict_event
-    query = (
+    """Counted events per week and place (for the lag view). Columns: week, place_key, events.
+
+    Whole weeks from the weekly summary, the days at the window's edges from the raw rows.
+    """
+    e, s = conflict_event, summary_event_week
+    weeks, edges = split_window(filters.start, filters.end)
+    parts = [
         select(e.c.event_date.label("day"), place.c.place_key, func.count().label("events"))
         .select_from(e.join(place, place.c.place_id == e.c.place_id))
-        .where(*_counted_events(filters.start, filters.end),
+        .where(*_counted_events(first, last),
                *narrowing(filters, place_columns=(e.c.place_id,), event_type=e.c.event_type, provider=e.c.provider))
         .group_by(e.c.event_date, place.c.place_key)
-    )
-    frame = _frame(engine, query)
-    if frame.empty:
+        for first, last in edges
+    ]
+    if weeks:
+        parts.append(
+            select(s.c.week_start.label("day"), place.c.place_key, func.sum(s.c.events).label("events"))
+            .select_from(s.join(place, place.c.place_id == s.c.place_id))
+            .where(s.c.week_start.between(*weeks),
+                   *narrowing(filters, place_columns=(s.c.place_id,), event_type=s.c.event_type,
+                              provider=s.c.provider))
+            .group_by(s.c.week_start, place.c.place_key))
+    frames = [frame for frame in (_frame(engine, part) for part in parts) if not frame.empty]
+    if not frames:
         return pd.DataFrame(columns=["week", "place_key", "events"])
+    frame = pd.concat(frames, ignore_index=True)
     frame["week"] = monday(frame["day"])
+    frame["events"] = frame["events"].astype(int)
     return frame.groupby(["week", "place_key"], as_index=False)["events"].sum()

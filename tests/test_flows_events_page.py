@@ -150,3 +150,26 @@ def test_event_summary_and_distance():
                                         "of territory (Hama); 04 Dec Battles (Hama)")
     # Hama to Homs is about 45 km as the crow flies.
     assert distance_km(35.1318, 36.7578, 34.7324, 36.7137) == pytest.approx(44.6, abs=1.0)
+
+
+@pytest.mark.parametrize("start, end", [(date(2024, 11, 20), date(2024, 12, 11)), (date(2024, 12, 2), date(2024, 12, 29)),
+                                        (date(2024, 12, 4), date(2024, 12, 5))])
+def test_weekly_events_by_place_from_summaries_equal_the_raw_rows(demo_engine, start, end):
+    from sqlalchemy import select
+
+    from db.filters import Filters
+    from db.schema import conflict_event, place
+    from db.spike_queries import query_weekly_events_by_place
+
+    with demo_engine.connect() as conn:
+        raw = pd.DataFrame(conn.execute(
+            select(conflict_event.c.event_date, place.c.place_key)
+            .select_from(conflict_event.join(place, place.c.place_id == conflict_event.c.place_id))
+            .where(conflict_event.c.event_date.between(start, end),
+                   conflict_event.c.review_status.in_(("not_required", "accepted")))).all(),
+            columns=["day", "place_key"])
+    raw["week"] = [d - timedelta(days=d.weekday()) for d in raw["day"]]
+    expected = raw.groupby(["week", "place_key"]).size().to_dict()
+    got = query_weekly_events_by_place(demo_engine, Filters(start, end))
+    assert dict(zip(zip(got["week"], got["place_key"]), got["events"])) == expected
+    assert len(expected) > 0

@@ -1,0 +1,49 @@
+"""The Events page's cached queries and its one URL-kept selectbox.
+
+The queries are cached at the UI edge, keyed by the database URL and the filters (the engine
+itself is not hashed), as ui.common does for the other pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from db import event_queries
+from ui.common import CACHE_SECONDS
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_weekly_events(_engine, url: str, filters):
+    return event_queries.query_weekly_events(_engine, filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_event_locations(_engine, url: str, filters):
+    return event_queries.query_event_locations(_engine, filters)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_week_against_average(_engine, url: str, filters, week: date):
+    return event_queries.query_week_against_average(_engine, filters, week)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_hapi_event_counts(_engine, url: str, filters):
+    return event_queries.query_hapi_event_counts(_engine, filters)
+
+
+def param_select(name: str, allowed: tuple[str, ...], label: str, *, format_func=str, help: str | None = None) -> str:
+    """A selectbox whose choice lives in the URL; a value not in `allowed` is ignored.
+
+    The first of `allowed` is the default and is kept out of the URL (as ui.common.param_number).
+    """
+    wanted = st.query_params.get(name, allowed[0])
+    picked = st.selectbox(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0,
+                          key=f"param-{name}", format_func=format_func, help=help)
+    if picked == allowed[0]:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = picked
+    return picked
