@@ -5,8 +5,9 @@ them on, and only what a chart may count changes: db.queries counts `accepted` t
 `pending` or `rejected` ones. Each decision is one transaction; an edit that breaks a rule of the
 schema is refused with a message saying which, and changes nothing.
 
-Linking a place name sends every row that names it (and has no place yet) to the gazetteer entry,
-adds the name as an alias of that place, and closes the name on the review queue.
+Linking a place name sends every row that names it (and has no place yet, from any provider) to
+the gazetteer entry, adds the name as an alias of that place, and closes the name on the review
+queue.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db import vocab
-from db.schema import conflict_event, displacement_figure, place, place_alias, unresolved_place_name
+from db import summary, vocab
+from db.schema import conflict_event, displacement_figure, event_count, place, place_alias, unresolved_place_name
 from gazetteer.normalise import name_key
 
 DECISIONS = {"accept": "accepted", "reject": "rejected", "reopen": "pending"}
@@ -78,7 +79,9 @@ def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | 
                 raise ReviewError(f"fact {row_id} does not exist (it may have been removed with its batch)")
             if current.review_status == "not_required":
                 raise ReviewError(f"fact {row_id} came from a data table, not from text: it is not reviewed here")
-            conn.execute(update(table).where(id_column == row_id).values(**edits, review_status=status))
+            # The weekly summaries of the fact's week before and after the edit are recomputed with it.
+            with summary.kept_current(conn, table, id_column == row_id):
+                conn.execute(update(table).where(id_column == row_id).values(**edits, review_status=status))
     except IntegrityError as exc:
         message = str(exc.orig)
         rule = next((text for name, text in RULES.items() if name in message), None)
@@ -96,15 +99,52 @@ def place_id_for(engine: Engine, key: str) -> int | None:
     return found.place_id if found else None
 
 
+# Every column pair that holds a place as written beside the place it resolved to, in every
+# provider's rows: (table, place id column, name-as-written column).
+NAMED_PLACE_COLUMNS = (
+    (displacement_figure, displacement_figure.c.origin_place_id, displacement_figure.c.origin_name_raw),
+    (displacement_figure, displacement_figure.c.destination_place_id,
+     displacement_figure.c.destination_name_raw),
+    (conflict_event, conflict_event.c.place_id, conflict_event.c.place_name_raw),
+    (event_count, event_count.c.place_id, event_count.c.area_name_raw),
+)
+
+
+def _key_of(name: str) -> str:
+    """The queue's key of a name (as db.writes.queue_unresolved_names computes it)."""
+    return name_key(name) or name.strip().casefold()
+
+
+def _enclosing_places(conn, place_id: int) -> list[int]:
+    """The places that contain `place_id` (its parent, the parent's parent, ... up to the country)."""
+    found, current = [], place_id
+    while True:
+        parent = conn.execute(select(place.c.parent_id).where(place.c.place_id == current)).scalar()
+        if parent is None or parent in found or parent == place_id:
+            return found
+        found.append(parent)
+        current = parent
+
+
 def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
     """Link a name as written to a gazetteer place: rows naming it resolve, and so will future loads.
 
-    Returns how many rows were resolved. Rows that already have a place keep it.
+    Rows of every provider are looked at — displacement figures (origin and destination),
+    conflict events and event counts — and a row names the place when its name as written has
+    the same name key (gazetteer.normalise.name_key) as `raw_name`, as the queue groups names.
+    A row without a place gets the linked one. A row from a data table (not a text fact) that a
+    loader placed in an enclosing area while the name waited for review (an ACLED town the
+    gazetteer lacked counts in its district; loaders/sources/acled.py, hxl_tagged.py,
+    idptf_workbook.py) moves to the linked place, which lies inside that area. Any other place
+    a row has, and any place a reviewer gave a text fact, is kept.
+
+    The name becomes an alias of the place, and every queue entry with its key is marked linked.
+    Returns how many rows were resolved (or moved to the finer place).
     """
     raw_name = (raw_name or "").strip()
-    key = name_key(raw_name) or raw_name.casefold()
     if not raw_name:
         raise ReviewError("give the place name to link")
+    key = _key_of(raw_name)
     resolved = 0
     with engine.begin() as conn:
         if conn.execute(select(place.c.place_id).where(place.c.place_id == place_id)).first() is None:
@@ -114,17 +154,23 @@ def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
         if known is None:
             conn.execute(place_alias.insert().values(place_id=place_id, alias=raw_name, alias_key=key,
                                                      language="user", batch_id=None))
-        for table, id_col, raw_col in (
-            (displacement_figure, displacement_figure.c.origin_place_id, displacement_figure.c.origin_name_raw),
-            (displacement_figure, displacement_figure.c.destination_place_id,
-             displacement_figure.c.destination_name_raw),
-            (conflict_event, conflict_event.c.place_id, conflict_event.c.place_name_raw),
-        ):
-            result = conn.execute(update(table).where(and_(raw_col == raw_name, id_col.is_(None)))
-                                  .values({id_col.key: place_id}))
-            resolved += result.rowcount or 0
+        enclosing = _enclosing_places(conn, place_id)
+        for table, id_col, raw_col in NAMED_PLACE_COLUMNS:
+            unplaced = id_col.is_(None)
+            if enclosing:
+                stand_in = id_col.in_(enclosing)
+                if "review_status" in table.c:  # a text fact's place may be a reviewer's choice: kept
+                    stand_in = and_(stand_in, table.c.review_status == "not_required")
+                unplaced = or_(unplaced, stand_in)
+            written = conn.execute(select(raw_col).where(raw_col.is_not(None), unplaced).distinct()).scalars()
+            names = [name for name in written if _key_of(name) == key]
+            if names:
+                naming = and_(raw_col.in_(names), unplaced)
+                with summary.kept_current(conn, table, naming):  # weekly sums are kept per place
+                    result = conn.execute(update(table).where(naming).values({id_col.key: place_id}))
+                resolved += result.rowcount or 0
         conn.execute(update(unresolved_place_name)
-                     .where(unresolved_place_name.c.name_key == key, unresolved_place_name.c.status == "open")
+                     .where(unresolved_place_name.c.name_key == key, unresolved_place_name.c.status != "linked")
                      .values(status="linked", linked_place_id=place_id))
     from gazetteer import forget_cached_gazetteers
 

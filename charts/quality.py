@@ -1,0 +1,51 @@
+"""Data quality: load issues counted by code and severity.
+
+Pure: a frame from db.quality_queries.query_issue_counts in, a plotly figure out (graph_objects
+only). The codes come from the fixed vocabulary loaders.report.ISSUE_CODES, whose meaning each
+bar's hover shows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts import EXPORT_TEMPLATE
+from db import vocab
+from loaders.report import ISSUE_CODES
+
+SEVERITY_COLOURS = {"error": "#d62728", "warning": "#ff7f0e"}
+SEVERITY_LABELS = {"error": "errors (row not loaded)", "warning": "warnings (row loaded)"}
+
+
+def issue_code_order(counts: pd.DataFrame) -> list[str]:
+    """Codes by how many issues they have (all severities), most first; ties by code."""
+    totals = counts.groupby("code")["issues"].sum().reset_index()
+    return totals.sort_values(["issues", "code"], ascending=[False, True])["code"].tolist()
+
+
+def build_issue_chart(counts: pd.DataFrame, title: str) -> go.Figure:
+    """Stacked bars: issues per code, one series per severity (errors first).
+
+    `counts` has columns code, severity, issues. A series holds only the codes it has issues of.
+    """
+    order = issue_code_order(counts)
+    figure = go.Figure()
+    for severity in vocab.ISSUE_SEVERITIES:
+        rows = counts[counts["severity"] == severity].set_index("code").reindex(order).dropna(subset=["issues"])
+        if rows.empty:
+            continue
+        figure.add_trace(go.Bar(
+            x=rows.index.tolist(), y=rows["issues"].astype(int).tolist(), name=SEVERITY_LABELS[severity],
+            marker_color=SEVERITY_COLOURS[severity],
+            customdata=[ISSUE_CODES.get(code, "") for code in rows.index],
+            hovertemplate="%{x}: %{y:,} " + severity + "s<br>%{customdata}<extra></extra>",
+        ))
+    figure.update_layout(
+        title=title, template=EXPORT_TEMPLATE, barmode="stack",
+        legend={"title": {"text": "Severity"}, "traceorder": "normal"},
+        xaxis={"title": "Issue code", "categoryorder": "array", "categoryarray": order},
+        yaxis={"title": "Issues (rows or files)", "rangemode": "tozero"},
+        margin={"t": 60, "b": 40},
+    )
+    return figure

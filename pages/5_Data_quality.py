@@ -1,0 +1,116 @@
+"""Data quality: the loads and their issues, place names to link, and figures two sources may share."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from charts.quality import build_issue_chart
+from db.quality_queries import DUPLICATE_PAIRS, DUPLICATE_TOLERANCE, FEW_BATCHES, ISSUE_ROWS
+from ui.captions import chart_caption
+from ui.common import cached_unresolved
+from ui.downloads import chart_downloads, file_stem
+from ui.filters import sidebar_filters
+from ui.page import open_page
+from ui.quality import (cached_batch_issues, cached_issue_counts, cached_load_batches, cached_possible_duplicates,
+                        decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message)
+
+SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
+
+page = open_page("Data quality", "🩺", "Data quality: loads, issues, place names, duplicates")
+filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
+show_last_message()
+
+# --- loads ---------------------------------------------------------------------------------------
+st.subheader("Loads")
+listing = cached_load_batches(page.engine, page.url, filters)
+batches = listing.batches
+if listing.windowed:
+    scope = (f"{len(batches)} of {listing.total} loads: those finished between {filters.start:%d %b %Y} and "
+             f"{filters.end:%d %b %Y} (with more than {FEW_BATCHES} loads, the window narrows this list).")
+else:
+    scope = f"All {listing.total} loads (the window narrows this list only above {FEW_BATCHES} loads)."
+if batches.empty:
+    st.info("No load finished in this window. Widen the window in the sidebar." if listing.windowed else
+            "Nothing has been loaded yet: load a file on the Upload page (or `python -m loaders ingest FILE`).")
+else:
+    st.dataframe(batches, hide_index=True, key="dq-batches", column_config={
+        "batch_id": st.column_config.NumberColumn("batch", format="%d"),
+        "source_kind": "kind", "file_name": "file", "is_demo": st.column_config.CheckboxColumn("demo"),
+        "started_at": st.column_config.DatetimeColumn("started", format="YYYY-MM-DD HH:mm:ss"),
+        "finished_at": st.column_config.DatetimeColumn("finished", format="YYYY-MM-DD HH:mm:ss"),
+    })
+    st.caption(scope + " Newest first. Rows read and rejected count the file's rows; loaded, inserted, updated "
+               "and unchanged count the records written from them. Errors are rows not loaded; warnings were "
+               "loaded but deserve a look.")
+
+# --- issues --------------------------------------------------------------------------------------
+st.subheader("Issues by code")
+batch = param_batch(page.engine, page.url, batches)
+if batch is not None:
+    counted = (batch,)
+    what = f"batch {batch}"
+else:
+    counted = tuple(int(b) for b in batches["batch_id"]) if listing.windowed else None
+    what = "the loads listed above"
+counts = cached_issue_counts(page.engine, page.url, counted) if counted != () else None
+if counts is None or counts.empty:
+    st.info(f"No issues in {what}: every row read was loaded without a warning.")
+else:
+    figure = build_issue_chart(counts, page.demo_mark(f"Load issues by code and severity, {what}"))
+    st.plotly_chart(figure, theme=None, key="chart-issues")
+    chart_downloads(figure, counts, file_stem("load_issues" + (f"_batch{batch}" if batch else ""), filters),
+                    "issues")
+    st.caption(chart_caption(page, unit="issues", filters=filters, extra=(
+        f"Issues of {what}, {int(counts['issues'].sum()):,} in all. " + ("" if batch else scope)
+        + " Hover a bar for what its code means.")))
+if batch is None:
+    st.info("Choose a batch above to list its issues row by row.")
+else:
+    issues = cached_batch_issues(page.engine, page.url, batch)
+    if issues.empty:
+        st.info(f"Batch {batch} has no issues.")
+    else:
+        st.dataframe(issues, hide_index=True, key="dq-issues", column_config={
+            "row_number": st.column_config.NumberColumn("row", format="%d"), "field_name": "column / field",
+            "raw_value": "value as written"})
+        st.caption("Rows are numbered as a spreadsheet shows them (the header is row 1); issues without a row "
+                   "concern the whole file." + (f" The first {ISSUE_ROWS:,} are listed; the chart counts all."
+                                                if len(issues) >= ISSUE_ROWS else ""))
+
+# --- place names ---------------------------------------------------------------------------------
+st.subheader("Place names to link")
+queue = cached_unresolved(page.engine, page.url)
+if queue.empty:
+    st.info("No open place names — every name resolved, linked or dismissed.")
+else:
+    st.dataframe(queue, hide_index=True, key="dq-queue", column_config={
+        "raw_name": "name as written", "asked_in": "looked for in (area|kind)", "occurrences": "rows",
+        "best_candidate": "closest gazetteer entry", "best_candidate_key": "its key",
+        "best_score": st.column_config.NumberColumn("score", format="%.0f"),
+        "last_seen_at": st.column_config.DatetimeColumn("last seen", format="YYYY-MM-DD HH:mm")})
+    link_or_dismiss(page.engine, queue)
+    st.caption("Linking sends every row that names the place and has none yet — from any source: figures' "
+               "origins and destinations, events, event counts — to the gazetteer entry; rows a loader had placed "
+               "in an enclosing area meanwhile move to it. The name becomes an alias, so future loads resolve it.")
+
+# --- possible duplicates -------------------------------------------------------------------------
+st.subheader("Possible duplicates across sources")
+pairs = cached_possible_duplicates(page.engine, page.url, filters)
+if pairs.empty:
+    st.info(f"No possible duplicates between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
+            + (f" touching {filters.area}" if filters.area else "") + ": no two sources give the same kind of "
+            f"figure for the same place and overlapping days within {DUPLICATE_TOLERANCE:.0%} of each other, or "
+            "every such pair is decided.")
+else:
+    more = " (the largest first; more exist)" if len(pairs) >= DUPLICATE_PAIRS else ""
+    st.caption(f"{len(pairs)} undecided pair(s){more}: "
+               "counted figures from two sources, same kind and unit, same place, overlapping periods, within "
+               f"{DUPLICATE_TOLERANCE:.0%} of the larger. A duplicate keeps one counted and rejects the other "
+               "(it stops counting on every page); distinct keeps both.")
+    for _, pair in pairs.head(SHOWN_PAIRS).iterrows():
+        with st.container(border=True):
+            st.dataframe(pair_table(pair), hide_index=True,
+                         key=f"dq-pair-{pair['first_figure_id']}-{pair['second_figure_id']}")
+            decide_pair(page.engine, pair)
+    if len(pairs) > SHOWN_PAIRS:
+        st.caption(f"Showing the first {SHOWN_PAIRS}; decide on these to see the next.")

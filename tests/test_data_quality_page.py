@@ -1,0 +1,341 @@
+"""The Data quality page: loads and their issues, linking or dismissing place names from any source,
+and possible duplicates across sources decided by a person (db.quality)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from db import quality, queries, review, summary
+from db.filters import Filters
+from db.quality_queries import query_issue_counts, query_possible_duplicates
+from db.schema import (conflict_event, displacement_figure, duplicate_decision, event_count, load_batch, load_issue,
+                       place, place_alias, unresolved_place_name)
+from loaders.ingest import ingest_file
+from tests.conftest import FIXTURES_DIR
+from tests.test_app import _trace_values
+
+PAGE = "../pages/5_Data_quality.py"
+WINDOW = {"start": "2024-12-01", "end": "2024-12-10"}
+IDU_BAD = FIXTURES_DIR / "json" / "idu_missing_start_end_before_start_and_no_figure.json"
+TEMPLATE_HEADER = "record,date,origin,destination,individuals,households,figure_kind,qualifier,source,notes\n"
+
+
+def _template(engine, name: str, *rows: str):
+    """Load a field-template file written here: one source per file, the provider its `source` column."""
+    return ingest_file(engine, name, data=(TEMPLATE_HEADER + "".join(r + "\n" for r in rows)).encode())
+
+
+def _params(at) -> dict:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def _place_id(engine, key: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(place.c.place_id).where(place.c.place_key == key)).scalar_one()
+
+
+def _figures(engine) -> dict[tuple, dict]:
+    """(provider, origin as written, destination as written) → the figure row."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(displacement_figure)).mappings().all()
+    return {(r["provider"], r["origin_name_raw"], r["destination_name_raw"]): dict(r) for r in rows}
+
+
+def _queue_statuses(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.status)).all())
+
+
+# --- the page as a whole -------------------------------------------------------------------------
+
+def test_the_page_runs_on_the_demo_data_and_lists_every_load(app_on, demo_engine):
+    at = app_on(demo_engine, PAGE, start="2024-11-25", end="2024-12-15")
+    assert not at.exception
+    with demo_engine.connect() as conn:
+        loads = conn.execute(select(func.count()).select_from(load_batch)).scalar_one()
+    assert len(at.dataframe[0].value) == loads > 0
+    assert at.subheader[0].value == "Loads"
+
+
+def test_a_bad_batch_in_the_url_is_ignored(app_on, prepared_engine):
+    ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_negative_fatalities.csv")
+    for bad in ("'; DROP TABLE load_batch; --", "99999", "-1", "１"):
+        at = app_on(prepared_engine, PAGE, batch=bad, **WINDOW)
+        assert not at.exception
+        assert "batch" not in _params(at)
+        assert at.selectbox(key="param-batch").value is None
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(load_batch)).scalar_one() >= 2  # gazetteer + file
+
+
+def test_an_empty_queue_and_no_duplicates_say_so(app_on, prepared_engine):
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    assert any(text.startswith("No open place names — every name resolved") for text in infos)
+    assert any(text.startswith("No possible duplicates") for text in infos)
+
+
+# --- issues --------------------------------------------------------------------------------------
+
+def _chart_counts(at) -> Counter:
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    counts = Counter()
+    for trace in traces:
+        severity = trace["name"].split()[0].rstrip("s")  # "errors (row not loaded)" → error
+        for code, n in zip(_trace_values(trace, "x"), _trace_values(trace, "y")):
+            counts[(code, severity)] += n
+    return counts
+
+
+def _stored_issue_counts(engine, batch_id=None) -> Counter:
+    query = select(load_issue.c.code, load_issue.c.severity, func.count()).group_by(load_issue.c.code,
+                                                                                    load_issue.c.severity)
+    if batch_id is not None:
+        query = query.where(load_issue.c.batch_id == batch_id)
+    with engine.connect() as conn:
+        return Counter({(code, severity): n for code, severity, n in conn.execute(query)})
+
+
+def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, prepared_engine):
+    idu = ingest_file(prepared_engine, IDU_BAD).batch
+    acled = ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_negative_fatalities.csv").batch
+    expected = Counter({("missing-cell", "error"): 2, ("out-of-range", "error"): 1,
+                        ("unresolved-place", "warning"): 1})  # tests/test_json_loaders.py reads the same file
+    assert _stored_issue_counts(prepared_engine, idu.batch_id) == expected
+
+    at = app_on(prepared_engine, PAGE, batch=str(idu.batch_id), **WINDOW)
+    assert not at.exception
+    assert _params(at)["batch"] == str(idu.batch_id)
+    assert _chart_counts(at) == expected
+    issues = at.dataframe[1].value
+    assert sorted(zip(issues["row_number"], issues["field_name"], issues["code"])) == [
+        (1, "displacement_start_date", "missing-cell"), (2, "country", "unresolved-place"),
+        (2, "period_end", "out-of-range"), (3, "figure", "missing-cell")]
+    assert "India" in set(issues["raw_value"])
+
+    # no batch chosen: the chart counts every load, ACLED's negative fatalities too
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    assert not at.exception and "batch" not in _params(at)
+    assert any(i.value.startswith("Choose a batch above") for i in at.info)
+    assert _chart_counts(at) == expected + Counter({("out-of-range", "error"): 1}) == _stored_issue_counts(
+        prepared_engine)
+    assert query_issue_counts(prepared_engine, (acled.batch_id,))["issues"].tolist() == [1]
+
+
+# --- place names ---------------------------------------------------------------------------------
+
+def test_linking_a_name_on_the_page_resolves_rows_of_every_source(app_on, prepared_engine):
+    ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv")  # SYR900004 in Kafr Takharim
+    _template(prepared_engine, "field.csv", "flow,2024-12-07,Kafr Takharim,Idleb,400,,,,SARC Idleb,")
+    district, target = _place_id(prepared_engine, "SY0700"), _place_id(prepared_engine, "SY0700:saraqab")
+    with prepared_engine.connect() as conn:
+        before = conn.execute(select(conflict_event.c.record_key, conflict_event.c.place_id)
+                              .order_by(conflict_event.c.record_key)).all()
+    assert dict(before)["SYR900004"] == district  # counted in its district while the name waits
+    assert {status for _, status in _queue_statuses(prepared_engine)} == {"open"}
+
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    assert at.selectbox(key="dq-link-name").value == "Kafr Takharim"
+    box = next(t for t in at.text_input if t.key.startswith("dq-link-target-"))
+    box.input("SY0700:saraqab").run()
+    at.button(key="dq-link").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Linked: 2 row(s)")
+
+    figure = _figures(prepared_engine)[("SARC Idleb", "Kafr Takharim", "Idleb")]
+    assert figure["origin_place_id"] == target
+    with prepared_engine.connect() as conn:
+        after = dict(conn.execute(select(conflict_event.c.record_key, conflict_event.c.place_id)).all())
+        aliases = conn.execute(select(place_alias.c.alias, place_alias.c.language)
+                               .where(place_alias.c.place_id == target)).all()
+    assert after == {**dict(before), "SYR900004": target}  # the other events keep their places
+    assert ("Kafr Takharim", "user") in aliases
+    assert {status for _, status in _queue_statuses(prepared_engine)} == {"linked"}
+    assert queries.query_unresolved_names(prepared_engine).empty
+    assert not any(summary.check_summaries(prepared_engine).values())  # weekly sums per place moved too
+    assert any(i.value.startswith("No open place names") for i in at.info)
+
+
+def test_an_unknown_key_is_refused_and_changes_nothing(app_on, prepared_engine):
+    _template(prepared_engine, "field.csv", "flow,2024-12-07,Kafr Takharim,Idleb,400,,,,SARC Idleb,")
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    next(t for t in at.text_input if t.key.startswith("dq-link-target-")).input("SY9999:nowhere").run()
+    at.button(key="dq-link").click().run()
+    assert not at.exception
+    assert "No gazetteer place has that key" in at.error[0].value
+    assert {status for _, status in _queue_statuses(prepared_engine)} == {"open"}
+
+
+def test_dismissing_a_name_closes_it_and_leaves_its_rows_as_written(app_on, prepared_engine):
+    _template(prepared_engine, "field.csv", "flow,2024-12-07,Kafr Takharim,Idleb,400,,,,SARC Idleb,")
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    at.button(key="dq-dismiss").click().run()
+    assert not at.exception
+    assert _queue_statuses(prepared_engine) == [("Kafr Takharim", "dismissed")]
+    assert _figures(prepared_engine)[("SARC Idleb", "Kafr Takharim", "Idleb")]["origin_place_id"] is None
+    with pytest.raises(quality.QualityError, match="not open on the queue"):
+        quality.dismiss_place_name(prepared_engine, "Kafr Takharim")
+
+
+def test_linking_resolves_event_counts_and_spellings_with_the_same_name_key(prepared_engine):
+    ingest_file(prepared_engine, FIXTURES_DIR / "hapi_conflict_event" / "conflict_event_pcodes_not_in_gazetteer.csv")
+    _template(prepared_engine, "field.csv", "flow,2024-12-07,NOWHERE  valley,Idleb,400,,,,SARC Idleb,")
+    target = _place_id(prepared_engine, "SY0202")
+    assert review.link_place_name(prepared_engine, "Nowhere Valley", target) == 2
+    with prepared_engine.connect() as conn:
+        counts = dict(conn.execute(select(event_count.c.area_pcode, event_count.c.place_id)).all())
+    assert counts["SY0298"] == target and counts["IQG15Q02"] is None
+    assert _figures(prepared_engine)[("SARC Idleb", "NOWHERE  valley", "Idleb")]["origin_place_id"] == target
+    assert {status for _, status in _queue_statuses(prepared_engine)} == {"linked"}
+
+
+# --- possible duplicates -------------------------------------------------------------------------
+
+def _two_sources(engine) -> dict[tuple, dict]:
+    """SARC and UNHCR report Hama → Homs within 5% (a possible duplicate); Homs → Tartous 15% apart
+    (not one); UNHCR's Hama → Tartous shares an origin with SARC's Hama → Homs but not its
+    destination (not one)."""
+    _template(engine, "sarc.csv",
+              "flow,2024-12-05,Hama,Homs,1000,,,,SARC,",
+              "flow,2024-12-05,Homs,Tartous,1000,,,,SARC,")
+    _template(engine, "unhcr.csv",
+              "flow,2024-12-05,Hama,Homs,1050,,,,UNHCR,",
+              "flow,2024-12-05,Homs,Tartous,1150,,,,UNHCR,",
+              "flow,2024-12-05,Hama,Tartous,1000,,,,UNHCR,")
+    figures = _figures(engine)
+    assert all(f["origin_place_id"] and f["destination_place_id"] for f in figures.values())
+    return figures
+
+
+def _persons_on(engine, day: date) -> float:
+    daily = queries.query_daily_totals(engine, day, day)
+    return daily.loc[daily["unit"] == "persons", "value"].sum()
+
+
+def test_figures_within_ten_percent_from_two_sources_are_a_pair_and_fifteen_percent_apart_are_not(
+        app_on, prepared_engine):
+    figures = _two_sources(prepared_engine)
+    sarc, unhcr = figures[("SARC", "Hama", "Homs")], figures[("UNHCR", "Hama", "Homs")]
+    pairs = query_possible_duplicates(prepared_engine, Filters(date(2024, 12, 1), date(2024, 12, 10)))
+    assert list(zip(pairs["first_figure_id"], pairs["second_figure_id"])) == [(sarc["figure_id"], unhcr["figure_id"])]
+    assert (pairs.loc[0, "first_provider"], pairs.loc[0, "second_figure"]) == ("SARC", 1050.0)
+    # outside the window, or in another area, there is nothing to compare
+    assert query_possible_duplicates(prepared_engine, Filters(date(2024, 12, 6), date(2024, 12, 10))).empty
+    assert query_possible_duplicates(prepared_engine, Filters(date(2024, 12, 1), date(2024, 12, 10),
+                                                              area="SY07")).empty
+
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["field", "first", "second"]
+    shown = dict(zip(table["field"], zip(table["first"], table["second"])))
+    assert shown["provider"] == ("SARC", "UNHCR") and shown["figure"] == ("1,000", "1,050")
+    assert len([b for b in at.button if b.key.endswith("-distinct")]) == 1
+
+
+def test_deciding_duplicate_keep_first_rejects_the_other_everywhere(app_on, prepared_engine):
+    figures = _two_sources(prepared_engine)
+    first, second = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
+    day = date(2024, 12, 5)
+    assert _persons_on(prepared_engine, day) == 1000 + 1000 + 1050 + 1150 + 1000
+
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    at.button(key=f"dq-pair-{first}-{second}-keep-first").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(f"Figures {first} and {second}: duplicate")
+    statuses = {f["figure_id"]: f["review_status"] for f in _figures(prepared_engine).values()}
+    assert (statuses[first], statuses[second]) == ("not_required", "rejected")
+    assert _persons_on(prepared_engine, day) == 1000 + 1000 + 1150 + 1000
+    assert not any(summary.check_summaries(prepared_engine).values())  # the weekly sums dropped it too
+    with prepared_engine.connect() as conn:
+        stored = conn.execute(select(duplicate_decision.c.first_id, duplicate_decision.c.second_id,
+                                     duplicate_decision.c.decision, duplicate_decision.c.kept_id)).all()
+    assert stored == [(first, second, "duplicate", first)]
+    assert any(i.value.startswith("No possible duplicates") for i in at.info)
+
+
+def test_deciding_distinct_keeps_both_and_the_pair_is_no_longer_listed(app_on, prepared_engine):
+    figures = _two_sources(prepared_engine)
+    first, second = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
+    at = app_on(prepared_engine, PAGE, **WINDOW)
+    at.button(key=f"dq-pair-{first}-{second}-distinct").click().run()
+    assert not at.exception
+    assert {f["review_status"] for f in _figures(prepared_engine).values()} == {"not_required"}
+    assert _persons_on(prepared_engine, date(2024, 12, 5)) == 5200
+    assert query_possible_duplicates(prepared_engine, Filters(date(2024, 12, 1), date(2024, 12, 10))).empty
+    assert any(i.value.startswith("No possible duplicates") for i in at.info)
+    with pytest.raises(quality.DuplicateDecisionError, match="already decided"):
+        quality.decide_duplicate(prepared_engine, second, first, "duplicate", kept_id=first)
+
+
+def _snapshot(engine):
+    with engine.connect() as conn:
+        return (conn.execute(select(duplicate_decision)).all(),
+                conn.execute(select(displacement_figure.c.figure_id, displacement_figure.c.review_status)
+                             .order_by(displacement_figure.c.figure_id)).all())
+
+
+@pytest.mark.parametrize("args, message", [
+    (("duplicate", "other"), "must be one of the pair"),
+    (("duplicate", None), "say which figure to keep"),
+    (("distinct", "first"), "give no figure to keep"),
+    (("same", None), "decision must be one of duplicate, distinct"),
+])
+def test_a_bad_decision_is_refused_and_changes_nothing(prepared_engine, args, message):
+    figures = _two_sources(prepared_engine)
+    first, second = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
+    other = figures[("UNHCR", "Homs", "Tartous")]["figure_id"]
+    decision, kept = args
+    kept_id = {"other": other, "first": first, None: None}[kept]
+    before = _snapshot(prepared_engine)
+    with pytest.raises(quality.DuplicateDecisionError, match=message):
+        quality.decide_duplicate(prepared_engine, first, second, decision, kept_id=kept_id)
+    assert _snapshot(prepared_engine) == before
+
+
+def test_figures_of_one_source_or_not_counted_cannot_be_decided(prepared_engine):
+    figures = _two_sources(prepared_engine)
+    sarc = figures[("SARC", "Hama", "Homs")]["figure_id"]
+    unhcr = figures[("UNHCR", "Hama", "Homs")]["figure_id"]
+    unhcr_other = figures[("UNHCR", "Hama", "Tartous")]["figure_id"]
+    before = _snapshot(prepared_engine)
+    with pytest.raises(quality.DuplicateDecisionError, match="same source"):
+        quality.decide_duplicate(prepared_engine, unhcr, unhcr_other, "distinct")
+    with pytest.raises(quality.DuplicateDecisionError, match="does not exist"):
+        quality.decide_duplicate(prepared_engine, sarc, 10**9, "distinct")
+    assert _snapshot(prepared_engine) == before
+    quality.decide_duplicate(prepared_engine, sarc, unhcr, "duplicate", kept_id=sarc, decided_by="tester")
+    with pytest.raises(quality.DuplicateDecisionError, match="is not counted"):
+        quality.decide_duplicate(prepared_engine, unhcr, figures[("SARC", "Homs", "Tartous")]["figure_id"],
+                                 "distinct")
+
+
+def test_periods_that_overlap_pair_and_a_side_without_a_place_does_not_stop_a_pair(prepared_engine):
+    _two_sources(prepared_engine)
+    header = "record,period_start,period_end,origin,destination,individuals,households,figure_kind,qualifier,source\n"
+    ingest_file(prepared_engine, "ocha.csv", data=(header + "".join(row + "\n" for row in (
+        "flow,2024-12-01,2024-12-07,Homs,Tartous,1100,,,,OCHA",  # spans SARC's and UNHCR's day
+        "flow,2024-12-06,2024-12-09,Hama,Homs,1000,,,,OCHA",  # starts the day after theirs
+        "flow,2024-12-04,2024-12-05,,Homs,1040,,,,OCHA",  # no origin: the shared destination decides
+    ))).encode())
+    # 1,120 is within 10% of UNHCR's 1,150 and OCHA's 1,100, not of SARC's 1,000
+    ingest_file(prepared_engine, "iom.csv", data=(header + "flow,2024-12-03,2024-12-08,Homs,Tartous,1120,,,,IOM\n")
+                .encode())
+    ids = {key: f["figure_id"] for key, f in _figures(prepared_engine).items()}
+    pairs = query_possible_duplicates(prepared_engine, Filters(date(2024, 12, 1), date(2024, 12, 10)))
+    found = {frozenset(p) for p in zip(pairs["first_figure_id"], pairs["second_figure_id"])}
+    assert all(first < second for first, second in zip(pairs["first_figure_id"], pairs["second_figure_id"]))
+    expected = [("SARC", "Hama", "Homs", "UNHCR", "Hama", "Homs"),
+                ("SARC", "Hama", "Homs", "OCHA", None, "Homs"), ("UNHCR", "Hama", "Homs", "OCHA", None, "Homs"),
+                ("SARC", "Homs", "Tartous", "OCHA", "Homs", "Tartous"),
+                ("UNHCR", "Homs", "Tartous", "OCHA", "Homs", "Tartous"),
+                ("UNHCR", "Homs", "Tartous", "IOM", "Homs", "Tartous"),
+                ("OCHA", "Homs", "Tartous", "IOM", "Homs", "Tartous")]
+    assert found == {frozenset((ids[pair[:3]], ids[pair[3:]])) for pair in expected}
+    assert len(pairs) == len(expected)  # no pair twice
