@@ -142,11 +142,15 @@ def test_a_report_is_reviewed_in_the_browser(served_app, served_env, browser, tm
 # --- every data page: charts drawn, no exception, a filter changes URL and chart, a reload keeps it
 
 WINDOW = "start=2024-11-18&end=2024-12-15"
-# (path, URL parameters, the text of a choice to click, what the URL then holds, charts expected)
+# (path, URL parameters, what to click — a radio's text, or ("select", label, option text) for a
+# selectbox —, what the URL then holds, charts expected, files (tests/fixtures) to load first)
+PROBLEM_FILES = ("acled/acled_negative_fatalities.csv", "json/idu_missing_start_end_before_start_and_no_figure.json")
 PAGES = [
-    ("Flows", WINDOW, "destination", "side=destination", 3),
-    ("Flows_and_events", WINDOW, "households", "unit=households", 2),
-    ("Camps", WINDOW, "district", "level=district", 4),
+    ("Flows", WINDOW, "destination", "side=destination", 3, ()),
+    ("Flows_and_events", WINDOW, "households", "unit=households", 2, ()),
+    ("Camps", WINDOW, "district", "level=district", 4, ()),
+    ("Events", WINDOW, ("select", "Break down", "Battles by sub-type"), "subtypes_of=Battles", 4, ()),
+    ("Data_quality", "", ("select", "Issues of", "acled"), "batch=", 1, PROBLEM_FILES),
 ]
 FINGERPRINT = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
     el => JSON.stringify((el.data || []).map(t => [t.name, t.x, t.y, t.z, t.value, t.link && t.link.value])))"""
@@ -162,15 +166,25 @@ def _charts(page, count: int) -> list[str]:
     return page.evaluate(FINGERPRINT)
 
 
-@pytest.mark.parametrize("path, query, choice, in_url, charts", PAGES, ids=[p[0] for p in PAGES])
-def test_page_filter_changes_url_and_chart_and_a_reload_keeps_the_view(served_app, browser, screenshot_dir, path,
-                                                                       query, choice, in_url, charts):
+@pytest.mark.parametrize("path, query, choice, in_url, charts, files", PAGES, ids=[p[0] for p in PAGES])
+def test_page_filter_changes_url_and_chart_and_a_reload_keeps_the_view(served_app, served_env, browser, screenshot_dir,
+                                                                       path, query, choice, in_url, charts, files):
+    from tests.conftest import FIXTURES_DIR
+
+    for name in files:  # exit 1: a file with rejected rows still loads its good rows and its problems
+        subprocess.run([sys.executable, "-m", "loaders", "ingest", str(FIXTURES_DIR / name)], cwd=REPO_ROOT,
+                       env=served_env, capture_output=True, timeout=120)
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(f"{served_app}/{path}?{query}")
     before = _charts(page, charts)
     assert any(len(c) > 10 for c in before)  # drawn with data, not empty
     page.screenshot(path=str(screenshot_dir / f"{path}.png"), full_page=True)
-    page.get_by_text(choice, exact=True).first.click()
+    if isinstance(choice, tuple):  # a selectbox: open it, pick the option
+        _, label, option = choice
+        page.locator("[data-testid='stSelectbox']").filter(has_text=label).get_by_role("combobox").click()
+        page.get_by_role("option").filter(has_text=option).first.click()
+    else:
+        page.get_by_text(choice, exact=True).first.click()
     page.wait_for_url(f"**{in_url}**", timeout=30_000)
     page.wait_for_function(f"JSON.stringify(({FINGERPRINT})()) !== {json.dumps(json.dumps(before))}",
                            timeout=60_000)
