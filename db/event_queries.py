@@ -27,6 +27,7 @@ from db import vocab
 from db.filters import Filters, narrowing
 from db.queries import TEXT_PROVIDER, _frame
 from db.schema import conflict_event, event_count, place, summary_event_week
+from db.summary import mondays, split_window
 
 NO_SUB_EVENT_TYPE = "(sub-type not given)"  # text facts may name a type without a sub-type
 UNPLACED = "(place not given)"
@@ -43,23 +44,6 @@ COMPARISON_COLUMNS = ["group", "key", "pcode", "name", "name_ar", "this_week", "
                       "change_pct", "from_text_this_week"]
 HAPI_COLUMNS = ["provider", "area_pcode", "place_key", "area", "area_ar", "admin_level", "event_category",
                 "period_start", "period_end", "events", "fatalities"]
-
-
-def monday(days: pd.Series) -> pd.Series:
-    """The Monday of each day (a Monday stays)."""
-    days = pd.to_datetime(days)
-    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
-
-
-def split_window(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """[start, end] as (first Monday, last Monday) of the whole weeks inside it, or None, and the
-    day ranges left over at its ends."""
-    first = start + timedelta(days=-start.weekday() % 7)
-    last = end - timedelta(days=end.weekday()) - (timedelta(0) if end.weekday() == 6 else timedelta(weeks=1))
-    if first > last:
-        return None, [(start, end)]
-    edges = [(start, first - timedelta(days=1)), (last + timedelta(days=7), end)]
-    return (first, last), [(lo, hi) for lo, hi in edges if lo <= hi]
 
 
 def _from_text():
@@ -135,7 +119,7 @@ def _weekly_frame(engine: Engine, queries) -> pd.DataFrame:
     frame = _frames(engine, queries)
     if frame.empty:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
-    frame["week"] = monday(frame["day"])
+    frame["week"] = mondays(frame["day"])
     frame["sub_event_type"] = frame["sub_event_type"].fillna(NO_SUB_EVENT_TYPE)
     frame = _numbers(frame, "events", "fatalities")
     weekly = frame.groupby(WEEKLY_COLUMNS[:4], as_index=False)[["events", "fatalities"]].sum()
@@ -261,7 +245,7 @@ def _governorate_frame(engine: Engine, selects) -> pd.DataFrame:
     frame = _frames(engine, selects)
     if frame.empty:
         return pd.DataFrame(columns=GOVERNORATE_COLUMNS)
-    frame["week"] = monday(frame["day"])
+    frame["week"] = mondays(frame["day"])
     frame["governorate"] = frame["governorate"].fillna(NO_GOVERNORATE)
     frame = _numbers(frame, "events", "fatalities")
     keys = GOVERNORATE_COLUMNS[:7]

@@ -16,7 +16,7 @@ compare against.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, Integer, cast, func, literal, or_, select, union_all
@@ -25,6 +25,7 @@ from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
 from db.queries import TEXT_PROVIDER
 from db.schema import FLOW_SIDES, displacement_figure, place, summary_flow_pair_week, summary_flow_place_week
+from db.summary import mondays, split_window
 from db.summary import figure_day, figure_days_between, unplaced_name
 
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
@@ -39,26 +40,9 @@ def _check(side: str | None, kind: str) -> None:
         raise ValueError(f"kind must be one of {FLOW_KINDS}")
 
 
-def monday(days: pd.Series) -> pd.Series:
-    days = pd.to_datetime(days)
-    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
-
-
-def whole_weeks(start: date, end: date) -> tuple[date, date] | None:
-    """(first Monday, last Monday) of the weeks lying wholly inside [start, end], or None."""
-    first = start + timedelta(days=-start.weekday() % 7)
-    last = end - timedelta(days=end.weekday()) - (timedelta(0) if end.weekday() == 6 else timedelta(weeks=1))
-    return (first, last) if first <= last else None
-
-
 def _split(filters: Filters) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """The window as whole weeks (from the summaries) and the day ranges left at its ends (from raw rows)."""
-    weeks = whole_weeks(filters.start, filters.end)
-    if weeks is None:
-        return None, [(filters.start, filters.end)]
-    first, last = weeks
-    edges = [(filters.start, first - timedelta(days=1)), (last + timedelta(days=7), filters.end)]
-    return weeks, [(lo, hi) for lo, hi in edges if lo <= hi]
+    return split_window(filters.start, filters.end)
 
 
 def _area(filters: Filters):
@@ -149,7 +133,7 @@ def _weekly_frame(engine: Engine, query) -> pd.DataFrame:
     frame = _columns_frame(engine, query)
     if frame.empty:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
-    frame["week"] = monday(frame["day"])
+    frame["week"] = mondays(frame["day"])
     frame["place"] = frame["place"].fillna(UNPLACED)
     frame["from_text"] = frame["from_text"].astype(bool)
     frame["value"] = frame["value"].astype(float)

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
-from db.flow_queries import monday
 from db.queries import TEXT_PROVIDER, _frame
-from db.event_queries import query_weekly_events, split_window
+from db.event_queries import query_weekly_events
 from db.schema import conflict_event, place, source, summary_event_week
+from db.summary import mondays, split_window
 
 EARTH_RADIUS_KM = 6371.0
 LOOKBACK_DAYS = (1, 60, 14)  # minimum, maximum, default
@@ -149,6 +149,6 @@ def query_weekly_events_by_place(engine: Engine, filters: Filters) -> pd.DataFra
     if not frames:
         return pd.DataFrame(columns=["week", "place_key", "events"])
     frame = pd.concat(frames, ignore_index=True)
-    frame["week"] = monday(frame["day"])
+    frame["week"] = mondays(frame["day"])
     frame["events"] = frame["events"].astype(int)
     return frame.groupby(["week", "place_key"], as_index=False)["events"].sum()

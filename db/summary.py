@@ -92,6 +92,26 @@ def monday(day) -> date:
 
 # --- which raw rows count ------------------------------------------------------------------------
 
+def mondays(days):
+    """The Monday of each day of a pandas Series of dates (a Monday stays), as dates."""
+    import pandas as pd
+
+    days = pd.to_datetime(days)
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
+
+
+def split_window(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[start, end] as (first Monday, last Monday) of the weeks lying wholly inside it, or None,
+    and the day ranges left over at its ends: whole weeks are read from the summaries, the edge
+    days from the raw rows."""
+    first = start + timedelta(days=-start.weekday() % 7)
+    last = end - timedelta(days=end.weekday()) - (timedelta(0) if end.weekday() == 6 else timedelta(weeks=1))
+    if first > last:
+        return None, [(start, end)]
+    edges = [(start, first - timedelta(days=1)), (last + timedelta(days=7), end)]
+    return (first, last), [(lo, hi) for lo, hi in edges if lo <= hi]
+
+
 def figure_day():
     f = displacement_figure
     return func.coalesce(f.c.period_end, f.c.period_start)

@@ -21,8 +21,9 @@ from charts.events import (AVERAGE, TEXT_SUFFIX, THIS_WEEK, build_event_map, bui
 from db.demo import build_demo
 from db.event_queries import (NO_SUB_EVENT_TYPE, compare_with_average, comparison_week, query_event_locations,
                                query_weekly_events, query_weekly_events_by_governorate,
-                               query_weekly_events_by_governorate_raw, query_weekly_events_raw, split_window)
+                               query_weekly_events_by_governorate_raw, query_weekly_events_raw)
 from db.filters import Filters
+from db.summary import split_window
 from db.records import SourceInfo
 from db.review import decide, place_id_for
 from db.schema import conflict_event
