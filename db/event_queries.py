@@ -25,7 +25,7 @@ from sqlalchemy import Engine, case, func, select
 
 from db import vocab
 from db.filters import Filters, narrowing
-from db.queries import TEXT_PROVIDER, _frame
+from db.queries import TEXT_PROVIDER, _frame, _frames
 from db.schema import conflict_event, event_count, place, summary_event_week
 from db.summary import mondays, split_window
 
@@ -103,16 +103,6 @@ def _summary_weekly_select(filters: Filters, weeks: tuple[date, date]):
                *narrowing(filters, place_columns=(s.c.place_id,), event_type=s.c.event_type, provider=s.c.provider))
         .group_by(s.c.week_start, s.c.event_type, s.c.sub_event_type, s.c.from_text)
     )
-
-
-def _frames(engine: Engine, queries) -> pd.DataFrame:
-    """The rows of several selects of the same columns, one after the other.
-
-    Run apart rather than as one UNION ALL: each select narrowed to an area carries its own
-    `area_tree` CTE (db.filters.area_place_ids), and one statement may hold only one of that name.
-    """
-    frames = [frame for frame in (_frame(engine, query) for query in queries) if not frame.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _weekly_frame(engine: Engine, queries) -> pd.DataFrame:

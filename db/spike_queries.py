@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
-from db.queries import TEXT_PROVIDER, _frame
+from db.queries import TEXT_PROVIDER, _frame, _frames
 from db.event_queries import query_weekly_events
 from db.schema import conflict_event, place, source, summary_event_week
 from db.summary import mondays, split_window
@@ -145,10 +145,9 @@ def query_weekly_events_by_place(engine: Engine, filters: Filters) -> pd.DataFra
                    *narrowing(filters, place_columns=(s.c.place_id,), event_type=s.c.event_type,
                               provider=s.c.provider))
             .group_by(s.c.week_start, place.c.place_key))
-    frames = [frame for frame in (_frame(engine, part) for part in parts) if not frame.empty]
-    if not frames:
+    frame = _frames(engine, parts)
+    if frame.empty:
         return pd.DataFrame(columns=["week", "place_key", "events"])
-    frame = pd.concat(frames, ignore_index=True)
     frame["week"] = mondays(frame["day"])
     frame["events"] = frame["events"].astype(int)
     return frame.groupby(["week", "place_key"], as_index=False)["events"].sum()

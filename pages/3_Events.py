@@ -12,9 +12,10 @@ from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timelin
 from db import vocab
 from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
 from ui.captions import chart_caption
+from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_week_against_average,
-                       cached_weekly_events, param_select)
+                       cached_weekly_events)
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
@@ -34,7 +35,7 @@ text_note = ("Events read from text reports count once a person accepted them on
 st.subheader("Per week, by event type")
 weekly = cached_weekly_events(page.engine, page.url, filters)
 types = tuple(t for t in vocab.EVENT_TYPES if not filters.event_types or t in filters.event_types)
-subtypes_of = param_select("subtypes_of", (BY_TYPE, *types), "Break down",
+subtypes_of = param_choice("subtypes_of", (BY_TYPE, *types), "Break down", widget=st.selectbox, default_in_url=False,
                            format_func=lambda v: v if v == BY_TYPE else f"{v} by sub-type",
                            help="All event types stacked, or one event type broken down by its ACLED sub-types.")
 subtypes_of = None if subtypes_of == BY_TYPE else subtypes_of

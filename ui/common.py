@@ -70,12 +70,20 @@ def cached_flow_pairs(_engine, url: str, filters, kind: str):
     return query_flow_pairs(_engine, filters, kind)
 
 
-def param_choice(name: str, allowed: tuple[str, ...], label: str, *, horizontal: bool = False) -> str:
-    """A choice that lives in the URL; a value not in `allowed` is ignored (the first is used)."""
+def param_choice(name: str, allowed: tuple[str, ...], label: str, *, widget=st.radio, default_in_url: bool = True,
+                 **options) -> str:
+    """A choice that lives in the URL; a value not in `allowed` is ignored (the first is used).
+
+    `widget` is st.radio or st.selectbox (`options` go to it). With `default_in_url=False` the
+    first of `allowed` is kept out of the URL, as param_number does.
+    """
     wanted = st.query_params.get(name, allowed[0])
-    picked = st.radio(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0,
-                      horizontal=horizontal, key=f"param-{name}")
-    st.query_params[name] = picked
+    picked = widget(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0, key=f"param-{name}",
+                    **options)
+    if picked == allowed[0] and not default_in_url:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = picked
     return picked
 
 

@@ -32,18 +32,3 @@ def cached_week_against_average(_engine, url: str, filters, week: date):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_hapi_event_counts(_engine, url: str, filters):
     return event_queries.query_hapi_event_counts(_engine, filters)
-
-
-def param_select(name: str, allowed: tuple[str, ...], label: str, *, format_func=str, help: str | None = None) -> str:
-    """A selectbox whose choice lives in the URL; a value not in `allowed` is ignored.
-
-    The first of `allowed` is the default and is kept out of the URL (as ui.common.param_number).
-    """
-    wanted = st.query_params.get(name, allowed[0])
-    picked = st.selectbox(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0,
-                          key=f"param-{name}", format_func=format_func, help=help)
-    if picked == allowed[0]:
-        st.query_params.pop(name, None)
-    else:
-        st.query_params[name] = picked
-    return picked
