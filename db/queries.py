@@ -20,11 +20,15 @@ from db.schema import (
     place,
     site_population,
     source,
+    summary_event_day,
+    summary_figure_day,
     unresolved_place_name,
 )
 
 
 TEXT_PROVIDER = "text"  # the provider of facts read from text reports (loaders/sources/text_report.py)
+# The day summaries (db/summary.py): every dated row per day, batch, provider and review status.
+fd, ed = summary_figure_day, summary_event_day
 
 
 def _frame(engine: Engine, query) -> pd.DataFrame:
@@ -47,10 +51,6 @@ def _frames(engine: Engine, queries) -> pd.DataFrame:
     """
     frames = [frame for frame in (_frame(engine, query) for query in queries) if not frame.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _figure_date():
-    return func.coalesce(displacement_figure.c.period_end, displacement_figure.c.period_start)
 
 
 # --- gazetteer -------------------------------------------------------------------------------
@@ -82,35 +82,40 @@ class Headline:
 
 
 def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
-    """First and last day with displacement figures or events, for default date windows."""
-    dates = union_all(
-        select(_figure_date().label("d")).where(
-            displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)),
-        select(conflict_event.c.event_date.label("d")).where(
-            conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)),
+    """First and last day with displacement figures or events that count, for default date windows."""
+    counted = vocab.COUNTED_REVIEW_STATUSES
+    days = union_all(
+        select(func.min(fd.c.day).label("first"), func.max(fd.c.day).label("last"))
+        .where(fd.c.review_status.in_(counted)),
+        select(func.min(ed.c.day), func.max(ed.c.day)).where(ed.c.review_status.in_(counted)),
     ).subquery()
     with engine.connect() as conn:
-        first, last = conn.execute(select(func.min(dates.c.d), func.max(dates.c.d))).one()
-    return first, last
+        first, last = conn.execute(select(func.min(days.c.first), func.max(days.c.last))).one()
+    return _as_date(first), _as_date(last)
+
+
+def _as_date(value) -> date | None:
+    """A date from SQL's min()/max() of a date (SQLite hands back its ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def query_headline(engine: Engine, start: date, end: date) -> Headline:
-    counted_figures = and_(
-        displacement_figure.c.figure_kind == "new_displacement",
-        displacement_figure.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
-        displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
-        _figure_date().between(start, end),
-    )
+    counted = vocab.COUNTED_REVIEW_STATUSES
     by_unit = (
         select(
-            displacement_figure.c.unit,
-            func.coalesce(func.sum(displacement_figure.c.figure), 0).label("total"),
-            func.count().label("reports"),
-            func.count().filter(displacement_figure.c.figure.is_(None)).label("reports_without_figure"),
+            fd.c.unit,
+            func.coalesce(func.sum(fd.c.value), 0).label("total"),
+            func.sum(fd.c.reports).label("reports"),
+            func.sum(fd.c.reports - fd.c.reports_with_figure).label("reports_without_figure"),
         )
-        .where(counted_figures)
-        .group_by(displacement_figure.c.unit)
-        .order_by(displacement_figure.c.unit)
+        .where(
+            fd.c.figure_kind == "new_displacement",
+            fd.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
+            fd.c.review_status.in_(counted),
+            fd.c.day.between(start, end),
+        )
+        .group_by(fd.c.unit)
+        .order_by(fd.c.unit)
     )
     latest = (
         select(site_population.c.site_id, func.max(site_population.c.reported_date).label("reported_date"))
@@ -133,31 +138,42 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     )
     sites = select(func.sum(per_site.c.individuals), func.sum(per_site.c.households), func.count(),
                    func.max(per_site.c.reported_date))
-    events = select(func.count(), func.coalesce(func.sum(conflict_event.c.fatalities), 0)).where(
-        conflict_event.c.event_date.between(start, end),
-        conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
-    )
+    events = select(func.coalesce(func.sum(ed.c.events), 0), func.coalesce(func.sum(ed.c.fatalities), 0)).where(
+        ed.c.day.between(start, end), ed.c.review_status.in_(counted))
     with engine.connect() as conn:
         individuals, households, reporting, as_of = conn.execute(sites).one()
         n_events, fatalities = conn.execute(events).one()
+    new_displacement = _frame(engine, by_unit)
+    for column in ("reports", "reports_without_figure"):
+        new_displacement[column] = new_displacement[column].astype(int)
     return Headline(
-        new_displacement=_frame(engine, by_unit),
+        new_displacement=new_displacement,
         people_in_sites=individuals,
         households_in_sites=households,
         sites_reporting=reporting,
         sites_as_of=as_of,
-        events=n_events,
+        events=int(n_events),
         fatalities=int(fatalities),
     )
 
 
+def _small_table_days():
+    """(source_id, provider, batch_id, day) of the tables kept whole (sites' counts, HAPI's event
+    counts: thousands of rows, not millions), beside the day summaries of figures and events."""
+    return (
+        select(event_count.c.source_id, event_count.c.provider, event_count.c.batch_id,
+               event_count.c.period_end.label("d")),
+        select(site_population.c.source_id, site_population.c.provider, site_population.c.batch_id,
+               site_population.c.reported_date.label("d")),
+    )
+
+
 def query_source_freshness(engine: Engine) -> pd.DataFrame:
-    """Per source: what it is, when it was published and loaded, and its latest data day."""
+    """Per source: what it is, when it was published and loaded, and its latest data day (any review status)."""
     data_dates = union_all(
-        select(displacement_figure.c.source_id, _figure_date().label("d")),
-        select(conflict_event.c.source_id, conflict_event.c.event_date.label("d")),
-        select(event_count.c.source_id, event_count.c.period_end.label("d")),
-        select(site_population.c.source_id, site_population.c.reported_date.label("d")),
+        select(fd.c.source_id, fd.c.provider, fd.c.batch_id, fd.c.day.label("d")),
+        select(ed.c.source_id, ed.c.provider, ed.c.batch_id, ed.c.day.label("d")),
+        *_small_table_days(),
     ).subquery()
     latest_data = (
         select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
@@ -218,29 +234,25 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
     Columns: day, unit ('persons', 'households', 'movements' or 'events'), from_text (facts read
     from text reports and accepted on review, kept apart so charts can mark them), value.
     """
-    day = _figure_date()
-    figures_from_text = (displacement_figure.c.provider == TEXT_PROVIDER).label("from_text")
+    counted = vocab.COUNTED_REVIEW_STATUSES
     figures = (
-        select(day.label("day"), displacement_figure.c.unit.label("unit"), figures_from_text,
-               func.sum(displacement_figure.c.figure).label("value"))
+        select(fd.c.day, fd.c.unit, (fd.c.provider == TEXT_PROVIDER).label("from_text"),
+               func.sum(fd.c.value).label("value"))
         .where(
-            displacement_figure.c.figure_kind == "new_displacement",
-            displacement_figure.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
-            displacement_figure.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
-            displacement_figure.c.figure.is_not(None),
-            day.between(start, end),
+            fd.c.figure_kind == "new_displacement",
+            fd.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
+            fd.c.review_status.in_(counted),
+            fd.c.reports_with_figure > 0,
+            fd.c.day.between(start, end),
         )
-        .group_by(day, displacement_figure.c.unit, figures_from_text)
+        .group_by(fd.c.day, fd.c.unit, fd.c.provider == TEXT_PROVIDER)
     )
-    events_from_text = (conflict_event.c.provider == TEXT_PROVIDER).label("from_text")
+    events_from_text = (ed.c.provider == TEXT_PROVIDER)
     events = (
-        select(conflict_event.c.event_date.label("day"), literal("events").label("unit"), events_from_text,
-               func.count().label("value"))
-        .where(
-            conflict_event.c.event_date.between(start, end),
-            conflict_event.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
-        )
-        .group_by(conflict_event.c.event_date, events_from_text)
+        select(ed.c.day, literal("events").label("unit"), events_from_text.label("from_text"),
+               func.sum(ed.c.events).label("value"))
+        .where(ed.c.day.between(start, end), ed.c.review_status.in_(counted))
+        .group_by(ed.c.day, events_from_text)
     )
     frame = _frame(engine, union_all(figures, events))
     if frame.empty:
@@ -408,12 +420,12 @@ def query_unlinked_text_places(engine: Engine) -> pd.DataFrame:
 # --- filters -----------------------------------------------------------------------------------
 
 def query_providers(engine: Engine) -> tuple[str, ...]:
-    """The providers rows were loaded from (what the pages' source filter offers)."""
+    """The providers dated rows were loaded from (what the pages' source filter offers)."""
     names = union_all(
-        select(displacement_figure.c.provider.label("provider")).distinct(),
-        select(conflict_event.c.provider.label("provider")).distinct(),
-        select(event_count.c.provider.label("provider")).distinct(),
-        select(site_population.c.provider.label("provider")).distinct(),
+        select(fd.c.provider).distinct(),
+        select(ed.c.provider).distinct(),
+        select(event_count.c.provider).distinct(),
+        select(site_population.c.provider).distinct(),
     ).subquery()
     with engine.connect() as conn:
         return tuple(conn.execute(select(names.c.provider).distinct().order_by(names.c.provider)).scalars())
@@ -426,12 +438,9 @@ def query_provider_freshness(engine: Engine) -> pd.DataFrame:
     """
     counted = vocab.COUNTED_REVIEW_STATUSES
     data = union_all(
-        select(displacement_figure.c.provider, _figure_date().label("d"), displacement_figure.c.batch_id)
-        .where(displacement_figure.c.review_status.in_(counted)),
-        select(conflict_event.c.provider, conflict_event.c.event_date.label("d"), conflict_event.c.batch_id)
-        .where(conflict_event.c.review_status.in_(counted)),
-        select(event_count.c.provider, event_count.c.period_end.label("d"), event_count.c.batch_id),
-        select(site_population.c.provider, site_population.c.reported_date.label("d"), site_population.c.batch_id),
+        select(fd.c.source_id, fd.c.provider, fd.c.batch_id, fd.c.day.label("d")).where(fd.c.review_status.in_(counted)),
+        select(ed.c.source_id, ed.c.provider, ed.c.batch_id, ed.c.day.label("d")).where(ed.c.review_status.in_(counted)),
+        *_small_table_days(),
     ).subquery()
     per_batch = (
         select(data.c.provider, data.c.batch_id, func.max(data.c.d).label("d"))

@@ -526,6 +526,49 @@ summary_event_week = Table(
 )
 Index("ix_summary_event_week_week_start", summary_event_week.c.week_start)
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
+# Per day and load batch, every dated row whatever its review status: the questions asked of all
+# the data at once (its date range, each source's and provider's latest day, a window's headline
+# and daily totals) read these few thousand rows instead of a million (db/summary.py).
+def _day_columns() -> list:
+    return [
+        Column("day", Date, nullable=False),
+        Column("batch_id", Integer, ForeignKey("load_batch.batch_id"), nullable=False),
+        Column("source_id", Integer, ForeignKey("source.source_id"), nullable=False),
+        Column("provider", String(40), nullable=False),
+        Column("review_status", String(20), nullable=False),
+        CheckConstraint(one_of("review_status", vocab.REVIEW_STATUSES), name="review_status_vocab"),
+    ]
+
+
+summary_figure_day = Table(
+    "summary_figure_day",
+    metadata,
+    *_day_columns(),  # day: coalesce(period_end, period_start)
+    Column("figure_kind", String(20), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("is_cumulative", Boolean, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("reports_with_figure", Integer, nullable=False),  # the others are vague ("hundreds of families")
+    Column("value", Float),  # the sum of the figures; NULL when none of the reports gave a number
+    CheckConstraint("reports >= 1", name="reports_positive"),
+    CheckConstraint("reports_with_figure >= 0 AND reports_with_figure <= reports", name="reports_with_figure_range"),
+    CheckConstraint("(value IS NULL) = (reports_with_figure = 0)", name="value_iff_figures"),
+    *_non_negative("value"),
+)
+Index("ix_summary_figure_day_day", summary_figure_day.c.day)
+
+summary_event_day = Table(
+    "summary_event_day",
+    metadata,
+    *_day_columns(),  # day: event_date
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer),  # NULL when none of the day's events gave a number
+    CheckConstraint("events >= 1", name="events_positive"),
+    *_non_negative("fatalities"),
+)
+Index("ix_summary_event_day_day", summary_event_day.c.day)
+
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_figure_day,
+                  summary_event_day)
 
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)

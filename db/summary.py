@@ -8,11 +8,17 @@ over these tables takes 40–50 ms, DataFrame included. Three tables (db/schema.
   provider: the sum of the figures and how many reports gave them;
 - summary_flow_pair_week: the same per origin–destination pair;
 - summary_event_week: per week, event type, sub-event type, place and provider: events and
-  fatalities.
+  fatalities;
+- summary_figure_day and summary_event_day: per day, load batch, provider and review status (and
+  for figures kind, unit and running-total flag): how many rows, and their sums. These answer what
+  is asked of all the data at once (its date range, each provider's and source's latest day, a
+  window's headline and daily totals) from a few thousand rows.
 
-Only rows that count are summed, by the rules every query uses (db.queries): review status in
-vocab.COUNTED_REVIEW_STATUSES, and for figures not a running total, with a number, and with a
-day, coalesce(period_end, period_start); for events a date. A week starts on Monday.
+The weekly tables sum only rows that count, by the rules every query uses (db.queries): review
+status in vocab.COUNTED_REVIEW_STATUSES, and for figures not a running total, with a number, and
+with a day, coalesce(period_end, period_start); for events a date. A week starts on Monday. The
+day tables hold every dated row, with its review status, so a query can ask for all of them (a
+source's latest data) or for those that count.
 
 How they are kept current: whatever writes facts tells `refresh_weeks` which weeks it touched
 (for a revised or re-dated row, the old week and the new one), and the summary rows of those
@@ -20,7 +26,8 @@ weeks are deleted and computed again from the raw rows with one INSERT ... SELEC
 per table, in the writer's transaction. Recomputing whole weeks, rather than adding and
 subtracting deltas, cannot drift: after any sequence of writes a week holds exactly what a full
 rebuild would put there (tests/test_summary.py checks this). db.writes does this for loads
-(`TouchedWeeks`), db.review.decide for review decisions; any other code that updates or deletes
+(`TouchedWeeks`), db.review.decide for review decisions (the days of those weeks are recomputed
+in the day tables too); any other code that updates or deletes
 figures or events wraps its statement in `kept_current`. `python -m db summary --check` says
 whether they are current, `--rebuild` computes them all again.
 
@@ -47,9 +54,12 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from db import vocab
 from db.schema import (
+    SUMMARY_TABLES,
     conflict_event,
     displacement_figure,
+    summary_event_day,
     summary_event_week,
+    summary_figure_day,
     summary_flow_pair_week,
     summary_flow_place_week,
 )
@@ -183,16 +193,37 @@ _PAIR_COLUMNS = ("week_start", "origin_place_id", "origin_name_raw", "destinatio
                  "figure_kind", "unit", "provider", "from_text", "value", "reports")
 _EVENT_COLUMNS = ("week_start", "event_type", "sub_event_type", "place_id", "place_name_raw", "provider", "from_text",
                   "events", "fatalities")
+_DAY_KEYS = ("day", "batch_id", "source_id", "provider", "review_status")
+
+
+def _figure_day_select(where: list):
+    """Every dated figure, whatever its review status, per day, batch, status, kind, unit and running-total flag."""
+    f = displacement_figure
+    groups = (figure_day(), f.c.batch_id, f.c.source_id, f.c.provider, f.c.review_status, f.c.figure_kind, f.c.unit,
+              f.c.is_cumulative)
+    return (select(*groups, func.count(), func.count(f.c.figure), func.sum(f.c.figure))
+            .where(figure_day().is_not(None), *where).group_by(*groups))
+
+
+def _event_day_select(where: list):
+    e = conflict_event
+    groups = (e.c.event_date, e.c.batch_id, e.c.source_id, e.c.provider, e.c.review_status)
+    return (select(*groups, func.count(), func.sum(e.c.fatalities))
+            .where(e.c.event_date.is_not(None), *where).group_by(*groups))
 
 
 def _fill_figures(conn: Connection, where: list) -> None:
     sides = union_all(*(_place_side_select(side, where) for side in ("origin", "destination")))
     conn.execute(insert(summary_flow_place_week).from_select(_PLACE_COLUMNS, sides))
     conn.execute(insert(summary_flow_pair_week).from_select(_PAIR_COLUMNS, _pair_select(where)))
+    conn.execute(insert(summary_figure_day).from_select(
+        (*_DAY_KEYS, "figure_kind", "unit", "is_cumulative", "reports", "reports_with_figure", "value"),
+        _figure_day_select(where)))
 
 
 def _fill_events(conn: Connection, where: list) -> None:
     conn.execute(insert(summary_event_week).from_select(_EVENT_COLUMNS, _event_select(where)))
+    conn.execute(insert(summary_event_day).from_select((*_DAY_KEYS, "events", "fatalities"), _event_day_select(where)))
 
 
 # --- keeping them current -------------------------------------------------------------------------
@@ -214,22 +245,23 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
         days_end = last + timedelta(days=6)
         for table in (summary_flow_place_week, summary_flow_pair_week):
             conn.execute(delete(table).where(table.c.week_start.between(first, last)))
+        conn.execute(delete(summary_figure_day).where(summary_figure_day.c.day.between(first, days_end)))
         indexed = (last - first).days // 7 + 1 <= INDEXED_RUN_WEEKS
         _fill_figures(conn, [figure_days_between(first, days_end) if indexed
                              else figure_day().between(first, days_end)])
     for first, last in week_runs(event_weeks):
         conn.execute(delete(summary_event_week).where(summary_event_week.c.week_start.between(first, last)))
+        conn.execute(delete(summary_event_day).where(summary_event_day.c.day.between(first, last + timedelta(days=6))))
         _fill_events(conn, [conflict_event.c.event_date.between(first, last + timedelta(days=6))])
 
 
 def rebuild_summaries(conn: Connection) -> dict[str, int]:
     """Compute every summary row again from the raw rows; returns the rows of each table."""
-    for table in (summary_flow_place_week, summary_flow_pair_week, summary_event_week):
+    for table in SUMMARY_TABLES:
         conn.execute(delete(table))
     _fill_figures(conn, [])
     _fill_events(conn, [])
-    return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (summary_flow_place_week, summary_flow_pair_week, summary_event_week)}
+    return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one() for table in SUMMARY_TABLES}
 
 
 def _summary_rows(conn: Connection, table) -> Counter:
@@ -243,12 +275,11 @@ def check_summaries(engine: Engine) -> dict[str, int]:
 
     The rebuild happens in a transaction that is rolled back: nothing changes.
     """
-    tables = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
     with engine.connect() as conn:
         with conn.begin() as transaction:
-            kept = {table.name: _summary_rows(conn, table) for table in tables}
+            kept = {table.name: _summary_rows(conn, table) for table in SUMMARY_TABLES}
             rebuild_summaries(conn)
-            fresh = {table.name: _summary_rows(conn, table) for table in tables}
+            fresh = {table.name: _summary_rows(conn, table) for table in SUMMARY_TABLES}
             transaction.rollback()
     return {name: sum(((kept[name] - fresh[name]) + (fresh[name] - kept[name])).values()) for name in kept}
 

@@ -100,6 +100,12 @@ def valid_rows():
         "summary_event_week": {"week_start": date(2024, 12, 2), "event_type": "Battles",
                                "sub_event_type": "Armed clash", "place_id": 3, "provider": "ACLED",
                                "from_text": False, "events": 4, "fatalities": 3},
+        "summary_figure_day": {"day": date(2024, 12, 5), "review_status": "not_required",
+                               "figure_kind": "new_displacement", "unit": "persons", "is_cumulative": False,
+                               "reports": 3, "reports_with_figure": 2, "value": 1200.0, "provider": "DTM",
+                               **provenance},
+        "summary_event_day": {"day": date(2024, 12, 5), "review_status": "pending", "provider": "text",
+                              "events": 2, "fatalities": None, **provenance},
         "displacement_figure": {"provider": "DTM", "record_key": "r1", "figure_kind": "new_displacement",
                                 "unit": "persons", "qualifier": "exact", "figure": 1200.0,
                                 "is_cumulative": False, "origin_place_id": 3, "period_start": date(2024, 12, 5),
@@ -208,6 +214,15 @@ CASES = [
     ("ck_summary_event_week_place_name_raw_only_unplaced", "summary_event_week", {"place_name_raw": "Hama"}),
     ("ck_summary_event_week_events_positive", "summary_event_week", {"events": 0}),
     ("ck_summary_event_week_fatalities_non_negative", "summary_event_week", {"fatalities": -1}),
+    # Day summaries: every dated row per day, batch and review status; a sum only of numbers given.
+    ("ck_summary_figure_day_review_status_vocab", "summary_figure_day", {"review_status": "maybe"}),
+    ("ck_summary_figure_day_reports_positive", "summary_figure_day", {"reports": 0}),
+    ("ck_summary_figure_day_reports_with_figure_range", "summary_figure_day", {"reports_with_figure": 4}),
+    ("ck_summary_figure_day_value_iff_figures", "summary_figure_day", {"reports_with_figure": 0}),
+    ("ck_summary_figure_day_value_non_negative", "summary_figure_day", {"value": -1.0}),
+    ("ck_summary_event_day_review_status_vocab", "summary_event_day", {"review_status": "maybe"}),
+    ("ck_summary_event_day_events_positive", "summary_event_day", {"events": 0}),
+    ("ck_summary_event_day_fatalities_non_negative", "summary_event_day", {"fatalities": -1}),
 ]
 
 

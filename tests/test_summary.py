@@ -1,4 +1,4 @@
-"""The weekly summaries stay equal to the raw rows they summarise, whatever wrote the rows.
+"""The weekly and day summaries stay equal to the raw rows they summarise, whatever wrote the rows.
 
 After loads, re-loads that revise values and move rows to other weeks, review decisions and
 the migration that fills them on an existing database, the summary tables must hold exactly
@@ -26,7 +26,9 @@ from db.schema import (
     conflict_event,
     displacement_figure,
     place,
+    summary_event_day,
     summary_event_week,
+    summary_figure_day,
     summary_flow_pair_week,
     summary_flow_place_week,
 )
@@ -34,7 +36,8 @@ from db.writes import write_fact_load
 from loaders.context import Chunk
 from loaders.report import LoadReport
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week)
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_figure_day,
+                  summary_event_day)
 
 
 # --- the summaries as this test computes them, independently of db/summary.py -------------------
@@ -63,10 +66,31 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _sum_or_none(values: pd.Series):
+    return values.sum(min_count=1)
+
+
+def expected_day_summaries(f: pd.DataFrame, e: pd.DataFrame) -> dict[str, Counter]:
+    """The day tables: every dated row, whatever its review status, per day, batch and status."""
+    f = f[f["day"].notna()]
+    keys = ["day", "batch_id", "source_id", "provider", "review_status"]
+    by_figure_day = (f.assign(is_cumulative=f["is_cumulative"].astype(bool))
+                     .groupby(keys + ["figure_kind", "unit", "is_cumulative"], as_index=False)
+                     .agg(reports=("figure_id", "size"), reports_with_figure=("figure", "count"),
+                          value=("figure", _sum_or_none)))
+    e = e[e["event_date"].notna()].rename(columns={"event_date": "day"})
+    by_event_day = e.groupby(keys, as_index=False).agg(events=("event_id", "size"),
+                                                       fatalities=("fatalities", _sum_or_none))
+    return {"summary_figure_day": _multiset(by_figure_day.itertuples(index=False)),
+            "summary_event_day": _multiset(by_event_day.itertuples(index=False))}
+
+
 def expected_summaries(engine) -> dict[str, Counter]:
     """Each summary table's rows, from the raw rows by the counting rules written out in pandas."""
     f = _raw(engine, displacement_figure)
     f["day"] = [end if end is not None else start for end, start in zip(f["period_end"], f["period_start"])]
+    e = _raw(engine, conflict_event)
+    days = expected_day_summaries(f, e)
     f = f[f["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES) & ~f["is_cumulative"].astype(bool)
           & f["figure"].notna() & f["day"].notna()].copy()
     f["week_start"] = [_monday(day) for day in f["day"]]
@@ -86,7 +110,6 @@ def expected_summaries(engine) -> dict[str, Counter]:
     by_pair = (f.groupby(pair_keys, dropna=False, as_index=False).agg(value=("figure", "sum"),
                                                                      reports=("figure", "size"))
                if len(f) else pd.DataFrame())
-    e = _raw(engine, conflict_event)
     e = e[e["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES) & e["event_date"].notna()].copy()
     e["week_start"] = [_monday(day) for day in e["event_date"]]
     e["from_text"] = e["provider"] == "text"
@@ -99,6 +122,7 @@ def expected_summaries(engine) -> dict[str, Counter]:
         "summary_flow_place_week": _multiset(by_place.itertuples(index=False)) if len(by_place) else Counter(),
         "summary_flow_pair_week": _multiset(by_pair.itertuples(index=False)) if len(by_pair) else Counter(),
         "summary_event_week": _multiset(by_event.itertuples(index=False)) if len(by_event) else Counter(),
+        **days,
     }
 
 
@@ -269,7 +293,7 @@ def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine)
     write_places_batch(empty_engine, seed_source_info(), read_seed_records())
     a, b, c = _place_ids(empty_engine, 3)
     with empty_engine.begin() as conn:
-        info = SourceInfo(source_kind="test", title="before 0006", sha256="c" * 64)
+        info = SourceInfo(source_kind="test", title="before 0006 and 0007", sha256="c" * 64)
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, utc_now())
         provenance = {"source_id": source_id, "batch_id": batch_id}
@@ -279,6 +303,9 @@ def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine)
             {**_figure("m3", None, a, c, 30.0, period_start=DEC_16 + timedelta(days=6)), **provenance},
             {**_figure("m4", DEC_9, a, b, 40.0, provider="text", review_status="accepted"), **provenance},
             {**_figure("m5", DEC_9, a, b, 50.0, is_cumulative=True), **provenance},
+            # a vague text fact waiting for review: in the day table (with its status), in no weekly sum
+            {**_figure("m6", DEC_9, a, b, None, qualifier="vague", provider="text", review_status="pending"),
+             **provenance},
         ])
         conn.execute(insert(conflict_event), [
             {**_event("m1", DEC_2 + timedelta(days=6), a, None), **provenance},
@@ -384,3 +411,101 @@ def test_a_load_that_breaks_a_rule_leaves_rows_and_summaries_as_they_were(prepar
     assert stored_summaries(prepared_engine) == before
     with prepared_engine.connect() as conn:
         assert conn.execute(select(func.count()).where(displacement_figure.c.provider == "bulk")).scalar() == 0
+
+
+# --- the home and set-up queries read the day summaries and give what the raw rows give ----------
+
+def _counted_raw(engine):
+    """Dated figures and events, with the pandas `counted` flag and `from_text`, from the raw rows."""
+    f = _raw(engine, displacement_figure)
+    f["day"] = [end if end is not None else start for end, start in zip(f["period_end"], f["period_start"])]
+    e = _raw(engine, conflict_event).rename(columns={"event_date": "day"})
+    for frame in (f, e):
+        frame["counted"] = frame["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES)
+        frame["from_text"] = frame["provider"] == "text"
+    return f[f["day"].notna()], e[e["day"].notna()]
+
+
+def _flows_in(f: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    return f[f["counted"] & (f["figure_kind"] == "new_displacement") & ~f["is_cumulative"].astype(bool)
+             & (f["day"] >= start) & (f["day"] <= end)]
+
+
+def assert_home_queries_equal_the_raw_rows(engine, windows) -> None:
+    from db import queries
+
+    f, e = _counted_raw(engine)
+    counted_days = list(f.loc[f["counted"], "day"]) + list(e.loc[e["counted"], "day"])
+    assert queries.query_data_date_range(engine) == ((min(counted_days), max(counted_days)) if counted_days
+                                                     else (None, None))
+    for start, end in windows:
+        flows = _flows_in(f, start, end)
+        headline = queries.query_headline(engine, start, end)
+        expected = sorted((unit, round(part["figure"].sum(), 6), len(part), int(part["figure"].isna().sum()))
+                          for unit, part in flows.groupby("unit"))
+        got = sorted((row.unit, round(row.total, 6), row.reports, row.reports_without_figure)
+                     for row in headline.new_displacement.itertuples())
+        assert got == expected, (start, end)
+        events = e[e["counted"] & (e["day"] >= start) & (e["day"] <= end)]
+        assert (headline.events, headline.fatalities) == (len(events), int(events["fatalities"].sum())), (start, end)
+
+        daily = queries.query_daily_totals(engine, start, end)
+        expected_daily = Counter()
+        for row in flows[flows["figure"].notna()].itertuples():
+            expected_daily[(row.day, row.unit, row.from_text)] += row.figure
+        for row in events.itertuples():
+            expected_daily[(row.day, "events", row.from_text)] += 1
+        assert _multiset(daily.itertuples(index=False)) == _multiset(
+            (*key, value) for key, value in expected_daily.items()), (start, end)
+
+
+def test_home_queries_equal_the_raw_rows_for_any_window(demo_engine):
+    windows = [(w.start, w.end) for w in _windows(11, 8)] + [(date(2020, 1, 1), date(2030, 1, 1))]
+    assert_home_queries_equal_the_raw_rows(demo_engine, windows)
+
+
+def test_home_queries_count_text_facts_once_accepted(prepared_engine):
+    from db import queries
+
+    _first_load(prepared_engine)
+    figures, events = _pending_text_facts(prepared_engine)
+    windows = [(DEC_2, DEC_16 + timedelta(days=6)), (DEC_9, DEC_9), (DEC_2 + timedelta(days=3), DEC_16)]
+    assert_home_queries_equal_the_raw_rows(prepared_engine, windows)
+    before = queries.query_headline(prepared_engine, DEC_9, DEC_9).new_displacement
+    decide(prepared_engine, "displacement_figure", figures["t1"], "accept")
+    decide(prepared_engine, "conflict_event", events["t1"], "accept", {"event_date": DEC_2})
+    assert_home_queries_equal_the_raw_rows(prepared_engine, windows)
+    after = queries.query_headline(prepared_engine, DEC_9, DEC_9).new_displacement
+    persons = {frame is before: frame.set_index("unit").loc["persons", "total"] for frame in (before, after)}
+    assert persons[False] - persons[True] == 700.0  # t1 counts once accepted
+
+
+def test_freshness_and_providers_read_every_table(prepared_engine):
+    """The source and provider freshness and the provider list, against the raw tables."""
+    from db import queries
+    from db.schema import event_count, load_batch, site_population, source
+
+    _first_load(prepared_engine)
+    _pending_text_facts(prepared_engine)  # pending: a source's latest data, not a provider's counted data
+    f, e = _counted_raw(prepared_engine)
+    small = pd.concat([_raw(prepared_engine, event_count).rename(columns={"period_end": "day"}),
+                       _raw(prepared_engine, site_population).rename(columns={"reported_date": "day"})])
+    every = pd.concat([f, e, small.assign(counted=True)])[["source_id", "provider", "batch_id", "day", "counted"]]
+    batches = _raw(prepared_engine, load_batch)
+    batches = batches[batches["status"] == "loaded"]
+
+    assert queries.query_providers(prepared_engine) == tuple(sorted(set(every["provider"])))
+
+    counted = every[every["counted"]].merge(batches[["batch_id", "finished_at"]], on="batch_id")
+    expected = {provider: (part["day"].max(), pd.Timestamp(part["finished_at"].max()).tz_localize(None))
+                for provider, part in counted.groupby("provider")}
+    got = queries.query_provider_freshness(prepared_engine)
+    assert {row.provider: (row.latest_data_date, row.loaded_at.tz_localize(None)) for row in got.itertuples()} == expected
+    assert "text" not in expected  # nothing of text counts yet
+
+    titles = dict(zip(*_raw(prepared_engine, source)[["source_id", "title"]].T.values))
+    latest = every.groupby("source_id")["day"].max()
+    fresh = queries.query_source_freshness(prepared_engine)
+    assert dict(zip(fresh["title"], fresh["latest_data_date"])) == {  # the gazetteer's seed has no data day
+        titles[source_id]: latest.get(source_id) for source_id in set(batches["source_id"])}
+    assert fresh.set_index("title").loc["report.txt", "latest_data_date"] == DEC_16  # pending rows count here
