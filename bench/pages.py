@@ -43,7 +43,7 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from charts.flows import build_flow_map, build_sankey, build_weekly_flows  # noqa: E402
+from charts.flows import MAP_PAIRS, build_flow_map, build_sankey, build_weekly_flows, ranking_units  # noqa: E402
 from charts.timeline import build_daily_displacement_and_events  # noqa: E402
 from db import flow_queries, queries  # noqa: E402
 from db.filters import AREA_KINDS, Filters  # noqa: E402
@@ -61,9 +61,12 @@ class Window:
 
 
 WINDOWS = [
-    # The Flows page opens on the last 28 days of data: 4 Dec – 31 Dec 2024 (not whole weeks).
-    Window("4 weeks to 31 Dec 2024", Filters(date(2024, 12, 4), date(2024, 12, 31))),
-    Window("same, area Hama (SY05)", Filters(date(2024, 12, 4), date(2024, 12, 31), area="SY05")),
+    # The pages open on the last 28 days of data from that first day's Monday (ui.common.date_window):
+    # 2 Dec – 31 Dec 2024, four whole weeks and two days.
+    Window("from Monday 2 Dec to 31 Dec 2024 (opening view)", Filters(date(2024, 12, 2), date(2024, 12, 31))),
+    Window("same, area Hama (SY05)", Filters(date(2024, 12, 2), date(2024, 12, 31), area="SY05")),
+    # A window picked by hand, cutting into its first week (five days read from the raw rows).
+    Window("4–31 Dec 2024 (not from a Monday)", Filters(date(2024, 12, 4), date(2024, 12, 31))),
     Window("1 year, 2024", Filters(date(2024, 1, 1), date(2024, 12, 31))),
 ]
 
@@ -91,6 +94,14 @@ FROM displacement_figure f LEFT JOIN place p ON p.place_id = f.{side}_place_id
 WHERE {FLOW_WHERE}
 GROUP BY ALL ORDER BY week, unit, value DESC
 """ for side in ("origin", "destination")}
+DUCKDB_TOP_PAIRS = AREA_CTE + f"""
+SELECT o.place_key AS origin_key, d.place_key AS destination_key, sum(f.figure) AS value
+FROM displacement_figure f LEFT JOIN place o ON o.place_id = f.origin_place_id
+     LEFT JOIN place d ON d.place_id = f.destination_place_id
+WHERE {FLOW_WHERE} AND f.unit = 'persons'
+GROUP BY f.origin_place_id, f.origin_name_raw, f.destination_place_id, f.destination_name_raw, o.place_key, d.place_key
+ORDER BY value DESC LIMIT 30
+"""
 DUCKDB_PAIRS = AREA_CTE + f"""
 SELECT o.place_key AS origin_key, o.pcode AS origin_pcode, coalesce(o.name_en, f.origin_name_raw) AS origin,
        o.name_ar AS origin_ar, o.lat AS origin_lat, o.lon AS origin_lon, d.place_key AS destination_key,
@@ -239,8 +250,10 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Flows", "query_weekly_flows (destination)",
               lambda e, f: flow_queries.query_weekly_flows(e, f, "destination"), DUCKDB_WEEKLY["destination"],
               window_area, area=True, in_page=False),
-    PageQuery("Flows", "query_flow_pairs", lambda e, f: flow_queries.query_flow_pairs(e, f), DUCKDB_PAIRS,
-              window_area, area=True),
+    # As the page asks: the 30 largest pairs in persons (what the map draws; the Sankey's 15 are among them).
+    PageQuery("Flows", "query_flow_pairs (30 largest, persons)",
+              lambda e, f: flow_queries.query_flow_pairs(e, f, top=MAP_PAIRS, ranked_by=ranking_units("persons", None)),
+              DUCKDB_TOP_PAIRS, window_area, area=True),
     # Before the weekly summaries: the same flow queries over the raw rows (not part of a page view).
     PageQuery("Flows, raw rows (before)", "query_weekly_flows (origin)",
               lambda e, f: flow_queries.query_weekly_flows_raw(e, f, "origin"), DUCKDB_WEEKLY["origin"], window_area,
@@ -262,8 +275,10 @@ PAGE_FIGURES: list[PageFigure] = [
                lambda r: build_daily_displacement_and_events(r["query_daily_totals"], "daily")),
     PageFigure("Flows", "build_weekly_flows",
                lambda r: build_weekly_flows(r["query_weekly_flows (origin)"], "persons", "origin", "weekly")),
-    PageFigure("Flows", "build_sankey", lambda r: build_sankey(r["query_flow_pairs"], "persons", "sankey")),
-    PageFigure("Flows", "build_flow_map", lambda r: build_flow_map(r["query_flow_pairs"], "persons", "map")),
+    PageFigure("Flows", "build_sankey",
+               lambda r: build_sankey(r["query_flow_pairs (30 largest, persons)"], "persons", "sankey")),
+    PageFigure("Flows", "build_flow_map",
+               lambda r: build_flow_map(r["query_flow_pairs (30 largest, persons)"], "persons", "map")),
 ]
 
 

@@ -19,8 +19,19 @@ LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
 TEXT_LINE_COLOUR = "rgba(214, 39, 40, 0.55)"
 
 
+SANKEY_PAIRS, MAP_PAIRS = 15, 30  # the largest pairs each draws (the map's are the more)
+
+
 def converted_unit(size: float) -> str:
     return f"persons (households × {size:g})"
+
+
+def ranking_units(unit: str, size: float | None) -> dict[str, float]:
+    """The units a chart of `unit` sums, each with its factor: what db.flow_queries ranks pairs by
+    so that the largest pairs it returns are the largest after `with_household_size(…, size)`."""
+    if size and unit == converted_unit(size):
+        return {"persons": 1.0, "households": float(size)}
+    return {unit: 1.0}
 
 
 def with_household_size(frame: pd.DataFrame, size: float | None) -> pd.DataFrame:
@@ -77,14 +88,16 @@ def top_pairs(pairs: pd.DataFrame, unit: str, top: int) -> pd.DataFrame:
     summed = rows.groupby(keys, dropna=False, as_index=False).agg(value=("value", "sum"),
                                                                     reports=("reports", "sum"),
                                                                     from_text=("from_text", "max"))
-    return summed.sort_values("value", ascending=False).head(top).reset_index(drop=True)
+    # Ties in the order of the ends' names: the same data always draws the same pairs.
+    return (summed.sort_values(["value", "origin", "destination"], ascending=[False, True, True], kind="stable")
+            .head(top).reset_index(drop=True))
 
 
 def _label(name: str, arabic) -> str:
     return f"{name} · {arabic}" if isinstance(arabic, str) and arabic else name
 
 
-def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = 15) -> go.Figure:
+def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_PAIRS) -> go.Figure:
     """Origins on the left, destinations on the right, links as wide as the flow."""
     rows = top_pairs(pairs, unit, top)
     origins = list(dict.fromkeys(_label(o, a) for o, a in zip(rows["origin"], rows["origin_ar"])))
@@ -105,7 +118,7 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = 15) -> g
     return figure
 
 
-def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = 30) -> go.Figure:
+def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PAIRS) -> go.Figure:
     """Lines from origin to destination, as wide as the flow, on longitude/latitude axes.
 
     No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so the

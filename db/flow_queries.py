@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, cast, func, literal, or_, select, union_all
+from sqlalchemy import Engine, Integer, and_, case, cast, func, literal, or_, select, union_all
 
 from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
@@ -151,19 +151,49 @@ def query_weekly_flows_raw(engine: Engine, filters: Filters, side: str = "origin
 
 # --- origin → destination pairs --------------------------------------------------------------------
 
-def _pair_ends(rows):
-    """Totals per pair and unit of `rows` (a subquery with origin_place_id, origin_name_raw,
-    destination_place_id, destination_name_raw, unit, from_text, value, reports; a name as written
-    only where its place is unresolved), then both ends' names and coordinates.
+def _pair_totals(rows):
+    """Totals per pair, unit and from_text of `rows` (a subquery with origin_place_id,
+    origin_name_raw, destination_place_id, destination_name_raw, unit, from_text, value, reports;
+    a name as written only where its place is unresolved)."""
+    keys = (rows.c.origin_place_id, rows.c.origin_name_raw, rows.c.destination_place_id,
+            rows.c.destination_name_raw, rows.c.unit, rows.c.from_text)
+    return (select(*keys, func.sum(rows.c.value).label("value"),
+                   cast(func.sum(rows.c.reports), Integer).label("reports"))
+            .group_by(*keys).subquery("pair_totals"))
+
+
+def _top_pair_totals(rows, top: int, ranked_by: dict[str, float]):
+    """The `top` pairs of `rows` ranked by the sum of value × ranked_by[unit], one row each with
+    a value and a reports column per ranked unit and from_text (`_pivoted`: unit, from_text, column).
+
+    One GROUP BY over the pairs alone, with the units side by side, rather than a total per unit
+    then a ranking over those totals: at a million figures a four-week window holds ~13,000
+    pairs, and only the ranked few leave the database.
+    """
+    keys = (rows.c.origin_place_id, rows.c.origin_name_raw, rows.c.destination_place_id,
+            rows.c.destination_name_raw)
+    sums, score = [], []
+    for unit, from_text, n in _pivoted(ranked_by):
+        match = and_(rows.c.unit == unit, rows.c.from_text == from_text)
+        value = func.sum(case((match, rows.c.value)))
+        sums += [value.label(f"value_{n}"), cast(func.sum(case((match, rows.c.reports))), Integer).label(f"reports_{n}")]
+        score.append(func.coalesce(value, 0) * ranked_by[unit])
+    return (select(*keys, *sums).where(rows.c.unit.in_(list(ranked_by))).group_by(*keys)
+            .order_by(sum(score[1:], score[0]).desc(), *(key.asc().nulls_first() for key in keys))
+            .limit(top).subquery("pair_totals"))
+
+
+def _pivoted(ranked_by: dict[str, float]) -> list[tuple[str, bool, int]]:
+    """(unit, from_text, column number) of the columns `_top_pair_totals` puts side by side."""
+    return [(unit, from_text, 2 * i + j) for i, unit in enumerate(ranked_by) for j, from_text in enumerate((False, True))]
+
+
+def _pair_ends(totals, columns):
+    """Both ends' names and coordinates for the pairs of `totals`, then `columns` of it.
 
     Grouped by place ids first and joined to the gazetteer after: grouping 30,000 summary rows by
     the ends' names, Arabic names and coordinates cost three times as much.
     """
-    keys = (rows.c.origin_place_id, rows.c.origin_name_raw, rows.c.destination_place_id,
-            rows.c.destination_name_raw, rows.c.unit, rows.c.from_text)
-    totals = (select(*keys, func.sum(rows.c.value).label("value"),
-                     cast(func.sum(rows.c.reports), Integer).label("reports"))
-              .group_by(*keys).subquery("pair_totals"))
     origin, destination = place.alias("origin"), place.alias("destination")
     return (
         select(origin.c.place_key.label("origin_key"), origin.c.pcode.label("origin_pcode"),
@@ -173,8 +203,7 @@ def _pair_ends(rows):
                destination.c.pcode.label("destination_pcode"),
                func.coalesce(destination.c.name_en, totals.c.destination_name_raw).label("destination"),
                destination.c.name_ar.label("destination_ar"), destination.c.lat.label("destination_lat"),
-               destination.c.lon.label("destination_lon"), totals.c.unit, totals.c.from_text, totals.c.value,
-               totals.c.reports)
+               destination.c.lon.label("destination_lon"), *columns)
         .select_from(totals.outerjoin(origin, origin.c.place_id == totals.c.origin_place_id)
                      .outerjoin(destination, destination.c.place_id == totals.c.destination_place_id))
     )
@@ -197,8 +226,7 @@ def _summary_pair_rows(filters: Filters, kind: str, inside, weeks: tuple[date, d
         *_narrowing(filters, inside, (s.c.origin_place_id, s.c.destination_place_id), s.c.unit, s.c.provider))
 
 
-def _pairs_frame(engine: Engine, query) -> pd.DataFrame:
-    frame = _frame(engine, query)
+def _pairs_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["origin"] = frame["origin"].fillna(UNPLACED)
@@ -208,21 +236,39 @@ def _pairs_frame(engine: Engine, query) -> pd.DataFrame:
     return frame.sort_values(["unit", "value"], ascending=[True, False]).reset_index(drop=True)
 
 
-def query_flow_pairs(engine: Engine, filters: Filters, kind: str = "new_displacement") -> pd.DataFrame:
+def query_flow_pairs(engine: Engine, filters: Filters, kind: str = "new_displacement", top: int | None = None,
+                     ranked_by: dict[str, float] | None = None) -> pd.DataFrame:
     """Totals per origin→destination pair and unit over the window, with both ends' coordinates.
+
+    With `top`, only the `top` largest pairs, ranked by the sum over units of value ×
+    `ranked_by[unit]` (households at a household size beside persons at 1, or one unit at 1),
+    and only the rows of those units: what a Sankey or a flow map of that unit draws. Ties are
+    broken by the ends' ids, so the same data always gives the same pairs.
 
     Columns: origin_key, origin_pcode, origin, origin_ar, origin_lat, origin_lon, destination_key,
     destination_pcode, destination, destination_ar, destination_lat, destination_lon, unit,
     from_text, value, reports. Largest first.
     """
     _check(None, kind)
+    if top is not None and not ranked_by:
+        raise ValueError("top needs ranked_by: the units (and their weights) pairs are ranked by")
     weeks, edges = split_window(filters.start, filters.end)
     inside = _area(filters)
     parts = [_raw_pair_rows(filters, kind, inside, days) for days in edges]
     if weeks:
         parts.append(_summary_pair_rows(filters, kind, inside, weeks))
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pair_rows")
-    return _pairs_frame(engine, _pair_ends(rows))
+    if top is None:
+        totals = _pair_totals(rows)
+        return _pairs_frame(_frame(engine, _pair_ends(totals, (totals.c.unit, totals.c.from_text, totals.c.value,
+                                                              totals.c.reports))))
+    totals = _top_pair_totals(rows, top, ranked_by)
+    wide = _frame(engine, _pair_ends(totals, [c for c in totals.c if c.name.startswith(("value_", "reports_"))]))
+    ends = [c for c in wide.columns if not c.startswith(("value_", "reports_"))]
+    long = pd.concat([wide[ends].assign(unit=unit, from_text=from_text, value=wide[f"value_{n}"],
+                                        reports=wide[f"reports_{n}"])
+                      for unit, from_text, n in _pivoted(ranked_by)], ignore_index=True)
+    return _pairs_frame(long[long["reports"].notna()].astype({"reports": int}))
 
 
 def query_flow_pairs_raw(engine: Engine, filters: Filters, kind: str = "new_displacement") -> pd.DataFrame:
@@ -250,4 +296,4 @@ def query_flow_pairs_raw(engine: Engine, filters: Filters, kind: str = "new_disp
         .where(*_raw_counted(filters, kind, _area(filters)))
         .group_by(*groups)
     )
-    return _pairs_frame(engine, query)
+    return _pairs_frame(_frame(engine, query))

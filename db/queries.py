@@ -235,9 +235,9 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
     from text reports and accepted on review, kept apart so charts can mark them), value.
     """
     counted = vocab.COUNTED_REVIEW_STATUSES
+    figures_from_text = fd.c.provider == TEXT_PROVIDER  # one expression in SELECT and GROUP BY (PostgreSQL)
     figures = (
-        select(fd.c.day, fd.c.unit, (fd.c.provider == TEXT_PROVIDER).label("from_text"),
-               func.sum(fd.c.value).label("value"))
+        select(fd.c.day, fd.c.unit, figures_from_text.label("from_text"), func.sum(fd.c.value).label("value"))
         .where(
             fd.c.figure_kind == "new_displacement",
             fd.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
@@ -245,7 +245,7 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
             fd.c.reports_with_figure > 0,
             fd.c.day.between(start, end),
         )
-        .group_by(fd.c.day, fd.c.unit, fd.c.provider == TEXT_PROVIDER)
+        .group_by(fd.c.day, fd.c.unit, figures_from_text)
     )
     events_from_text = (ed.c.provider == TEXT_PROVIDER)
     events = (

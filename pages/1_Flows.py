@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.flows import (OTHER, build_flow_map, build_sankey, build_weekly_flows, converted_unit, top_pairs,
-                          top_places, with_household_size)
+from charts.flows import (MAP_PAIRS, OTHER, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows,
+                          converted_unit, ranking_units, top_pairs, top_places, with_household_size)
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_caption
 from ui.common import cached_flow_pairs, cached_weekly_flows, param_choice, param_number
@@ -49,7 +49,9 @@ st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share
                          extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
                          "shown, the rest summed as \"other places\"."))
 
-pairs = with_household_size(cached_flow_pairs(page.engine, page.url, filters, kind), size)
+# Only the pairs the map draws (the Sankey's are the largest of them) leave the database.
+pairs = with_household_size(cached_flow_pairs(page.engine, page.url, filters, kind, MAP_PAIRS,
+                                              ranking_units(unit, size)), size)
 pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
 st.subheader("From where to where")
 if pairs.empty:
@@ -57,16 +59,16 @@ if pairs.empty:
     st.stop()
 sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
 st.plotly_chart(sankey, theme=None, key="chart-sankey")
-chart_downloads(sankey, top_pairs(pairs, unit, 15), file_stem(f"flows_pairs_{kind}", filters), "sankey")
-st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + " The fifteen largest "
+chart_downloads(sankey, top_pairs(pairs, unit, SANKEY_PAIRS), file_stem(f"flows_pairs_{kind}", filters), "sankey")
+st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
                          "origin–destination pairs; links from text reports are red."))
 
 flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
-mapped = top_pairs(pairs, unit, 30).dropna(subset=["origin_lat", "destination_lat"])
+mapped = top_pairs(pairs, unit, MAP_PAIRS).dropna(subset=["origin_lat", "destination_lat"])
 st.plotly_chart(flow_map, theme=None, key="chart-map")
 chart_downloads(flow_map, mapped, file_stem(f"flows_map_{kind}", filters), "map")
-unmapped = len(top_pairs(pairs, unit, 30)) - len(mapped)
-st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + " The thirty largest "
+unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
+st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
                          "pairs, lines as wide as the flow; places at their coordinates (no base map, so it draws "
                          "offline)." + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
                                         if unmapped else "")))

@@ -509,3 +509,34 @@ def test_freshness_and_providers_read_every_table(prepared_engine):
     assert dict(zip(fresh["title"], fresh["latest_data_date"])) == {  # the gazetteer's seed has no data day
         titles[source_id]: latest.get(source_id) for source_id in set(batches["source_id"])}
     assert fresh.set_index("title").loc["report.txt", "latest_data_date"] == DEC_16  # pending rows count here
+
+
+def _converted_top(pairs: pd.DataFrame, unit: str, size, top: int) -> pd.DataFrame:
+    from charts.flows import top_pairs, with_household_size
+
+    return top_pairs(with_household_size(pairs, size), unit, top)
+
+
+@pytest.mark.parametrize("unit, size", [("persons", None), ("households", None), ("movements", None),
+                                        ("persons (households × 5)", 5.0),
+                                        ("persons (households × 400)", 400.0)])  # households outrank persons
+def test_the_largest_pairs_are_the_largest_of_all_pairs(demo_engine, unit, size):
+    """query_flow_pairs(top=N) gives the N pairs that are largest once the units are converted."""
+    from charts.flows import ranking_units
+
+    for filters in _windows(5, 6):
+        every = query_flow_pairs_raw(demo_engine, filters)
+        for top in (1, 3, 30):
+            largest = query_flow_pairs(demo_engine, filters, top=top, ranked_by=ranking_units(unit, size))
+            assert set(largest["unit"]) <= set(ranking_units(unit, size))
+            got, expected = _converted_top(largest, unit, size, top), _converted_top(every, unit, size, top)
+            assert list(got["value"].round(6)) == list(expected["value"].round(6)), (filters, top)
+            # each pair returned carries its whole total, text and table rows alike
+            totals = _converted_top(every, unit, size, 10_000).set_index(["origin", "destination"])
+            for row in got.itertuples():
+                assert math.isclose(row.value, totals.loc[(row.origin, row.destination), "value"]), row
+
+
+def test_the_largest_pairs_need_a_unit_to_rank_by(demo_engine):
+    with pytest.raises(ValueError, match="ranked_by"):
+        query_flow_pairs(demo_engine, Filters(DEC_2, DEC_16), top=5)

@@ -64,10 +64,11 @@ def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_flow_pairs(_engine, url: str, filters, kind: str):
+def cached_flow_pairs(_engine, url: str, filters, kind: str, top: int | None = None,
+                      ranked_by: dict[str, float] | None = None):
     from db.flow_queries import query_flow_pairs
 
-    return query_flow_pairs(_engine, filters, kind)
+    return query_flow_pairs(_engine, filters, kind, top, ranked_by)
 
 
 def param_choice(name: str, allowed: tuple[str, ...], label: str, *, widget=st.radio, default_in_url: bool = True,
@@ -126,13 +127,20 @@ def _param_date(name: str) -> date | None:
         return None
 
 
-def date_window(engine, default_days: int = 7) -> tuple[date, date]:
-    """The window every number on the page uses; it lives in the URL so a view can be shared."""
+def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tuple[date, date]:
+    """The window every number on the page uses; it lives in the URL so a view can be shared.
+
+    By default the last `default_days` of data; `from_monday` starts it on that first day's
+    Monday instead, so a page of weekly charts opens on whole weeks (its first bar is not a
+    week cut short) and reads them from the weekly summaries.
+    """
     first, last = cached_date_range(engine, str(engine.url))
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)
     end = _param_date("end") or last
     start = _param_date("start") or end - timedelta(days=default_days - 1)
+    if from_monday and not _param_date("start"):
+        start -= timedelta(days=start.weekday())
     if end < start:
         start, end = end, start
     picked = st.sidebar.date_input("Window", value=(start, end), min_value=min(first, start),

@@ -27,7 +27,7 @@ def _area_label(areas, key: str | None) -> str:
 
 def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL_FILTERS) -> Filters:
     """Draw the filters this page uses in the sidebar and return them, validated."""
-    start, end = date_window(page.engine, default_days=default_days)
+    start, end = date_window(page.engine, default_days=default_days, from_monday=True)  # pages of weekly charts
     areas = cached_area_choices(page.engine, page.url).set_index("place_key")
     providers = cached_providers(page.engine, page.url)
     params = {name: st.query_params.get(name) for name in ALL_FILTERS}
