@@ -36,16 +36,22 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from charts.camps import (build_largest_sites, build_net_arrivals, build_population_over_time,  # noqa: E402
+                          build_site_map)
+from charts.events import build_event_map, build_event_timeline, build_hapi_counts, build_week_comparison  # noqa: E402
 from charts.flows import MAP_PAIRS, build_flow_map, build_sankey, build_weekly_flows, ranking_units  # noqa: E402
+from charts.quality import build_issue_chart  # noqa: E402
+from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside,  # noqa: E402
+                           lag_correlations, rank_spikes)
 from charts.timeline import build_daily_displacement_and_events  # noqa: E402
-from db import flow_queries, queries  # noqa: E402
+from db import camp_queries, event_queries, flow_queries, quality_queries, queries, spike_queries, vocab  # noqa: E402
 from db.filters import AREA_KINDS, Filters  # noqa: E402
 
 TARGET_QUERY_MS, TARGET_PAGE_MS, TARGET_FIGURE_MS = 50, 300, 50
@@ -182,19 +188,193 @@ SELECT DISTINCT provider FROM (
 ORDER BY provider
 """
 
+# --- other pages ---------------------------------------------------------------------------------
+
+WEEK_OF_EVENT = "CAST(date_trunc('week', e.event_date) AS DATE)"
+EVENT_WHERE = f"""
+e.event_date BETWEEN $start AND $end AND e.{COUNTED}
+  AND ($area = '' OR e.place_id IN (SELECT place_id FROM area))
+"""
+# The governorate every place lies under (itself for a governorate), as db.event_queries walks it.
+GOVERNORATE_OF = """
+governorate_of(place_id, governorate_id) AS (
+    SELECT place_id, place_id FROM place WHERE kind = 'governorate'
+    UNION ALL SELECT child.place_id, g.governorate_id FROM place child
+    JOIN governorate_of g ON child.parent_id = g.place_id)
+"""
+DUCKDB_ALL_PLACES = """
+SELECT p.place_key, p.pcode, p.kind, p.name_en, p.name_ar, parent.place_key AS parent_key, p.lat, p.lon
+FROM place p LEFT JOIN place parent ON parent.place_id = p.parent_id ORDER BY p.place_key
+"""
+DUCKDB_EVENTS_BY_TYPE = AREA_CTE + f"""
+SELECT {WEEK_OF_EVENT} AS week, e.event_type, e.provider = 'text' AS from_text, count(*) AS events
+FROM conflict_event e WHERE {EVENT_WHERE} GROUP BY ALL ORDER BY week, event_type
+"""
+DUCKDB_EVENTS_BY_PLACE = AREA_CTE + f"""
+SELECT {WEEK_OF_EVENT} AS week, p.place_key, count(*) AS events
+FROM conflict_event e JOIN place p ON p.place_id = e.place_id WHERE {EVENT_WHERE} GROUP BY ALL
+"""
+# An event stands at its own coordinates, else at its place's; near: inside the place, or in the
+# box the radius draws and within the radius (haversine, rounded to 0.1 km as the page shows it).
+DUCKDB_EVENTS_NEAR = f"""
+WITH RECURSIVE centre AS (
+    SELECT place_key AS near_place_key, place_id, lat, lon, $radius / 111.0 AS dlat,
+           $radius / (111.0 * greatest(cos(radians(lat)), 0.01)) AS dlon
+    FROM place WHERE list_contains($keys, place_key)),
+inside(near_place_key, place_id) AS (
+    SELECT near_place_key, place_id FROM centre
+    UNION ALL SELECT inside.near_place_key, child.place_id FROM place child
+    JOIN inside ON child.parent_id = inside.place_id),
+located AS (
+    SELECT e.event_id, e.place_id, coalesce(e.lat, p.lat) AS lat, coalesce(e.lon, p.lon) AS lon
+    FROM conflict_event e LEFT JOIN place p ON p.place_id = e.place_id
+    WHERE e.event_date BETWEEN $start AND $end AND e.{COUNTED})
+SELECT c.near_place_key, l.event_id FROM centre c JOIN located l
+  ON l.place_id IN (SELECT place_id FROM inside WHERE inside.near_place_key = c.near_place_key)
+  OR ($radius > 0 AND l.lat BETWEEN c.lat - c.dlat AND c.lat + c.dlat
+      AND l.lon BETWEEN c.lon - c.dlon AND c.lon + c.dlon
+      AND round(2 * 6371.0 * asin(sqrt(pow(sin((radians(l.lat) - radians(c.lat)) / 2), 2)
+          + cos(radians(c.lat)) * cos(radians(l.lat)) * pow(sin((radians(l.lon) - radians(c.lon)) / 2), 2))), 1)
+          <= $radius)
+"""
+DUCKDB_WEEKLY_EVENTS = AREA_CTE + f"""
+SELECT {WEEK_OF_EVENT} AS week, e.event_type, coalesce(e.sub_event_type, '(sub-type not given)') AS sub_event_type,
+       e.provider = 'text' AS from_text, count(*) AS events, coalesce(sum(e.fatalities), 0) AS fatalities
+FROM conflict_event e WHERE {EVENT_WHERE} GROUP BY ALL ORDER BY ALL
+"""
+DUCKDB_EVENT_LOCATIONS = AREA_CTE + ", " + GOVERNORATE_OF + f"""
+SELECT p.place_key, p.pcode, coalesce(p.name_en, CASE WHEN e.place_id IS NULL THEN e.place_name_raw END) AS place,
+       p.name_ar AS place_ar, g.pcode AS governorate_pcode, coalesce(e.lat, p.lat) AS lat,
+       coalesce(e.lon, p.lon) AS lon,
+       e.event_type, e.provider = 'text' AS from_text, count(*) AS events, coalesce(sum(e.fatalities), 0) AS fatalities
+FROM conflict_event e LEFT JOIN place p ON p.place_id = e.place_id
+     LEFT JOIN governorate_of o ON o.place_id = e.place_id LEFT JOIN place g ON g.place_id = o.governorate_id
+WHERE {EVENT_WHERE} GROUP BY ALL ORDER BY events DESC, place LIMIT 2000
+"""
+# The weeks the comparison reads (the week and the four before), per type and governorate; the
+# page then compares them in pandas, so the rows are not the page's.
+DUCKDB_WEEK_GOVERNORATES = (AREA_CTE + ", " + GOVERNORATE_OF + f"""
+SELECT {WEEK_OF_EVENT} AS week, e.event_type, g.place_key,
+       coalesce(g.name_en, CASE WHEN e.place_id IS NULL THEN e.admin1_name_raw END) AS governorate,
+       e.provider = 'text' AS from_text, count(*) AS events, coalesce(sum(e.fatalities), 0) AS fatalities
+FROM conflict_event e LEFT JOIN governorate_of o ON o.place_id = e.place_id
+     LEFT JOIN place g ON g.place_id = o.governorate_id
+WHERE e.event_date BETWEEN $first AND $last AND e.{COUNTED}
+  AND ($area = '' OR e.place_id IN (SELECT place_id FROM area))
+GROUP BY ALL
+""",)
+DUCKDB_HAPI = AREA_CTE + """
+SELECT c.provider, c.area_pcode, p.place_key, coalesce(p.name_en, c.area_name_raw, c.area_pcode) AS area, p.name_ar,
+       c.admin_level, c.event_category, c.period_start, c.period_end, c.events, c.fatalities
+FROM event_count c LEFT JOIN place p ON p.place_id = c.place_id
+WHERE c.period_start <= $end AND c.period_end >= $start AND ($area = '' OR c.place_id IN (SELECT place_id FROM area))
+ORDER BY c.event_category, c.period_start, c.admin_level, c.area_pcode, c.provider
+"""
+# Sites inside the area with their governorate (walking parent_id up), and one count per site and
+# day in the window (the larger of two providers'), as db.camp_queries reads them.
+SITE_COUNTS = AREA_CTE + """,
+ancestor(site_id, ancestor_id) AS (
+    SELECT s.place_id, p.parent_id FROM site s JOIN place p ON p.place_id = s.place_id WHERE p.parent_id IS NOT NULL
+    UNION ALL SELECT a.site_id, p.parent_id FROM ancestor a JOIN place p ON p.place_id = a.ancestor_id
+    WHERE p.parent_id IS NOT NULL),
+sites AS (
+    SELECT s.place_id AS site_id, (SELECT g.place_key FROM ancestor a JOIN place g ON g.place_id = a.ancestor_id
+                                   WHERE a.site_id = s.place_id AND g.kind = 'governorate') AS governorate_key
+    FROM site s WHERE $area = '' OR s.place_id IN (SELECT place_id FROM area)),
+daily AS (
+    SELECT site_id, reported_date, max(individuals) AS value FROM site_population
+    WHERE reported_date BETWEEN $start AND $end AND individuals IS NOT NULL AND site_id IN (SELECT site_id FROM sites)
+    GROUP BY ALL)
+"""
+DUCKDB_LATEST_SITES = SITE_COUNTS + """
+SELECT d.site_id, d.value AS latest_count, d.reported_date AS latest_date
+FROM (SELECT site_id, max(reported_date) AS reported_date FROM daily GROUP BY site_id) latest
+     JOIN daily d ON d.site_id = latest.site_id AND d.reported_date = latest.reported_date
+ORDER BY latest_count DESC
+"""
+DUCKDB_SITE_PROVIDERS = SITE_COUNTS + """
+SELECT DISTINCT provider FROM site_population
+WHERE reported_date BETWEEN $start AND $end AND individuals IS NOT NULL AND site_id IN (SELECT site_id FROM sites)
+ORDER BY provider
+"""
+DUCKDB_SITE_CHANGES = SITE_COUNTS + """
+SELECT s.reported_date, sites.governorate_key, sum(s.value - coalesce(s.previous, 0)) AS change,
+       coalesce(sum(s.value - s.previous), 0) AS net_change, count(*) AS sites_reporting, count(s.previous) AS changes
+FROM (SELECT *, lag(value) OVER (PARTITION BY site_id ORDER BY reported_date) AS previous FROM daily) s
+     JOIN sites ON sites.site_id = s.site_id
+GROUP BY ALL ORDER BY ALL
+"""
+DUCKDB_LOAD_BATCHES = """
+SELECT b.batch_id, s.title, b.status, b.finished_at,
+       (SELECT count(*) FROM load_issue i WHERE i.batch_id = b.batch_id AND i.severity = 'error') AS errors
+FROM load_batch b JOIN source s ON s.source_id = b.source_id
+WHERE (SELECT count(*) FROM load_batch) <= $few
+   OR (b.finished_at >= CAST($start AS DATE) AND b.finished_at < CAST($end AS DATE) + INTERVAL 1 DAY)
+ORDER BY b.finished_at DESC, b.batch_id DESC
+"""
+DUCKDB_ISSUE_COUNTS = """
+SELECT code, severity, count(*) AS issues FROM load_issue GROUP BY ALL ORDER BY issues DESC, code, severity
+"""
+DUCKDB_UNRESOLVED = """
+SELECT u.raw_name, u.scope_key, u.occurrences, best.name_en, best.place_key, u.best_score, u.last_seen_at
+FROM unresolved_place_name u LEFT JOIN place best ON best.place_id = u.best_place_id
+WHERE u.status = 'open' ORDER BY u.occurrences DESC, u.raw_name
+"""
+# Every pair of counted figures from two sources, same kind and unit, same place (an origin both
+# give, or a destination when an origin is missing), overlapping days, within 10%; undecided. One-
+# day figures are joined on their day (else a year of the demo pairs every figure of a place).
+DUPLICATE_PLACES = (  # (the place both give, the other end) — an origin, or a destination when an origin is missing
+    ("a.origin_place_id = b.origin_place_id", "(a.destination_place_id IS NULL OR b.destination_place_id IS NULL "
+                                               "OR a.destination_place_id = b.destination_place_id)"),
+    ("a.destination_place_id = b.destination_place_id", "(a.origin_place_id IS NULL OR b.origin_place_id IS NULL)"),
+)
+DUPLICATE_DAYS = (  # one-day pairs on their day; else `a` spans days and `b` is any figure (each pair once)
+    ("AND a.first_day = b.first_day",
+     "a.first_day = a.last_day AND b.first_day = b.last_day AND a.figure_id < b.figure_id"),
+    ("", "a.first_day < a.last_day AND (b.first_day = b.last_day OR a.figure_id < b.figure_id)"),
+)
+DUCKDB_DUPLICATES = AREA_CTE + f""",
+v AS (
+    SELECT figure_id, source_id, figure_kind, unit, origin_place_id, destination_place_id, figure,
+           coalesce(period_start, period_end) AS first_day, {FIGURE_DAY} AS last_day
+    FROM displacement_figure
+    WHERE {FIGURE_DAY} BETWEEN $start AND $end AND {COUNTED} AND figure IS NOT NULL
+      AND (origin_place_id IS NOT NULL OR destination_place_id IS NOT NULL)
+      AND ($area = '' OR origin_place_id IN (SELECT place_id FROM area)
+           OR destination_place_id IN (SELECT place_id FROM area))),
+pairs AS (
+""" + "\n    UNION ALL\n".join(f"""    SELECT least(a.figure_id, b.figure_id) AS first_id,
+           greatest(a.figure_id, b.figure_id) AS second_id
+    FROM v a JOIN v b ON a.figure_kind = b.figure_kind AND a.unit = b.unit AND {same} {same_day}
+    WHERE {which} AND {other_end} AND a.source_id <> b.source_id
+      AND a.first_day <= b.last_day AND b.first_day <= a.last_day
+      AND abs(a.figure - b.figure) <= 0.1 * greatest(a.figure, b.figure)"""
+    for same, other_end in DUPLICATE_PLACES for same_day, which in DUPLICATE_DAYS) + """)
+SELECT p.first_id, p.second_id FROM pairs p
+WHERE NOT EXISTS (SELECT 1 FROM duplicate_decision d WHERE d.first_id = p.first_id AND d.second_id = p.second_id)
+LIMIT 200
+"""
+
 # The columns the reference reads, copied into DuckDB's memory (DATE columns cast on the way).
 COPIED = {
     "displacement_figure": ("figure_id", "provider", "figure_kind", "unit", "figure", "is_cumulative",
                             "origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw",
                             "period_start", "period_end", "review_status", "source_id", "batch_id"),
     "conflict_event": ("event_id", "provider", "event_date", "event_type", "sub_event_type", "place_id",
-                       "place_name_raw", "fatalities", "review_status", "source_id", "batch_id"),
+                       "place_name_raw", "admin1_name_raw", "lat", "lon", "fatalities", "review_status", "source_id",
+                       "batch_id"),
     "place": ("place_id", "place_key", "pcode", "kind", "name_en", "name_ar", "parent_id", "lat", "lon"),
     "source": ("source_id", "source_kind", "title", "publisher", "published_date", "is_demo"),
     "load_batch": ("batch_id", "source_id", "finished_at", "rows_loaded", "status"),
-    "event_count": ("count_id", "provider", "period_end", "source_id", "batch_id"),
+    "event_count": ("count_id", "provider", "area_pcode", "area_name_raw", "place_id", "admin_level", "event_category",
+                    "period_start", "period_end", "events", "fatalities", "source_id", "batch_id"),
     "site_population": ("population_id", "site_id", "provider", "reported_date", "individuals", "households",
                         "source_id", "batch_id"),
+    "site": ("place_id", "site_code", "site_type"),
+    "load_issue": ("issue_id", "batch_id", "code", "severity"),
+    "unresolved_place_name": ("unresolved_id", "raw_name", "scope_key", "occurrences", "best_place_id", "best_score",
+                              "last_seen_at", "status"),
+    "duplicate_decision": ("decision_id", "first_id", "second_id"),
 }
 DATE_COLUMNS = {"period_start", "period_end", "event_date", "published_date", "reported_date"}
 
@@ -226,7 +406,46 @@ class PageQuery:
     in_page: bool = True  # part of one view of the page (the Flows page shows one side at a time)
 
 
-SETUP = ("Home", "Flows")  # pages whose set-up (date window, demo banner, sidebar, captions) runs these
+# The Flows-and-events page's spike: the largest place-week of flight from the area; it looks up the
+# events before it and before each of its week's largest flows.
+RADIUS = spike_queries.RADIUS_KM[2]
+SPIKE_VIEWS: dict[Filters, tuple[tuple[str, ...], date, date]] = {}
+
+
+def spike_view(engine, f: Filters) -> tuple[tuple[str, ...], date, date]:
+    """The places and days whose events the page looks up in its default view, picked as the page
+    picks them; worked out once per window (not timed) and kept for the DuckDB reference."""
+    if f not in SPIKE_VIEWS:
+        weekly = flow_queries.query_weekly_flows(engine, f, "origin", "new_displacement")
+        inside = keys_inside(queries.query_places(engine, None), f.area)
+        if inside is not None:
+            weekly = weekly[weekly["place_key"].isin(inside)]
+        spikes = rank_spikes(weekly, "persons").head(spike_queries.SPIKE_CHOICES)
+        if spikes.empty:
+            SPIKE_VIEWS[f] = ((), f.start, f.end)
+        else:
+            week = spikes["week"].iloc[0]
+            week_rows = spikes[spikes["week"] == week].head(spike_queries.TOP_FLOWS)
+            SPIKE_VIEWS[f] = ((spikes["place_key"].iloc[0], *week_rows["place_key"]),
+                              *spike_queries.preceding_window(week, spike_queries.LOOKBACK_DAYS[2]))
+    return SPIKE_VIEWS[f]
+
+
+def near_params(f: Filters) -> dict:
+    keys, first, last = SPIKE_VIEWS[f]  # kept by the page query's own run, just before
+    return {"keys": list(keys), "start": first, "end": last, "radius": RADIUS}
+
+
+def comparison_weeks(f: Filters) -> dict:
+    """The days the Events page's comparison reads: the last whole week of the window and the four before."""
+    week = event_queries.comparison_week(f.end)
+    return {"first": week - timedelta(weeks=event_queries.WEEKS_AVERAGED), "last": week + timedelta(days=6),
+            "area": f.area or ""}
+
+
+SETUP = ("Home", "Flows", "Flows and events", "Events", "Camps", "Data quality")  # pages whose set-up (date
+# window, demo banner, sidebar, captions) runs these
+SIDEBAR = ("Flows", "Flows and events", "Events", "Camps", "Data quality")  # pages with the sidebar's filters
 
 PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Set-up", "query_data_date_range", lambda e, f: queries.query_data_date_range(e), DUCKDB_DATE_RANGE,
@@ -234,11 +453,11 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Set-up", "query_has_demo_data", lambda e, f: queries.query_has_demo_data(e), DUCKDB_HAS_DEMO,
               windowed=False, also_on=SETUP),
     PageQuery("Set-up", "query_places (area choices)", lambda e, f: queries.query_places(e, AREA_KINDS),
-              DUCKDB_AREAS, windowed=False, also_on=("Flows",)),
+              DUCKDB_AREAS, windowed=False, also_on=SIDEBAR),
     PageQuery("Set-up", "query_providers", lambda e, f: queries.query_providers(e), DUCKDB_PROVIDERS,
-              windowed=False, also_on=("Flows",)),
+              windowed=False, also_on=SIDEBAR),
     PageQuery("Set-up", "query_provider_freshness", lambda e, f: queries.query_provider_freshness(e),
-              DUCKDB_PROVIDER_FRESHNESS, windowed=False, also_on=("Flows",)),
+              DUCKDB_PROVIDER_FRESHNESS, windowed=False, also_on=SIDEBAR),
     PageQuery("Home", "query_headline", lambda e, f: queries.query_headline(e, f.start, f.end), DUCKDB_HEADLINE,
               window),
     PageQuery("Home", "query_daily_totals", lambda e, f: queries.query_daily_totals(e, f.start, f.end),
@@ -260,6 +479,53 @@ PAGE_QUERIES: list[PageQuery] = [
               area=True),
     PageQuery("Flows, raw rows (before)", "query_flow_pairs",
               lambda e, f: flow_queries.query_flow_pairs_raw(e, f), DUCKDB_PAIRS, window_area, area=True),
+    # --- other pages: one default view of each (first unit and level, no site types) ----------------
+    PageQuery("Flows and events", "query_places (all)", lambda e, f: queries.query_places(e, None), DUCKDB_ALL_PLACES,
+              windowed=False),
+    PageQuery("Flows and events", "query_weekly_flows (origin)",
+              lambda e, f: flow_queries.query_weekly_flows(e, f, "origin", "new_displacement"),
+              DUCKDB_WEEKLY["origin"], window_area, area=True),
+    PageQuery("Flows and events", "query_weekly_events_by_type",
+              lambda e, f: spike_queries.query_weekly_events_by_type(e, f), DUCKDB_EVENTS_BY_TYPE, window_area,
+              area=True),
+    PageQuery("Flows and events", "query_events_near_places (the spike and its week's largest flows)",
+              lambda e, f: spike_queries.query_events_near_places(e, *spike_view(e, f), RADIUS, f.event_types,
+                                                                  f.sources),
+              DUCKDB_EVENTS_NEAR, lambda f: near_params(f), area=True),
+    PageQuery("Flows and events", "query_weekly_flows (origin, lag view)",
+              lambda e, f: flow_queries.query_weekly_flows(e, spike_queries.lag_window(f), "origin",
+                                                           "new_displacement"),
+              DUCKDB_WEEKLY["origin"], lambda f: window_area(spike_queries.lag_window(f)), area=True),
+    PageQuery("Flows and events", "query_weekly_events_by_place (lag view)",
+              lambda e, f: spike_queries.query_weekly_events_by_place(e, spike_queries.lag_window(f)),
+              DUCKDB_EVENTS_BY_PLACE, lambda f: window_area(spike_queries.lag_window(f)), area=True),
+    PageQuery("Events", "query_weekly_events", lambda e, f: event_queries.query_weekly_events(e, f),
+              DUCKDB_WEEKLY_EVENTS, window_area, area=True),
+    PageQuery("Events", "query_event_locations", lambda e, f: event_queries.query_event_locations(e, f),
+              DUCKDB_EVENT_LOCATIONS, window_area, area=True),
+    PageQuery("Events", "query_week_against_average",
+              lambda e, f: event_queries.query_week_against_average(e, f, event_queries.comparison_week(f.end)),
+              DUCKDB_WEEK_GOVERNORATES, lambda f: comparison_weeks(f), area=True),
+    PageQuery("Events", "query_hapi_event_counts", lambda e, f: event_queries.query_hapi_event_counts(e, f),
+              DUCKDB_HAPI, window_area, area=True),
+    PageQuery("Camps", "query_latest_site_counts",
+              lambda e, f: camp_queries.query_latest_site_counts(e, f, "individuals", ()), DUCKDB_LATEST_SITES,
+              window_area, area=True),
+    PageQuery("Camps", "query_site_providers",
+              lambda e, f: camp_queries.query_site_providers(e, f, "individuals", ()), DUCKDB_SITE_PROVIDERS,
+              window_area, area=True),
+    PageQuery("Camps", "query_site_changes",
+              lambda e, f: camp_queries.query_site_changes(e, f, "individuals", "governorate", ()),
+              DUCKDB_SITE_CHANGES, window_area, area=True),
+    PageQuery("Data quality", "query_load_batches", lambda e, f: quality_queries.query_load_batches(e, f),
+              DUCKDB_LOAD_BATCHES, lambda f: {**window(f), "few": quality_queries.FEW_BATCHES}),
+    # Every load is listed (the demo has fewer than FEW_BATCHES), so the page counts the issues of all.
+    PageQuery("Data quality", "query_issue_counts", lambda e, f: quality_queries.query_issue_counts(e, None),
+              DUCKDB_ISSUE_COUNTS, windowed=False),
+    PageQuery("Data quality", "query_unresolved_names", lambda e, f: queries.query_unresolved_names(e),
+              DUCKDB_UNRESOLVED, windowed=False),
+    PageQuery("Data quality", "query_possible_duplicates", lambda e, f: quality_queries.query_possible_duplicates(e, f),
+              DUCKDB_DUPLICATES, window_area, area=True),
 ]
 
 
@@ -279,6 +545,30 @@ PAGE_FIGURES: list[PageFigure] = [
                lambda r: build_sankey(r["query_flow_pairs (30 largest, persons)"], "persons", "sankey")),
     PageFigure("Flows", "build_flow_map",
                lambda r: build_flow_map(r["query_flow_pairs (30 largest, persons)"], "persons", "map")),
+    PageFigure("Flows and events", "build_flows_with_events",
+               lambda r: build_flows_with_events(r["query_weekly_flows (origin)"].query("unit == 'persons'"),
+                                                 r["query_weekly_events_by_type"], "persons", "flows and events")),
+    PageFigure("Flows and events", "build_lag_heatmap (with lag_correlations)", lambda r: build_lag_heatmap(
+        lag_correlations(r["query_weekly_flows (origin, lag view)"].query("unit == 'persons'"),
+                         r["query_weekly_events_by_place (lag view)"], governorates(r["query_places (all)"]),
+                         dict(zip(r["query_places (all)"]["place_key"], r["query_places (all)"]["name_en"]))),
+        "persons", "lag")),
+    PageFigure("Events", "build_event_timeline", lambda r: build_event_timeline(r["query_weekly_events"], "timeline")),
+    PageFigure("Events", "build_event_map", lambda r: build_event_map(r["query_event_locations"], "map")),
+    PageFigure("Events", "build_week_comparison",
+               lambda r: build_week_comparison(r["query_week_against_average"], "week")),
+    *(PageFigure("Events", f"build_hapi_counts ({category})",
+                 lambda r, category=category: build_hapi_counts(r["query_hapi_event_counts"], category, category))
+      for category in vocab.EVENT_CATEGORIES),
+    PageFigure("Camps", "build_population_over_time (with population_by_area)", lambda r: build_population_over_time(
+        camp_queries.population_by_area(r["query_site_changes"]), "individuals", "governorate", "population")),
+    PageFigure("Camps", "build_largest_sites",
+               lambda r: build_largest_sites(r["query_latest_site_counts"], "individuals", "largest")),
+    PageFigure("Camps", "build_net_arrivals (with weekly_net_change)", lambda r: build_net_arrivals(
+        camp_queries.weekly_net_change(r["query_site_changes"]), "individuals", "governorate", "net")),
+    PageFigure("Camps", "build_site_map",
+               lambda r: build_site_map(r["query_latest_site_counts"], "individuals", "map")),
+    PageFigure("Data quality", "build_issue_chart", lambda r: build_issue_chart(r["query_issue_counts"], "issues")),
 ]
 
 

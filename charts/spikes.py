@@ -136,14 +136,15 @@ def lag_correlations(flows: pd.DataFrame, events: pd.DataFrame, areas: dict[str,
     weekly_events = weekly_events.reindex(weeks, fill_value=0).fillna(0)
     rows = []
     for area in sorted(set(weekly_flows.columns) & set(weekly_events.columns)):
-        x, y = weekly_events[area], weekly_flows[area]
+        # Arrays, not a frame per lag and area (70 of them took 60 ms of a page view).
+        x, y = weekly_events[area].to_numpy(dtype=float), weekly_flows[area].to_numpy(dtype=float)
         for lag in range(max_lag + 1):
-            later = y.shift(-lag)
-            pair = pd.DataFrame({"x": x, "y": later}).dropna()
-            if len(pair) < 6 or pair["x"].std() == 0 or pair["y"].std() == 0:
+            events_then, displaced_later = x[:len(x) - lag], y[lag:]  # displacement `lag` weeks after the events
+            if len(events_then) < 6 or events_then.var(ddof=1) == 0 or displaced_later.var(ddof=1) == 0:
                 continue
-            rows.append((area, names.get(area, area), lag, float(pair["x"].corr(pair["y"])), len(pair),
-                         float(x.sum()), float(y.sum())))
+            correlation = pd.Series(events_then).corr(pd.Series(displaced_later))  # pandas' Pearson, as before
+            rows.append((area, names.get(area, area), lag, float(correlation),
+                         len(events_then), float(x.sum()), float(y.sum())))
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -572,3 +572,21 @@ SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event
                   summary_event_day)
 
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)
+
+# --- indexes of the page queries (migration 0008) ------------------------------------------------
+# The possible-duplicates search (db/quality_queries.py) starts from the figures of every source
+# but the largest and looks up each one's partners by place and day; the few figures that span
+# several days have a partial index of their own.
+Index("ix_displacement_figure_source_id_period_end", displacement_figure.c.source_id, displacement_figure.c.period_end)
+Index("ix_displacement_figure_origin_place_id_period_end", displacement_figure.c.origin_place_id,
+      displacement_figure.c.period_end)
+Index("ix_displacement_figure_destination_place_id_period_end", displacement_figure.c.destination_place_id,
+      displacement_figure.c.period_end)
+FIGURE_SPANS_DAYS = displacement_figure.c.period_start < displacement_figure.c.period_end
+Index("ix_displacement_figure_spanning_period_end", displacement_figure.c.period_end,
+      sqlite_where=FIGURE_SPANS_DAYS, postgresql_where=FIGURE_SPANS_DAYS)
+# Events near a place (db/spike_queries.py) are told by their date, place and coordinates from the
+# index alone (event_id too, for PostgreSQL; SQLite keeps the rowid in every index); only those
+# near are read whole.
+Index("ix_conflict_event_event_date_place_id_lat_lon_event_id", conflict_event.c.event_date, conflict_event.c.place_id,
+      conflict_event.c.lat, conflict_event.c.lon, conflict_event.c.event_id)

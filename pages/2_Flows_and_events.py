@@ -10,17 +10,14 @@ import streamlit as st
 from charts.export import csv_bytes
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside, lag_correlations,
                            rank_spikes, summarise_events)
-from db.filters import weeks_before
-from db.spike_queries import LOOKBACK_DAYS, RADIUS_KM, preceding_window
+from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, TOP_FLOWS, events_near, lag_window,
+                               preceding_window)
 from ui.captions import chart_caption
 from ui.common import cached_places, cached_weekly_flows, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
-from ui.spikes import cached_events_near, cached_weekly_events_by_place, cached_weekly_events_by_type
-
-LAG_WEEKS = 16  # the lag view looks at this many weeks up to the end of the window
-TOP_FLOWS = 10
+from ui.spikes import cached_events_near_places, cached_weekly_events_by_place, cached_weekly_events_by_type
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
@@ -51,7 +48,7 @@ st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, b
                          "anywhere") + ", by week of flight. Markers: events in the same area and week."))
 
 st.subheader("A spike and what came before it")
-spikes = rank_spikes(weekly, unit).head(30)
+spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
 if spikes.empty:
     st.info("No displacement from a known place in this view: widen the window or choose another area.")
     st.stop()
@@ -74,8 +71,11 @@ spike_place, spike_week_text = spike.split("@")
 st.query_params["spike_place"], st.query_params["spike_week"] = spike_place, spike_week_text
 spike_week = date.fromisoformat(spike_week_text)
 first, last = preceding_window(spike_week, lookback)
-near = cached_events_near(page.engine, page.url, spike_place, first, last, radius, filters.event_types,
-                          filters.sources)
+week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
+# The spike's events and those before each of its week's largest flows, in one query.
+found = cached_events_near_places(page.engine, page.url, (spike_place, *week_rows["place_key"]), first, last, radius,
+                                  filters.event_types, filters.sources)
+near = events_near(found, spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{len(near)} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
             f"**{chosen['place']}** ({spike_place}), before and during the week of flight.")
@@ -90,11 +90,9 @@ else:
                        key="download-near", on_click="ignore")
 
 st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")
-week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
 ranking = []
 for row in week_rows.itertuples():
-    before = cached_events_near(page.engine, page.url, row.place_key, first, last, radius, filters.event_types,
-                                filters.sources)
+    before = events_near(found, row.place_key)
     ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, unit: row.value,
                     "events before": len(before), "fatalities": int(before["fatalities"].fillna(0).sum()),
                     "preceding events": summarise_events(before)})
@@ -105,7 +103,7 @@ st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
                    on_click="ignore")
 
 st.subheader("Does displacement follow the events? (lag view)")
-lag_filters = filters.with_window(min(filters.start, weeks_before(filters.end, LAG_WEEKS)), filters.end)
+lag_filters = lag_window(filters)
 lag_flows = cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement")
 lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
 lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)

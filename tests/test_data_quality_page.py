@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -339,3 +339,128 @@ def test_periods_that_overlap_pair_and_a_side_without_a_place_does_not_stop_a_pa
                 ("OCHA", "Homs", "Tartous", "IOM", "Homs", "Tartous")]
     assert found == {frozenset((ids[pair[:3]], ids[pair[3:]])) for pair in expected}
     assert len(pairs) == len(expected)  # no pair twice
+
+
+# --- the duplicate search against the rule written out here --------------------------------------
+
+def _expected_pairs(engine, filters: Filters, limit: int = 200) -> list[tuple[int, int]]:
+    """Every undecided pair by the module's rule, over all pairs of raw rows, largest figure first."""
+    with engine.connect() as conn:
+        figures = [dict(r) for r in conn.execute(select(displacement_figure)).mappings()]
+        decided = set(conn.execute(select(duplicate_decision.c.first_id, duplicate_decision.c.second_id)).all())
+        parents = dict(conn.execute(select(place.c.place_id, place.c.parent_id)).all())
+        area_id = conn.execute(select(place.c.place_id).where(place.c.place_key == filters.area)).scalar()
+
+    def inside(place_id):
+        while place_id is not None:
+            if place_id == area_id:
+                return True
+            place_id = parents[place_id]
+        return False
+
+    def in_view(f):
+        day = f["period_end"] or f["period_start"]
+        return (day is not None and filters.start <= day <= filters.end
+                and f["review_status"] in ("not_required", "accepted") and f["figure"] is not None
+                and (f["origin_place_id"] or f["destination_place_id"])
+                and (not filters.sources or f["provider"] in filters.sources)
+                and (not filters.area or inside(f["origin_place_id"]) or inside(f["destination_place_id"])))
+
+    def same_place(a, b):
+        if a["origin_place_id"] and a["origin_place_id"] == b["origin_place_id"]:
+            ends = (a["destination_place_id"], b["destination_place_id"])
+            return None in ends or ends[0] == ends[1]
+        return (a["destination_place_id"] is not None and a["destination_place_id"] == b["destination_place_id"]
+                and None in (a["origin_place_id"], b["origin_place_id"]))
+
+    view = sorted((f for f in figures if in_view(f)), key=lambda f: f["figure_id"])
+    pairs = []
+    for i, a in enumerate(view):
+        for b in view[i + 1:]:
+            a_days = (a["period_start"] or a["period_end"], a["period_end"] or a["period_start"])
+            b_days = (b["period_start"] or b["period_end"], b["period_end"] or b["period_start"])
+            larger = max(a["figure"], b["figure"])
+            if (a["figure_kind"] == b["figure_kind"] and a["unit"] == b["unit"] and a["source_id"] != b["source_id"]
+                    and a_days[0] <= b_days[1] and b_days[0] <= a_days[1] and same_place(a, b)
+                    and abs(a["figure"] - b["figure"]) <= 0.1 * larger
+                    and (a["figure_id"], b["figure_id"]) not in decided):
+                pairs.append((-larger, a["figure_id"], b["figure_id"]))
+    return [(first, second) for _, first, second in sorted(pairs)[:limit]]
+
+
+@pytest.fixture
+def many_sources(prepared_engine):
+    """Figures of four sources (one much larger, one of reviewed text facts) at four places and an
+    unresolved one, over two weeks: one-day figures, periods, a day given only as period_start
+    or period_end, vague and running totals, pending and rejected facts; some pairs decided."""
+    import random
+
+    from tests.test_summary import _figure, _load, _place_ids
+
+    rng = random.Random(5)
+    places = _place_ids(prepared_engine, 4)
+    counts = {"big": 160, "second": 40, "third": 25, "text": 25}
+    for provider, n in counts.items():
+        rows = []
+        for k in range(n):
+            day = date(2024, 12, rng.randint(1, 14))
+            origin = rng.choice([*places[:3], None])
+            destination = rng.choice([*places[1:], None])
+            shape = rng.random()
+            changes = {"provider": provider, "figure_kind": rng.choice(["new_displacement", "return"]),
+                       "unit": rng.choice(["persons", "persons", "households"]),
+                       "review_status": rng.choice(["not_required"] if provider != "text" else
+                                                   ["accepted", "accepted", "pending", "rejected"])}
+            if shape < 0.15:
+                changes["period_start"] = day - timedelta(days=rng.randint(1, 6))  # a period
+            elif shape < 0.22:
+                changes["period_end"] = None  # the day given as period_start alone
+            elif shape < 0.27:
+                changes["period_start"] = None  # ... or as period_end alone
+            elif shape < 0.30:
+                changes.update(figure=None, qualifier="vague")
+            elif shape < 0.33:
+                changes["is_cumulative"] = True
+            if origin is None:
+                changes["origin_name_raw"] = rng.choice(["Unknown village", "Hamlet"])
+            figure = changes.pop("figure", round(1000 * rng.uniform(0.9, 1.1)))
+            rows.append(_figure(f"{provider}{k}", day, origin, destination, figure, **changes))
+        _load(prepared_engine, f"{provider}.csv", figures=rows)
+    window = Filters(date(2024, 12, 1), date(2024, 12, 14))
+    decided = _expected_pairs(prepared_engine, window)[:6]
+    for first, second in decided[:3]:
+        quality.decide_duplicate(prepared_engine, first, second, "distinct")
+    quality.decide_duplicate(prepared_engine, *decided[4], "duplicate", kept_id=decided[4][0])
+    return prepared_engine
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(date(2024, 12, 1), date(2024, 12, 14)),
+    Filters(date(2024, 12, 3), date(2024, 12, 9)),  # periods reaching outside the window
+    Filters(date(2024, 12, 5), date(2024, 12, 5)),
+    Filters(date(2024, 12, 1), date(2024, 12, 14), sources=("big", "text")),
+])
+def test_possible_duplicates_are_every_pair_the_rule_gives(many_sources, filters):
+    found = query_possible_duplicates(many_sources, filters)
+    expected = _expected_pairs(many_sources, filters)
+    assert list(zip(found["first_figure_id"], found["second_figure_id"])) == expected
+    if filters.days > 1:
+        assert len(expected) > 10
+
+
+def test_possible_duplicates_in_an_area_are_every_pair_the_rule_gives(many_sources):
+    from tests.test_summary import _place_ids
+
+    with many_sources.connect() as conn:
+        parent = conn.execute(select(place.c.parent_id).where(place.c.place_id == _place_ids(many_sources, 4)[1]))
+        area = conn.execute(select(place.c.place_key).where(place.c.place_id == parent.scalar_one())).scalar_one()
+    filters = Filters(date(2024, 12, 1), date(2024, 12, 14), area=area)
+    found = query_possible_duplicates(many_sources, filters)
+    assert list(zip(found["first_figure_id"], found["second_figure_id"])) == _expected_pairs(many_sources, filters)
+    assert len(found) > 0
+
+
+def test_possible_duplicates_are_cut_at_the_limit_largest_first(many_sources):
+    filters = Filters(date(2024, 12, 1), date(2024, 12, 14))
+    found = query_possible_duplicates(many_sources, filters, limit=5)
+    assert list(zip(found["first_figure_id"], found["second_figure_id"])) == _expected_pairs(many_sources, filters, 5)

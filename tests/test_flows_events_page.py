@@ -9,6 +9,7 @@ withdrawal from Hama on 5 Dec (a "Non-violent transfer of territory").
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 
 import pandas as pd
@@ -121,6 +122,31 @@ def test_lag_correlation_finds_the_lag_at_which_displacement_follows_events():
     assert result.loc[result["lag_weeks"] == 0, "correlation"].iloc[0] < 0.5
 
 
+def test_lag_correlations_are_pearson_over_the_weeks_each_lag_pairs():
+    """Against the correlation of two columns of a frame, lag by lag; an area without variation is left out."""
+    import random
+
+    rng = random.Random(3)
+    weeks = [date(2024, 1, 1) + timedelta(weeks=i) for i in range(20)]
+    events = pd.DataFrame([(w, key, rng.randint(0, 9)) for w in weeks for key in ("a", "b", "c") if rng.random() < 0.8]
+                          + [(w, "e", 2) for w in weeks], columns=["week", "place_key", "events"])
+    flows = pd.DataFrame([(w, key, float(rng.randint(0, 5000))) for w in weeks[3:] for key in ("a", "b", "d", "e")],
+                         columns=["week", "place_key", "value"])
+    areas = {"a": "GA", "b": "GB", "c": "GA", "d": "GD", "e": "GE"}
+    result = lag_correlations(flows, events, areas, {"GA": "Area A"})
+    expected = []
+    for area in ("GA", "GB", "GE"):
+        x = events[events["place_key"].map(areas) == area].groupby("week")["events"].sum()
+        y = flows[flows["place_key"].map(areas) == area].groupby("week")["value"].sum()
+        both = pd.DataFrame({"x": x, "y": y}).reindex(weeks).fillna(0)
+        for lag in range(5):
+            pair = pd.DataFrame({"x": both["x"].to_numpy()[:len(weeks) - lag], "y": both["y"].to_numpy()[lag:]})
+            if pair["x"].std() > 0 and pair["y"].std() > 0:
+                expected.append((area, lag, pair["x"].corr(pair["y"]), len(pair)))
+    assert list(zip(result["area_key"], result["lag_weeks"], result["correlation"], result["weeks"])) == expected
+    assert set(result["area"]) == {"Area A", "GB"} and len(expected) == 10  # GE's events never vary
+
+
 def test_places_roll_up_to_their_governorate_and_an_area_holds_its_descendants():
     places = pd.DataFrame({"place_key": ["SY", "SY05", "SY0501", "SY0501:hama", "site:x"],
                            "kind": ["country", "governorate", "district", "community", "site"],
@@ -173,3 +199,139 @@ def test_weekly_events_by_place_from_summaries_equal_the_raw_rows(demo_engine, s
     got = query_weekly_events_by_place(demo_engine, Filters(start, end))
     assert dict(zip(zip(got["week"], got["place_key"]), got["events"])) == expected
     assert len(expected) > 0
+
+
+@pytest.mark.parametrize("area, event_types", [
+    ("SY05", ()), ("SY0501:hama", ("Battles",)), ("SY02", ("Battles", "Explosions/Remote violence"))])
+def test_weekly_events_by_place_in_an_area_equal_the_raw_rows(demo_engine, area, event_types):
+    """Edge days read through the date index when an area is chosen: the same counts as the raw rows."""
+    from sqlalchemy import select
+
+    from charts.spikes import keys_inside
+    from db.filters import Filters
+    from db.queries import query_places
+    from db.schema import conflict_event, place
+    from db.spike_queries import query_weekly_events_by_place
+
+    start, end = date(2024, 11, 20), date(2024, 12, 11)  # a Wednesday to a Wednesday
+    inside = keys_inside(query_places(demo_engine), area)
+    with demo_engine.connect() as conn:
+        raw = pd.DataFrame(conn.execute(
+            select(conflict_event.c.event_date, place.c.place_key, conflict_event.c.event_type)
+            .select_from(conflict_event.join(place, place.c.place_id == conflict_event.c.place_id))
+            .where(conflict_event.c.event_date.between(start, end),
+                   conflict_event.c.review_status.in_(("not_required", "accepted")))).all(),
+            columns=["day", "place_key", "event_type"])
+    raw = raw[raw["place_key"].isin(inside) & (raw["event_type"].isin(event_types) if event_types else True)]
+    raw["week"] = [d - timedelta(days=d.weekday()) for d in raw["day"]]
+    expected = raw.groupby(["week", "place_key"]).size().to_dict()
+    got = query_weekly_events_by_place(demo_engine, Filters(start, end, area=area, event_types=event_types))
+    assert dict(zip(zip(got["week"], got["place_key"]), got["events"])) == expected
+    assert len(expected) > 0
+
+
+# --- events near places, against the rule written out here --------------------------------------
+
+def _haversine_km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin((math.radians(lon2) - math.radians(lon1)) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def _expected_near(engine, key, start, end, radius_km, event_types=(), sources=()) -> list[tuple]:
+    """(event_id, inside, distance) of the counted events inside the place `key` or within the
+    radius of it (own coordinates, else the place's), latest day first, then nearest, then by id."""
+    from sqlalchemy import select
+
+    from db.schema import conflict_event, place
+
+    with engine.connect() as conn:
+        places = {r.place_id: r for r in conn.execute(select(place.c.place_id, place.c.place_key, place.c.parent_id,
+                                                             place.c.lat, place.c.lon))}
+        events = conn.execute(select(conflict_event)).mappings().all()
+    centre = next((p for p in places.values() if p.place_key == key), None)
+    if centre is None:
+        return []
+
+    def inside(place_id):
+        while place_id is not None:
+            if place_id == centre.place_id:
+                return True
+            place_id = places[place_id].parent_id
+        return False
+
+    found = []
+    for e in events:
+        if (e["event_date"] is None or not start <= e["event_date"] <= end
+                or e["review_status"] not in ("not_required", "accepted")
+                or (event_types and e["event_type"] not in event_types) or (sources and e["provider"] not in sources)):
+            continue
+        at = (e["lat"], e["lon"]) if e["lat"] is not None else (
+            (places[e["place_id"]].lat, places[e["place_id"]].lon) if e["place_id"] is not None else (None, None))
+        distance = _haversine_km(centre.lat, centre.lon, *at) if at[0] is not None else math.inf
+        if inside(e["place_id"]) or (radius_km > 0 and distance <= radius_km):
+            found.append((e["event_date"], distance, e["event_id"], inside(e["place_id"])))
+    found.sort(key=lambda f: (-f[0].toordinal(), f[1], f[2]))
+    return [(event_id, is_inside, distance) for _, distance, event_id, is_inside in found]
+
+
+@pytest.fixture
+def events_around_hama(prepared_engine):
+    """Events in and around Hama city: at its own coordinates or its place's, at places in Hama
+    governorate and in Homs (45 km off), unresolved with and without coordinates, far from its place,
+    outside the window, and facts from a report pending or accepted."""
+    from db.records import SourceInfo
+    from db.review import place_id_for
+    from db.schema import conflict_event
+    from db.writes import write_rows_batch
+    from tests.test_events_page import TEXT_EVENT_COLUMNS
+
+    at = {key: place_id_for(prepared_engine, key) for key in (HAMA, "SY0501:suran", "SY0501:morek", "SY0401:homs")}
+    day = date(2024, 12, 3)
+
+    def event(n, when, kind, place_id, lat=None, lon=None, provider="ACLED", status="not_required", name="as written"):
+        sub = {"Battles": "Armed clash", "Protests": "Peaceful protest"}[kind]
+        return (provider, f"{provider}{n}", when, "day", kind, sub, place_id, name, lat, lon, 1, status, None, None,
+                None, "Hama")
+
+    acled = [
+        event(1, day, "Battles", at[HAMA], 35.1318, 36.7578),  # at Hama's own coordinates
+        event(2, day, "Battles", at["SY0501:suran"]),  # at Suran's (about 18 km)
+        event(3, day, "Protests", at["SY0401:homs"]),  # at Homs's (about 45 km)
+        event(4, day + timedelta(days=1), "Battles", None, 35.2, 36.8, name="Somewhere"),  # unresolved, placed
+        event(5, day + timedelta(days=1), "Battles", None, name="Nowhere"),  # unresolved, no coordinates
+        event(6, day - timedelta(days=2), "Protests", at[HAMA], 33.51, 36.29),  # in Hama, reported from Damascus
+        event(7, day, "Protests", at["SY0501:morek"]),
+        event(8, date(2024, 11, 1), "Battles", at[HAMA]),  # before the window
+        event(9, day, "Battles", at[HAMA], 35.1318, 36.7578),  # same day and place as 1
+    ]
+    text = [event(10, day, "Battles", at[HAMA], provider="text", status="accepted"),
+            event(11, day, "Battles", at[HAMA], provider="text", status="pending")]
+    for name, rows in (("acled", acled), ("report", text)):
+        info = SourceInfo(source_kind=name, title=f"test {name}", sha256=name.ljust(64, "0"))
+        write_rows_batch(prepared_engine, info, [(conflict_event, TEXT_EVENT_COLUMNS, rows)])
+    return prepared_engine
+
+
+@pytest.mark.parametrize("radius, event_types, sources", [
+    (50, (), ()), (40, (), ()), (0, (), ()), (300, (), ()), (50, ("Battles",), ()), (50, (), ("ACLED",)),
+])
+def test_events_near_each_place_are_those_the_rule_gives(events_around_hama, radius, event_types, sources):
+    from db.spike_queries import events_near, query_events_near_places
+
+    keys = (HAMA, "SY05", "SY0401:homs", "nowhere", HAMA)  # a city, a governorate, another city, unknown, again
+    start, end = date(2024, 11, 25), date(2024, 12, 15)
+    found = query_events_near_places(events_around_hama, keys, start, end, radius, event_types, sources)
+    assert list(dict.fromkeys(found["near_place_key"])) == [k for k in dict.fromkeys(keys) if k != "nowhere"
+                                                             and _expected_near(events_around_hama, k, start, end,
+                                                                                radius, event_types, sources)]
+    for key in dict.fromkeys(keys):
+        near = events_near(found, key)
+        expected = _expected_near(events_around_hama, key, start, end, radius, event_types, sources)
+        assert list(zip(near["event_id"], near["inside_area"])) == [(e, i) for e, i, _ in expected], key
+        assert list(near["distance_km"]) == pytest.approx([round(d, 1) for _, _, d in expected], abs=0.051), key
+    hama = events_near(found, HAMA)
+    if radius == 50 and not event_types and not sources:
+        assert len(hama) == 8  # all but the unplaced one, the one before the window and the pending fact
+        assert hama["from_text"].sum() == 1 and hama["place"].tolist().count("Somewhere") == 1

@@ -19,5 +19,6 @@ def cached_weekly_events_by_place(_engine, url: str, filters):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_events_near(_engine, url: str, place_key, start, end, radius_km, event_types, sources):
-    return spike_queries.query_events_near(_engine, place_key, start, end, radius_km, event_types, sources)
+def cached_events_near_places(_engine, url: str, place_keys: tuple[str, ...], start, end, radius_km, event_types,
+                              sources):
+    return spike_queries.query_events_near_places(_engine, place_keys, start, end, radius_km, event_types, sources)
