@@ -17,7 +17,7 @@ from ui.quality import (cached_batch_issues, cached_issue_counts, cached_load_ba
 SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
 
 page = open_page("Data quality", "🩺", "Data quality: loads, issues, place names, duplicates")
-filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
+filters = sidebar_filters(page, default_days=28, show=("area", "figure_kinds", "units", "sources"))
 show_last_message()
 
 # --- loads ---------------------------------------------------------------------------------------

@@ -239,6 +239,18 @@ def test_figures_within_ten_percent_from_two_sources_are_a_pair_and_fifteen_perc
     assert len([b for b in at.button if b.key.endswith("-distinct")]) == 1
 
 
+def test_figure_kind_and_unit_filters_in_the_url_narrow_the_duplicates(app_on, prepared_engine):
+    _two_sources(prepared_engine)  # persons, new displacement
+    shown = app_on(prepared_engine, PAGE, **WINDOW, figure_kinds="new_displacement", units="persons")
+    assert not shown.exception and len([b for b in shown.button if b.key.endswith("-distinct")]) == 1
+    for other in ({"units": "households"}, {"figure_kinds": "return"}):
+        at = app_on(prepared_engine, PAGE, **WINDOW, **other)
+        assert not at.exception
+        assert not [b for b in at.button if b.key.endswith("-distinct")], other
+        assert any(i.value.startswith("No possible duplicates") for i in at.info)
+        assert _params(at).items() >= other.items()  # kept in the URL
+
+
 def test_deciding_duplicate_keep_first_rejects_the_other_everywhere(app_on, prepared_engine):
     figures = _two_sources(prepared_engine)
     first, second = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
