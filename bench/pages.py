@@ -670,24 +670,29 @@ def measure(engine, con, repeats: int, queries_: list[PageQuery], figures: list[
     query_rows, figure_rows, page_rows = [], [], []
     once: set[str] = set()
     for win in WINDOWS:
-        results: dict[str, Any] = {}
+        results: dict[tuple[str, str], Any] = {}  # (page, query name) → its result in this window
+
+        def of_page(page: str) -> dict[str, Any]:
+            """The results of `page`'s own queries by name (two pages may run queries of one name)."""
+            return {name: result for (owner, name), result in results.items() if owner == page}
+
         for entry in queries_:
             if (not entry.windowed and entry.name in once) or (win.filters.area and not entry.area):
                 continue
-            times, results[entry.name] = timed(lambda: entry.call(engine, win.filters), repeats)
+            times, results[entry.page, entry.name] = timed(lambda: entry.call(engine, win.filters), repeats)
             row = Row(entry.page, entry.name, win.label if entry.windowed else "any", times,
                       target=None if "before" in entry.page else TARGET_QUERY_MS * allowance)
             if entry.duckdb and con is not None:
                 row.reference, reference = timed(
                     lambda: run_reference(con, entry.duckdb, entry.params(win.filters)), repeats)
                 if isinstance(entry.duckdb, str):
-                    row.rows = f"{_count(results[entry.name])} / {len(reference[0])}"
+                    row.rows = f"{_count(results[entry.page, entry.name])} / {len(reference[0])}"
             if not entry.windowed:
                 once.add(entry.name)
             query_rows.append(row)
         for figure in figures:
             try:
-                times, _ = timed(lambda: figure.build(results).to_json(), repeats)
+                times, _ = timed(lambda: figure.build(of_page(figure.page)).to_json(), repeats)
             except KeyError:  # its query does not run in this window (an area on a page without one)
                 continue
             figure_rows.append(Row(figure.page, figure.name, win.label, times, target=TARGET_FIGURE_MS * allowance))
@@ -700,7 +705,7 @@ def measure(engine, con, repeats: int, queries_: list[PageQuery], figures: list[
             def page_view():
                 got = {q.name: q.call(engine, win.filters) for q in view}
                 for f in drawn:
-                    f.build({**results, **got}).to_json()
+                    f.build({**of_page(page), **got}).to_json()
 
             times, _ = timed(page_view, repeats)
             page_rows.append(Row(page, f"{len(view)} queries + {len(drawn)} figures", win.label, times,

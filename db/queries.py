@@ -157,24 +157,27 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     )
 
 
-def _small_table_days():
-    """(source_id, provider, batch_id, day) of the tables kept whole (sites' counts, HAPI's event
-    counts: thousands of rows, not millions), beside the day summaries of figures and events."""
-    return (
+def _data_days(counted_only: bool):
+    """(source_id, provider, batch_id, d) of every dated row: figures and events from the day
+    summaries (only those that count, or any review status), sites' counts and HAPI's event
+    counts from their own tables (kept whole: thousands of rows, not millions; always counted)."""
+    def summarised(table):
+        query = select(table.c.source_id, table.c.provider, table.c.batch_id, table.c.day.label("d"))
+        return query.where(table.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)) if counted_only else query
+
+    return union_all(
+        summarised(fd),
+        summarised(ed),
         select(event_count.c.source_id, event_count.c.provider, event_count.c.batch_id,
                event_count.c.period_end.label("d")),
         select(site_population.c.source_id, site_population.c.provider, site_population.c.batch_id,
                site_population.c.reported_date.label("d")),
-    )
+    ).subquery()
 
 
 def query_source_freshness(engine: Engine) -> pd.DataFrame:
     """Per source: what it is, when it was published and loaded, and its latest data day (any review status)."""
-    data_dates = union_all(
-        select(fd.c.source_id, fd.c.provider, fd.c.batch_id, fd.c.day.label("d")),
-        select(ed.c.source_id, ed.c.provider, ed.c.batch_id, ed.c.day.label("d")),
-        *_small_table_days(),
-    ).subquery()
+    data_dates = _data_days(counted_only=False)
     latest_data = (
         select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
         .group_by(data_dates.c.source_id)
@@ -421,14 +424,9 @@ def query_unlinked_text_places(engine: Engine) -> pd.DataFrame:
 
 def query_providers(engine: Engine) -> tuple[str, ...]:
     """The providers dated rows were loaded from (what the pages' source filter offers)."""
-    names = union_all(
-        select(fd.c.provider).distinct(),
-        select(ed.c.provider).distinct(),
-        select(event_count.c.provider).distinct(),
-        select(site_population.c.provider).distinct(),
-    ).subquery()
+    days = _data_days(counted_only=False)
     with engine.connect() as conn:
-        return tuple(conn.execute(select(names.c.provider).distinct().order_by(names.c.provider)).scalars())
+        return tuple(conn.execute(select(days.c.provider).distinct().order_by(days.c.provider)).scalars())
 
 
 def query_provider_freshness(engine: Engine) -> pd.DataFrame:
@@ -436,12 +434,7 @@ def query_provider_freshness(engine: Engine) -> pd.DataFrame:
 
     Columns: provider, latest_data_date, loaded_at. Text facts count only once accepted.
     """
-    counted = vocab.COUNTED_REVIEW_STATUSES
-    data = union_all(
-        select(fd.c.source_id, fd.c.provider, fd.c.batch_id, fd.c.day.label("d")).where(fd.c.review_status.in_(counted)),
-        select(ed.c.source_id, ed.c.provider, ed.c.batch_id, ed.c.day.label("d")).where(ed.c.review_status.in_(counted)),
-        *_small_table_days(),
-    ).subquery()
+    data = _data_days(counted_only=True)
     per_batch = (
         select(data.c.provider, data.c.batch_id, func.max(data.c.d).label("d"))
         .group_by(data.c.provider, data.c.batch_id).subquery()
