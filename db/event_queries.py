@@ -12,8 +12,8 @@ Weekly counts are read from the weekly summary (db/summary.py, summary_event_wee
 by every write): the whole weeks inside a window come from it, the days of a first or last week
 the window only cuts into from the raw rows (through the event_date index). The result is the
 same as over the raw rows alone; the `*_raw` functions compute it that way, as the reference the
-tests compare against. The map needs each event's own coordinates, which the summary does not
-keep, so it reads the raw rows of the window.
+tests compare against. The map needs each event's own coordinates, which summary_event_week does
+not keep: it reads summary_event_location_week (per week, place and coordinates) the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import Engine, case, func, select
 from db import vocab
 from db.filters import Filters, narrowing
 from db.queries import TEXT_PROVIDER, _frame, _frames
-from db.schema import conflict_event, event_count, place, summary_event_week
+from db.schema import conflict_event, event_count, place, summary_event_location_week, summary_event_week
 from db.summary import mondays, split_window
 
 NO_SUB_EVENT_TYPE = "(sub-type not given)"  # text facts may name a type without a sub-type
@@ -134,6 +134,60 @@ def query_weekly_events_raw(engine: Engine, filters: Filters) -> pd.DataFrame:
     return _weekly_frame(engine, [_raw_daily_select(filters, filters.start, filters.end)])
 
 
+def _raw_location_select(filters: Filters, start: date, end: date, *, by_date: bool = False):
+    e = conflict_event
+    from_text = _from_text()
+    raw_name = case((e.c.place_id.is_(None), e.c.place_name_raw), else_=None)  # the name as written, if unresolved
+    groups = (e.c.place_id, e.c.lat, e.c.lon, e.c.event_type, from_text, raw_name.label("place_name_raw"))
+    return (select(*groups, func.count().label("events"), func.sum(e.c.fatalities).label("fatalities"))
+            .where(*_counted(filters, start, end, by_date=by_date)).group_by(*groups))
+
+
+def _summary_location_select(filters: Filters, weeks: tuple[date, date]):
+    s = summary_event_location_week
+    groups = (s.c.place_id, s.c.lat, s.c.lon, s.c.event_type, s.c.from_text, s.c.place_name_raw)
+    return (select(*groups, func.sum(s.c.events).label("events"), func.sum(s.c.fatalities).label("fatalities"))
+            .where(s.c.week_start.between(*weeks),
+                   *narrowing(filters, place_columns=(s.c.place_id,), event_type=s.c.event_type,
+                              provider=s.c.provider))
+            .group_by(*groups))
+
+
+def _places_with_governorate(engine: Engine, place_ids) -> pd.DataFrame:
+    """place_id, place_key, pcode, name_en, name_ar, lat, lon and governorate_pcode of these places."""
+    governorate_of = _governorate_of()
+    governorate = place.alias("governorate")
+    query = (
+        select(place.c.place_id, place.c.place_key, place.c.pcode, place.c.name_en, place.c.name_ar,
+               place.c.lat.label("place_lat"), place.c.lon.label("place_lon"),
+               governorate.c.pcode.label("governorate_pcode"))
+        .select_from(place.outerjoin(governorate_of, governorate_of.c.place_id == place.c.place_id)
+                     .outerjoin(governorate, governorate.c.place_id == governorate_of.c.governorate_id))
+        .where(place.c.place_id.in_(sorted(int(i) for i in place_ids)))
+    )
+    return _frame(engine, query)
+
+
+def _locations_frame(engine: Engine, parts, limit: int) -> pd.DataFrame:
+    grouped = _frames(engine, parts)
+    if grouped.empty:
+        return pd.DataFrame(columns=LOCATION_COLUMNS)
+    grouped["from_text"] = grouped["from_text"].astype(bool)
+    places = _places_with_governorate(engine, grouped["place_id"].dropna().unique())
+    frame = grouped.merge(places, on="place_id", how="left")
+    # An event without coordinates of its own stands at its place's: one point with those that had them.
+    frame["lat"] = pd.to_numeric(frame["lat"]).fillna(pd.to_numeric(frame["place_lat"]))
+    frame["lon"] = pd.to_numeric(frame["lon"]).fillna(pd.to_numeric(frame["place_lon"]))
+    frame["place"] = frame["name_en"].fillna(frame["place_name_raw"]).fillna(UNPLACED)
+    frame = frame.rename(columns={"name_ar": "place_ar"})
+    frame = _numbers(frame, "events", "fatalities")
+    keys = LOCATION_COLUMNS[:9]
+    located = frame.groupby(keys, dropna=False, as_index=False, sort=False)[["events", "fatalities"]].sum()
+    located = located.sort_values(["events", "place", "event_type", "lat", "lon"], ascending=[False, True, True, True,
+                                                                                              True])
+    return located.head(limit)[LOCATION_COLUMNS].reset_index(drop=True)
+
+
 def query_event_locations(engine: Engine, filters: Filters, limit: int = MAP_LOCATION_LIMIT) -> pd.DataFrame:
     """Counted events per location and type in the window, the busiest `limit` locations first.
 
@@ -141,44 +195,20 @@ def query_event_locations(engine: Engine, filters: Filters, limit: int = MAP_LOC
     with lat/lon NaN (the map cannot draw them and says how many). Columns: place_key, pcode,
     place (English name, else the name as written), place_ar, governorate_pcode, lat, lon,
     event_type, from_text, events, fatalities.
+
+    Whole weeks come from the weekly location summary (db/summary.py), the days at the window's
+    edges from the raw rows; the gazetteer's names are joined to the few hundred locations after.
     """
-    e = conflict_event
-    from_text = _from_text()
-    raw_name = case((e.c.place_id.is_(None), e.c.place_name_raw), else_=None)  # the name as written, if unresolved
-    # Grouped first on the event table alone (through the date index), joined to the gazetteer after:
-    # the joins then touch a few hundred rows, not every event of the window.
-    grouped = (
-        select(e.c.place_id, e.c.lat, e.c.lon, e.c.event_type, from_text, raw_name.label("place_name_raw"),
-               func.count().label("events"), func.coalesce(func.sum(e.c.fatalities), 0).label("fatalities"))
-        .where(*_counted(filters))
-        .group_by(e.c.place_id, e.c.lat, e.c.lon, e.c.event_type, from_text, raw_name)
-        .subquery()
-    )
-    governorate_of = _governorate_of()
-    governorate = place.alias("governorate")
-    name = func.coalesce(place.c.name_en, grouped.c.place_name_raw)
-    query = (
-        select(place.c.place_key, place.c.pcode, name.label("place"), place.c.name_ar.label("place_ar"),
-               governorate.c.pcode.label("governorate_pcode"), func.coalesce(grouped.c.lat, place.c.lat).label("lat"),
-               func.coalesce(grouped.c.lon, place.c.lon).label("lon"), grouped.c.event_type, grouped.c.from_text,
-               grouped.c.events, grouped.c.fatalities)
-        .select_from(grouped.outerjoin(place, place.c.place_id == grouped.c.place_id)
-                     .outerjoin(governorate_of, governorate_of.c.place_id == grouped.c.place_id)
-                     .outerjoin(governorate, governorate.c.place_id == governorate_of.c.governorate_id))
-        .order_by(grouped.c.events.desc(), name)
-        .limit(limit)
-    )
-    frame = _frame(engine, query)
-    if frame.empty:
-        return pd.DataFrame(columns=LOCATION_COLUMNS)
-    frame["place"] = frame["place"].fillna(UNPLACED)
-    frame["lat"] = pd.to_numeric(frame["lat"])
-    frame["lon"] = pd.to_numeric(frame["lon"])
-    frame = _numbers(frame, "events", "fatalities")
-    # Events without coordinates of their own now stand at their place's: one point with those that had them.
-    keys = LOCATION_COLUMNS[:9]
-    located = frame.groupby(keys, dropna=False, as_index=False, sort=False)[["events", "fatalities"]].sum()
-    return located.sort_values(["events", "place"], ascending=[False, True])[LOCATION_COLUMNS].reset_index(drop=True)
+    weeks, edges = split_window(filters.start, filters.end)
+    parts = [_raw_location_select(filters, lo, hi, by_date=True) for lo, hi in edges]
+    if weeks:
+        parts.append(_summary_location_select(filters, weeks))
+    return _locations_frame(engine, parts, limit)
+
+
+def query_event_locations_raw(engine: Engine, filters: Filters, limit: int = MAP_LOCATION_LIMIT) -> pd.DataFrame:
+    """query_event_locations over the raw rows only (the reference the tests compare against)."""
+    return _locations_frame(engine, [_raw_location_select(filters, filters.start, filters.end)], limit)
 
 
 def comparison_week(end: date) -> date:

@@ -526,6 +526,29 @@ summary_event_week = Table(
 )
 Index("ix_summary_event_week_week_start", summary_event_week.c.week_start)
 
+# Where the week's events happened: per week, place, the event's own coordinates (NULL when it has
+# none and stands at its place's), type and provider. The Events map and the events before a
+# spike (db/spike_queries.py) read whole weeks here instead of every event (ACLED gives each event
+# its location's coordinates, so a location's events of a week are one row).
+summary_event_location_week = Table(
+    "summary_event_location_week",
+    metadata,
+    Column("week_start", Date, nullable=False),  # the Monday of event_date
+    Column("place_id", Integer, ForeignKey("place.place_id")),
+    Column("place_name_raw", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("event_type", String(40), nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("from_text", Boolean, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer),  # NULL when none of the week's events there gave a number
+    *_summary_checks(("place_id", "place_name_raw")),
+    CheckConstraint("events >= 1", name="events_positive"),
+    *_non_negative("fatalities"),
+)
+Index("ix_summary_event_location_week_week_start", summary_event_location_week.c.week_start)
+
 # Per day and load batch, every dated row whatever its review status: the questions asked of all
 # the data at once (its date range, each source's and provider's latest day, a window's headline
 # and daily totals) read these few thousand rows instead of a million (db/summary.py).
@@ -568,8 +591,8 @@ summary_event_day = Table(
 )
 Index("ix_summary_event_day_day", summary_event_day.c.day)
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_figure_day,
-                  summary_event_day)
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_event_location_week,
+                  summary_figure_day, summary_event_day)
 
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)
 

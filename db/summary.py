@@ -2,13 +2,15 @@
 
 A page asking "how many people left each place in these four weeks" would otherwise scan every
 displacement figure (250–1,300 ms for a million rows in SQLite, BENCHMARKS.md); the same question
-over these tables takes 40–50 ms, DataFrame included. Three tables (db/schema.py):
+over these tables takes 40–50 ms, DataFrame included. The tables (db/schema.py):
 
 - summary_flow_place_week: per week, side (origin or destination), place, figure kind, unit and
   provider: the sum of the figures and how many reports gave them;
 - summary_flow_pair_week: the same per origin–destination pair;
 - summary_event_week: per week, event type, sub-event type, place and provider: events and
   fatalities;
+- summary_event_location_week: per week, place, the event's own coordinates, event type and
+  provider: events and fatalities (the map and the events near a place);
 - summary_figure_day and summary_event_day: per day, load batch, provider and review status (and
   for figures kind, unit and running-total flag): how many rows, and their sums. These answer what
   is asked of all the data at once (its date range, each provider's and source's latest day, a
@@ -58,6 +60,7 @@ from db.schema import (
     conflict_event,
     displacement_figure,
     summary_event_day,
+    summary_event_location_week,
     summary_event_week,
     summary_figure_day,
     summary_flow_pair_week,
@@ -179,6 +182,14 @@ def _pair_select(where: list):
             .group_by(*groups))
 
 
+def _event_location_select(where: list):
+    e = conflict_event
+    week, from_text = week_start(e.c.event_date), _from_text(e.c.provider)
+    groups = (week, e.c.place_id, unplaced_name(e.c.place_id, e.c.place_name_raw), e.c.lat, e.c.lon, e.c.event_type,
+              e.c.provider, from_text)
+    return select(*groups, func.count(), func.sum(e.c.fatalities)).where(*counted_events(), *where).group_by(*groups)
+
+
 def _event_select(where: list):
     e = conflict_event
     week, from_text = week_start(e.c.event_date), _from_text(e.c.provider)
@@ -193,6 +204,8 @@ _PAIR_COLUMNS = ("week_start", "origin_place_id", "origin_name_raw", "destinatio
                  "figure_kind", "unit", "provider", "from_text", "value", "reports")
 _EVENT_COLUMNS = ("week_start", "event_type", "sub_event_type", "place_id", "place_name_raw", "provider", "from_text",
                   "events", "fatalities")
+_LOCATION_COLUMNS = ("week_start", "place_id", "place_name_raw", "lat", "lon", "event_type", "provider", "from_text",
+                     "events", "fatalities")
 _DAY_KEYS = ("day", "batch_id", "source_id", "provider", "review_status")
 
 
@@ -223,6 +236,7 @@ def _fill_figures(conn: Connection, where: list) -> None:
 
 def _fill_events(conn: Connection, where: list) -> None:
     conn.execute(insert(summary_event_week).from_select(_EVENT_COLUMNS, _event_select(where)))
+    conn.execute(insert(summary_event_location_week).from_select(_LOCATION_COLUMNS, _event_location_select(where)))
     conn.execute(insert(summary_event_day).from_select((*_DAY_KEYS, "events", "fatalities"), _event_day_select(where)))
 
 
@@ -250,7 +264,8 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
         _fill_figures(conn, [figure_days_between(first, days_end) if indexed
                              else figure_day().between(first, days_end)])
     for first, last in week_runs(event_weeks):
-        conn.execute(delete(summary_event_week).where(summary_event_week.c.week_start.between(first, last)))
+        for table in (summary_event_week, summary_event_location_week):
+            conn.execute(delete(table).where(table.c.week_start.between(first, last)))
         conn.execute(delete(summary_event_day).where(summary_event_day.c.day.between(first, last + timedelta(days=6))))
         _fill_events(conn, [conflict_event.c.event_date.between(first, last + timedelta(days=6))])
 

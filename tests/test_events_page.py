@@ -20,7 +20,7 @@ from charts.events import (AVERAGE, TEXT_SUFFIX, THIS_WEEK, build_event_map, bui
                            build_hapi_counts, build_week_comparison, hapi_rows, marker_size, period_label)
 from db.demo import build_demo
 from db.event_queries import (NO_SUB_EVENT_TYPE, compare_with_average, comparison_week, query_event_locations,
-                               query_weekly_events, query_weekly_events_by_governorate,
+                               query_event_locations_raw, query_weekly_events, query_weekly_events_by_governorate,
                                query_weekly_events_by_governorate_raw, query_weekly_events_raw)
 from db.filters import Filters
 from db.summary import split_window
@@ -178,6 +178,8 @@ def test_weekly_summaries_give_what_the_raw_rows_give(demo_engine, start, end, a
     pd.testing.assert_frame_equal(
         query_weekly_events_by_governorate(demo_engine, filters, week - timedelta(weeks=4), week),
         query_weekly_events_by_governorate_raw(demo_engine, filters, week - timedelta(weeks=4), week))
+    pd.testing.assert_frame_equal(query_event_locations(demo_engine, filters),
+                                  query_event_locations_raw(demo_engine, filters))
 
 
 def test_an_empty_window_says_what_to_change(app_on, demo_engine):
@@ -315,6 +317,8 @@ def test_only_reviewed_text_events_count_and_they_are_marked(app_on, text_events
 
 def test_events_without_coordinates_stand_at_their_place_or_are_left_off_the_map(text_events_engine):
     locations = query_event_locations(text_events_engine, Filters(date(2024, 11, 1), date(2024, 12, 31)))
+    pd.testing.assert_frame_equal(locations, query_event_locations_raw(text_events_engine,
+                                                                       Filters(date(2024, 11, 1), date(2024, 12, 31))))
     protests = locations[locations["event_type"] == "Protests"].set_index("place")
     assert protests.loc["Hama", "events"] == 2  # one point, at the place's coordinates
     assert not math.isnan(protests.loc["Hama", "lat"])

@@ -27,6 +27,7 @@ from db.schema import (
     displacement_figure,
     place,
     summary_event_day,
+    summary_event_location_week,
     summary_event_week,
     summary_figure_day,
     summary_flow_pair_week,
@@ -36,8 +37,8 @@ from db.writes import write_fact_load
 from loaders.context import Chunk
 from loaders.report import LoadReport
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_figure_day,
-                  summary_event_day)
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_event_location_week,
+                  summary_figure_day, summary_event_day)
 
 
 # --- the summaries as this test computes them, independently of db/summary.py -------------------
@@ -118,10 +119,16 @@ def expected_summaries(engine) -> dict[str, Counter]:
     by_event = (e.groupby(event_keys, dropna=False, as_index=False)
                 .agg(events=("event_id", "size"), fatalities=("fatalities", lambda s: s.sum(min_count=1)))
                 if len(e) else pd.DataFrame())
+    location_keys = ["week_start", "place_id", "place_name_raw", "lat", "lon", "event_type", "provider", "from_text"]
+    by_location = (e.groupby(location_keys, dropna=False, as_index=False)
+                   .agg(events=("event_id", "size"), fatalities=("fatalities", lambda s: s.sum(min_count=1)))
+                   if len(e) else pd.DataFrame())
     return {
         "summary_flow_place_week": _multiset(by_place.itertuples(index=False)) if len(by_place) else Counter(),
         "summary_flow_pair_week": _multiset(by_pair.itertuples(index=False)) if len(by_pair) else Counter(),
         "summary_event_week": _multiset(by_event.itertuples(index=False)) if len(by_event) else Counter(),
+        "summary_event_location_week": (_multiset(by_location.itertuples(index=False)) if len(by_location)
+                                        else Counter()),
         **days,
     }
 
