@@ -226,10 +226,10 @@ inside(near_place_key, place_id) AS (
     UNION ALL SELECT inside.near_place_key, child.place_id FROM place child
     JOIN inside ON child.parent_id = inside.place_id),
 located AS (
-    SELECT e.event_id, e.place_id, coalesce(e.lat, p.lat) AS lat, coalesce(e.lon, p.lon) AS lon
+    SELECT e.event_id, e.event_type, e.place_id, coalesce(e.lat, p.lat) AS lat, coalesce(e.lon, p.lon) AS lon
     FROM conflict_event e LEFT JOIN place p ON p.place_id = e.place_id
     WHERE e.event_date BETWEEN $start AND $end AND e.{COUNTED})
-SELECT c.near_place_key, l.event_id FROM centre c JOIN located l
+SELECT c.near_place_key, l.event_id, l.event_type FROM centre c JOIN located l
   ON l.place_id IN (SELECT place_id FROM inside WHERE inside.near_place_key = c.near_place_key)
   OR ($radius > 0 AND l.lat BETWEEN c.lat - c.dlat AND c.lat + c.dlat
       AND l.lon BETWEEN c.lon - c.dlon AND c.lon + c.dlon
@@ -237,6 +237,13 @@ SELECT c.near_place_key, l.event_id FROM centre c JOIN located l
           + cos(radians(c.lat)) * cos(radians(l.lat)) * pow(sin((radians(l.lon) - radians(c.lon)) / 2), 2))), 1)
           <= $radius)
 """
+# The ranking's counts per place and type, and each place's two latest events (by day, then id:
+# the page orders a day's events by distance, which only changes which of a day's are named).
+DUCKDB_PRECEDING = (
+    f"SELECT near_place_key, event_type, count(*) AS events FROM ({DUCKDB_EVENTS_NEAR}) GROUP BY ALL",
+    f"""SELECT * FROM (SELECT near.*, row_number() OVER (PARTITION BY near_place_key ORDER BY e.event_date DESC,
+    e.event_id) AS n FROM ({DUCKDB_EVENTS_NEAR}) near JOIN conflict_event e USING (event_id)) WHERE n <= 2""",
+)
 DUCKDB_WEEKLY_EVENTS = AREA_CTE + f"""
 SELECT {WEEK_OF_EVENT} AS week, e.event_type, coalesce(e.sub_event_type, '(sub-type not given)') AS sub_event_type,
        e.provider = 'text' AS from_text, count(*) AS events, coalesce(sum(e.fatalities), 0) AS fatalities
@@ -431,9 +438,10 @@ def spike_view(engine, f: Filters) -> tuple[tuple[str, ...], date, date]:
     return SPIKE_VIEWS[f]
 
 
-def near_params(f: Filters) -> dict:
+def near_params(f: Filters, spike: bool) -> dict:
+    """The spike's place (`spike`) or its week's largest flows' places, as the page asks for them."""
     keys, first, last = SPIKE_VIEWS[f]  # kept by the page query's own run, just before
-    return {"keys": list(keys), "start": first, "end": last, "radius": RADIUS}
+    return {"keys": list(keys[:1] if spike else keys[1:]), "start": first, "end": last, "radius": RADIUS}
 
 
 def comparison_weeks(f: Filters) -> dict:
@@ -488,10 +496,14 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Flows and events", "query_weekly_events_by_type",
               lambda e, f: spike_queries.query_weekly_events_by_type(e, f), DUCKDB_EVENTS_BY_TYPE, window_area,
               area=True),
-    PageQuery("Flows and events", "query_events_near_places (the spike and its week's largest flows)",
-              lambda e, f: spike_queries.query_events_near_places(e, *spike_view(e, f), RADIUS, f.event_types,
-                                                                  f.sources),
-              DUCKDB_EVENTS_NEAR, lambda f: near_params(f), area=True),
+    PageQuery("Flows and events", "query_events_near_places (the spike's events)",
+              lambda e, f: spike_queries.query_events_near_places(e, spike_view(e, f)[0][:1], *spike_view(e, f)[1:],
+                                                                  RADIUS, f.event_types, f.sources),
+              DUCKDB_EVENTS_NEAR, lambda f: near_params(f, spike=True), area=True),
+    PageQuery("Flows and events", "query_preceding_events (the week's largest flows)",
+              lambda e, f: spike_queries.query_preceding_events(e, spike_view(e, f)[0][1:], *spike_view(e, f)[1:],
+                                                                RADIUS, f.event_types, f.sources),
+              DUCKDB_PRECEDING, lambda f: near_params(f, spike=False), area=True),
     PageQuery("Flows and events", "query_weekly_flows (origin, lag view)",
               lambda e, f: flow_queries.query_weekly_flows(e, spike_queries.lag_window(f), "origin",
                                                            "new_displacement"),

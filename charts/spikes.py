@@ -81,17 +81,19 @@ def rank_spikes(weekly: pd.DataFrame, unit: str) -> pd.DataFrame:
     return ranked.sort_values(["value", "week"], ascending=[False, True]).reset_index(drop=True)
 
 
-def summarise_events(events: pd.DataFrame, latest: int = 2) -> str:
-    """"3 Battles, 1 Strategic developments; latest: 5 Dec Non-violent transfer of territory (Hama)"."""
-    if events.empty:
+def summarise_events(counts: pd.DataFrame, latest: pd.DataFrame) -> str:
+    """"3 Battles, 1 Strategic developments; latest: 05 Dec Non-violent transfer of territory (Hama)".
+
+    `counts`: events per event_type (db.spike_queries.PrecedingEvents.of), largest first;
+    `latest`: the latest events (event_date, event_type, sub_event_type, place), latest first.
+    """
+    if counts.empty:
         return "none found"
-    counts = events["event_type"].value_counts()
-    parts = ", ".join(f"{n} {t}" for t, n in counts.items())
-    newest = events.sort_values("event_date", ascending=False).head(latest)
+    parts = ", ".join(f"{n} {t}" for t, n in zip(counts["event_type"], counts["events"]))
     recent = "; ".join(
         f"{row.event_date:%d %b} {row.sub_event_type if isinstance(row.sub_event_type, str) else row.event_type} "
-        f"({row.place})" for row in newest.itertuples())
-    return f"{parts}; latest: {recent}"
+        f"({row.place})" for row in latest.itertuples())
+    return f"{parts}; latest: {recent}" if recent else parts
 
 
 def governorates(places: pd.DataFrame) -> dict[str, str]:

@@ -18,7 +18,7 @@ from db import vocab
 from db.filters import Filters, narrowing, weeks_before
 from db.queries import TEXT_PROVIDER, _frame, _frames
 from db.event_queries import _counted, query_weekly_events
-from db.schema import conflict_event, place, source, summary_event_week
+from db.schema import conflict_event, place, source, summary_event_location_week, summary_event_week
 from db.summary import mondays, split_window
 
 EARTH_RADIUS_KM = 6371.0
@@ -90,24 +90,64 @@ def _centres(engine: Engine, place_keys: tuple[str, ...], radius_km: float) -> d
     return centres
 
 
+def _near_condition(centres, place_id, lat, lon):
+    """A row (its place_id, own lat and lon columns) lies inside a centre's area or in its box.
+
+    A row stands at its own coordinates, else at its place's: in a box when its own are, or when
+    it has none and its place is. The exact radius is applied after, in Python (`_near_rows`).
+    """
+    boxes = [c.box for c in centres if c.box is not None]
+    inside = sorted(set().union(*(c.inside for c in centres)))
+    near = [place_id.in_(inside)]
+    if boxes:
+        near += [and_(lat.between(b[0], b[1]), lon.between(b[2], b[3])) for b in boxes]
+        placed = select(place.c.place_id).where(
+            or_(*(and_(place.c.lat.between(b[0], b[1]), place.c.lon.between(b[2], b[3])) for b in boxes)))
+        near.append(and_(lat.is_(None), place_id.in_(placed)))
+    return or_(*near)
+
+
 def _near_candidates(centres: dict[str, _Centre], start: date, end: date):
     """The ids of the window's events inside a centre's area or in its box, by their own columns only.
 
-    An event stands at its own coordinates, else at its place's: in a box when its own are, or
-    when it has none and its place is. Written on the event's own columns, the test reads only
-    the (event_date, place_id, lat, lon) index, and only the events that pass are read whole:
-    a tenth of the window's for one place (12 ms instead of 52 for three weeks of the demo at scale).
+    Written on the event's own columns, the test reads only the (event_date, place_id, lat, lon)
+    index, and only the events that pass are read whole: a tenth of the window's for one place
+    (12 ms instead of 52 for three weeks of the demo at scale). `place_id + 0`: not through the
+    place_id index, over every day.
     """
     e = conflict_event.alias("candidate")
-    boxes = [c.box for c in centres.values() if c.box is not None]
-    inside = sorted(set().union(*(c.inside for c in centres.values())))
-    near = [(e.c.place_id + 0).in_(inside)]  # `+ 0`: not through the place_id index, over every day
-    if boxes:
-        near += [and_(e.c.lat.between(b[0], b[1]), e.c.lon.between(b[2], b[3])) for b in boxes]
-        placed = select(place.c.place_id).where(
-            or_(*(and_(place.c.lat.between(b[0], b[1]), place.c.lon.between(b[2], b[3])) for b in boxes)))
-        near.append(and_(e.c.lat.is_(None), e.c.place_id.in_(placed)))
-    return select(e.c.event_id).where(e.c.event_date.between(start, end), or_(*near))
+    return select(e.c.event_id).where(e.c.event_date.between(start, end),
+                                      _near_condition(centres.values(), e.c.place_id + 0, e.c.lat, e.c.lon))
+
+
+def _near_rows(keys: list[str], centres: dict[str, _Centre], radius_km: float, place_ids, lats, lons):
+    """Which rows (places and coordinates as arrays) lie near each place of `keys`, in that order.
+
+    Near: inside the place's area, or in its box and within `radius_km` (great circle). Yields
+    (position in `keys`, row indexes, their distances in km, whether each lies inside).
+    """
+    for position, key in enumerate(keys):
+        centre = centres.get(key)
+        if centre is None:
+            continue
+        inside = np.isin(place_ids, list(centre.inside))
+        distance = (distance_km(centre.lat, centre.lon, lats, lons).round(1) if centre.lat is not None
+                    else np.full(len(place_ids), np.nan))
+        kept = inside.copy()
+        if centre.box is not None:
+            lat_from, lat_to, lon_from, lon_to = centre.box
+            with np.errstate(invalid="ignore"):
+                in_box = (lats >= lat_from) & (lats <= lat_to) & (lons >= lon_from) & (lons <= lon_to)
+                kept |= in_box & (distance <= radius_km)
+        yield position, np.flatnonzero(kept), distance[kept], inside[kept]
+
+
+def _floats(values) -> np.ndarray:
+    return pd.to_numeric(values).astype(float).to_numpy()
+
+
+def _place_ids(frame: pd.DataFrame) -> np.ndarray:
+    return _floats(frame["place_id"])  # NaN for an unresolved place
 
 
 def query_events_near_places(engine: Engine, place_keys, start: date, end: date, radius_km: float,
@@ -145,21 +185,7 @@ def query_events_near_places(engine: Engine, place_keys, start: date, end: date,
     found = _frame(engine, query)
     if found.empty:
         return pd.DataFrame(columns=columns)
-    lats, lons = found["lat"].astype(float).to_numpy(), found["lon"].astype(float).to_numpy()
-    parts = []  # per place: (its position in `keys`, the rows near it, their distances, inside it)
-    for position, key in enumerate(keys):
-        centre = centres.get(key)
-        if centre is None:
-            continue
-        inside = found["place_id"].isin(centre.inside).to_numpy()
-        distance = (distance_km(centre.lat, centre.lon, lats, lons).round(1) if centre.lat is not None
-                    else np.full(len(found), np.nan))
-        kept = inside.copy()
-        if centre.box is not None:  # as that place's own query: inside it, or in its box and within the radius
-            lat_from, lat_to, lon_from, lon_to = centre.box
-            in_box = (lats >= lat_from) & (lats <= lat_to) & (lons >= lon_from) & (lons <= lon_to)
-            kept |= in_box & (distance <= radius_km)
-        parts.append((position, np.flatnonzero(kept), distance[kept], inside[kept]))
+    parts = list(_near_rows(keys, centres, radius_km, _place_ids(found), _floats(found["lat"]), _floats(found["lon"])))
     rows = np.concatenate([part[1] for part in parts])
     position = np.concatenate([np.full(len(part[1]), part[0]) for part in parts])
     distance = np.concatenate([part[2] for part in parts])
@@ -180,6 +206,161 @@ def events_near(found: pd.DataFrame, place_key: str) -> pd.DataFrame:
     """The events of one place from query_events_near_places (EVENTS_NEAR_COLUMNS)."""
     rows = found[found["near_place_key"] == place_key]
     return rows[EVENTS_NEAR_COLUMNS].reset_index(drop=True)
+
+PRECEDING_COLUMNS = ["near_place_key", "event_type", "events", "fatalities"]
+LATEST_COLUMNS = ["near_place_key", "event_id", "event_date", "event_type", "sub_event_type", "place", "distance_km"]
+LATEST_BATCH = 20  # candidate events read at a time, latest first, when looking for a place's latest events
+
+
+@dataclass(frozen=True)
+class PrecedingEvents:
+    """The events before the flows from several places: counted per place and type, and each
+    place's latest ones. `counts`: PRECEDING_COLUMNS; `latest`: LATEST_COLUMNS, per place in the
+    order asked, latest day first, then nearest, then by id."""
+
+    counts: pd.DataFrame
+    latest: pd.DataFrame
+
+    def of(self, place_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The counts per type and the latest events of one place."""
+        return (self.counts[self.counts["near_place_key"] == place_key].reset_index(drop=True),
+                self.latest[self.latest["near_place_key"] == place_key].reset_index(drop=True))
+
+
+def _location_selects(centres: dict[str, _Centre], start: date, end: date, narrowed: Filters) -> list:
+    """Counted events near any centre per place, location (own coordinates, else the place's) and
+    type: whole weeks from the weekly location summary, the days at the edges from the raw rows."""
+    e, s = conflict_event, summary_event_location_week
+    weeks, edges = split_window(start, end)
+    selects = []
+    for first, last in edges:
+        lat, lon = func.coalesce(e.c.lat, place.c.lat), func.coalesce(e.c.lon, place.c.lon)
+        groups = (e.c.place_id, lat.label("lat"), lon.label("lon"), e.c.event_type)
+        selects.append(
+            select(*groups, func.count().label("events"), func.sum(e.c.fatalities).label("fatalities"))
+            .select_from(e.outerjoin(place, place.c.place_id == e.c.place_id))
+            .where(e.c.event_date.between(first, last), e.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+                   _near_condition(centres.values(), e.c.place_id + 0, e.c.lat, e.c.lon),
+                   *narrowing(narrowed, event_type=e.c.event_type, provider=e.c.provider))
+            .group_by(*groups))
+    if weeks:
+        lat, lon = func.coalesce(s.c.lat, place.c.lat), func.coalesce(s.c.lon, place.c.lon)
+        groups = (s.c.place_id, lat.label("lat"), lon.label("lon"), s.c.event_type)
+        selects.append(
+            select(*groups, func.sum(s.c.events).label("events"), func.sum(s.c.fatalities).label("fatalities"))
+            .select_from(s.outerjoin(place, place.c.place_id == s.c.place_id))
+            .where(s.c.week_start.between(*weeks), _near_condition(centres.values(), s.c.place_id, s.c.lat, s.c.lon),
+                   *narrowing(narrowed, event_type=s.c.event_type, provider=s.c.provider))
+            .group_by(*groups))
+    return selects
+
+
+def _count_near(keys: list[str], centres: dict[str, _Centre], radius_km: float, located: pd.DataFrame) -> pd.DataFrame:
+    """PRECEDING_COLUMNS from the events per place, location and type (numpy: a few hundred rows, ten places)."""
+    if located.empty:
+        return pd.DataFrame(columns=PRECEDING_COLUMNS)
+    codes, types = pd.factorize(located["event_type"], sort=True)
+    events, fatalities = _floats(located["events"]), _floats(located["fatalities"])
+    records = []
+    for position, rows, _, _ in _near_rows(keys, centres, radius_km, _place_ids(located), _floats(located["lat"]),
+                                           _floats(located["lon"])):
+        by_type = np.bincount(codes[rows], weights=events[rows], minlength=len(types))
+        killed = np.bincount(codes[rows], weights=fatalities[rows], minlength=len(types))
+        records += [(position, keys[position], types[i], int(by_type[i]), int(killed[i]))
+                    for i in np.flatnonzero(by_type)]
+    records.sort(key=lambda r: (r[0], -r[3], r[2]))  # per place in the order asked, most events first
+    return pd.DataFrame([r[1:] for r in records], columns=PRECEDING_COLUMNS)
+
+
+def _latest_near(engine: Engine, keys: list[str], centres: dict[str, _Centre], start: date, end: date,
+                 radius_km: float, narrowed: Filters, latest: int) -> pd.DataFrame:
+    """The `latest` events near each place of `keys`: latest day first, then nearest, then by id.
+
+    Each place's candidates are read backwards from `end` a batch at a time, told from the date,
+    place and coordinates index alone (as in `_near_candidates`); the day a batch stops in is read
+    whole, so every day read is complete and the order within it exact. The rows of every place's
+    candidates are then read in one query; a place with fewer than `latest` near events after the
+    exact radius test reads its next batch.
+    """
+    e, c = conflict_event, conflict_event.alias("candidate")
+
+    def candidates(conn, centre: _Centre, lo: date, hi: date, limit: int | None) -> list[tuple]:
+        query = select(c.c.event_id, c.c.event_date).where(
+            c.c.event_date.between(lo, hi), _near_condition([centre], c.c.place_id + 0, c.c.lat, c.c.lon))
+        return conn.execute(query.order_by(c.c.event_date.desc()).limit(limit) if limit else query).all()
+
+    def as_date(value) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+    rows_query = (select(e.c.event_id, e.c.event_date, e.c.event_type, e.c.sub_event_type, e.c.place_id,
+                         func.coalesce(place.c.name_en, e.c.place_name_raw).label("place"),
+                         func.coalesce(e.c.lat, place.c.lat).label("lat"),
+                         func.coalesce(e.c.lon, place.c.lon).label("lon"))
+                  .select_from(e.outerjoin(place, place.c.place_id == e.c.place_id))
+                  .where(e.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+                         *narrowing(narrowed, event_type=e.c.event_type, provider=e.c.provider)))
+    high = {key: end for key in keys if key in centres}
+    found: dict[str, list[pd.DataFrame]] = {key: [] for key in high}
+    while high:
+        batches: dict[str, list[int]] = {}
+        with engine.connect() as conn:
+            for key, hi in list(high.items()):
+                batch = candidates(conn, centres[key], start, hi, LATEST_BATCH) if hi >= start else []
+                if not batch:
+                    del high[key]
+                    continue
+                oldest = min(as_date(day) for _, day in batch)
+                if len(batch) == LATEST_BATCH:  # the oldest day may go on past the batch: read it whole
+                    batch = ([row for row in batch if as_date(row[1]) > oldest]
+                             + candidates(conn, centres[key], oldest, oldest, None))
+                batches[key] = [event_id for event_id, _ in batch]
+                high[key] = oldest - timedelta(days=1)
+        if not batches:
+            break
+        read = _frame(engine, rows_query.where(e.c.event_id.in_(sorted(set().union(*batches.values())))))
+        ids_read, place_ids, lats, lons = (read["event_id"].to_numpy(), _place_ids(read), _floats(read["lat"]),
+                                           _floats(read["lon"]))
+        for key, ids in batches.items():
+            rows = np.flatnonzero(np.isin(ids_read, ids))
+            for _, kept, distance, _ in _near_rows([key], centres, radius_km, place_ids[rows], lats[rows], lons[rows]):
+                found[key].append(read.take(rows[kept]).assign(distance_km=distance, near_place_key=key))
+            if sum(len(frame) for frame in found[key]) >= latest:
+                high.pop(key, None)
+    parts = [frame for frames in found.values() for frame in frames if not frame.empty]
+    if not parts:
+        return pd.DataFrame(columns=LATEST_COLUMNS)
+    near = pd.concat(parts, ignore_index=True)
+    near["event_date"] = pd.to_datetime(near["event_date"])
+    near["position"] = near["near_place_key"].map({key: i for i, key in enumerate(keys)})
+    near = near.sort_values(["position", "event_date", "distance_km", "event_id"],
+                            ascending=[True, False, True, True], na_position="last")
+    near = near.groupby("position", sort=False).head(latest)
+    near["event_date"] = near["event_date"].dt.date
+    return near[LATEST_COLUMNS].reset_index(drop=True)
+
+
+def query_preceding_events(engine: Engine, place_keys, start: date, end: date, radius_km: float,
+                           event_types: tuple[str, ...] = (), sources: tuple[str, ...] = (),
+                           latest: int = 2) -> PrecedingEvents:
+    """The counted events between `start` and `end` inside each place or within `radius_km` of
+    it (the rule of query_events_near_places), counted per type, and each place's `latest` ones.
+
+    The page's ranking of a week's largest flows needs no event row but the latest few: the
+    counts come from the weekly location summary (whole weeks) and the raw rows (the days at
+    the window's edges), a few thousand rows instead of every event near ten places.
+    """
+    keys = list(dict.fromkeys(place_keys))
+    centres = _centres(engine, tuple(keys), radius_km)
+    if not centres:
+        return PrecedingEvents(pd.DataFrame(columns=PRECEDING_COLUMNS), pd.DataFrame(columns=LATEST_COLUMNS))
+    narrowed = Filters(start=start, end=end, event_types=event_types, sources=sources)
+    located = _frames(engine, _location_selects(centres, start, end, narrowed))
+    if not located.empty:
+        located = located.assign(fatalities=pd.to_numeric(located["fatalities"]).fillna(0),
+                                 events=pd.to_numeric(located["events"]))
+    counts = _count_near(keys, centres, radius_km, located)
+    with_events = [key for key in keys if key in set(counts["near_place_key"])]
+    return PrecedingEvents(counts, _latest_near(engine, with_events, centres, start, end, radius_km, narrowed, latest))
 
 
 def preceding_window(week: date, lookback_days: int) -> tuple[date, date]:

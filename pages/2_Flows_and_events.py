@@ -17,7 +17,8 @@ from ui.common import cached_places, cached_weekly_flows, param_choice, param_nu
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
-from ui.spikes import cached_events_near_places, cached_weekly_events_by_place, cached_weekly_events_by_type
+from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
+                       cached_weekly_events_by_type)
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
@@ -72,10 +73,8 @@ st.query_params["spike_place"], st.query_params["spike_week"] = spike_place, spi
 spike_week = date.fromisoformat(spike_week_text)
 first, last = preceding_window(spike_week, lookback)
 week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
-# The spike's events and those before each of its week's largest flows, in one query.
-found = cached_events_near_places(page.engine, page.url, (spike_place, *week_rows["place_key"]), first, last, radius,
-                                  filters.event_types, filters.sources)
-near = events_near(found, spike_place)
+near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
+                                             filters.event_types, filters.sources), spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{len(near)} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
             f"**{chosen['place']}** ({spike_place}), before and during the week of flight.")
@@ -90,12 +89,15 @@ else:
                        key="download-near", on_click="ignore")
 
 st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")
+# Counted per place and type (not read event by event): the same rule as the list above.
+preceding = cached_preceding_events(page.engine, page.url, tuple(week_rows["place_key"]), first, last, radius,
+                                    filters.event_types, filters.sources)
 ranking = []
 for row in week_rows.itertuples():
-    before = events_near(found, row.place_key)
+    counts, latest = preceding.of(row.place_key)
     ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, unit: row.value,
-                    "events before": len(before), "fatalities": int(before["fatalities"].fillna(0).sum()),
-                    "preceding events": summarise_events(before)})
+                    "events before": int(counts["events"].sum()), "fatalities": int(counts["fatalities"].sum()),
+                    "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
 st.dataframe(ranking, hide_index=True)
 st.download_button("Download this table (CSV)", data=csv_bytes(ranking),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from datetime import date, timedelta
 
 import pandas as pd
@@ -167,13 +168,13 @@ def test_spikes_rank_place_weeks_and_leave_out_unresolved_places():
 
 
 def test_event_summary_and_distance():
-    assert summarise_events(pd.DataFrame(columns=["event_type"])) == "none found"
-    events = pd.DataFrame({"event_type": ["Battles", "Battles", "Strategic developments"],
-                           "sub_event_type": ["Armed clash", None, "Non-violent transfer of territory"],
-                           "event_date": [date(2024, 12, 3), date(2024, 12, 4), date(2024, 12, 5)],
-                           "place": ["Hama", "Hama", "Hama"]})
-    assert summarise_events(events) == ("2 Battles, 1 Strategic developments; latest: 05 Dec Non-violent transfer "
-                                        "of territory (Hama); 04 Dec Battles (Hama)")
+    assert summarise_events(pd.DataFrame(columns=["event_type", "events"]), pd.DataFrame()) == "none found"
+    counts = pd.DataFrame({"event_type": ["Battles", "Strategic developments"], "events": [2, 1]})
+    latest = pd.DataFrame({"event_type": ["Strategic developments", "Battles"],
+                           "sub_event_type": ["Non-violent transfer of territory", None],
+                           "event_date": [date(2024, 12, 5), date(2024, 12, 4)], "place": ["Hama", "Hama"]})
+    assert summarise_events(counts, latest) == ("2 Battles, 1 Strategic developments; latest: 05 Dec Non-violent "
+                                                "transfer of territory (Hama); 04 Dec Battles (Hama)")
     # Hama to Homs is about 45 km as the crow flies.
     assert distance_km(35.1318, 36.7578, 34.7324, 36.7137) == pytest.approx(44.6, abs=1.0)
 
@@ -335,3 +336,33 @@ def test_events_near_each_place_are_those_the_rule_gives(events_around_hama, rad
     if radius == 50 and not event_types and not sources:
         assert len(hama) == 8  # all but the unplaced one, the one before the window and the pending fact
         assert hama["from_text"].sum() == 1 and hama["place"].tolist().count("Somewhere") == 1
+
+
+@pytest.mark.parametrize("radius, event_types, sources, batch", [
+    (50, (), (), 200), (40, (), (), 200), (0, (), (), 200), (300, (), (), 200), (50, ("Battles",), (), 200),
+    (50, (), ("ACLED",), 200), (50, (), (), 1), (300, (), (), 2),
+])
+def test_preceding_event_counts_and_latest_follow_the_same_rule(events_around_hama, monkeypatch, radius, event_types,
+                                                                 sources, batch):
+    """The ranking's counts per type and latest events equal what the event-by-event rule gives,
+    whether the days are whole weeks (read from the weekly location summary) or edge days (raw
+    rows), and however small the batches the latest events are read in (1: every day is cut)."""
+    from db import spike_queries
+    from db.schema import conflict_event
+    from sqlalchemy import select
+
+    monkeypatch.setattr(spike_queries, "LATEST_BATCH", batch)
+    keys = (HAMA, "SY05", "SY0401:homs", "nowhere", HAMA)
+    with events_around_hama.connect() as conn:
+        rows = {r.event_id: r for r in conn.execute(select(conflict_event))}
+    for start, end in ((date(2024, 11, 25), date(2024, 12, 15)), (date(2024, 11, 28), date(2024, 12, 4)),
+                       (date(2024, 12, 2), date(2024, 12, 8))):
+        preceding = spike_queries.query_preceding_events(events_around_hama, keys, start, end, radius, event_types,
+                                                         sources)
+        for key in dict.fromkeys(keys):
+            expected = _expected_near(events_around_hama, key, start, end, radius, event_types, sources)
+            counts, latest = preceding.of(key)
+            by_type = Counter(rows[event_id].event_type for event_id, _, _ in expected)
+            assert dict(zip(counts["event_type"], counts["events"])) == dict(by_type), (key, start)
+            assert counts["fatalities"].sum() == sum(rows[event_id].fatalities or 0 for event_id, _, _ in expected)
+            assert list(latest["event_id"]) == [event_id for event_id, _, _ in expected[:2]], (key, start)

@@ -22,3 +22,9 @@ def cached_weekly_events_by_place(_engine, url: str, filters):
 def cached_events_near_places(_engine, url: str, place_keys: tuple[str, ...], start, end, radius_km, event_types,
                               sources):
     return spike_queries.query_events_near_places(_engine, place_keys, start, end, radius_km, event_types, sources)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_preceding_events(_engine, url: str, place_keys: tuple[str, ...], start, end, radius_km, event_types,
+                            sources):
+    return spike_queries.query_preceding_events(_engine, place_keys, start, end, radius_km, event_types, sources)
