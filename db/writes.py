@@ -18,11 +18,12 @@ from itertools import islice
 from operator import itemgetter
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, or_, select, tuple_, update
 
 from db import summary
 from db.records import PlaceRecord, SourceInfo
-from db.schema import load_batch, load_issue, place, place_alias, record_revision, site, source, unresolved_place_name
+from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_revision, site, source,
+                       unresolved_place_name)
 from gazetteer.normalise import name_key
 
 
@@ -530,9 +531,27 @@ def _revise(conn: Connection, table: Table, updates: list[tuple[int, dict]], sou
     ])
     for row in previous:
         touched.add_values(table.name, dict(row))
+    set_aside = _rejected_as_duplicates(conn, table, [row_id for row_id, _ in updates])
     for row_id, values in updates:
+        if row_id in set_aside:  # a person said it repeats another source's figure: a revision does not undo that
+            values = {**values, "review_status": "rejected"}
         touched.add_values(table.name, values)
         conn.execute(update(table).where(id_column == row_id).values(**values, source_id=source_id, batch_id=batch_id))
+
+
+def _rejected_as_duplicates(conn: Connection, table: Table, row_ids: list[int]) -> set[int]:
+    """The figures among `row_ids` that a duplicate decision stopped counting (the one of its pair not kept)."""
+    if table.name != "displacement_figure" or not row_ids:
+        return set()
+    d = duplicate_decision
+    found: set[int] = set()
+    for start in range(0, len(row_ids), 5_000):
+        part = row_ids[start:start + 5_000]
+        for first_id, second_id, kept_id in conn.execute(
+                select(d.c.first_id, d.c.second_id, d.c.kept_id).where(
+                    d.c.decision == "duplicate", or_(d.c.first_id.in_(part), d.c.second_id.in_(part)))):
+            found.add(second_id if kept_id == first_id else first_id)
+    return found & set(row_ids)
 
 
 def _with_site_ids(conn: Connection, rows: list[tuple[int | None, dict]]) -> list[tuple[int | None, dict]]:

@@ -272,6 +272,26 @@ def test_deciding_duplicate_keep_first_rejects_the_other_everywhere(app_on, prep
     assert any(i.value.startswith("No possible duplicates") for i in at.info)
 
 
+def test_a_revised_reload_of_a_figure_set_aside_as_a_duplicate_keeps_it_set_aside(prepared_engine):
+    """UNHCR corrects its Hama → Homs figure after a person said it repeats SARC's: the correction
+    is stored (with the previous values kept) but the figure still does not count."""
+    figures = _two_sources(prepared_engine)
+    kept, set_aside = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
+    quality.decide_duplicate(prepared_engine, kept, set_aside, "duplicate", kept_id=kept)
+    day = date(2024, 12, 5)
+    before = _persons_on(prepared_engine, day)
+    result = _template(prepared_engine, "unhcr-corrected.csv",
+                       "flow,2024-12-05,Hama,Homs,1080,,,,UNHCR,",
+                       "flow,2024-12-05,Homs,Tartous,1200,,,,UNHCR,",
+                       "flow,2024-12-05,Hama,Tartous,1000,,,,UNHCR,")
+    assert result.batch.rows_updated == 2
+    after = {f["figure_id"]: f for f in _figures(prepared_engine).values()}
+    assert (after[set_aside]["figure"], after[set_aside]["review_status"]) == (1080.0, "rejected")
+    assert after[kept]["review_status"] == "not_required"
+    assert _persons_on(prepared_engine, day) == before - 1150 + 1200  # only the other correction counts
+    assert not any(summary.check_summaries(prepared_engine).values())
+
+
 def test_deciding_distinct_keeps_both_and_the_pair_is_no_longer_listed(app_on, prepared_engine):
     figures = _two_sources(prepared_engine)
     first, second = figures[("SARC", "Hama", "Homs")]["figure_id"], figures[("UNHCR", "Hama", "Homs")]["figure_id"]
