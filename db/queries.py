@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, literal, select, union_all
+from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
 
 from db import vocab
 from db.schema import (
@@ -212,6 +212,11 @@ def query_source_freshness(engine: Engine) -> pd.DataFrame:
         .order_by(latest_data.c.latest_data_date.desc(), source.c.title)
     )
     return _frame(engine, query)
+
+
+def query_schema_ready(engine: Engine) -> bool:
+    """True once the schema exists (python -m db upgrade has run)."""
+    return inspect(engine).has_table(displacement_figure.name)
 
 
 def query_has_demo_data(engine: Engine) -> bool:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import streamlit as st
-from sqlalchemy import inspect
 
 from db import queries
 from db.demo import DEMO_LABEL
 from db.engine import make_engine
+from ui.heap import freeze_loaded_heap
 
 CACHE_SECONDS = 60
 
 
 @st.cache_resource
 def get_engine():
-    return make_engine()
+    engine = make_engine()
+    freeze_loaded_heap()  # once per server process, after the first page's imports (ui/heap.py)
+    return engine
 
 
 @st.cache_resource
@@ -28,7 +30,7 @@ def ensure_database(_engine) -> None:
 
 
 def database_ready(engine) -> bool:
-    return inspect(engine).has_table("displacement_figure")
+    return queries.query_schema_ready(engine)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
