@@ -46,7 +46,8 @@ def html_bytes(figure: go.Figure) -> bytes:
                        config={"displaylogo": False}).encode("utf-8")
 
 
-def _chromium() -> str | None:
+def chromium_path() -> str | None:
+    """The system Chromium (BROWSER_PATH, else chromium on the PATH), or None."""
     return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -58,7 +59,7 @@ def start_image_server() -> None:
             return
         import kaleido
 
-        browser = _chromium()
+        browser = chromium_path()
         if browser:
             os.environ.setdefault("BROWSER_PATH", browser)
         kaleido.start_sync_server(silence_warnings=True)

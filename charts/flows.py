@@ -8,6 +8,7 @@ converted households with `with_household_size`, whose unit label says so.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,8 +64,21 @@ def top_places(weekly: pd.DataFrame, unit: str, top: int = 8) -> pd.DataFrame:
     return rows.groupby(["week", "place"], as_index=False)["value"].sum()
 
 
-def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8) -> go.Figure:
-    """Stacked weekly bars per place for one unit. `weekly` comes from query_weekly_flows."""
+def _labels(values, label: Callable[[float], str] | None) -> dict:
+    """Per-point hover text when `label` is given (charts.suppress: small counts as "<10")."""
+    return {"customdata": [label(v) for v in values]} if label else {}
+
+
+def _shown(label: Callable[[float], str] | None, value: str = "%{y:,.0f}") -> str:
+    return "%{customdata}" if label else value
+
+
+def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8,
+                       label: Callable[[float], str] | None = None) -> go.Figure:
+    """Stacked weekly bars per place for one unit. `weekly` comes from query_weekly_flows.
+
+    `label`: how a value is written in the hover text (the export's small-count suppression).
+    """
     rows = top_places(weekly, unit, top)
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:
@@ -72,13 +86,25 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     figure = go.Figure()
     for name in order:
         part = rows[rows["place"] == name]
-        figure.add_trace(go.Bar(x=part["week"], y=part["value"], name=name,
-                                hovertemplate=f"{name}<br>week of %{{x}}<br>%{{y:,.0f}} {unit}<extra></extra>"))
+        figure.add_trace(go.Bar(x=part["week"], y=part["value"], name=name, **_labels(part["value"], label),
+                                hovertemplate=f"{name}<br>week of %{{x}}<br>{_shown(label)} {unit}<extra></extra>"))
     figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})
     figure.update_xaxes(title_text="week (starting Monday)")
     figure.update_yaxes(title_text=unit)
     return figure
+
+
+def weekly_flow_rows(weekly: pd.DataFrame, unit: str, top: int = 8) -> pd.DataFrame:
+    """The rows build_weekly_flows draws, as they are (p-codes kept), with the series each is drawn in."""
+    rows = weekly[weekly["unit"] == unit]
+    shown = top_places(weekly, unit, top)["place"].unique()
+    return rows.assign(shown_as=rows["place"].where(rows["place"].isin(shown), OTHER))
+
+
+def mapped_pairs(pairs: pd.DataFrame, unit: str, top: int = MAP_PAIRS) -> pd.DataFrame:
+    """The pairs build_flow_map draws (both ends with coordinates)."""
+    return top_pairs(pairs, unit, top).dropna(subset=["origin_lat", "origin_lon", "destination_lat", "destination_lon"])
 
 
 def top_pairs(pairs: pd.DataFrame, unit: str, top: int) -> pd.DataFrame:
@@ -97,7 +123,8 @@ def _label(name: str, arabic) -> str:
     return f"{name} · {arabic}" if isinstance(arabic, str) and arabic else name
 
 
-def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_PAIRS) -> go.Figure:
+def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_PAIRS,
+                 label: Callable[[float], str] | None = None) -> go.Figure:
     """Origins on the left, destinations on the right, links as wide as the flow."""
     rows = top_pairs(pairs, unit, top)
     origins = list(dict.fromkeys(_label(o, a) for o, a in zip(rows["origin"], rows["origin_ar"])))
@@ -111,22 +138,24 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_P
         node={"label": origins + destinations, "pad": 12, "thickness": 14,
               "color": ["#8c564b"] * len(origins) + ["#1f77b4"] * len(destinations)},
         link={"source": source, "target": target, "value": rows["value"].tolist(), "color": colours,
-              "hovertemplate": f"%{{source.label}} → %{{target.label}}<br>%{{value:,.0f}} {unit}<extra></extra>"},
+              **_labels(rows["value"], label),
+              "hovertemplate": f"%{{source.label}} → %{{target.label}}<br>{_shown(label, '%{value:,.0f}')} "
+                               f"{unit}<extra></extra>"},
     ))
     figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 20},
                          font={"family": "DejaVu Sans, Arial, sans-serif"})
     return figure
 
 
-def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PAIRS) -> go.Figure:
+def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PAIRS,
+                   label: Callable[[float], str] | None = None) -> go.Figure:
     """Lines from origin to destination, as wide as the flow, on longitude/latitude axes.
 
     No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so the
     places are drawn at their coordinates on plain axes (equal scale), labelled in English and
     Arabic. Pairs with an end that has no coordinates are left off (the caption counts them).
     """
-    rows = top_pairs(pairs, unit, top).dropna(subset=["origin_lat", "origin_lon", "destination_lat",
-                                                      "destination_lon"])
+    rows = mapped_pairs(pairs, unit, top)
     figure = go.Figure()
     largest = float(rows["value"].max()) if not rows.empty else 1.0
     for row in rows.itertuples():
@@ -135,7 +164,8 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
             x=[row.origin_lon, row.destination_lon], y=[row.origin_lat, row.destination_lat], mode="lines",
             line={"width": width, "color": TEXT_LINE_COLOUR if row.from_text else LINE_COLOUR},
             name=f"{row.origin} → {row.destination}", showlegend=False,
-            hovertemplate=f"{row.origin} → {row.destination}<br>{row.value:,.0f} {unit}<extra></extra>"))
+            hovertemplate=f"{row.origin} → {row.destination}<br>{label(row.value) if label else f'{row.value:,.0f}'} "
+                          f"{unit}<extra></extra>"))
     ends = pd.concat([
         rows[["origin", "origin_ar", "origin_lat", "origin_lon"]].set_axis(["name", "ar", "lat", "lon"], axis=1)
         .assign(role="origin"),

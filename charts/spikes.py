@@ -6,6 +6,7 @@ Pure: frames from db.flow_queries / db.spike_queries in, frames and plotly figur
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -27,11 +28,21 @@ FLOW_COLOUR = "#1f77b4"
 MAX_LAG_WEEKS = 4
 
 
-def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str) -> go.Figure:
+def flows_and_events_rows(flows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The rows build_flows_with_events draws, one frame: the flows (series "displacement") and
+    the events per type (series "events", unit "events", their count in `value`)."""
+    return pd.concat([flows.assign(series="displacement"),
+                      events.rename(columns={"events": "value"}).assign(series="events", unit="events")],
+                     ignore_index=True)
+
+
+def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str,
+                            label: Callable[[float], str] | None = None) -> go.Figure:
     """Weekly flow bars (tables and reviewed text facts apart) with weekly event counts per ACLED
     type as markers on a second axis, on one time axis.
 
     `flows`: week, from_text, value (one unit). `events`: week, event_type, from_text, events.
+    `label`: how a flow is written in the hover text (the export's small-count suppression).
     """
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     for text in (False, True):
@@ -42,7 +53,9 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
             x=rows["week"], y=rows["value"],
             name=f"displacement ({unit})" + (" — from text reports, reviewed" if text else ""),
             marker={"color": FLOW_COLOUR, "pattern": {"shape": "/"} if text else {}},
-            hovertemplate=f"week of %{{x}}<br>%{{y:,.0f}} {unit}<extra></extra>"), secondary_y=False)
+            **({"customdata": [label(v) for v in rows["value"]]} if label else {}),
+            hovertemplate=f"week of %{{x}}<br>{'%{customdata}' if label else '%{y:,.0f}'} {unit}<extra></extra>"),
+            secondary_y=False)
     for event_type in vocab.EVENT_TYPES:
         for text in (False, True):
             rows = events[(events["event_type"] == event_type) & (events["from_text"] == text)]

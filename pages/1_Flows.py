@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.flows import (MAP_PAIRS, OTHER, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows,
-                          converted_unit, ranking_units, top_pairs, top_places, with_household_size)
+from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
+                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_caption
 from ui.common import cached_flow_pairs, cached_weekly_flows, param_choice, param_number
@@ -42,9 +42,7 @@ area_note = "Only flows that start or end inside the area count. " if filters.ar
 st.subheader(f"Per week, by {side}")
 figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
 st.plotly_chart(figure, theme=None, key="chart-weekly")
-shown = top_places(weekly, unit)["place"].unique()
-chart_downloads(figure, rows.assign(shown_as=rows["place"].where(rows["place"].isin(shown), OTHER)),
-                file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+chart_downloads(figure, weekly_flow_rows(weekly, unit), file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
 st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
                          extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
                          "shown, the rest summed as \"other places\"."))
@@ -64,7 +62,7 @@ st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + con
                          "origin–destination pairs; links from text reports are red."))
 
 flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
-mapped = top_pairs(pairs, unit, MAP_PAIRS).dropna(subset=["origin_lat", "destination_lat"])
+mapped = mapped_pairs(pairs, unit)
 st.plotly_chart(flow_map, theme=None, key="chart-map")
 chart_downloads(flow_map, mapped, file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)

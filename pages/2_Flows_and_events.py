@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from charts.export import csv_bytes
-from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside, lag_correlations,
-                           rank_spikes, summarise_events)
+from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
+                           keys_inside, lag_correlations, rank_spikes, summarise_events)
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, TOP_FLOWS, events_near, lag_window,
                                preceding_window)
 from ui.captions import chart_caption
@@ -39,10 +39,7 @@ if weekly.empty and events.empty:
 
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
 st.plotly_chart(figure, theme=None, key="chart-flows-events")
-drawn = pd.concat([weekly.assign(series="displacement"),
-                   events.rename(columns={"events": "value"}).assign(series="events", unit="events")],
-                  ignore_index=True)
-chart_downloads(figure, drawn, file_stem("flows_and_events", filters), "flows-events")
+chart_downloads(figure, flows_and_events_rows(weekly, events), file_stem("flows_and_events", filters), "flows-events")
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
                          text_share=weekly.loc[weekly["from_text"], "value"].sum(),
                          extra="Bars: new displacement from places " + ("inside the area" if filters.area else

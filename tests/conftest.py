@@ -40,6 +40,19 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def require_chromium() -> str:
+    """Debian's Chromium (PNG and PDF exports, browser tests); skips outside CI and fails inside CI when missing."""
+    from charts.export import chromium_path
+
+    browser = chromium_path()
+    if not browser or not os.path.exists(browser):
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser
+
+
 def backend_url() -> str:
     return os.environ.get("DATABASE_URL", "").strip()
 

@@ -67,7 +67,7 @@ def test_an_empty_window_says_so(app_on, demo_engine):
     assert any("Nothing was reported in this window" in i.value for i in at.info)
 
 
-GAZETTEER_PAGE = "../pages/8_Gazetteer.py"
+GAZETTEER_PAGE = "../pages/9_Gazetteer.py"
 
 
 def test_gazetteer_page_resolves_a_spelling_from_the_url(app_on, prepared_engine):
@@ -94,7 +94,7 @@ def test_gazetteer_page_lists_the_review_queue(app_on, prepared_engine):
     assert list(queue["raw_name"]) == ["Sarmin"] and queue.iloc[0]["best_candidate"]
 
 
-UPLOAD_PAGE = "../pages/6_Upload.py"
+UPLOAD_PAGE = "../pages/7_Upload.py"
 
 
 def test_upload_page_previews_then_loads_on_confirmation(app_on, prepared_engine):

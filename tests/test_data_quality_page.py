@@ -19,7 +19,7 @@ from loaders.ingest import ingest_file
 from tests.conftest import FIXTURES_DIR
 from tests.test_app import _trace_values
 
-PAGE = "../pages/5_Data_quality.py"
+PAGE = "../pages/6_Data_quality.py"
 WINDOW = {"start": "2024-12-01", "end": "2024-12-10"}
 IDU_BAD = FIXTURES_DIR / "json" / "idu_missing_start_end_before_start_and_no_figure.json"
 TEMPLATE_HEADER = "record,date,origin,destination,individuals,households,figure_kind,qualifier,source,notes\n"

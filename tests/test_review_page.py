@@ -12,8 +12,8 @@ from db.schema import conflict_event, displacement_figure
 from loaders.ingest import ingest_file
 from tests.conftest import FIXTURES_DIR, shared_path
 
-REVIEW_PAGE = "../pages/7_Review.py"
-UPLOAD_PAGE = "../pages/6_Upload.py"
+REVIEW_PAGE = "../pages/8_Review.py"
+UPLOAD_PAGE = "../pages/7_Upload.py"
 WINDOW = (date(2024, 11, 25), date(2024, 12, 10))
 
 

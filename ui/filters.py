@@ -6,15 +6,20 @@ outside the allowed sets (areas in the gazetteer, vocabularies, providers presen
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from db import vocab
 from db.filters import LIST_SEPARATOR, Filters
-from ui.common import cached_area_choices, cached_providers, date_window
+from pack.weekly import last_complete_week, week_label
+from ui.common import cached_area_choices, cached_date_range, cached_providers, date_window
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
 LABELS = {"event_types": "Event types", "figure_kinds": "Figure kinds", "units": "Units", "sources": "Sources"}
 KIND_LABEL = {"community": "city/town"}
+EXPORT_PAGE = "pages/5_Export.py"
 
 
 def _area_label(areas, key: str | None) -> str:
@@ -25,9 +30,19 @@ def _area_label(areas, key: str | None) -> str:
     return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
 
 
-def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL_FILTERS) -> Filters:
-    """Draw the filters this page uses in the sidebar and return them, validated."""
-    start, end = date_window(page.engine, default_days=default_days, from_monday=True)  # pages of weekly charts
+def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL_FILTERS,
+                    window: bool = True) -> Filters:
+    """Draw the filters this page uses in the sidebar and return them, validated.
+
+    `window=False` (the Export page, which picks a week instead): no date window is drawn or
+    kept in the URL; the filters' window is then the data's whole range.
+    """
+    if window:
+        start, end = date_window(page.engine, default_days=default_days, from_monday=True)  # weekly charts
+    else:
+        first, last = cached_date_range(page.engine, page.url)
+        end = last or date.today()
+        start = first or end
     areas = cached_area_choices(page.engine, page.url).set_index("place_key")
     providers = cached_providers(page.engine, page.url)
     params = {name: st.query_params.get(name) for name in ALL_FILTERS}
@@ -55,4 +70,17 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
             st.query_params[name] = text
         elif name in st.query_params:
             del st.query_params[name]
+    if window:
+        export_link(filters)
     return filters
+
+
+def export_link(filters: Filters) -> None:
+    """A link to the Export page carrying this view's filters and the week its window ends in."""
+    params = {key: value for key, value in filters.to_params().items() if key not in ("start", "end")}
+    params["week"] = week_label(last_complete_week(filters.end + timedelta(days=1), filters.end) or filters.end)
+    try:
+        st.sidebar.page_link(EXPORT_PAGE, label="Weekly chart pack of this view", icon=":material/download:",
+                             query_params=params)
+    except StreamlitAPIException:  # a page run on its own (AppTest of one script) has no menu to link into
+        pass

@@ -1,0 +1,131 @@
+"""`python -m charts weekly`: the weekly chart pack, from the command line (cron on Monday mornings).
+
+    python -m charts weekly --week 2024-W49 [--out DIR] [--area SY05] [--event-types "Battles,Protests"]
+                            [--sources ACLED,DTM] [--unit persons|households] [--household-size 5]
+                            [--context-weeks 8] [--min-persons 10] [--min-households 5]
+    python -m charts weekly --week last      # the last whole week of data that has ended
+
+Writes, for that ISO week with its trailing weeks, a PNG, an HTML and a CSV per chart, a PDF brief
+and manifest.json into DIR (default exports/<week>[_<area>]). Exit codes: 0 written, 1 nothing to
+export for that week (the message says what to change), 2 usage (a week, area or value that does
+not parse; nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+EXIT_WRITTEN, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own usage errors: exit 2 with the usage line, as documented
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m charts", description="Chart exports.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    weekly = commands.add_parser("weekly", help="the weekly chart pack: PNG, HTML and CSV per chart, a PDF brief")
+    weekly.add_argument("--week", required=True, help="ISO week (2024-W49) or 'last' (the last whole week of data)")
+    weekly.add_argument("--out", type=Path, default=None, help="folder to write into (default exports/<week>)")
+    weekly.add_argument("--area", default=None, help="a place key or p-code: country, governorate, district or city")
+    weekly.add_argument("--event-types", default="", help="comma-separated ACLED event types (default all)")
+    weekly.add_argument("--sources", default="", help="comma-separated providers (default all)")
+    weekly.add_argument("--unit", default="persons", choices=("persons", "households"))
+    weekly.add_argument("--household-size", type=float, default=0.0,
+                        help="show households as persons at this many per household (default: kept apart)")
+    weekly.add_argument("--context-weeks", type=int, default=8, help="weeks shown in the weekly charts (default 8)")
+    weekly.add_argument("--min-persons", type=int, default=10, help="counts of persons under this show as '<N'")
+    weekly.add_argument("--min-households", type=int, default=5, help="counts of households under this show as '<N'")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    # Imported here: `--help` and usage errors answer without loading pandas, plotly and the database.
+    from charts.suppress import SmallCounts
+    from db import queries
+    from db.engine import describe_url, make_engine
+    from db.filters import AREA_KINDS, Filters
+    from pack.brief import BriefError
+    from pack.files import write_pack
+    from pack.weekly import NothingToExport, PackError, PackOptions, build_pack, parse_week
+
+    engine = make_engine()
+    if not queries.query_schema_ready(engine):
+        return _fail(f"the database {describe_url(str(engine.url))} has no tables: run python -m db upgrade "
+                     "(or python -m db demo) and load files first")
+    _, data_end = queries.query_data_date_range(engine)
+    try:
+        week = parse_week(args.week, today=date.today(), data_end=data_end)
+        areas = queries.query_places(engine, AREA_KINDS)
+        area = _area_key(areas, args.area)
+        providers = queries.query_providers(engine)
+        filters = Filters.parse({"area": area, "event_types": args.event_types, "sources": args.sources},
+                                default_start=week, default_end=week, areas=areas["place_key"], sources=providers)
+        _check_listed("event type", args.event_types, filters.event_types)
+        _check_listed("source", args.sources, filters.sources, known=providers)
+        if min(args.min_persons, args.min_households) < 0:
+            raise PackError("--min-persons and --min-households are 0 or more")
+        options = PackOptions(week=week, filters=filters, unit=args.unit, household_size=args.household_size,
+                              context_weeks=args.context_weeks, small=SmallCounts(args.min_persons,
+                                                                                  args.min_households))
+    except PackError as error:
+        return _fail(str(error))
+    try:
+        pack = build_pack(engine, options)
+    except NothingToExport as nothing:
+        print(nothing, file=sys.stderr)
+        return EXIT_NOTHING
+    out = args.out or Path("exports") / options.stem
+    try:
+        files = write_pack(pack, out)
+    except BriefError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{options.label} ({pack.area_name}): {len(pack.charts)} charts, {len(files)} files in {out}")
+    for name in sorted(files):
+        print(f"  {name}")
+    return EXIT_WRITTEN
+
+
+def _area_key(areas, text: str | None) -> str | None:
+    """An area given as a place key or a p-code, as its place key; unknown ones are refused."""
+    from pack.weekly import PackError
+
+    if not text:
+        return None
+    text = text.strip()
+    if text in set(areas["place_key"]):
+        return text
+    by_pcode = areas[areas["pcode"].astype("string").str.upper() == text.upper()]
+    if len(by_pcode):
+        return by_pcode["place_key"].iloc[0]
+    raise PackError(f"--area {text!r} is not a country, governorate, district or city of the gazetteer; give its "
+                    "place key or p-code (e.g. SY05 for Hama governorate)")
+
+
+def _check_listed(what: str, given: str, kept: tuple[str, ...], known=None) -> None:
+    from db import vocab
+    from pack.weekly import PackError
+
+    wanted = [part.strip() for part in (given or "").split(",") if part.strip()]
+    unknown = [value for value in wanted if value not in kept]
+    if unknown:
+        allowed = known if known is not None else vocab.EVENT_TYPES
+        raise PackError(f"unknown {what} {', '.join(map(repr, unknown))}; one of: {', '.join(allowed)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

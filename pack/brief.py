@@ -1,0 +1,116 @@
+"""The pack's PDF brief: a title page, then each chart with its caption and sources, then the
+week's largest flows with the events before them. Written as HTML (every piece of text escaped)
+and printed to PDF by the system Chromium, which lays out Arabic names and tables as a browser
+does. No text of a report goes in: events are named by type, date and place.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import subprocess
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from charts.export import chromium_path
+from pack.weekly import Pack
+
+PRINT_TIMEOUT_S = 90
+_STYLE = """
+@page { size: A4 landscape; margin: 14mm; }
+body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10.5pt; color: #222; }
+h1 { font-size: 22pt; margin: 0 0 4mm; } h2 { font-size: 14pt; margin: 0 0 3mm; }
+.page { page-break-after: always; } .page:last-child { page-break-after: auto; }
+.headline { display: flex; gap: 8mm; margin: 8mm 0; }
+.figure { border: 1px solid #ccc; padding: 3mm 5mm; min-width: 45mm; }
+.figure .value { font-size: 20pt; font-weight: bold; } .figure .label { color: #555; }
+img { width: 100%; max-height: 150mm; object-fit: contain; }
+.caption { color: #444; font-size: 9pt; margin-top: 2mm; }
+table { border-collapse: collapse; width: 100%; font-size: 9pt; }
+th, td { border: 1px solid #bbb; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
+td.number { text-align: right; }
+.demo { color: #b00; font-weight: bold; }
+"""
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
+    """The brief as one HTML page (images inline), every text escaped."""
+    options = pack.options
+    sunday = options.week + timedelta(days=6)
+    narrowing = []
+    for name, values in (("event types", options.filters.event_types), ("sources", options.filters.sources)):
+        if values:
+            narrowing.append(f"{name}: {', '.join(values)}")
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(options.label)}</title>"
+             f"<style>{_STYLE}</style></head><body>"]
+    parts.append("<section class='page'>")
+    parts.append(f"<h1>Weekly displacement brief — {_e(options.label)}</h1>")
+    parts.append(f"<p><b>Week:</b> {_e(f'{options.week:%A %d %B %Y} – {sunday:%A %d %B %Y}')} ({_e(options.label)})"
+                 f"<br><b>Area:</b> {_e(pack.area_name)}"
+                 + (f"<br><b>Filters:</b> {_e('; '.join(narrowing))}" if narrowing else "")
+                 + f"<br><b>Unit:</b> {_e(options.drawn_unit)}; the weekly charts show {options.context_weeks} weeks "
+                 f"up to this one.</p>")
+    if pack.is_demo:
+        parts.append("<p class='demo'>Demo data (synthetic): do not cite.</p>")
+    parts.append("<div class='headline'>" + "".join(
+        f"<div class='figure'><div class='value'>{_e(value)}</div><div class='label'>{_e(label)}</div></div>"
+        for label, value in pack.headline.items()) + "</div>")
+    as_of = [f"{row.provider}: data to {row.latest_data_date:%d %b %Y}" for row in pack.freshness.itertuples()
+             if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
+    parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
+    parts.append(f"<p class='caption'>{_e(pack.sources)} Counts of people under {options.small.persons} persons or "
+                 f"{options.small.households} households are shown as \"&lt;{options.small.persons}\" / "
+                 f"\"&lt;{options.small.households}\". Facts read from text reports count only after review. "
+                 f"Made {_e(generated)}.</p>")
+    parts.append("</section>")
+    for chart in pack.charts:
+        image = base64.b64encode(pngs[chart.name]).decode("ascii")
+        parts.append(f"<section class='page'><h2>{_e(chart.title)}</h2>"
+                     f"<img alt='{_e(chart.title)}' src='data:image/png;base64,{image}'>"
+                     f"<p class='caption'>{_e(chart.caption)}</p></section>")
+    parts.append("<section class='page'><h2>The week's largest flows and the events before them</h2>")
+    parts.append(f"<p class='caption'>{_e(pack.preceding_note)}</p>")
+    if pack.preceding.empty:
+        parts.append("<p>No flow from a known place this week.</p>")
+    else:
+        parts.append("<table><tr><th>Place</th><th>P-code</th><th>" + _e(options.drawn_unit) + "</th>"
+                     "<th>Events before</th><th>Fatalities</th><th>Preceding events</th></tr>")
+        for row in pack.preceding.itertuples():
+            value = row.value if isinstance(row.value, str) else f"{row.value:,.0f}"
+            parts.append(f"<tr><td>{_e(row.place)}</td><td>{_e(row.pcode)}</td><td class='number'>{_e(value)}</td>"
+                         f"<td class='number'>{row.events_before:,}</td><td class='number'>{row.fatalities:,}</td>"
+                         f"<td>{_e(row.preceding_events)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</section></body></html>")
+    return "".join(parts)
+
+
+class BriefError(RuntimeError):
+    """The PDF could not be printed (no Chromium, or it failed); the message says what to install."""
+
+
+def print_pdf(page: str) -> bytes:
+    """The HTML page printed to PDF by headless Chromium (the system's; never a download)."""
+    browser = chromium_path()
+    if not browser:
+        raise BriefError("the PDF brief needs Chromium: apt-get install chromium (or set BROWSER_PATH)")
+    with tempfile.TemporaryDirectory(prefix="brief-") as folder:
+        source, target = Path(folder) / "brief.html", Path(folder) / "brief.pdf"
+        source.write_text(page, encoding="utf-8")
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--no-pdf-header-footer", f"--user-data-dir={folder}/profile", f"--print-to-pdf={target}",
+                   source.as_uri()]
+        try:
+            run = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S,
+                                 env={**os.environ, "HOME": folder})
+        except subprocess.TimeoutExpired:
+            raise BriefError(f"Chromium did not print the brief within {PRINT_TIMEOUT_S} s") from None
+        if not target.exists() or target.stat().st_size == 0:
+            raise BriefError("Chromium did not print the brief: " + run.stderr.decode("utf-8", "replace")[-400:])
+        return target.read_bytes()

@@ -1,0 +1,295 @@
+"""The weekly chart pack: one ISO week with its trailing weeks, as the pages draw it.
+
+`build_pack` runs the pages' own queries (db/) and figure builders (charts/) for a week and a
+set of filters, and returns the figures, the rows each draws, their captions, the headline of
+the week and the preceding-events table of its largest flows. Nothing here writes a file
+(pack/files.py does) or imports Streamlit (the Export page and `python -m charts weekly` both
+call it). What leaves the organisation is safe to share: counts of people below a threshold are
+"<10" / "<5" in every table and CSV and in the charts' labels (charts/suppress.py), and no text
+from a report is included (the preceding events are named by type, date and place only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import Engine
+
+from charts.captions import caption_text, sources_text
+from charts.events import build_event_timeline, timeline_rows
+from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
+                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
+from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
+                           summarise_events)
+from charts.suppress import SmallCounts
+from db import event_queries, flow_queries, queries, spike_queries
+from db.filters import Filters
+
+CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
+KIND = "new_displacement"
+UNITS = ("persons", "households")
+ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.I)
+PRECEDING_COLUMNS = ["place", "place_key", "pcode", "value", "unit", "events_before", "fatalities",
+                     "preceding_events"]
+
+
+class PackError(ValueError):
+    """A pack that cannot be made as asked (a week or filter that does not parse): a usage error."""
+
+
+class NothingToExport(Exception):
+    """The week holds nothing to chart under these filters; the message says what to change."""
+
+
+def week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def last_complete_week(today: date, data_end: date | None) -> date | None:
+    """The Monday of the last Monday–Sunday week that has ended by `today` and by the data's last day.
+
+    A Monday-morning run gets last week once last week's data are in; on a database whose data
+    stop earlier (the demo stops on 31 Dec 2024), the last whole week of data.
+    """
+    if data_end is None:
+        return None
+    sunday = min(today - timedelta(days=1), data_end)
+    sunday -= timedelta(days=(sunday.weekday() + 1) % 7)  # back to a Sunday (a Sunday stays)
+    return sunday - timedelta(days=6)
+
+
+def parse_week(text: str, *, today: date, data_end: date | None) -> date:
+    """"2024-W49" (or "2024W49") → the Monday of that ISO week; "last" → last_complete_week."""
+    if (text or "").strip().lower() == "last":
+        monday = last_complete_week(today, data_end)
+        if monday is None:
+            raise PackError("--week last: the database has no dated data yet; load files first "
+                            "(python -m loaders ingest FILE) or give a week such as 2024-W49")
+        return monday
+    match = ISO_WEEK.match(text or "")
+    if not match:
+        raise PackError(f"--week {text!r}: write an ISO week as YYYY-Www (e.g. 2024-W49), or 'last'")
+    year, week = int(match[1]), int(match[2])
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise PackError(f"--week {text!r}: {year} has no ISO week {week} (weeks run from 1 to 52 or 53)") from None
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """What to export: the week (its Monday), the narrowing, the unit and the suppression."""
+
+    week: date
+    filters: Filters | None = None  # the area, event types and sources (its window is the week's)
+    unit: str = "persons"
+    household_size: float = 0.0  # households shown as persons at this size (0: kept apart)
+    context_weeks: int = CONTEXT_WEEKS
+    small: SmallCounts = SmallCounts()
+
+    def __post_init__(self):
+        if self.filters is None:
+            object.__setattr__(self, "filters", Filters(self.week, self.week))
+        if self.week.weekday() != 0:
+            raise PackError(f"a pack's week starts on a Monday, not on {self.week:%A %d %b %Y}")
+        if self.unit not in UNITS:
+            raise PackError(f"unit must be one of {', '.join(UNITS)}, not {self.unit!r}")
+        if not 1 <= self.context_weeks <= 52:
+            raise PackError("the weekly charts show 1 to 52 weeks")
+        if not 0 <= self.household_size <= 20:
+            raise PackError("a household size is between 0 (households kept apart) and 20 persons")
+
+    @property
+    def label(self) -> str:
+        return week_label(self.week)
+
+    @property
+    def window(self) -> Filters:
+        """The weekly charts' window: the trailing weeks and the week itself."""
+        return replace(self.filters, start=self.week - timedelta(weeks=self.context_weeks - 1),
+                       end=self.week + timedelta(days=6))
+
+    @property
+    def week_filters(self) -> Filters:
+        return replace(self.filters, start=self.week, end=self.week + timedelta(days=6))
+
+    @property
+    def drawn_unit(self) -> str:
+        """The unit the charts draw: households converted to persons when a size is given."""
+        return converted_unit(self.household_size) if self.household_size else self.unit
+
+    @property
+    def stem(self) -> str:
+        """The files' common name: weekly_2024-W49[_area]."""
+        area = self.filters.area
+        return f"weekly_{self.label}" + ("_" + "".join(c if c.isalnum() else "-" for c in area) if area else "")
+
+
+@dataclass
+class PackChart:
+    name: str  # file name part: flows_by_origin, sankey, ...
+    title: str
+    figure: go.Figure
+    rows: pd.DataFrame  # exactly what the chart draws, p-codes included, small counts suppressed
+    caption: str
+
+
+@dataclass
+class Pack:
+    options: PackOptions
+    area_name: str  # "All areas" or "Hama · حماة (governorate, SY05)"
+    headline: dict[str, str]  # label → figure as shown (small counts suppressed)
+    charts: list[PackChart]
+    preceding: pd.DataFrame  # the week's largest flows and the events before them (PRECEDING_COLUMNS)
+    preceding_note: str
+    sources: str  # "Sources: ACLED (data to …)"
+    freshness: pd.DataFrame  # provider, latest_data_date, loaded_at
+    is_demo: bool
+
+
+def _area_name(places: pd.DataFrame, area: str | None) -> str:
+    if not area:
+        return "All areas"
+    row = places[places["place_key"] == area]
+    if row.empty:
+        return area
+    row = row.iloc[0]
+    arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
+    kind = {"community": "city/town"}.get(row["kind"], row["kind"])
+    return f"{row['name_en']}{arabic} ({kind}, {area})"
+
+
+def _total(rows: pd.DataFrame, unit: str) -> float:
+    return float(rows.loc[rows["unit"] == unit, "value"].sum()) if not rows.empty else 0.0
+
+
+def build_pack(engine: Engine, options: PackOptions) -> Pack:
+    """The week's charts as the pages draw them; NothingToExport when the week holds no data."""
+    window, week = options.window, options.week_filters
+    unit, size, small = options.drawn_unit, options.household_size, options.small
+    label = small.label(unit)
+    is_demo = queries.query_has_demo_data(engine)
+    freshness = queries.query_provider_freshness(engine)
+    places = queries.query_places(engine, None)
+    inside = keys_inside(places, options.filters.area)
+
+    def mark(text: str) -> str:
+        return f"{text}, {options.label}" + (" — demo data (synthetic)" if is_demo else "")
+
+    def caption(filters: Filters, what: str, extra: str) -> str:
+        return caption_text(filters=filters, unit=what, freshness=freshness, is_demo=is_demo, extra=extra)
+
+    conversion = (f"Households are converted at {size:g} persons per household (a planning assumption). " if size
+                  else "Persons and households are never added together. ")
+    suppressed = (f"Counts under {small.persons} persons or {small.households} households are shown as "
+                  f"\"<{small.persons}\" / \"<{small.households}\". ")
+    area_note = "Only flows that start or end inside the area count. " if options.filters.area else ""
+    charts: list[PackChart] = []
+
+    by_side = {side: with_household_size(flow_queries.query_weekly_flows(engine, window, side, KIND), size)
+               for side in ("origin", "destination")}
+    for side in ("origin", "destination"):
+        weekly = by_side[side]
+        if weekly.empty or weekly[weekly["unit"] == unit].empty:
+            continue
+        title = mark(f"New displacement by {side}, per week")
+        charts.append(PackChart(
+            f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title, label=label),
+            small.table(weekly_flow_rows(weekly, unit)),
+            caption(window, unit, area_note + conversion + suppressed + "Weeks start on Monday; the eight largest "
+                    "places are shown, the rest summed as \"other places\".")))
+
+    origin = by_side["origin"]
+    flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
+    flight = flight[flight["unit"] == unit] if not flight.empty else flight
+    events = spike_queries.query_weekly_events_by_type(engine, window)
+    if not flight.empty or not events.empty:
+        title = mark("New displacement and the week's conflict events")
+        charts.append(PackChart(
+            "flows_and_events", title, build_flows_with_events(flight, events, unit, title, label=label),
+            small.table(flows_and_events_rows(flight, events)),
+            caption(window, f"{unit} (bars), events per week (markers, by ACLED type)",
+                    conversion + suppressed + "Bars: new displacement from places " + ("inside the area" if
+                    options.filters.area else "anywhere") + ". Markers: events in the same area and week.")))
+
+    weekly_events = event_queries.query_weekly_events(engine, window)
+    if not weekly_events.empty:
+        title = mark("Conflict events per week, by type")
+        charts.append(PackChart(
+            "events_by_type", title, build_event_timeline(weekly_events, title), timeline_rows(weekly_events),
+            caption(window, "events", "Only events at places inside the area count. " if options.filters.area
+                    else "")))
+
+    pairs = with_household_size(flow_queries.query_flow_pairs(engine, week, KIND, top=MAP_PAIRS,
+                                                              ranked_by=ranking_units(unit, size)), size)
+    pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+    if not pairs.empty:
+        title = mark("New displacement: origin → destination")
+        charts.append(PackChart(
+            "sankey", title, build_sankey(pairs, unit, title, label=label),
+            small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
+            caption(week, unit, area_note + conversion + suppressed + f"The {SANKEY_PAIRS} largest origin–destination "
+                    "pairs of the week; links from text reports are red.")))
+        mapped = mapped_pairs(pairs, unit)
+        if not mapped.empty:
+            title = mark("New displacement: flow map")
+            charts.append(PackChart(
+                "flow_map", title, build_flow_map(pairs, unit, title, label=label), small.table(mapped),
+                caption(week, unit, area_note + conversion + suppressed + f"The {MAP_PAIRS} largest pairs of the "
+                        "week, lines as wide as the flow; places at their coordinates (no base map).")))
+
+    if not charts:
+        raise NothingToExport(
+            f"Nothing to export for {options.label} ({options.week:%d %b} – {options.week + timedelta(days=6):%d %b %Y})"
+            + (f" in {options.filters.area}" if options.filters.area else "") + ": no displacement figures and no "
+            "conflict events in it or the weeks before. Pick another week or area, or clear the filters.")
+
+    fled = _total(flight[flight["week"] == options.week], unit) if not flight.empty else 0.0
+    destination = by_side["destination"]
+    arrived = destination[destination["place_key"].isin(inside)] if inside is not None and not destination.empty \
+        else destination
+    arrived_total = _total(arrived[arrived["week"] == options.week], unit) if not arrived.empty else 0.0
+    week_events = events[events["week"] == options.week]["events"].sum() if not events.empty else 0
+    fatalities = (weekly_events.loc[weekly_events["week"] == options.week, "fatalities"].sum()
+                  if not weekly_events.empty else 0)
+    where = "the area" if options.filters.area else "anywhere"
+    headline = {
+        f"New displacement from {where} ({unit})": small.text(fled, unit),
+        f"Arrivals in {where} ({unit})": small.text(arrived_total, unit),
+        "Conflict events": f"{int(week_events):,}",
+        "Reported fatalities": f"{int(fatalities):,}",
+    }
+    preceding, note = _preceding_table(engine, options, flight, unit)
+    return Pack(options=options, area_name=_area_name(places, options.filters.area), headline=headline,
+                charts=charts, preceding=preceding, preceding_note=note,
+                sources=sources_text(freshness, options.filters.sources or None), freshness=freshness,
+                is_demo=is_demo)
+
+
+def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,
+                     unit: str) -> tuple[pd.DataFrame, str]:
+    """The week's largest flows from the area and the events before each (as the Flows and events page)."""
+    lookback, radius = spike_queries.LOOKBACK_DAYS[2], spike_queries.RADIUS_KM[2]
+    first, last = spike_queries.preceding_window(options.week, lookback)
+    note = (f"The week's {spike_queries.TOP_FLOWS} largest flows by place of origin, and the conflict events from "
+            f"{first:%d %b} to {last:%d %b %Y} in or within {radius} km of each place (ACLED types; the latest two "
+            "named).")
+    ranked = rank_spikes(flight[flight["week"] == options.week], unit) if not flight.empty else flight
+    if ranked.empty:
+        return pd.DataFrame(columns=PRECEDING_COLUMNS), note
+    top = ranked.head(spike_queries.TOP_FLOWS)
+    found = spike_queries.query_preceding_events(engine, tuple(top["place_key"]), first, last, radius,
+                                                 options.filters.event_types, options.filters.sources)
+    rows = []
+    for row in top.itertuples():
+        counts, latest = found.of(row.place_key)
+        rows.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, "value": row.value,
+                     "unit": unit, "events_before": int(counts["events"].sum()),
+                     "fatalities": int(counts["fatalities"].sum()),
+                     "preceding_events": summarise_events(counts, latest)})
+    return options.small.table(pd.DataFrame(rows, columns=PRECEDING_COLUMNS)), note

@@ -1,0 +1,48 @@
+"""The Export page's cached pack and its download (the UI edge: the pack itself is pack/)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from charts.suppress import SmallCounts
+from pack.files import pack_files, zip_bytes
+from pack.weekly import NothingToExport, Pack, PackOptions, build_pack, last_complete_week, week_label
+from ui.common import CACHE_SECONDS
+
+MAX_WEEKS_OFFERED = 104
+
+
+def week_choices(first: date | None, last: date | None, today: date) -> list[tuple[str, date]]:
+    """(ISO week, its Monday) from the last whole week of data back to the first week, at most two years."""
+    newest = last_complete_week(today, last)
+    if newest is None or first is None:
+        return []
+    oldest = max(first - timedelta(days=first.weekday()), newest - timedelta(weeks=MAX_WEEKS_OFFERED - 1))
+    weeks, monday = [], newest
+    while monday >= oldest:
+        weeks.append((week_label(monday), monday))
+        monday -= timedelta(weeks=1)
+    return weeks
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=20)
+def cached_pack(_engine, url: str, week: date, filters, unit: str, household_size: float, context_weeks: int,
+                min_persons: int, min_households: int) -> tuple[Pack | None, str]:
+    """The pack, or None and what to change when the week holds nothing."""
+    options = PackOptions(week=week, filters=filters, unit=unit, household_size=household_size,
+                          context_weeks=context_weeks, small=SmallCounts(min_persons, min_households))
+    try:
+        return build_pack(_engine, options), ""
+    except NothingToExport as nothing:
+        return None, str(nothing)
+
+
+def pack_download(pack: Pack) -> None:
+    """One button: the pack's files (PNG, HTML, CSV per chart, the PDF brief, the manifest) as a zip, made on click."""
+    stem = pack.options.stem
+    st.download_button("Download the pack (zip: PNG, HTML and CSV per chart, PDF brief, manifest)",
+                       data=lambda: zip_bytes(pack_files(pack), stem), file_name=f"{stem}.zip",
+                       mime="application/zip", key="download-pack", on_click="ignore", icon=":material/download:",
+                       type="primary")
