@@ -5,7 +5,7 @@
 Each measurement is a new Python process, timed from its start to its exit, so the imports and
 the browser's start are in it (what a Monday-morning cron line costs):
 - "one cold write_image": import plotly, build the pack's first chart (weekly flows by origin of
-  2024-W49 on the demo database) and `plotly.io.write_image` it once: kaleido starts Chromium
+  2024-W49 on the demo database) and write it once with `kaleido.write_fig_sync`: kaleido starts Chromium
   for that one image;
 - "the pack": `python -m charts weekly --week 2024-W49` on the same database: six charts as PNG
   (one kaleido browser for all), HTML and CSV, the PDF brief (Chromium prints it), the manifest.
@@ -33,7 +33,7 @@ def one_image(out: Path) -> None:
     sys.path.insert(0, str(REPO))
     from datetime import date
 
-    import plotly.io as pio
+    import kaleido
 
     from charts.export import PNG_HEIGHT, PNG_SCALE, PNG_WIDTH, chromium_path
     from charts.flows import build_weekly_flows
@@ -47,7 +47,9 @@ def one_image(out: Path) -> None:
     engine = make_engine()
     weekly = query_weekly_flows(engine, Filters(date(2024, 10, 14), date(2024, 12, 8)), "origin")
     figure = build_weekly_flows(weekly, "persons", "origin", "New displacement by origin, per week")
-    pio.write_image(figure, str(out), format="png", width=PNG_WIDTH, height=PNG_HEIGHT, scale=PNG_SCALE)
+    # kaleido's own one-shot call: it starts Chromium for this image and closes it after.
+    kaleido.write_fig_sync(figure, str(out), opts={"format": "png", "width": PNG_WIDTH, "height": PNG_HEIGHT,
+                                                  "scale": PNG_SCALE})
 
 
 def timed(command: list[str], env: dict) -> float:
