@@ -263,3 +263,17 @@ def test_the_export_page_previews_the_week_and_keeps_it_in_the_url(app_on, demo_
     at = app_on(demo_engine, "../pages/5_Export.py", week="<script>", area="'; DROP TABLE place;--")
     assert not at.exception  # unknown values fall back to the last whole week of data and all areas
     assert {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}["week"] == "2024-W52"
+
+
+def test_the_zip_holds_every_file_in_one_folder_with_a_fixed_time():
+    import zipfile
+
+    from pack.files import zip_bytes
+
+    files = {"manifest.json": b"{}\n", "weekly_2024-W49_sankey.csv": b"a,b\n1,2\n"}
+    data = zip_bytes(files, "weekly_2024-W49")
+    assert zip_bytes(files, "weekly_2024-W49") == data  # the same files, the same zip
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {info.filename: archive.read(info) for info in archive.infolist()} == {
+            f"weekly_2024-W49/{name}": content for name, content in files.items()}
+        assert {info.date_time for info in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
