@@ -35,7 +35,11 @@ def query_weekly_events_by_type(engine: Engine, filters: Filters) -> pd.DataFram
     Whole weeks come from the weekly summary (db.summary), the days at the window's edges from
     the raw rows (db.event_queries.query_weekly_events).
     """
-    weekly = query_weekly_events(engine, filters)
+    return events_by_type(query_weekly_events(engine, filters))
+
+
+def events_by_type(weekly: pd.DataFrame) -> pd.DataFrame:
+    """query_weekly_events' rows summed over sub-types: week, event_type, from_text, events."""
     if weekly.empty:
         return pd.DataFrame(columns=["week", "event_type", "from_text", "events"])
     by_type = weekly.groupby(["week", "event_type", "from_text"], as_index=False)["events"].sum()

@@ -207,7 +207,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
     flight = flight[flight["unit"] == unit] if not flight.empty else flight
-    events = spike_queries.query_weekly_events_by_type(engine, window)
+    weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
+    events = spike_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
         title = mark("New displacement and the week's conflict events")
         charts.append(PackChart(
@@ -217,7 +218,6 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
                     conversion + suppressed + "Bars: new displacement from places " + ("inside the area" if
                     options.filters.area else "anywhere") + ". Markers: events in the same area and week.")))
 
-    weekly_events = event_queries.query_weekly_events(engine, window)
     if not weekly_events.empty:
         title = mark("Conflict events per week, by type")
         charts.append(PackChart(
