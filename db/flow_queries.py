@@ -87,21 +87,38 @@ def _raw_weekly_select(filters: Filters, side: str, kind: str, inside, days=None
     )
 
 
-def _summary_weekly_select(filters: Filters, side: str, kind: str, inside, weeks: tuple[date, date]):
-    """Whole weeks from the summaries: per place and side; with an area, from the pairs, since a
-    flow counts there when either end is inside the area."""
+def _summary_weekly_selects(filters: Filters, side: str, kind: str, inside, weeks: tuple[date, date]) -> list:
+    """Whole weeks from the summaries, per place and side.
+
+    With an area a flow counts when either end is inside it. Read in two parts that each
+    follow an index: the places inside the area from the place summary (all their flows count),
+    and the places outside it from the pairs whose other end is inside. One OR over the pairs
+    read every pair of the window (a quarter's lag view narrowed to a governorate: 41 ms).
+    """
+    place_part = _place_summary_select(filters, side, kind, inside, weeks)
+    if inside is None:
+        return [place_part]
+    s = summary_flow_pair_week
+    own, other = ((s.c.origin_place_id, s.c.destination_place_id) if side == "origin"
+                  else (s.c.destination_place_id, s.c.origin_place_id))
+    raw = s.c.origin_name_raw if side == "origin" else s.c.destination_name_raw
+    where = [s.c.figure_kind == kind, s.c.week_start.between(*weeks), other.in_(inside),
+             or_(own.is_(None), own.not_in(inside)),
+             *_narrowing(filters, None, (), s.c.unit, s.c.provider)]
+    return [place_part, _named_weekly_select(s, own, raw, where)]
+
+
+def _place_summary_select(filters: Filters, side: str, kind: str, inside, weeks: tuple[date, date]):
+    s = summary_flow_place_week
+    where = [s.c.figure_kind == kind, s.c.side == side, s.c.week_start.between(*weeks),
+             *_narrowing(filters, None, (), s.c.unit, s.c.provider)]
     if inside is not None:
-        s = summary_flow_pair_week
-        place_id = s.c.origin_place_id if side == "origin" else s.c.destination_place_id
-        raw = s.c.origin_name_raw if side == "origin" else s.c.destination_name_raw
-        where = [s.c.figure_kind == kind, s.c.week_start.between(*weeks),
-                 *_narrowing(filters, inside, (s.c.origin_place_id, s.c.destination_place_id), s.c.unit,
-                             s.c.provider)]
-    else:
-        s = summary_flow_place_week
-        place_id, raw = s.c.place_id, s.c.place_name_raw
-        where = [s.c.figure_kind == kind, s.c.side == side, s.c.week_start.between(*weeks),
-                 *_narrowing(filters, None, (), s.c.unit, s.c.provider)]
+        where.append(s.c.place_id.in_(inside))
+    return _named_weekly_select(s, s.c.place_id, s.c.place_name_raw, where)
+
+
+def _named_weekly_select(s, place_id, raw, where):
+    """Per week, place, unit and from_text of summary `s`, the place named as the gazetteer has it."""
     name = func.coalesce(place.c.name_en, raw)
     return (
         select(s.c.week_start.label("day"), place.c.place_key, place.c.pcode, name.label("place"), s.c.unit,
@@ -138,7 +155,7 @@ def query_weekly_flows(engine: Engine, filters: Filters, side: str = "origin",
     inside = _area(filters)
     parts = [_raw_weekly_select(filters, side, kind, inside, days) for days in edges]
     if weeks:
-        parts.append(_summary_weekly_select(filters, side, kind, inside, weeks))
+        parts += _summary_weekly_selects(filters, side, kind, inside, weeks)
     return _weekly_frame(engine, union_all(*parts) if len(parts) > 1 else parts[0])
 
 

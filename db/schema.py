@@ -613,3 +613,12 @@ Index("ix_displacement_figure_spanning_period_end", displacement_figure.c.period
 # near are read whole.
 Index("ix_conflict_event_event_date_place_id_lat_lon_event_id", conflict_event.c.event_date, conflict_event.c.place_id,
       conflict_event.c.lat, conflict_event.c.lon, conflict_event.c.event_id)
+# The weekly flows narrowed to an area read the pairs whose other end is inside it (db/flow_queries.py):
+# by one end and week, every column those reads use carried in the index (migration 0010).
+_PAIR_CARRIED = [summary_flow_pair_week.c[name] for name in ("figure_kind", "unit", "provider", "from_text", "value")]
+Index("ix_summary_flow_pair_week_destination_covering", summary_flow_pair_week.c.destination_place_id,
+      summary_flow_pair_week.c.week_start, summary_flow_pair_week.c.origin_place_id,
+      summary_flow_pair_week.c.origin_name_raw, *_PAIR_CARRIED)
+Index("ix_summary_flow_pair_week_origin_covering", summary_flow_pair_week.c.origin_place_id,
+      summary_flow_pair_week.c.week_start, summary_flow_pair_week.c.destination_place_id,
+      summary_flow_pair_week.c.destination_name_raw, *_PAIR_CARRIED)
