@@ -238,6 +238,10 @@ SELECT c.near_place_key, l.event_id, l.event_type FROM centre c JOIN located l
           + cos(radians(c.lat)) * cos(radians(l.lat)) * pow(sin((radians(l.lon) - radians(c.lon)) / 2), 2))), 1)
           <= $radius)
 """
+# The spike's list as the page shows it: the latest SPIKE_LIST_ROWS of its place, read whole.
+DUCKDB_SPIKE_LIST = f"""SELECT * FROM (SELECT near.*, e.*, row_number() OVER (PARTITION BY near_place_key
+    ORDER BY e.event_date DESC, e.event_id) AS n FROM ({DUCKDB_EVENTS_NEAR}) near JOIN conflict_event e USING (event_id))
+WHERE n <= {spike_queries.SPIKE_LIST_ROWS}"""
 # The ranking's counts per place and type, and each place's two latest events (by day, then id:
 # the page orders a day's events by distance, which only changes which of a day's are named).
 DUCKDB_PRECEDING = (
@@ -440,9 +444,10 @@ def spike_view(engine, f: Filters) -> tuple[tuple[str, ...], date, date]:
 
 
 def near_params(f: Filters, spike: bool) -> dict:
-    """The spike's place (`spike`) or its week's largest flows' places, as the page asks for them."""
+    """The spike's place (`spike`: its list), or it and its week's largest flows' places (their counts
+    and latest events), as the page asks for them."""
     keys, first, last = SPIKE_VIEWS[f]  # kept by the page query's own run, just before
-    return {"keys": list(keys[:1] if spike else keys[1:]), "start": first, "end": last, "radius": RADIUS}
+    return {"keys": list(keys[:1] if spike else dict.fromkeys(keys)), "start": first, "end": last, "radius": RADIUS}
 
 
 def comparison_weeks(f: Filters) -> dict:
@@ -499,10 +504,12 @@ PAGE_QUERIES: list[PageQuery] = [
               area=True),
     PageQuery("Flows and events", "query_events_near_places (the spike's events)",
               lambda e, f: spike_queries.query_events_near_places(e, spike_view(e, f)[0][:1], *spike_view(e, f)[1:],
-                                                                  RADIUS, f.event_types, f.sources),
-              DUCKDB_EVENTS_NEAR, lambda f: near_params(f, spike=True), area=True),
-    PageQuery("Flows and events", "query_preceding_events (the week's largest flows)",
-              lambda e, f: spike_queries.query_preceding_events(e, spike_view(e, f)[0][1:], *spike_view(e, f)[1:],
+                                                                  RADIUS, f.event_types, f.sources,
+                                                                  spike_queries.SPIKE_LIST_ROWS),
+              DUCKDB_SPIKE_LIST, lambda f: near_params(f, spike=True), area=True),
+    PageQuery("Flows and events", "query_preceding_events (the spike and the week's largest flows)",
+              lambda e, f: spike_queries.query_preceding_events(e, near_params(f, spike=False)["keys"],
+                                                                *spike_view(e, f)[1:],
                                                                 RADIUS, f.event_types, f.sources),
               DUCKDB_PRECEDING, lambda f: near_params(f, spike=False), area=True),
     PageQuery("Flows and events", "query_weekly_flows (origin, lag view)",

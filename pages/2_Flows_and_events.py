@@ -10,13 +10,14 @@ import streamlit as st
 from charts.export import csv_bytes
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
                            keys_inside, lag_correlations, rank_spikes, summarise_events)
-from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, TOP_FLOWS, events_near, lag_window,
-                               preceding_window)
+from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
+                              lag_window, preceding_window)
 from ui.captions import chart_caption
 from ui.common import cached_places, cached_weekly_flows, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
+from ui.safe_text import literal
 from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
                        cached_weekly_events_by_type)
 
@@ -70,25 +71,32 @@ st.query_params["spike_place"], st.query_params["spike_week"] = spike_place, spi
 spike_week = date.fromisoformat(spike_week_text)
 first, last = preceding_window(spike_week, lookback)
 week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
+# Counted per place and type from the summaries (not read event by event): the same rule as the list.
+asked = tuple(dict.fromkeys((spike_place, *week_rows["place_key"])))
+preceding = cached_preceding_events(page.engine, page.url, asked, first, last, radius, filters.event_types,
+                                    filters.sources)
+total = int(preceding.of(spike_place)[0]["events"].sum())
 near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
-                                             filters.event_types, filters.sources), spike_place)
+                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS), spike_place)
 chosen = spikes.iloc[options.index(spike)]
-st.markdown(f"**{len(near)} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
-            f"**{chosen['place']}** ({spike_place}), before and during the week of flight.")
+st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
+            f"**{literal(chosen['place'])}** ({literal(spike_place)}), before and during the week of flight.")
 if near.empty:
     st.info("No event found: widen the radius or the number of days before the week, or clear the event-type filter.")
 else:
+    if total > len(near):
+        st.caption(f"The {len(near)} latest are listed; the CSV holds all {total}.")
     st.dataframe(near, hide_index=True, column_config={
         "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("from text"),
         "inside_area": st.column_config.CheckboxColumn("inside"), "quote": "sentence (text reports)"})
-    st.download_button("Download these events (CSV)", data=csv_bytes(near),
-                       file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"), mime="text/csv",
-                       key="download-near", on_click="ignore")
+    st.download_button(
+        "Download these events (CSV)", file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"),
+        data=lambda: csv_bytes(events_near(cached_events_near_places(
+            page.engine, page.url, (spike_place,), first, last, radius, filters.event_types, filters.sources),
+            spike_place)),
+        mime="text/csv", key="download-near", on_click="ignore")
 
 st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")
-# Counted per place and type (not read event by event): the same rule as the list above.
-preceding = cached_preceding_events(page.engine, page.url, tuple(week_rows["place_key"]), first, last, radius,
-                                    filters.event_types, filters.sources)
 ranking = []
 for row in week_rows.itertuples():
     counts, latest = preceding.of(row.place_key)

@@ -338,6 +338,24 @@ def test_events_near_each_place_are_those_the_rule_gives(events_around_hama, rad
         assert hama["from_text"].sum() == 1 and hama["place"].tolist().count("Somewhere") == 1
 
 
+@pytest.mark.parametrize("limit", [1, 2, 5, 100])
+def test_events_near_with_a_limit_are_the_first_of_each_place_read_whole(events_around_hama, limit):
+    """The page lists a spike's latest events only: the first `limit` of each place, in the same
+    order and with the same columns as the whole list."""
+    from db.spike_queries import events_near, query_events_near_places
+
+    keys = (HAMA, "SY05", "SY0401:homs", "nowhere")
+    start, end = date(2024, 11, 25), date(2024, 12, 15)
+    whole = query_events_near_places(events_around_hama, keys, start, end, 50)
+    limited = query_events_near_places(events_around_hama, keys, start, end, 50, limit=limit)
+    assert list(limited.columns) == list(whole.columns)
+    for key in ("SY05", HAMA, "SY0401:homs"):
+        expected = events_near(whole, key).head(limit)
+        assert len(expected) > 0
+        pd.testing.assert_frame_equal(events_near(limited, key), expected, check_dtype=False)
+    assert len(limited) == sum(min(limit, len(events_near(whole, key))) for key in keys)
+
+
 @pytest.mark.parametrize("radius, event_types, sources, batch", [
     (50, (), (), 200), (40, (), (), 200), (0, (), (), 200), (300, (), (), 200), (50, ("Battles",), (), 200),
     (50, (), ("ACLED",), 200), (50, (), (), 1), (300, (), (), 2),
