@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.policy import Permission
 from charts.timeline import build_daily_displacement_and_events
 from db.engine import describe_url
 from db.filters import Filters
@@ -19,10 +20,12 @@ from ui.common import (
     get_engine,
     show_demo_banner,
 )
+from ui.access import gate
 from ui.downloads import chart_downloads, file_stem
 
 st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
 st.title("Displacement and conflict events")
+gate(Permission.VIEW)  # before any data is read (ui/access.py)
 
 engine = get_engine()
 url = str(engine.url)

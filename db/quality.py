@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db import summary, vocab
+from access.policy import Actor, Permission
+from db import audit, summary, vocab
+from db.audit import acting
 from db.schema import displacement_figure, duplicate_decision, unresolved_place_name
 from db.writes import utc_now
 from gazetteer.normalise import name_key
@@ -50,12 +52,16 @@ def _as_id(value, name: str) -> int:
 
 
 def decide_duplicate(engine: Engine, first_id: int, second_id: int, decision: str, kept_id: int | None = None,
-                     decided_by: str | None = None) -> DuplicateDecision:
+                     decided_by: str | None = None, *, actor: Actor | None = None) -> DuplicateDecision:
     """Record a decision on two figures; with "duplicate", the one not kept stops counting.
 
     The pair may be given in either order (it is stored as first_id < second_id). `kept_id`
-    must be one of the pair for "duplicate" and absent for "distinct".
+    must be one of the pair for "duplicate" and absent for "distinct". `actor` (the command line
+    when None) must be allowed to decide; `decided_by` defaults to its name; the decision goes on
+    the audit trail.
     """
+    actor = acting(actor, Permission.DECIDE_DUPLICATES)
+    decided_by = decided_by or actor.name
     first_id, second_id = sorted((_as_id(first_id, "first_id"), _as_id(second_id, "second_id")))
     if first_id == second_id:
         raise DuplicateDecisionError(f"a figure cannot duplicate itself (figure {first_id} given twice)")
@@ -100,17 +106,21 @@ def decide_duplicate(engine: Engine, first_id: int, second_id: int, decision: st
             if rejected_id is not None:
                 with summary.kept_current(conn, f, f.c.figure_id == rejected_id):  # its week stops counting it
                     conn.execute(update(f).where(f.c.figure_id == rejected_id).values(review_status="rejected"))
+            audit.record(conn, actor, "duplicate_decision", "displacement_figure", first_id,
+                         detail={"pair": [first_id, second_id], "decision": decision, "kept": kept_id})
     except IntegrityError:
         # Another person decided the same pair between our check and our insert.
         raise DuplicateDecisionError(f"figures {first_id} and {second_id} were already decided") from None
     return DuplicateDecision(first_id, second_id, decision, kept_id, rejected_id)
 
 
-def dismiss_place_name(engine: Engine, raw_name: str) -> int:
+def dismiss_place_name(engine: Engine, raw_name: str, *, actor: Actor | None = None) -> int:
     """Close every open queue entry of a name (same name key, any scope) without linking it.
 
     Rows that carry the name keep it as written, with no place. Returns how many entries closed.
+    `actor` (the command line when None) must be allowed to; the dismissal goes on the audit trail.
     """
+    actor = acting(actor, Permission.LINK_PLACES)
     raw_name = (raw_name or "").strip()
     if not raw_name:
         raise QualityError("give the place name to dismiss")
@@ -120,6 +130,8 @@ def dismiss_place_name(engine: Engine, raw_name: str) -> int:
                               .where(unresolved_place_name.c.name_key == key,
                                      unresolved_place_name.c.status == "open")
                               .values(status="dismissed"))
-    if not result.rowcount:
-        raise QualityError("that name is not open on the queue any more (linked or dismissed already)")
+        if not result.rowcount:
+            raise QualityError("that name is not open on the queue any more (linked or dismissed already)")
+        audit.record(conn, actor, "dismiss_place_name", "unresolved_place_name", None,
+                     detail={"name": raw_name, "entries": result.rowcount})
     return result.rowcount

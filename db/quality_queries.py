@@ -60,6 +60,14 @@ def query_batch_exists(engine: Engine, batch_id: int) -> bool:
         return conn.execute(select(load_batch.c.batch_id).where(load_batch.c.batch_id == batch_id)).first() is not None
 
 
+def query_live_batches(engine: Engine, limit: int = 500) -> pd.DataFrame:
+    """The batches not deleted, newest first (the Admin page picks one to delete)."""
+    b = load_batch
+    query = (select(b.c.batch_id, b.c.file_name, b.c.source_kind, b.c.rows_loaded, b.c.finished_at)
+             .where(b.c.status == "loaded").order_by(b.c.batch_id.desc()).limit(limit))
+    return _frame(engine, query)
+
+
 def query_load_batches(engine: Engine, filters: Filters, *, few: int = FEW_BATCHES) -> BatchList:
     """Every load (with its source and issue counts), newest first; only those finished in the
     window when there are more than `few` in all."""

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from db import summary, vocab
+from access.policy import Actor, Permission
+from db import audit, summary, vocab
+from db.audit import acting
 from db.schema import conflict_event, displacement_figure, event_count, place, place_alias, unresolved_place_name
 from gazetteer.normalise import name_key
 
@@ -60,8 +62,12 @@ def _table(kind: str):
     raise ReviewError(f"{kind!r} holds no facts read from text")
 
 
-def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | None = None) -> Decision:
-    """Accept, reject or reopen one text fact, applying the reviewer's edits in the same update."""
+def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | None = None, *,
+           actor: Actor | None = None) -> Decision:
+    """Accept, reject or reopen one text fact, applying the reviewer's edits in the same update.
+
+    `actor` (the command line when None) must be allowed to review; the decision goes on the audit trail."""
+    actor = acting(actor, Permission.REVIEW)
     table, id_column, allowed = _table(kind)
     if decision not in DECISIONS:
         raise ReviewError(f"decision must be one of {', '.join(DECISIONS)}")
@@ -82,6 +88,8 @@ def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | 
             # The weekly summaries of the fact's week before and after the edit are recomputed with it.
             with summary.kept_current(conn, table, id_column == row_id):
                 conn.execute(update(table).where(id_column == row_id).values(**edits, review_status=status))
+            audit.record(conn, actor, "review", kind, row_id, detail={"decision": decision, "status": status,
+                                                                      "edited": sorted(edits)})
     except IntegrityError as exc:
         message = str(exc.orig)
         rule = next((text for name, text in RULES.items() if name in message), None)
@@ -126,7 +134,7 @@ def _enclosing_places(conn, place_id: int) -> list[int]:
         current = parent
 
 
-def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
+def link_place_name(engine: Engine, raw_name: str, place_id: int, *, actor: Actor | None = None) -> int:
     """Link a name as written to a gazetteer place: rows naming it resolve, and so will future loads.
 
     Rows of every provider are looked at — displacement figures (origin and destination),
@@ -139,8 +147,10 @@ def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
     a row has, and any place a reviewer gave a text fact, is kept.
 
     The name becomes an alias of the place, and every queue entry with its key is marked linked.
-    Returns how many rows were resolved (or moved to the finer place).
+    Returns how many rows were resolved (or moved to the finer place). `actor` (the command line
+    when None) must be allowed to link names; the link goes on the audit trail.
     """
+    actor = acting(actor, Permission.LINK_PLACES)
     raw_name = (raw_name or "").strip()
     if not raw_name:
         raise ReviewError("give the place name to link")
@@ -172,6 +182,7 @@ def link_place_name(engine: Engine, raw_name: str, place_id: int) -> int:
         conn.execute(update(unresolved_place_name)
                      .where(unresolved_place_name.c.name_key == key, unresolved_place_name.c.status != "linked")
                      .values(status="linked", linked_place_id=place_id))
+        audit.record(conn, actor, "link_place_name", "place", place_id, detail={"name": raw_name, "rows": resolved})
     from gazetteer import forget_cached_gazetteers
 
     forget_cached_gazetteers()  # the next load resolves the name through its new alias

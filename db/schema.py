@@ -622,3 +622,26 @@ Index("ix_summary_flow_pair_week_destination_covering", summary_flow_pair_week.c
 Index("ix_summary_flow_pair_week_origin_covering", summary_flow_pair_week.c.origin_place_id,
       summary_flow_pair_week.c.week_start, summary_flow_pair_week.c.destination_place_id,
       summary_flow_pair_week.c.destination_name_raw, *_PAIR_CARRIED)
+
+# --- the audit trail (migration 0011) -------------------------------------------------------------
+# Who loaded, reviewed, edited, linked or deleted what, and when: one row per action, written in the
+# transaction that makes the change (db/audit.py). Not tied to the rows by foreign keys: an entry
+# outlives the batch or the fact it names.
+audit_event = Table(
+    "audit_event",
+    metadata,
+    Column("audit_id", Integer, primary_key=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),  # the signed-in e-mail, the local user, or the command line
+    Column("role", String(12), nullable=False),
+    Column("how", String(20), nullable=False),  # signed in | local mode | trusted network | command line
+    Column("action", String(24), nullable=False),
+    Column("target_table", String(40), nullable=False),
+    Column("target_id", Integer),
+    Column("batch_id", Integer),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON: what changed, in a few fields
+    CheckConstraint(one_of("action", vocab.AUDIT_ACTIONS), name="action_vocab"),
+    CheckConstraint(one_of("role", vocab.AUDIT_ROLES), name="role_vocab"),
+    CheckConstraint("length(actor) > 0", name="actor_not_empty"),
+)
+Index("ix_audit_event_occurred_at", audit_event.c.occurred_at)

@@ -94,3 +94,7 @@ ISSUE_SEVERITIES = ("error", "warning")
 UNRESOLVED_STATUSES = ("open", "linked", "dismissed")
 # A person's decision on two figures that may be one fact from two sources (db.schema.duplicate_decision).
 DUPLICATE_DECISIONS = ("duplicate", "distinct")
+
+# The audit trail (db/audit.py): what a person did, and with which role.
+AUDIT_ACTIONS = ("load", "review", "link_place_name", "dismiss_place_name", "duplicate_decision", "delete_batch")
+AUDIT_ROLES = ("viewer", "editor", "admin")

@@ -20,7 +20,8 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, or_, select, tuple_, update
 
-from db import summary
+from access.policy import Actor, command_line_actor
+from db import audit, summary
 from db.records import PlaceRecord, SourceInfo
 from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_revision, site, source,
                        unresolved_place_name)
@@ -91,10 +92,18 @@ def _start_batch(conn: Connection, info: SourceInfo, started_at: datetime,
 
 
 def _finish_batch(conn: Connection, source_id: int, batch_id: int, read: int, rejected: int,
-                  counts: LoadCounts) -> BatchResult:
+                  counts: LoadCounts, actor: Actor | None = None) -> BatchResult:
+    """Close the batch with its counts and put the load on the audit trail (a file loaded before
+    never reaches here: it changed nothing)."""
     conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(
         rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected, rows_inserted=counts.rows_inserted,
         rows_updated=counts.rows_updated, rows_unchanged=counts.rows_unchanged, finished_at=utc_now()))
+    file_name, kind = conn.execute(select(load_batch.c.file_name, load_batch.c.source_kind)
+                                   .where(load_batch.c.batch_id == batch_id)).one()
+    audit.record(conn, actor or command_line_actor(), "load", "load_batch", batch_id, batch_id=batch_id,
+                 detail={"file": file_name, "kind": kind, "rows_read": read, "rows_rejected": rejected,
+                         "inserted": counts.rows_inserted, "updated": counts.rows_updated,
+                         "unchanged": counts.rows_unchanged})
     return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
                        counts.rows_inserted, counts.rows_updated, counts.rows_unchanged)
 
@@ -265,7 +274,7 @@ def _add_aliases(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str
 
 def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[PlaceRecord], *,
                        report=None, rows_read: int | None = None, started_at: datetime | None = None,
-                       loaded_by: str | None = None) -> BatchResult:
+                       loaded_by: str | None = None, actor: Actor | None = None) -> BatchResult:
     """Load a gazetteer file (our shipped one, or the OCHA global p-code list) as one batch."""
     started_at = started_at or utc_now()
     with engine.begin() as conn:
@@ -276,11 +285,12 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
         counts = upsert_places(conn, records, source_id, batch_id)
         write_issues(conn, batch_id, report.drain() if report is not None else [])
         return _finish_batch(conn, source_id, batch_id, rows_read if rows_read is not None else len(records),
-                             len(report.rejected_rows) if report is not None else 0, counts)
+                             len(report.rejected_rows) if report is not None else 0, counts, actor)
 
 
 def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Table, Sequence[str], list[tuple]]],
-                     *, started_at: datetime | None = None, loaded_by: str | None = None) -> BatchResult:
+                     *, started_at: datetime | None = None, loaded_by: str | None = None,
+                     actor: Actor | None = None) -> BatchResult:
     """Load generated or already-validated rows, table by table, as one batch of one source.
 
     `tables` holds (table, columns, rows as tuples in that column order, or an iterable of
@@ -305,7 +315,7 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
                                   (row + provenance for row in touched.passing(table.name, columns, rows)))
             indexes.rebuild()
         touched.refresh(conn)
-        return _finish_batch(conn, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded))
+        return _finish_batch(conn, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded), actor)
 
 
 def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
@@ -592,7 +602,7 @@ class _SecondaryIndexes:
 
 def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresolved=(), rows_read=lambda: 0,
                     strict: bool = False, started_at: datetime | None = None, loaded_by: str | None = None,
-                    validate=None, expected_rows: int | None = None) -> BatchResult:
+                    validate=None, expected_rows: int | None = None, actor: Actor | None = None) -> BatchResult:
     """Load normalised chunks as one batch in one transaction.
 
     `chunks` yields objects with `table`, `rows` and `columns`: rows are (row number, values
@@ -651,4 +661,4 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         touched.refresh(conn)  # after the indexes: recomputing a few weeks reads the rows through them
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())
-        return _finish_batch(conn, source_id, batch_id, read, rejected, counts)
+        return _finish_batch(conn, source_id, batch_id, read, rejected, counts, actor)

@@ -15,6 +15,8 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
+from access.policy import Actor, Permission
+from db.audit import acting
 from db.lookups import read_place_keys
 from db.records import SourceInfo
 from db.schema import metadata
@@ -98,9 +100,17 @@ def _source_info(source_kind: SourceKind, path: Path, data: bytes | None, parsed
 
 def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
-                progress: Callable[[int], None] | None = None, published: date | None = None) -> IngestResult:
+                progress: Callable[[int], None] | None = None, published: date | None = None,
+                actor: Actor | None = None) -> IngestResult:
     """Load one file. `published` is a text report's publication date when the file has none
-    (or to override its metadata); other kinds ignore it."""
+    (or to override its metadata); other kinds ignore it.
+
+    `actor`: who loads it (the command line when None); a load needs the upload permission and
+    goes on the audit trail (db/audit.py). `loaded_by` defaults to the actor's name.
+    """
+    if not dry_run:
+        actor = acting(actor, Permission.UPLOAD)
+        loaded_by = loaded_by or actor.name
     path = Path(path)
     started_at = utc_now()
     source_kind: SourceKind = get_kind(kind) if kind else None
@@ -122,7 +132,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         if dry_run:
             return IngestResult(source_kind.name, report, rows_read(), None)
         batch = source_kind.write(engine, info, records, report=report, rows_read=rows_read(),
-                                  started_at=started_at, loaded_by=loaded_by)
+                                  started_at=started_at, loaded_by=loaded_by, actor=actor)
         forget_cached_gazetteers()
         return IngestResult(source_kind.name, report, rows_read(), batch)
 
@@ -145,5 +155,5 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                             getattr(parsed, "published_from", None))
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
-                            validate=validate_rows, expected_rows=_expected_rows(path, data))
+                            validate=validate_rows, expected_rows=_expected_rows(path, data), actor=actor)
     return IngestResult(source_kind.name, report, batch.rows_read, batch)

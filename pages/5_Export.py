@@ -10,10 +10,11 @@ from charts.suppress import HOUSEHOLDS_THRESHOLD, PERSONS_THRESHOLD
 from ui.common import cached_date_range, param_choice, param_number
 from ui.filters import sidebar_filters
 from ui.pack import cached_pack, pack_download, week_choices
+from access.policy import Permission
 from ui.page import open_page
 from ui.safe_text import literal
 
-page = open_page("Export", "📦", "Weekly chart pack")
+page = open_page("Export", "📦", "Weekly chart pack", permission=Permission.EXPORT)
 filters = sidebar_filters(page, show=("area", "event_types", "sources"), window=False)
 first, last = cached_date_range(page.engine, page.url)
 weeks = week_choices(first, last, date.today())

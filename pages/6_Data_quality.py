@@ -88,7 +88,7 @@ else:
         "best_candidate": "closest gazetteer entry", "best_candidate_key": "its key",
         "best_score": st.column_config.NumberColumn("score", format="%.0f"),
         "last_seen_at": st.column_config.DatetimeColumn("last seen", format="YYYY-MM-DD HH:mm")})
-    link_or_dismiss(page.engine, queue)
+    link_or_dismiss(page.engine, queue, page.actor)
     st.caption("Linking sends every row that names the place and has none yet — from any source: figures' "
                "origins and destinations, events, event counts — to the gazetteer entry; rows a loader had placed "
                "in an enclosing area meanwhile move to it. The name becomes an alias, so future loads resolve it.")
@@ -111,6 +111,6 @@ else:
         with st.container(border=True):
             st.dataframe(pair_table(pair), hide_index=True,
                          key=f"dq-pair-{pair['first_figure_id']}-{pair['second_figure_id']}")
-            decide_pair(page.engine, pair)
+            decide_pair(page.engine, pair, page.actor)
     if len(pairs) > SHOWN_PAIRS:
         st.caption(f"Showing the first {SHOWN_PAIRS}; decide on these to see the next.")

@@ -9,15 +9,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.policy import Permission, PermissionDenied
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
+from ui.access import gate
 from ui.common import ensure_database, get_engine
 from ui.safe_text import literal
 
 st.set_page_config(page_title="Upload", page_icon="📥", layout="wide")
 st.title("Upload data")
+actor = gate(Permission.UPLOAD)  # before anything else (ui/access.py)
 st.caption(
     "Files are checked first and nothing is written until you confirm. Loading the same file twice changes "
     "nothing. Kinds read: " + ", ".join(SOURCE_KINDS) + "."
@@ -104,9 +107,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     show_report(preview.report)
     if st.button("Load this file", key=f"load-{key}", type="primary"):
         try:
-            result = ingest_file(engine, name, kind, data=data, strict=strict, loaded_by="upload page",
-                                 published=published)
-        except (LoadError, RejectedLoad) as exc:
+            result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor)
+        except (LoadError, RejectedLoad, PermissionDenied) as exc:
             st.error(literal(str(exc)))
             return
         batch = result.batch

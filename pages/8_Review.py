@@ -10,8 +10,10 @@ import math
 
 import streamlit as st
 
+from access.policy import Permission, PermissionDenied
 from db import queries, review, vocab
 from textfacts.quantities import find_quantities
+from ui.access import gate
 from ui.common import database_ready, get_engine
 from ui.safe_text import highlighted, inert, literal
 
@@ -19,6 +21,7 @@ SHOWN = 25  # facts per kind per page run: review is done a few at a time
 
 st.set_page_config(page_title="Review text facts", page_icon="📝", layout="wide")
 st.title("Review facts read from text")
+actor = gate(Permission.REVIEW)  # before any data is read (ui/access.py)
 engine = get_engine()
 if not database_ready(engine):
     st.info("The database has no tables yet. Run `python -m db upgrade`.")
@@ -69,8 +72,8 @@ def _decide(kind: str, row_id: int, decision: str, edits: dict, problems: list[s
             st.error(literal(problem))
         return
     try:
-        review.decide(engine, kind, row_id, decision, edits if decision == "accept" else {})
-    except review.ReviewError as exc:
+        review.decide(engine, kind, row_id, decision, edits if decision == "accept" else {}, actor=actor)
+    except (review.ReviewError, PermissionDenied) as exc:
         st.error(literal(str(exc)))
         return
     st.session_state["review_message"] = f"Fact {row_id}: {review.DECISIONS[decision]}."
@@ -198,7 +201,7 @@ for i, row in enumerate(unlinked.itertuples()):
             st.error(f"No gazetteer place has the key or p-code {literal(repr(target.strip()))}; look it up on the "
                      "Gazetteer page.")
         else:
-            resolved = review.link_place_name(engine, row.raw_name, place_id)
+            resolved = review.link_place_name(engine, row.raw_name, place_id, actor=actor)
             st.session_state["review_message"] = (f"Linked {literal(repr(row.raw_name))}: {resolved} fact(s) now "
                                                   "name that place.")
             st.cache_data.clear()

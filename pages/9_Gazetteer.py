@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.policy import Permission
 from db.vocab import PLACE_KINDS
+from ui.access import gate
 from ui.common import cached_gazetteer, cached_places, cached_unresolved, database_ready, get_engine
 
 st.set_page_config(page_title="Gazetteer", page_icon="🗺️", layout="wide")
 st.title("Gazetteer")
+actor = gate(Permission.VIEW)  # before any data is read (ui/access.py)
 engine = get_engine()
 url = str(engine.url)
 if not database_ready(engine):

@@ -161,6 +161,24 @@ def only_revision(engine) -> tuple[str, dict]:
     return kept["table_name"], json.loads(kept["previous_values"])
 
 
+@pytest.fixture(autouse=True)
+def served_locally():
+    """Pages run in AppTest as `./run.sh` serves them: on 127.0.0.1, so in local mode (ui/access.py).
+    A test of another address sets server.address itself (`serve_on`); it is put back after each test."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", "127.0.0.1")
+
+
+def serve_on(address: str | None) -> None:
+    """Pretend the dashboard is served on `address` (None: Streamlit's default, every interface)."""
+    from streamlit import config
+
+    config.set_option("server.address", address)
+
+
 @pytest.fixture
 def app_on(monkeypatch):
     """Run a page in AppTest (app.py unless `script` is given) on `engine` with the given URL parameters.

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy import Engine
 
+from access.policy import Actor, Permission
+from ui.access import gate
 from ui.common import database_ready, get_engine, show_demo_banner
 
 
@@ -15,19 +17,22 @@ class Page:
     engine: Engine
     url: str  # the cache key of the database (cached queries take it beside the engine)
     is_demo: bool
+    actor: Actor  # who is using the page (ui/access.py); actions check actor.can(...)
 
     def demo_mark(self, text: str) -> str:
         """A chart title or caption, marked as demo data when it is."""
         return text + (" — demo data (synthetic)" if self.is_demo else "")
 
 
-def open_page(title: str, icon: str, heading: str | None = None) -> Page:
-    """Set up a page; stops it with a plain message when the database has no tables yet."""
+def open_page(title: str, icon: str, heading: str | None = None, permission: Permission = Permission.VIEW) -> Page:
+    """Set up a page; stops it when the session may not `permission` (ui/access.py: before any data
+    is read) or, with a plain message, when the database has no tables yet."""
     st.set_page_config(page_title=title, page_icon=icon, layout="wide")
     st.title(heading or title)
+    actor = gate(permission)
     engine = get_engine()
     if not database_ready(engine):
         st.info("The database has no tables yet. Run `python -m db demo` for the demo data, or "
                 "`python -m db upgrade` and load your own files.")
         st.stop()
-    return Page(engine=engine, url=str(engine.url), is_demo=show_demo_banner(engine))
+    return Page(engine=engine, url=str(engine.url), is_demo=show_demo_banner(engine), actor=actor)

@@ -16,6 +16,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from access.policy import Actor, Permission, PermissionDenied
 from db import quality, quality_queries, review
 from db.filters import Filters
 from ui.common import CACHE_SECONDS
@@ -114,8 +115,12 @@ def best_candidate(queue: pd.DataFrame, raw_name: str) -> str:
     return str(keys.iloc[0]) if len(keys) else ""
 
 
-def link_or_dismiss(engine, queue: pd.DataFrame) -> None:
-    """A name of the queue, a box for the gazetteer key or p-code, and Link / Dismiss buttons."""
+def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
+    """A name of the queue, a box for the gazetteer key or p-code, and Link / Dismiss buttons
+    (for a role that may link names; the db functions check the actor again)."""
+    if not actor.can(Permission.LINK_PLACES):
+        st.caption(f"Linking or dismissing names needs the editor role (yours: {actor.role.label}).")
+        return
     names = list(dict.fromkeys(queue["raw_name"]))
     left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
     raw_name = left.selectbox("Place name as written", names, key="dq-link-name")
@@ -130,16 +135,16 @@ def link_or_dismiss(engine, queue: pd.DataFrame) -> None:
             st.error("No gazetteer place has that key or p-code; look it up on the Gazetteer page.")
             return
         try:
-            resolved = review.link_place_name(engine, raw_name, place_id)
-        except review.ReviewError as exc:
+            resolved = review.link_place_name(engine, raw_name, place_id, actor=actor)
+        except (review.ReviewError, PermissionDenied) as exc:
             st.error(str(exc))
             return
         _done(f"Linked: {resolved:,} row(s) now have that place, the name is an alias of it for future loads, "
               "and it has left the queue.")
     if dismiss:
         try:
-            closed = quality.dismiss_place_name(engine, raw_name)
-        except quality.QualityError as exc:
+            closed = quality.dismiss_place_name(engine, raw_name, actor=actor)
+        except (quality.QualityError, PermissionDenied) as exc:
             st.error(str(exc))
             return
         _done(f"Dismissed: {closed} queue entr{'y' if closed == 1 else 'ies'} closed without a place.")
@@ -195,17 +200,12 @@ def pair_table(pair) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["field", "first", "second"])
 
 
-def _decided_by() -> str:
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name") or "signed-in user")
-    except Exception:  # noqa: BLE001 - no sign-in configured: the page is the only thing we know
-        pass
-    return "data quality page"
-
-
-def decide_pair(engine, pair) -> None:
-    """Three buttons under a pair; a click stores the decision (db.quality) and reruns the page."""
+def decide_pair(engine, pair, actor: Actor) -> None:
+    """Three buttons under a pair (for a role that may decide); a click stores the decision
+    (db.quality, which checks the actor again) and reruns the page."""
+    if not actor.can(Permission.DECIDE_DUPLICATES):
+        st.caption(f"Deciding needs the editor role (yours: {actor.role.label}).")
+        return
     first, second = int(pair["first_figure_id"]), int(pair["second_figure_id"])
     keep_first, keep_second, distinct = st.columns(3)
     choice = None
@@ -218,8 +218,8 @@ def decide_pair(engine, pair) -> None:
     if choice is None:
         return
     try:
-        decided = quality.decide_duplicate(engine, first, second, choice[0], choice[1], decided_by=_decided_by())
-    except quality.QualityError as exc:
+        decided = quality.decide_duplicate(engine, first, second, choice[0], choice[1], actor=actor)
+    except (quality.QualityError, PermissionDenied) as exc:
         st.error(str(exc))
         return
     if decided.rejected_id is None:

@@ -1,0 +1,51 @@
+"""Admin: the audit trail (who loaded, reviewed, linked, decided or deleted what, and when) and
+deleting a load batch. Admins only; the db functions check the role again."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from access.policy import Permission, PermissionDenied
+from db import batches
+from db.vocab import AUDIT_ACTIONS
+from ui.admin import cached_audit, cached_live_batches
+from ui.page import open_page
+
+page = open_page("Admin", "🛡️", "Admin: audit trail and load batches", permission=Permission.SEE_AUDIT)
+if "admin_message" in st.session_state:
+    st.success(st.session_state.pop("admin_message"))
+
+st.subheader("Audit trail")
+action = st.selectbox("Action", ["all", *AUDIT_ACTIONS], key="admin-action")
+trail = cached_audit(page.engine, page.url, None if action == "all" else action)
+if trail.empty:
+    st.info("Nothing on the audit trail yet" + ("" if action == "all" else " for this action") + ".")
+else:
+    st.caption(f"The latest {len(trail):,} entries, newest first. Each was written in the same transaction as the "
+               "change it records.")
+    st.dataframe(trail, hide_index=True, column_config={
+        "occurred_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss")})
+
+st.subheader("Delete a load batch")
+st.caption("Its rows leave every page: rows it inserted are deleted, rows it revised get their previous values "
+           "back (unless a later load revised them again). The batch stays listed as deleted, with its issues, and "
+           "the same file can be loaded again.")
+live = cached_live_batches(page.engine, page.url)
+if live.empty:
+    st.info("No loaded batch to delete.")
+else:
+    labels = {int(row.batch_id): f"{int(row.batch_id)} — {row.file_name} ({row.source_kind}, {row.rows_loaded:,} "
+              f"rows, {row.finished_at:%Y-%m-%d %H:%M})" for row in live.itertuples()}
+    chosen = st.selectbox("Batch", list(labels), format_func=labels.get, key="admin-batch")
+    typed = st.text_input(f"Type the batch number ({chosen}) to confirm", key="admin-confirm")
+    if st.button("Delete this batch", type="primary", key="admin-delete", disabled=typed.strip() != str(chosen)):
+        try:
+            done = batches.delete_batch(page.engine, chosen, actor=page.actor)
+        except (batches.BatchError, PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["admin_message"] = (f"Batch {done.batch_id} deleted: {done.removed:,} row(s) removed, "
+                                                 f"{done.restored:,} restored to their previous values, "
+                                                 f"{done.kept:,} left as a later load revised them.")
+            st.cache_data.clear()  # every page counts without the batch on its next run
+            st.rerun()
