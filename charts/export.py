@@ -2,7 +2,8 @@
 
 Pure of Streamlit: the pages' download buttons and the weekly export use the same functions.
 The CSV is safe to open in a spreadsheet: a cell that starts with =, +, -, @ (or a tab or
-carriage return) is prefixed with an apostrophe so it is read as text, never as a formula.
+carriage return) is prefixed with an apostrophe so it is read as text, never as a formula, and a
+carriage return inside a cell becomes a line feed, so the cell is quoted and never splits a row.
 The HTML carries plotly.js inline (opens offline) and a fixed element id, so the same figure
 always gives the same bytes.
 """
@@ -31,12 +32,25 @@ def neutralise(value):
     return value
 
 
+def _csv_cell(value):
+    """A text cell neutralised, its carriage returns made line feeds.
+
+    The CSV writer quotes a cell holding the line terminator ("\n") but not one holding a bare
+    "\r", which spreadsheets read as a line break: the rest of the cell would start a row of its
+    own, and "x\r=1+1" would run "=1+1". As a line feed the cell is quoted and stays one cell.
+    """
+    value = neutralise(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The rows as UTF-8 CSV, text cells neutralised; numbers and dates as they are."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
+            safe[column] = safe[column].map(_csv_cell)
     return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 

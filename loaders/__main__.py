@@ -1,8 +1,11 @@
 """python -m loaders {ingest,kinds,extract}
 
-  ingest PATH... [--kind K] [--dry-run] [--strict] [--published YYYY-MM-DD]
+  ingest PATH... [--kind K] [--dry-run] [--strict] [--published YYYY-MM-DD] [--max-mb N]
                                                      load files into DATABASE_URL (text reports: facts
-                                                     are stored pending review)
+                                                     are stored pending review); files pass the upload
+                                                     page's content checks (loaders/intake.py); no size
+                                                     limit unless --max-mb is given (the server's operator
+                                                     loads large exports here; uploads have their limit)
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
@@ -19,6 +22,7 @@ from db.engine import make_engine
 from db.setup import prepare_database
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
+from loaders.intake import MB
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
 
@@ -70,6 +74,16 @@ def _extract(path: str, published) -> int:
     return 0
 
 
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB above 0; write it as a number, e.g. 200")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loaders", description="Load field data files (DATABASE_URL)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +94,9 @@ def main(argv=None) -> int:
     ingest.add_argument("--strict", action="store_true", help="reject a whole file when any row has a problem")
     ingest.add_argument("--published", type=_iso_date,
                         help="a text report's publication date (relative dates resolve against it)")
+    ingest.add_argument("--max-mb", type=_megabytes,
+                        help="refuse files larger than this many MB (default: no limit; the upload page's limit is "
+                             "DASHBOARD_MAX_UPLOAD_MB)")
     sub.add_parser("kinds", help="list the kinds of file the loaders read")
     extract = sub.add_parser("extract", help="print the displacement and event facts a text report states")
     extract.add_argument("path")
@@ -92,13 +109,14 @@ def main(argv=None) -> int:
         return 0
     if args.command == "extract":
         return _extract(args.path, args.published)
+    max_bytes = int(args.max_mb * MB) if args.max_mb else None
     engine = make_engine()
     prepare_database(engine)  # the schema and the shipped gazetteer, which loaders resolve against
     status = 0
     for path in args.paths:
         try:
             result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
-                                 progress=_progress_printer(path), published=args.published)
+                                 progress=_progress_printer(path), published=args.published, max_bytes=max_bytes)
         except (LoadError, RejectedLoad, FileNotFoundError, IsADirectoryError) as exc:
             print(f"{path}: rejected: {exc}", file=sys.stderr)
             status = 1

@@ -1,4 +1,7 @@
-"""read → normalise → validate → write, for one file.
+"""intake → read → normalise → validate → write, for one file.
+
+Intake (loaders/intake.py) comes first: the file's size (when the caller gives a limit) and what
+its content is against its name's ending, before any reader parses a byte of it.
 
 The file is streamed: read in rows, normalised and validated in chunks, and written in one
 transaction by db.writes. Its sha256 is computed while streaming from disk (or from the bytes of
@@ -23,6 +26,7 @@ from db.schema import metadata
 from db.writes import BatchResult, row_tuples, utc_now, write_fact_load
 from gazetteer import forget_cached_gazetteers, load_gazetteer
 from loaders.context import LoadContext
+from loaders.intake import check_file
 from loaders.readers import read_any
 from loaders.registry import SourceKind, detect_kind, get_kind
 from loaders.report import LoadReport
@@ -101,9 +105,11 @@ def _source_info(source_kind: SourceKind, path: Path, data: bytes | None, parsed
 def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
                 progress: Callable[[int], None] | None = None, published: date | None = None,
-                actor: Actor | None = None) -> IngestResult:
+                actor: Actor | None = None, max_bytes: int | None = None) -> IngestResult:
     """Load one file. `published` is a text report's publication date when the file has none
-    (or to override its metadata); other kinds ignore it.
+    (or to override its metadata); other kinds ignore it. `max_bytes`: refuse a larger file before
+    reading it (the CLI passes intake.max_upload_bytes(); the upload page checks an upload's size
+    before it takes the bytes); None: no size limit. Every file passes intake's content checks.
 
     `actor`: who loads it (the command line when None); a load needs the upload permission and
     goes on the audit trail (db/audit.py). `loaded_by` defaults to the actor's name.
@@ -114,7 +120,9 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     path = Path(path)
     started_at = utc_now()
     source_kind: SourceKind = get_kind(kind) if kind else None
-    parsed = read_any(path, data, source_kind.reader_format(path.name) if source_kind else None)
+    reader_format = source_kind.reader_format(path.name) if source_kind else None
+    check_file(path, data, reader_format=reader_format, max_bytes=max_bytes)  # before any reader parses it
+    parsed = read_any(path, data, reader_format)
     source_kind = source_kind or detect_kind(path.name, parsed)
     adapter = source_kind.adapter
     report = LoadReport(path.name)

@@ -12,6 +12,7 @@ import streamlit as st
 from access.policy import Permission, PermissionDenied
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
+from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
 from loaders.registry import SOURCE_KINDS
 from loaders.report import LoadError
 from ui.access import gate
@@ -79,7 +80,7 @@ def text_facts(preview: dict) -> pd.DataFrame:
 
 
 def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -> None:
-    st.subheader(name)
+    st.subheader(literal(name))
     kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
     published = None
@@ -121,7 +122,23 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
         st.cache_data.clear()  # every page shows the new data on its next run
 
 
+try:
+    upload_limit = max_upload_bytes()  # DASHBOARD_MAX_UPLOAD_MB (loaders/intake.py)
+except IntakeSettingError as exc:
+    st.error(f"Uploads are off until the administrator fixes a setting: {literal(exc)}")
+    st.stop()
 for upload in uploads or []:
-    show_file(upload.name, upload.getvalue(), upload.file_id)
+    try:  # from the size Streamlit reports: before the bytes are taken, long before a reader parses them
+        check_size(upload.name, upload.size, upload_limit)
+    except RefusedFile as exc:
+        st.error(literal(str(exc)))
+        continue
+    show_file(upload.name, upload.getvalue(), upload.file_id)  # ingest_file checks what the content is
 if pasted.strip():
-    show_file("pasted-report.txt", pasted.encode("utf-8"), "pasted", "text_report")
+    report_bytes = pasted.encode("utf-8")
+    try:
+        check_size("pasted-report.txt", len(report_bytes), upload_limit)
+    except RefusedFile as exc:
+        st.error(literal(str(exc)))
+    else:
+        show_file("pasted-report.txt", report_bytes, "pasted", "text_report")

@@ -6,6 +6,13 @@ Excel saved with it. A formula with no saved result (files written by programs t
 calculate, openpyxl among them) is never evaluated here: its cell holds a FormulaWithoutValue,
 and the sheet lists it in `formulas_without_value`, so the adapter can report it.
 
+Before openpyxl parses anything, the archive passes the limits of loaders/intake.py (a workbook
+comes from people we do not know): its members' unpacked sizes together, each member's
+compression ratio (a zip bomb), the number of members, the size of each part openpyxl parses
+whole, and per sheet the last row and column holding a cell, found by the same scan of the
+sheet's XML that finds formulas without a saved result. The `<dimension>` a sheet declares is
+not trusted either way (writers get it wrong); the cells are counted.
+
 Cells keep their Excel types (int or float, datetime, bool, str; None when empty), unlike the
 delimited reader's strings: the loaders' cell parsers accept both.
 
@@ -20,8 +27,10 @@ kept in `titles`, never joined.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import posixpath
 import re
 import warnings
 import zipfile
@@ -31,6 +40,8 @@ from pathlib import Path
 from typing import ClassVar, Iterator
 from xml.sax.saxutils import unescape
 
+from loaders.intake import (RefusedFile, XlsxLimits, describe_limit, describe_size, refuse_too_many_members,
+                            xlsx_limits, zip_entry_count)
 from loaders.readers.delimited import Row, Table
 from loaders.report import LoadError
 
@@ -48,6 +59,15 @@ _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
 _INLINE = re.compile(rb"<(?:\w+:)?is\b")
 _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
+_ROW_TAG_OPEN = re.compile(rb"<(?:\w+:)?\Z")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ANY_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_WORKSHEET_MEMBER = re.compile(r"xl/worksheets/[^/]+\.xml")
+# Parts openpyxl never parses whole (sheets are streamed, pictures are not read in read-only mode).
+_STREAMED_PARTS = re.compile(r"xl/(?:worksheets|media)/")
 
 
 @dataclass(frozen=True)
@@ -99,7 +119,8 @@ def _column_index(letters: str) -> int:
     return index
 
 
-def _refuse_unreadable(name: str, data: bytes) -> None:
+def _refuse_unreadable(name: str, data: bytes, limits: XlsxLimits) -> zipfile.ZipFile:
+    """The workbook's archive, opened once its kind and member count are checked."""
     if data.startswith(OLE2_SIGNATURE):
         if ENCRYPTED_PACKAGE in data:
             raise LoadError(f"{name}: the workbook is password-protected (encrypted), so its cells cannot be "
@@ -111,10 +132,129 @@ def _refuse_unreadable(name: str, data: bytes) -> None:
         raise LoadError(f"{name}: this is not an Excel workbook (an .xlsx file is a zip archive and this file "
                         "is not one); if it is a CSV export, give it the .csv ending, otherwise save it from "
                         "Excel or LibreOffice as .xlsx")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if "xl/workbook.xml" not in archive.namelist():
-            raise LoadError(f"{name}: this zip archive is not an Excel workbook (it has no xl/workbook.xml); "
-                            "save the data from Excel or LibreOffice as .xlsx")
+    count = zip_entry_count(io.BytesIO(data))  # before the member list is built: it could hold millions
+    if count is not None:
+        refuse_too_many_members(name, count, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise LoadError(f"{name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
+                        "save it again from Excel or LibreOffice as .xlsx") from None
+    if "xl/workbook.xml" not in archive.namelist():
+        archive.close()
+        raise LoadError(f"{name}: this zip archive is not an Excel workbook (it has no xl/workbook.xml); "
+                        "save the data from Excel or LibreOffice as .xlsx")
+    return archive
+
+
+def _refuse_oversized(name: str, archive: zipfile.ZipFile, limits: XlsxLimits) -> None:
+    """Refuse a workbook that would unpack to too much, as the sizes the archive declares say.
+
+    zipfile never hands out more than a member's declared size (it stops there and fails the CRC
+    check), so openpyxl cannot be made to unpack more than these numbers add up to.
+    """
+    members = archive.infolist()
+    refuse_too_many_members(name, len(members), limits)
+    total = 0
+    for member in members:
+        packed, unpacked = member.compress_size, member.file_size
+        if unpacked > limits.ratio_from_bytes and unpacked > limits.max_ratio * max(packed, 1):
+            raise RefusedFile("zip-bomb", (
+                f"{name}: the part {member.filename} would unpack from {describe_size(packed)} to "
+                f"{describe_size(unpacked)}, {unpacked / max(packed, 1):,.0f} times larger (a workbook's parts "
+                f"unpack to at most about {limits.max_ratio:,.0f} times); this looks like a zip bomb, so it is "
+                "not opened. Save the data again from Excel or LibreOffice as .xlsx"))
+        if unpacked > limits.max_part_bytes and not _STREAMED_PARTS.match(member.filename):
+            raise RefusedFile("workbook-too-large", (
+                f"{name}: the part {member.filename} unpacks to {describe_size(unpacked)}, more than the "
+                f"{describe_limit(limits.max_part_bytes)} such a part may take (it is read whole); save the data "
+                "again from Excel or LibreOffice as .xlsx, or as CSV"))
+        total += unpacked
+    if total > limits.max_unpacked_bytes:
+        raise RefusedFile("workbook-too-large", (
+            f"{name}: the workbook unpacks to {describe_size(total)}, more than the limit of "
+            f"{describe_limit(limits.max_unpacked_bytes)}; split the data over several workbooks (or save the "
+            "sheets as CSV), or ask the administrator to raise DASHBOARD_XLSX_MAX_UNPACKED_MB"))
+
+
+def _worksheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's member → its sheet name, resolved as openpyxl resolves them (the workbook's
+    relationships); a member under xl/worksheets/ that no sheet names keeps its path as its name."""
+    names = set(archive.namelist())
+    targets: dict[str, str] = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for tag in _RELATIONSHIP_TAG.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+            attributes = dict(_ANY_ATTRIBUTE.findall(tag[1]))
+            target = unescape(attributes.get(b"Target", b"").decode("utf-8", "replace"))
+            if target and attributes.get(b"TargetMode") != b"External":
+                targets[attributes.get(b"Id", b"").decode("utf-8", "replace")] = (
+                    target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target)))
+    members = {}
+    for tag in _SHEET_TAG.finditer(archive.read("xl/workbook.xml")):
+        attributes = {key.rsplit(b":", 1)[-1]: value for key, value in _ANY_ATTRIBUTE.findall(tag[1])}
+        member = targets.get(attributes.get(b"id", b"").decode("utf-8", "replace"))
+        if member in names and b"name" in attributes:
+            members[member] = unescape(attributes[b"name"].decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+    for member in sorted(names):
+        if _WORKSHEET_MEMBER.fullmatch(member):
+            members.setdefault(member, member)
+    return members
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@functools.lru_cache(maxsize=8)
+def _cells_beyond(max_columns: int) -> re.Pattern:
+    """Cell references (`<c r="XFD1"`) in a column past `max_columns`, found at the speed of a search
+    for ' r="': same-length column letters compare in column order, longer ones are always further."""
+    letters = _column_letters(max_columns)
+    width = len(letters)
+    alternatives = [f"[A-Z]{{{width + 1},}}"]
+    for index, letter in enumerate(letters):
+        if letter < "Z":
+            alternatives.append(f"{letters[:index]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{width - index - 1}}}")
+    return re.compile(rb' r="((?:' + "|".join(alternatives).encode() + rb')\d+)"')
+
+
+def _last_row(unit: bytes) -> tuple[bool, int | None]:
+    """(whether the piece of sheet XML holds a row with cells, the number the last such row states).
+
+    Searched backwards from the end, so it costs next to nothing; rows written empty (`<row r="9"/>`,
+    formatting only) do not count.
+    """
+    end = len(unit)
+    while (at := unit.rfind(b"row", 0, end)) != -1:
+        end = at
+        start = unit.rfind(b"<", max(0, at - 24), at)
+        if start < 0 or not _ROW_TAG_OPEN.fullmatch(unit, start, at) or not _ROW_START.match(unit, start):
+            continue
+        head_end = unit.find(b">", at)
+        if head_end < 0 or unit[head_end - 1:head_end] == b"/":
+            end = start
+            continue
+        number = _ROW_NUMBER.search(unit, at, head_end)
+        return True, int(number[1]) if number else None
+    return False, None
+
+
+def _refuse_sheet_rows(file_name: str, sheet: str, row: int, limits: XlsxLimits) -> None:
+    raise RefusedFile("sheet-too-large", (
+        f"{file_name}: the sheet {sheet!r} has data down to row {row:,}, more than the {limits.max_rows:,} rows a "
+        f"sheet may have; split the rows over several files (or save the sheet as CSV), or ask the administrator "
+        f"to raise DASHBOARD_XLSX_MAX_ROWS"))
+
+
+def _refuse_sheet_columns(file_name: str, sheet: str, cell: str, limits: XlsxLimits) -> None:
+    raise RefusedFile("sheet-too-large", (
+        f"{file_name}: the sheet {sheet!r} has a cell at {cell}, beyond the {limits.max_columns:,} columns a sheet "
+        f"may have (up to column {_column_letters(limits.max_columns)}); delete the columns past the data (stray "
+        f"cells or formatting far to the right), or ask the administrator to raise DASHBOARD_XLSX_MAX_COLUMNS"))
 
 
 def _units(stream, size: int = 1 << 22) -> Iterator[bytes]:
@@ -133,8 +273,9 @@ def _units(stream, size: int = 1 << 22) -> Iterator[bytes]:
         yield carry
 
 
-def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None):
-    """Formula cells without a saved result, and merged ranges, from the sheet's XML.
+def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None, file_name: str, sheet: str, limits: XlsxLimits):
+    """Formula cells without a saved result, and merged ranges, from the sheet's XML; refuses a
+    sheet with more rows or columns than the limits.
 
     openpyxl's read-only mode exposes neither (with data_only it cannot tell a formula that was
     never calculated from an empty cell), so the XML is scanned once more: by regular
@@ -144,8 +285,19 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None):
     merges: list[tuple[int, int, int, int]] = []  # min_row, min_col, max_row, max_col
     if member is None or member not in archive.namelist():
         return uncached, merges
+    beyond = _cells_beyond(limits.max_columns)
+    last_row = counted_rows = 0  # counted: rows that state no number (the attribute is optional)
     with archive.open(member) as stream:
         for unit in _units(stream):
+            if found := beyond.search(unit):
+                _refuse_sheet_columns(file_name, sheet, found[1].decode("ascii"), limits)
+            has_rows, number = _last_row(unit)
+            if has_rows:
+                if number is None:
+                    counted_rows += len(_ROW_START.findall(unit))
+                last_row = max(last_row, number or 0, counted_rows)
+                if last_row > limits.max_rows:
+                    _refuse_sheet_rows(file_name, sheet, last_row, limits)
             for found in _FORMULA_TAG.finditer(unit):
                 prefix = found[1] or b""
                 start = unit.rfind(b"<" + prefix + b"c ", 0, found.start())
@@ -251,12 +403,26 @@ def _unique(names: list[str]) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: list[int]) -> Sheet:
+def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: list[int], scans: dict,
+                limits: XlsxLimits) -> Sheet:
     # Some writers store a wrong used range ("A1:A1"); read-only mode would cut rows to it.
     worksheet.reset_dimensions()
-    uncached, merges = _scan_sheet_xml(archive, getattr(worksheet, "_worksheet_path", None))
+    member = getattr(worksheet, "_worksheet_path", None)
+    if member in scans:
+        uncached, merges = scans[member]
+    else:  # a sheet the workbook's relationships hid from _worksheet_members: scan it before reading it
+        uncached, merges = _scan_sheet_xml(archive, member, file_name, worksheet.title, limits)
+
+    def within_limits(number: int, cells) -> None:
+        """The scan counts cells by their references; cells written without one are counted here."""
+        if number > limits.max_rows:
+            _refuse_sheet_rows(file_name, worksheet.title, number, limits)
+        if len(cells) > limits.max_columns:
+            _refuse_sheet_columns(file_name, worksheet.title, f"{_column_letters(len(cells))}{number}", limits)
+
     preview: list[list] = []
     for cells in worksheet.iter_rows(values_only=True):
+        within_limits(len(preview) + 1, cells)
         preview.append(list(cells))
         if len(preview) >= PREVIEW_ROWS:
             break
@@ -290,6 +456,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
         number = header_row
         for cells in worksheet.iter_rows(min_row=header_row + 1, values_only=True):
             number += 1
+            within_limits(number, cells)
             cells = list(cells)
             for column, formula in uncached_by_row.get(number, ()):
                 cells.extend([None] * (column - len(cells)))
@@ -313,8 +480,15 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
     data = data if data is not None else path.read_bytes()
     if not data:
         raise LoadError(f"{path.name}: the file is empty (0 bytes); save the workbook again from Excel")
-    _refuse_unreadable(path.name, data)
-    archive = zipfile.ZipFile(io.BytesIO(data))
+    limits = xlsx_limits()
+    archive = _refuse_unreadable(path.name, data, limits)
+    _refuse_oversized(path.name, archive, limits)
+    try:
+        scans = {member: _scan_sheet_xml(archive, member, path.name, sheet, limits)
+                 for member, sheet in _worksheet_members(archive).items()}
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        raise LoadError(f"{path.name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
+                        "save it again from Excel or LibreOffice as .xlsx") from None
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it does not keep (data validation, slicers).
@@ -324,7 +498,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
         raise LoadError(f"{path.name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
                         "save it again from Excel or LibreOffice as .xlsx") from None
     counter = [0]
-    sheets = [_read_sheet(path.name, ws, archive, counter) for ws in book.worksheets]
+    sheets = [_read_sheet(path.name, ws, archive, counter, scans, limits) for ws in book.worksheets]
     if not any(_filled(r) for s in sheets for r in s.preview) and not any(
             _filled(r) for ws in book.worksheets for r in ws.iter_rows(values_only=True)):
         names = ", ".join(s.sheet for s in sheets) or "none"
