@@ -293,11 +293,14 @@ def test_the_demo_at_scale_keeps_its_summaries(prepared_engine):
 
 def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine):
     from db.migrate import upgrade
-    from db.writes import get_or_create_source, open_batch, utc_now, write_places_batch
+    from db.writes import get_or_create_source, open_batch, upsert_places, utc_now
     from gazetteer.seed import read_seed_records, seed_source_info
 
     upgrade(empty_engine, "0005")
-    write_places_batch(empty_engine, seed_source_info(), read_seed_records())
+    with empty_engine.begin() as conn:  # the gazetteer as a load of that time wrote it (no audit trail yet)
+        seed = seed_source_info()
+        seed_id = get_or_create_source(conn, seed)
+        upsert_places(conn, read_seed_records(), seed_id, open_batch(conn, seed_id, seed, utc_now()))
     a, b, c = _place_ids(empty_engine, 3)
     with empty_engine.begin() as conn:
         info = SourceInfo(source_kind="test", title="before 0006 and 0007", sha256="c" * 64)
