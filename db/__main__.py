@@ -18,7 +18,7 @@ import time
 from sqlalchemy import func, select
 
 from db import schema
-from db.engine import describe_url, make_engine
+from db.engine import describe_url, make_engine, write_transaction
 from db.queries import query_is_empty
 from db.setup import prepare_database
 
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
                 print("run `python -m db summary --rebuild` to compute them again")
                 return 1
             return 0
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             rows = rebuild_summaries(conn)
         for name, count in rows.items():
             print(f"  {name:<24} {count:>10,}")

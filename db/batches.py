@@ -18,6 +18,7 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, delete, func, select, up
 
 from access.policy import Actor, Permission
 from db import audit, summary
+from db.engine import write_transaction
 from db.audit import acting
 from db.schema import conflict_event, displacement_figure, event_count, load_batch, place, record_revision, \
     site_population
@@ -61,7 +62,7 @@ def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -
     `actor` (the command line when None) must be an admin."""
     actor = acting(actor, Permission.DELETE_BATCH)
     removed = restored = kept = 0
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         batch = conn.execute(select(load_batch.c.status, load_batch.c.file_name, load_batch.c.source_kind)
                              .where(load_batch.c.batch_id == batch_id)).first()
         if batch is None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from access.policy import Actor, Permission
 from db import audit, summary, vocab
+from db.engine import write_transaction
 from db.audit import acting
 from db.schema import displacement_figure, duplicate_decision, unresolved_place_name
 from db.writes import utc_now
@@ -80,7 +81,7 @@ def decide_duplicate(engine: Engine, first_id: int, second_id: int, decision: st
     rejected_id = None if kept_id is None else (second_id if kept_id == first_id else first_id)
     f = displacement_figure
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             found = {row.figure_id: row for row in conn.execute(
                 select(f.c.figure_id, f.c.source_id, f.c.review_status)
                 .where(f.c.figure_id.in_((first_id, second_id))))}
@@ -125,7 +126,7 @@ def dismiss_place_name(engine: Engine, raw_name: str, *, actor: Actor | None = N
     if not raw_name:
         raise QualityError("give the place name to dismiss")
     key = name_key(raw_name) or raw_name.casefold()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         result = conn.execute(update(unresolved_place_name)
                               .where(unresolved_place_name.c.name_key == key,
                                      unresolved_place_name.c.status == "open")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from access.policy import Actor, Permission
 from db import audit, summary, vocab
+from db.engine import write_transaction
 from db.audit import acting
 from db.schema import conflict_event, displacement_figure, event_count, place, place_alias, unresolved_place_name
 from gazetteer.normalise import name_key
@@ -79,7 +80,7 @@ def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | 
         edits["figure"] = edits["figure_max"] = None
     status = DECISIONS[decision]
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             current = conn.execute(select(table.c.provider, table.c.review_status).where(id_column == row_id)).first()
             if current is None:
                 raise ReviewError(f"fact {row_id} does not exist (it may have been removed with its batch)")
@@ -156,7 +157,7 @@ def link_place_name(engine: Engine, raw_name: str, place_id: int, *, actor: Acto
         raise ReviewError("give the place name to link")
     key = _key_of(raw_name)
     resolved = 0
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if conn.execute(select(place.c.place_id).where(place.c.place_id == place_id)).first() is None:
             raise ReviewError(f"place {place_id} is not in the gazetteer")
         known = conn.execute(select(place_alias.c.alias_id).where(

@@ -2,7 +2,9 @@
 
 A load is one transaction: the source, its batch, every row and every row issue are committed
 together or not at all, so a rejected load leaves the database exactly as it was. Loading a
-file whose sha256 is already recorded with a live batch changes nothing.
+file whose sha256 is already recorded with a live batch changes nothing. On SQLite that
+transaction holds the write lock from its start (db.engine.write_transaction): a second load
+started meanwhile waits for the first, then finds what it wrote.
 
 The weekly summaries (db/summary.py) of the weeks a load wrote in, old weeks of revised rows
 included, are recomputed at the end of the same transaction.
@@ -22,6 +24,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, or_,
 
 from access.policy import Actor, command_line_actor
 from db import audit, summary
+from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
 from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_revision, site, source,
                        unresolved_place_name)
@@ -79,6 +82,14 @@ def find_live_batch(conn: Connection, sha256: str):
         .order_by(load_batch.c.batch_id.desc())
         .limit(1)
     ).first()
+
+
+def _loaded_before(engine: Engine, info: SourceInfo) -> BatchResult | None:
+    """The result of a file loaded before (it changes nothing), looked up without taking the write
+    lock: a re-load does not wait for another load. _start_batch asks again holding the lock."""
+    with engine.connect() as conn:
+        live = find_live_batch(conn, info.sha256)
+        return None if live is None else _unchanged(conn, live)
 
 
 def _start_batch(conn: Connection, info: SourceInfo, started_at: datetime,
@@ -277,7 +288,10 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
                        loaded_by: str | None = None, actor: Actor | None = None) -> BatchResult:
     """Load a gazetteer file (our shipped one, or the OCHA global p-code list) as one batch."""
     started_at = started_at or utc_now()
-    with engine.begin() as conn:
+    loaded_before = _loaded_before(engine, info)
+    if loaded_before is not None:
+        return loaded_before
+    with write_transaction(engine, BusyDatabase) as conn:  # SQLite: holds the write lock throughout
         started = _start_batch(conn, info, started_at, loaded_by)
         if isinstance(started, BatchResult):
             return started
@@ -299,7 +313,10 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
     indexes are built after the rows, as in write_fact_load.
     """
     started_at = started_at or utc_now()
-    with engine.begin() as conn:
+    loaded_before = _loaded_before(engine, info)
+    if loaded_before is not None:
+        return loaded_before
+    with write_transaction(engine, BusyDatabase) as conn:  # SQLite: holds the write lock throughout
         started = _start_batch(conn, info, started_at, loaded_by)
         if isinstance(started, BatchResult):
             return started
@@ -420,7 +437,11 @@ REINDEX_ABOVE_ROWS = 200_000
 
 
 class RejectedLoad(Exception):
-    """A strict load met row problems: nothing was written."""
+    """A load was refused and wrote nothing: a strict load met row problems (or BusyDatabase)."""
+
+
+class BusyDatabase(RejectedLoad, DatabaseBusy):
+    """Another writer kept SQLite's write lock for longer than the busy timeout: nothing was written."""
 
 
 def row_tuples(table: Table, rows: list[tuple[int | None, dict]]) -> tuple[tuple[str, ...], list]:
@@ -623,7 +644,10 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
     from db.schema import metadata
 
     started_at = started_at or utc_now()
-    with engine.begin() as conn:
+    loaded_before = _loaded_before(engine, info)
+    if loaded_before is not None:
+        return loaded_before
+    with write_transaction(engine, BusyDatabase) as conn:  # SQLite: holds the write lock throughout
         started = _start_batch(conn, info, started_at, loaded_by)
         if isinstance(started, BatchResult):
             return started

@@ -7,6 +7,7 @@ import streamlit as st
 
 from access.policy import Permission, PermissionDenied
 from db import batches
+from db.engine import DatabaseBusy
 from db.vocab import AUDIT_ACTIONS
 from ui.admin import cached_audit, cached_live_batches
 from ui.page import open_page
@@ -41,7 +42,7 @@ else:
     if st.button("Delete this batch", type="primary", key="admin-delete", disabled=typed.strip() != str(chosen)):
         try:
             done = batches.delete_batch(page.engine, chosen, actor=page.actor)
-        except (batches.BatchError, PermissionDenied) as exc:
+        except (batches.BatchError, PermissionDenied, DatabaseBusy) as exc:
             st.error(str(exc))
         else:
             st.session_state["admin_message"] = (f"Batch {done.batch_id} deleted: {done.removed:,} row(s) removed, "

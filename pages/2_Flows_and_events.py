@@ -13,7 +13,7 @@ from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption
-from ui.common import cached_places, cached_weekly_flows, param_choice, param_number
+from ui.common import cached_places, cached_weekly_flows, from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -55,6 +55,11 @@ options = [f"{row.place_key}@{row.week}" for row in spikes.itertuples()]
 labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: {row.value:,.0f} {unit}"
           for row in spikes.itertuples()}
 wanted = f"{st.query_params.get('spike_place', '')}@{st.query_params.get('spike_week', '')}"
+if wanted != "@" and wanted not in options and from_link("spike"):
+    for name in ("spike_place", "spike_week"):
+        if st.query_params.get(name):
+            refuse_url_value(name, st.query_params[name], "not one of the spikes of this view",
+                             "the largest spike")
 left, middle, right = st.columns([3, 1, 1])
 with left:
     spike = st.selectbox("Spike (place and week, largest first)", options,

@@ -11,10 +11,11 @@ import math
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
+from db.engine import DatabaseBusy
 from db import queries, review, vocab
 from textfacts.quantities import find_quantities
 from ui.access import gate
-from ui.common import database_ready, get_engine
+from ui.common import database_ready, from_link, get_engine, refuse_url_value
 from ui.safe_text import highlighted, inert, literal
 
 SHOWN = 25  # facts per kind per page run: review is done a few at a time
@@ -36,6 +37,8 @@ st.caption(f"{counts.get('pending', 0)} waiting, {counts.get('accepted', 0)} acc
            "and mark it as from text.")
 statuses = ["pending", "accepted", "rejected"]
 wanted = st.query_params.get("status", "pending")
+if wanted not in statuses and from_link("status"):
+    refuse_url_value("status", wanted, "not one of " + ", ".join(statuses), "pending")
 status = st.radio("Show", statuses, index=statuses.index(wanted) if wanted in statuses else 0, horizontal=True)
 st.query_params["status"] = status
 
@@ -73,7 +76,7 @@ def _decide(kind: str, row_id: int, decision: str, edits: dict, problems: list[s
         return
     try:
         review.decide(engine, kind, row_id, decision, edits if decision == "accept" else {}, actor=actor)
-    except (review.ReviewError, PermissionDenied) as exc:
+    except (review.ReviewError, PermissionDenied, DatabaseBusy) as exc:
         st.error(literal(str(exc)))
         return
     st.session_state["review_message"] = f"Fact {row_id}: {review.DECISIONS[decision]}."

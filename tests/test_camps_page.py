@@ -173,7 +173,7 @@ def test_population_by_governorate_carries_each_sites_last_count_forward(app_on,
     drawn = recorded_csvs["population"]  # the CSV holds the drawn rows, with p-codes
     assert set(drawn["area_pcode"]) == {"SY07", "SY02"}
     assert drawn[drawn["shown_as"] == "Idleb"]["population"].tolist() == [1500, 2000, 2100, 2100]
-    caption = at.caption[0].value
+    caption = at.main.caption[0].value
     assert "carried forward" in caption and "Unit: individuals" in caption
 
 
@@ -200,7 +200,7 @@ def test_households_are_drawn_alone_never_added_to_individuals(app_on, camps_eng
     assert table.loc[table["site"] == "Centre Three", "date of that count"].iloc[0] == date(2024, 12, 16)
     assert "latest count (households)" in table.columns and "latest count (individuals)" not in table.columns
     assert series(figures["net"]) == {"Idleb": [100, 30], "Aleppo": [10]}
-    assert all("Unit: households." in c.value and "Unit: individuals" not in c.value for c in at.caption)
+    assert all("Unit: households." in c.value and "Unit: individuals" not in c.value for c in at.main.caption)
 
 
 def test_net_arrivals_are_the_differences_between_consecutive_counts(app_on, camps_engine, recorded_csvs):
@@ -216,7 +216,7 @@ def test_net_arrivals_are_the_differences_between_consecutive_counts(app_on, cam
     expected = net_changes(COUNTS, "individuals", date(2024, 12, 1), date(2024, 12, 31), GOVERNORATE)
     assert dict(zip(dates(traces["Idleb"]), _trace_values(traces["Idleb"], "y"))) == expected["Idleb"]
     assert recorded_csvs["net"]["net_change"].tolist() == [500, 100]
-    assert any("A net change is not a flow" in c.value for c in at.caption)
+    assert any("A net change is not a flow" in c.value for c in at.main.caption)
 
 
 def test_largest_sites_bar_and_table_show_the_latest_count_in_the_window(app_on, camps_engine, recorded_csvs):
@@ -252,7 +252,7 @@ def test_site_map_sizes_by_count_colours_by_type_and_needs_no_base_map(app_on, c
     assert sizes["planned camp"] > sizes["informal settlement"] > sizes["collective centre"]
     assert len({t["marker"]["color"] for t in figure["data"]}) == 3
     assert recorded_csvs["map"]["site_key"].tolist() == ["test:site:one", "test:site:two", "test:site:three"]
-    assert "1 site(s) without coordinates are not drawn" in at.caption[-1].value
+    assert "1 site(s) without coordinates are not drawn" in at.main.caption[-1].value
 
 
 def test_site_type_filter_drops_sites_and_lives_in_the_url(app_on, camps_engine):

@@ -88,6 +88,8 @@ def valid_rows():
                         "period_end": date(2024, 12, 31), "events": 40, "fatalities": 12, **provenance},
         "duplicate_decision": {"first_id": 1, "second_id": 2, "decision": "duplicate", "kept_id": 1,
                                "decided_by": "officer@example.org", "decided_at": NOW},
+        "audit_event": {"occurred_at": NOW, "actor": "im@field.ngo.example", "role": "editor", "how": "signed in",
+                        "action": "review", "target_table": "displacement_figure", "target_id": 1, "detail": "{}"},
         "record_revision": {"table_name": "conflict_event", "row_id": 1, "replaced_by_batch_id": 1,
                             "previous_values": "{}", "replaced_at": NOW},
         "summary_flow_place_week": {"week_start": date(2024, 12, 2), "side": "origin", "place_id": 3,
@@ -197,6 +199,9 @@ CASES = [
     ("ck_displacement_figure_quote_offsets", "displacement_figure", {"quote_start": 5, "quote_end": 9}),
     ("uq_displacement_figure_provider_record_key", "displacement_figure", {"figure": 1300.0}),
     ("ck_record_revision_table_name_vocab", "record_revision", {"table_name": "place"}),
+    ("ck_audit_event_action_vocab", "audit_event", {"action": "drop_table"}),
+    ("ck_audit_event_role_vocab", "audit_event", {"role": "owner"}),
+    ("ck_audit_event_actor_not_empty", "audit_event", {"actor": ""}),
     ("ck_duplicate_decision_ordered_pair", "duplicate_decision", {"first_id": 2, "second_id": 1}),
     ("ck_duplicate_decision_decision_vocab", "duplicate_decision", {"decision": "maybe", "kept_id": None}),
     # A duplicate keeps one of its pair counted; "distinct" keeps both, so names none.

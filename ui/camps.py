@@ -7,7 +7,7 @@ import streamlit as st
 from db import vocab
 from db.camp_queries import valid_site_types
 from db.filters import LIST_SEPARATOR
-from ui.common import CACHE_SECONDS
+from ui.common import CACHE_SECONDS, from_link, refuse_url_value
 
 
 def param_site_types(label: str = "Site types") -> tuple[str, ...]:
@@ -16,7 +16,12 @@ def param_site_types(label: str = "Site types") -> tuple[str, ...]:
     Values outside vocab.SITE_TYPES are dropped (never passed on); an empty choice means all types
     and removes the parameter from the URL.
     """
-    wanted = valid_site_types((st.query_params.get("site_types") or "").split(LIST_SEPARATOR))
+    asked = [t for t in (st.query_params.get("site_types") or "").split(LIST_SEPARATOR) if t]
+    wanted = valid_site_types(asked)
+    unknown = [t for t in asked if t not in wanted]
+    if unknown and from_link("site_types"):
+        refuse_url_value("site_types", LIST_SEPARATOR.join(unknown), "not a site type",
+                         "the other types" if wanted else "all site types")
     picked = st.sidebar.multiselect(label, vocab.SITE_TYPES, default=list(wanted), key="param-site_types",
                                     format_func=lambda t: t.replace("_", " "), placeholder="all",
                                     help="Only sites of these types count in every chart (empty: all types).")

@@ -10,8 +10,15 @@ from db import queries
 from db.demo import DEMO_LABEL
 from db.engine import make_engine
 from ui.heap import freeze_loaded_heap
+from ui.safe_text import literal
 
 CACHE_SECONDS = 60
+URL_VALUE_SHOWN = 60  # characters of a refused URL value quoted back on the page
+URL_CHOICES_LISTED = 8  # a refused choice lists the allowed values when there are at most this many
+# The dates a link's window may use: none of the sources read here goes back further (ACLED starts
+# in 1997) nor reports more than a year ahead; a window outside the data is allowed (it is empty).
+URL_DATES_FROM = date(1990, 1, 1)
+URL_DATES_AHEAD_DAYS = 366
 
 
 @st.cache_resource
@@ -73,14 +80,46 @@ def cached_flow_pairs(_engine, url: str, filters, kind: str, top: int | None = N
     return query_flow_pairs(_engine, filters, kind, top, ranked_by)
 
 
+def from_link(name: str) -> bool:
+    """Whether the URL parameter `name` still holds what the link said: its widget (key
+    `param-NAME`) has not been drawn yet in this session. Afterwards the page itself writes the
+    parameter, and a value that stops being allowed (units after a household size is set) is not
+    the link's mistake."""
+    return f"param-{name}" not in st.session_state
+
+
+def refuse_url_value(name: str, value: str, why: str, instead: str) -> None:
+    """Say that the link's value of `name` was ignored, why, and what the page shows instead.
+
+    The warning goes to the sidebar, beside the filters: there it shows whatever container the
+    widget sits in (a column, the Export page's closed expander). The value is quoted escaped
+    (ui.safe_text.literal) and cut to URL_VALUE_SHOWN characters; the caller uses the default
+    instead and never writes the value back into the URL.
+    """
+    shown = " ".join(value.split())  # no line breaks from %0A into the message
+    shown = shown if len(shown) <= URL_VALUE_SHOWN else shown[:URL_VALUE_SHOWN] + "…"
+    st.sidebar.warning(f"The link's `{name}` value “{literal(shown)}” was ignored: {literal(why)}. "
+               f"Showing {literal(instead)} instead.")
+
+
+def _choices(allowed) -> str:
+    allowed = [str(a) for a in allowed]
+    if len(allowed) <= URL_CHOICES_LISTED:
+        return "not one of " + ", ".join(allowed)
+    return f"not one of the {len(allowed)} choices offered"
+
+
 def param_choice(name: str, allowed: tuple[str, ...], label: str, *, widget=st.radio, default_in_url: bool = True,
                  **options) -> str:
-    """A choice that lives in the URL; a value not in `allowed` is ignored (the first is used).
+    """A choice that lives in the URL; a value from the link not in `allowed` is refused with a
+    warning (refuse_url_value) and the first of `allowed` is used.
 
     `widget` is st.radio or st.selectbox (`options` go to it). With `default_in_url=False` the
     first of `allowed` is kept out of the URL, as param_number does.
     """
-    wanted = st.query_params.get(name, allowed[0])
+    wanted = st.query_params.get(name) or allowed[0]  # an empty value is no value
+    if wanted not in allowed and from_link(name):
+        refuse_url_value(name, wanted, _choices(allowed), str(allowed[0]))
     picked = widget(label, allowed, index=allowed.index(wanted) if wanted in allowed else 0, key=f"param-{name}",
                     **options)
     if picked == allowed[0] and not default_in_url:
@@ -90,16 +129,31 @@ def param_choice(name: str, allowed: tuple[str, ...], label: str, *, widget=st.r
     return picked
 
 
+def _url_number(name: str, *, minimum: float, maximum: float, integer: bool) -> tuple[float | None, str | None]:
+    """(the URL's number, None), or (None, why it is refused); (None, None) when there is none."""
+    text = st.query_params.get(name)
+    if text is None or not text.strip():
+        return None, None
+    try:
+        wanted = float(text)
+    except ValueError:
+        return None, "not a number"
+    if not minimum <= wanted <= maximum:  # also refuses NaN and infinities
+        return None, f"not between {minimum:g} and {maximum:g}"
+    if integer and not wanted.is_integer():
+        return None, "not a whole number"
+    return wanted, None
+
+
 def param_number(name: str, label: str, *, minimum: float, maximum: float, default: float, step: float,
                  integer: bool = False) -> float:
-    """A number that lives in the URL; a value that is not a number in [minimum, maximum] is ignored."""
+    """A number that lives in the URL; a value from the link that is not a number in
+    [minimum, maximum] (a whole one when `integer`) is refused with a warning and `default` used."""
     kind = int if integer else float
-    try:
-        wanted = float(st.query_params.get(name, default))
-    except ValueError:
-        wanted = default
-    if not (minimum <= wanted <= maximum) or wanted != wanted:  # also refuses NaN
-        wanted = default
+    wanted, refused = _url_number(name, minimum=minimum, maximum=maximum, integer=integer)
+    if refused and from_link(name):
+        refuse_url_value(name, st.query_params.get(name, ""), refused, f"{default:g}")
+    wanted = default if wanted is None else wanted
     if integer:
         wanted = round(wanted)
     picked = st.number_input(label, min_value=kind(minimum), max_value=kind(maximum), value=kind(wanted),
@@ -121,12 +175,18 @@ def show_demo_banner(engine) -> bool:
     return False
 
 
-def _param_date(name: str) -> date | None:
-    """A date from the URL, or None when absent or not a valid ISO date (never an error)."""
+def _url_date(name: str, earliest: date, latest: date) -> tuple[date | None, str | None]:
+    """(the URL's date, None), or (None, why it is refused); (None, None) when there is none."""
+    text = st.query_params.get(name)
+    if text is None or not text.strip():
+        return None, None
     try:
-        return date.fromisoformat(st.query_params.get(name, ""))
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        return None
+        return None, "not a date written YYYY-MM-DD"
+    if not earliest <= day <= latest:
+        return None, f"outside the dates a window can take ({earliest:%Y-%m-%d} to {latest:%Y-%m-%d})"
+    return day, None
 
 
 def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tuple[date, date]:
@@ -134,17 +194,34 @@ def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tup
 
     By default the last `default_days` of data; `from_monday` starts it on that first day's
     Monday instead, so a page of weekly charts opens on whole weeks (its first bar is not a
-    week cut short) and reads them from the weekly summaries.
+    week cut short) and reads them from the weekly summaries. A `start` or `end` from the link
+    that is not a date, lies before URL_DATES_FROM or more than URL_DATES_AHEAD_DAYS after today
+    (or the data's last day), or (start) comes after the end is refused with a warning, and the
+    default used in its place.
     """
     first, last = cached_date_range(engine, str(engine.url))
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)
-    end = _param_date("end") or last
-    start = _param_date("start") or end - timedelta(days=default_days - 1)
-    if from_monday and not _param_date("start"):
-        start -= timedelta(days=start.weekday())
-    if end < start:
-        start, end = end, start
+    earliest = min(first, URL_DATES_FROM)
+    latest = max(last, date.today()) + timedelta(days=URL_DATES_AHEAD_DAYS)
+    refused = []
+    end, why = _url_date("end", earliest, latest)
+    if why:
+        refused.append(("end", why))
+    end = end or last
+    start, why = _url_date("start", earliest, latest)
+    if why:
+        refused.append(("start", why))
+    elif start is not None and start > end:
+        refused.append(("start", f"after the window's end ({end:%Y-%m-%d})"))
+        start = None
+    if start is None:
+        start = end - timedelta(days=default_days - 1)
+        if from_monday:
+            start -= timedelta(days=start.weekday())
+    for name, why in refused:
+        refuse_url_value(name, st.query_params.get(name, ""), why,
+                         f"the window {start:%Y-%m-%d} to {end:%Y-%m-%d}")
     picked = st.sidebar.date_input("Window", value=(start, end), min_value=min(first, start),
                                    max_value=max(last, end), format="YYYY-MM-DD")
     if isinstance(picked, (tuple, list)) and len(picked) == 2:

@@ -1,7 +1,8 @@
 """The sidebar filters, kept in the URL (st.query_params) so a view can be shared and reloaded.
 
 Values come back from the URL only through db.filters.Filters.parse, which drops anything
-outside the allowed sets (areas in the gazetteer, vocabularies, providers present).
+outside the allowed sets (areas in the gazetteer, vocabularies, providers present); what a link
+asked for and did not get is said on the page (ui.common.refuse_url_value) and left out of the URL.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from db import vocab
-from db.filters import LIST_SEPARATOR, Filters
+from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters
 from pack.weekly import last_complete_week, week_label
-from ui.common import cached_area_choices, cached_date_range, cached_providers, date_window
+from ui.common import (cached_area_choices, cached_date_range, cached_providers, date_window, from_link,
+                       refuse_url_value)
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
 LABELS = {"event_types": "Event types", "figure_kinds": "Figure kinds", "units": "Units", "sources": "Sources"}
@@ -28,6 +30,26 @@ def _area_label(areas, key: str | None) -> str:
     row = areas.loc[key]
     arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
     return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
+
+
+def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, show: tuple[str, ...]) -> None:
+    """A warning for each filter of this page whose value from the link Filters.parse dropped (in part)."""
+    for name in show:
+        text = params.get(name)
+        if not text or not text.strip() or not from_link(name):
+            continue
+        if name == "area":
+            if filters.area is None:
+                why = ("longer than an area key" if len(text.strip()) > MAX_AREA_KEY else
+                       "not the key of a country, governorate, district or city in the gazetteer")
+                refuse_url_value(name, text, why, "all areas")
+            continue
+        wanted = [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+        unknown = [part for part in dict.fromkeys(wanted) if part not in choices[name]]
+        if unknown:
+            kept = getattr(filters, name)
+            refuse_url_value(name, LIST_SEPARATOR.join(unknown), f"not among the {LABELS[name].lower()} offered",
+                             LIST_SEPARATOR.join(kept) if kept else f"all {LABELS[name].lower()}")
 
 
 def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL_FILTERS,
@@ -50,6 +72,7 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
                             default_start=start, default_end=end, areas=areas.index, sources=providers)
     choices = {"event_types": vocab.EVENT_TYPES, "figure_kinds": vocab.FIGURE_KINDS, "units": vocab.UNITS,
                "sources": providers}
+    _refuse_what_parse_dropped(params, filters, choices, show)
     picked = {}
     if "area" in show:
         options = [None, *areas.index]

@@ -17,9 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Actor, Permission, PermissionDenied
+from db.engine import DatabaseBusy
 from db import quality, quality_queries, review
 from db.filters import Filters
-from ui.common import CACHE_SECONDS
+from ui.common import CACHE_SECONDS, from_link, refuse_url_value
 
 MESSAGE_KEY = "quality_message"
 BATCH_PARAM = "batch"
@@ -73,10 +74,18 @@ def show_last_message() -> None:
 def _url_batch(engine, url: str) -> int | None:
     """The batch id in the URL when it is one that exists; anything else is ignored."""
     wanted = (st.query_params.get(BATCH_PARAM) or "").strip()
+    if not wanted:
+        return None
     if not re.fullmatch(f"[0-9]{{1,{MAX_BATCH_DIGITS}}}", wanted):
+        if from_link(BATCH_PARAM):
+            refuse_url_value(BATCH_PARAM, wanted, "not a batch number", "every load listed")
         return None
     batch_id = int(wanted)
-    return batch_id if cached_batch_exists(engine, url, batch_id) else None
+    if cached_batch_exists(engine, url, batch_id):
+        return batch_id
+    if from_link(BATCH_PARAM):
+        refuse_url_value(BATCH_PARAM, wanted, "no load batch has that number", "every load listed")
+    return None
 
 
 def param_batch(engine, url: str, batches: pd.DataFrame) -> int | None:
@@ -136,7 +145,7 @@ def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
             return
         try:
             resolved = review.link_place_name(engine, raw_name, place_id, actor=actor)
-        except (review.ReviewError, PermissionDenied) as exc:
+        except (review.ReviewError, PermissionDenied, DatabaseBusy) as exc:
             st.error(str(exc))
             return
         _done(f"Linked: {resolved:,} row(s) now have that place, the name is an alias of it for future loads, "
@@ -144,7 +153,7 @@ def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
     if dismiss:
         try:
             closed = quality.dismiss_place_name(engine, raw_name, actor=actor)
-        except (quality.QualityError, PermissionDenied) as exc:
+        except (quality.QualityError, PermissionDenied, DatabaseBusy) as exc:
             st.error(str(exc))
             return
         _done(f"Dismissed: {closed} queue entr{'y' if closed == 1 else 'ies'} closed without a place.")
@@ -219,7 +228,7 @@ def decide_pair(engine, pair, actor: Actor) -> None:
         return
     try:
         decided = quality.decide_duplicate(engine, first, second, choice[0], choice[1], actor=actor)
-    except (quality.QualityError, PermissionDenied) as exc:
+    except (quality.QualityError, PermissionDenied, DatabaseBusy) as exc:
         st.error(str(exc))
         return
     if decided.rejected_id is None:

@@ -2,13 +2,17 @@
 
 from alembic import context
 
-from db.engine import make_engine
+from db.engine import make_engine, take_write_lock
 from db.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine") or make_engine()
 
 with engine.connect() as connection:
+    # SQLite: the migrations run in one transaction holding the write lock, so two processes
+    # starting on a new database (two loads at once) do not both create the tables: the second
+    # waits, then finds the schema current (tests/test_concurrent_loads.py).
+    take_write_lock(connection)
     context.configure(
         connection=connection,
         target_metadata=metadata,

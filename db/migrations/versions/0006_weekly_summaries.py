@@ -69,6 +69,22 @@ def _flow_columns() -> list:
     ]
 
 
+# Each dialect's fill statements, put together here, once, from the constants above only (the
+# dialect's week expression and the fixed vocabularies): no value comes from data, and nothing is
+# formatted where a statement is executed (tests/test_no_string_sql.py).
+FALSE = {'sqlite': '0', 'postgresql': 'false'}
+FILL_STATEMENTS = {
+    dialect: (
+        *(FILL_PLACE_SIDE.format(week=week.format(day=FIGURE_DAY), side=side,
+                                 counted=COUNTED_FIGURE.format(false=FALSE[dialect]))
+          for side in ('origin', 'destination')),
+        FILL_PAIR.format(week=week.format(day=FIGURE_DAY), counted=COUNTED_FIGURE.format(false=FALSE[dialect])),
+        FILL_EVENT.format(week=week.format(day='event_date'), counted=COUNTED_EVENT),
+    )
+    for dialect, week in WEEK_START.items()
+}
+
+
 def upgrade() -> None:
     op.create_table(
         'summary_flow_place_week',
@@ -131,15 +147,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_summary_event_week_week_start'), 'summary_event_week', ['week_start'], unique=False)
 
-    # Fill them from the rows already loaded. The SQL is put together from the constants above
-    # only (the dialect's week expression and the fixed vocabularies); no value comes from data.
-    dialect = op.get_bind().dialect.name
-    figure_week = WEEK_START[dialect].format(day=FIGURE_DAY)
-    counted = COUNTED_FIGURE.format(false='false' if dialect == 'postgresql' else '0')
-    for side in ('origin', 'destination'):
-        op.execute(FILL_PLACE_SIDE.format(week=figure_week, side=side, counted=counted))
-    op.execute(FILL_PAIR.format(week=figure_week, counted=counted))
-    op.execute(FILL_EVENT.format(week=WEEK_START[dialect].format(day='event_date'), counted=COUNTED_EVENT))
+    # Fill them from the rows already loaded.
+    for statement in FILL_STATEMENTS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade() -> None:

@@ -33,6 +33,9 @@ SELECT {week}, place_id, CASE WHEN place_id IS NULL THEN place_name_raw END, lat
 FROM conflict_event WHERE {counted}
 GROUP BY {week}, place_id, CASE WHEN place_id IS NULL THEN place_name_raw END, lat, lon, event_type, provider
 """
+# Each dialect's statement, put together here, once, from the constants above only (the dialect's
+# week expression): no value comes from data, and nothing is formatted where it is executed.
+FILL_STATEMENT = {dialect: FILL.format(week=week, counted=COUNTED_EVENT) for dialect, week in WEEK_START.items()}
 
 
 def upgrade() -> None:
@@ -56,8 +59,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['place_id'], ['place.place_id'], name=op.f(f'fk_{table}_place_id_place')),
     )
     op.create_index(op.f(f'ix_{table}_week_start'), table, ['week_start'], unique=False)
-    # Put together from the constants above only (the dialect's week expression); no value comes from data.
-    op.execute(FILL.format(week=WEEK_START[op.get_bind().dialect.name], counted=COUNTED_EVENT))
+    op.execute(FILL_STATEMENT[op.get_bind().dialect.name])
 
 
 def downgrade() -> None:
