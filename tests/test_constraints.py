@@ -314,3 +314,11 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(engine):
     with engine.connect() as c:
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_postgresql_connections_run_without_jit(engine):
+    """JIT compilation cost a year of possible duplicates 122 of its 130 ms (db/engine.py)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL settings only")
+    with engine.connect() as c:
+        assert c.exec_driver_sql("SHOW jit").scalar() == "off"
