@@ -26,6 +26,7 @@ $named parameters, never values formatted in); a figure: one PageFigure line.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import re
@@ -600,13 +601,24 @@ def p95(values: list[float]) -> float:
 
 
 def timed(run: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
-    """ms of each of `repeats` runs after one warm-up run, and the warm-up's result."""
+    """ms of each of `repeats` runs after one warm-up run, and the warm-up's result.
+
+    What the bench itself keeps before timing (every earlier result, for the figures and the
+    reference counts) is frozen out of the collector's way first, and thawed after: the server
+    keeps its results pickled in Streamlit's cache, where the collector never walks them, and its
+    modules frozen (ui/heap.py), which the thaw leaves frozen again at the next timing.
+    """
     result = run()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
+    gc.collect()
+    gc.freeze()
+    try:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        gc.unfreeze()
     return times, result
 
 
