@@ -54,7 +54,8 @@ def _run(monkeypatch, engine, script: str, user: dict | None, *, secrets: dict |
 
 def _data_shown(at) -> int:
     """How many figures, tables, charts and metrics the page shows."""
-    return sum(len(at.get(kind)) for kind in ("plotly_chart", "arrow_data_frame", "table", "metric", "deck_gl_json_chart"))
+    kinds = ("plotly_chart", "arrow_data_frame", "table", "metric", "deck_gl_json_chart")
+    return sum(len(at.get(kind)) for kind in kinds)
 
 
 def _texts(at) -> str:
