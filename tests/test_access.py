@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from access.policy import (AccessConfig, Actor, ConfigError, Mode, Permission, PermissionDenied, Role, is_loopback,
-                           serving_mode)
+from access.policy import (AccessConfig, Actor, ConfigError, Mode, Permission, PermissionDenied, Role, auth_providers,
+                           is_loopback, serving_mode)
 from db.schema import audit_event
 from loaders.ingest import ingest_file
 from tests.conftest import FIXTURES_DIR, serve_on
@@ -115,6 +115,15 @@ def test_serving_mode():
     assert serving_mode(False, "0.0.0.0", plain) is Mode.REFUSED
     assert serving_mode(False, None, plain) is Mode.REFUSED
     assert serving_mode(False, "0.0.0.0", trusted) is Mode.TRUSTED_NETWORK
+
+
+def test_sign_in_offers_one_button_per_configured_provider():
+    assert auth_providers(AUTH) == [None]  # one provider: st.login() without a name
+    named = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": "x",
+             "microsoft": {"client_id": "a", "client_secret": "b", "server_metadata_url": "https://m.example"},
+             "google": {"client_id": "c", "client_secret": "d", "server_metadata_url": "https://g.example"}}
+    assert auth_providers(named) == ["google", "microsoft"]  # st.login("google") ...
+    assert auth_providers({}) == [] and auth_providers(None) == []
 
 
 # --- the run command refuses to serve data to a network without sign-in --------------------------------
