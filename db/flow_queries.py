@@ -141,8 +141,7 @@ def _named_weekly_frame(engine: Engine, query) -> pd.DataFrame:
     frame["place_id"] = pd.to_numeric(frame["place_id"]).astype("Float64")
     names["place_id"] = pd.to_numeric(names["place_id"]).astype("Float64")
     frame = frame.merge(names, on="place_id", how="left")
-    frame["place"] = frame["name_en"].where(frame["place_id"].notna(), frame["raw"])
-    frame["place"] = frame["place"].where(frame["place"].notna(), frame["raw"])
+    frame["place"] = frame["name_en"].fillna(frame["raw"])  # raw is set only where the place is unresolved
     return _weekly_frame_of(frame)
 
 

@@ -180,9 +180,9 @@ def query_events_near_places(engine: Engine, place_keys, start: date, end: date,
         return pd.DataFrame(columns=columns)
     narrowed = Filters(start=start, end=end, event_types=event_types, sources=sources)
     if limit is None:
-        found = _frame(engine, _near_select(_NEAR_DETAIL, _near_candidates(centres, start, end), narrowed))
+        found = _frame(engine, _near_select(_near_candidates(centres, start, end), narrowed, whole=True))
         return _near_frame(keys, centres, radius_km, found, columns)
-    located = _frame(engine, _near_select(_NEAR_LOCATION, _near_candidates(centres, start, end), narrowed))
+    located = _frame(engine, _near_select(_near_candidates(centres, start, end), narrowed, whole=False))
     if located.empty:
         return pd.DataFrame(columns=columns)
     rows, position, distance, inside = _ordered_near(keys, centres, radius_km, located)
@@ -190,23 +190,20 @@ def query_events_near_places(engine: Engine, place_keys, start: date, end: date,
     ids = located["event_id"].to_numpy()[rows[first]].tolist()
     if not ids:
         return pd.DataFrame(columns=columns)
-    details = _frame(engine, _near_select(_NEAR_DETAIL, ids, narrowed)).set_index("event_id")
+    details = _frame(engine, _near_select(ids, narrowed, whole=True)).set_index("event_id")
     found = details.loc[ids].reset_index()
     near = found.assign(near_place_key=np.array(keys, dtype=object)[position[first]], distance_km=distance[first],
                         inside_area=inside[first])
     return _finished(near, columns)
 
 
-_NEAR_LOCATION = "location"  # what the order needs: id, day, place and coordinates
-_NEAR_DETAIL = "detail"  # the whole row the page lists
-
-
-def _near_select(what: str, e_ids, narrowed: Filters):
+def _near_select(e_ids, narrowed: Filters, *, whole: bool):
     """The counted events among `e_ids` (a select of ids or a list), narrowed by type and source:
-    their locations only, or their whole rows."""
+    their whole rows (what the page lists), or only what ordering them needs (id, day, place,
+    coordinates)."""
     e = conflict_event
     lat, lon = func.coalesce(e.c.lat, place.c.lat).label("lat"), func.coalesce(e.c.lon, place.c.lon).label("lon")
-    if what == _NEAR_LOCATION:
+    if not whole:
         query = (select(e.c.event_id, e.c.event_date, e.c.place_id, lat, lon)
                  .select_from(e.outerjoin(place, place.c.place_id == e.c.place_id)))
     else:

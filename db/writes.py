@@ -102,17 +102,15 @@ def _start_batch(conn: Connection, info: SourceInfo, started_at: datetime,
     return source_id, open_batch(conn, source_id, info, started_at, loaded_by)
 
 
-def _finish_batch(conn: Connection, source_id: int, batch_id: int, read: int, rejected: int,
+def _finish_batch(conn: Connection, info: SourceInfo, source_id: int, batch_id: int, read: int, rejected: int,
                   counts: LoadCounts, actor: Actor | None = None) -> BatchResult:
     """Close the batch with its counts and put the load on the audit trail (a file loaded before
     never reaches here: it changed nothing)."""
     conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(
         rows_read=read, rows_loaded=counts.rows_loaded, rows_rejected=rejected, rows_inserted=counts.rows_inserted,
         rows_updated=counts.rows_updated, rows_unchanged=counts.rows_unchanged, finished_at=utc_now()))
-    file_name, kind = conn.execute(select(load_batch.c.file_name, load_batch.c.source_kind)
-                                   .where(load_batch.c.batch_id == batch_id)).one()
     audit.record(conn, actor or command_line_actor(), "load", "load_batch", batch_id, batch_id=batch_id,
-                 detail={"file": file_name, "kind": kind, "rows_read": read, "rows_rejected": rejected,
+                 detail={"file": info.file_name, "kind": info.source_kind, "rows_read": read, "rows_rejected": rejected,
                          "inserted": counts.rows_inserted, "updated": counts.rows_updated,
                          "unchanged": counts.rows_unchanged})
     return BatchResult(source_id, batch_id, "loaded", read, counts.rows_loaded, rejected,
@@ -298,7 +296,7 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
         source_id, batch_id = started
         counts = upsert_places(conn, records, source_id, batch_id)
         write_issues(conn, batch_id, report.drain() if report is not None else [])
-        return _finish_batch(conn, source_id, batch_id, rows_read if rows_read is not None else len(records),
+        return _finish_batch(conn, info, source_id, batch_id, rows_read if rows_read is not None else len(records),
                              len(report.rejected_rows) if report is not None else 0, counts, actor)
 
 
@@ -332,7 +330,7 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
                                   (row + provenance for row in touched.passing(table.name, columns, rows)))
             indexes.rebuild()
         touched.refresh(conn)
-        return _finish_batch(conn, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded), actor)
+        return _finish_batch(conn, info, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded), actor)
 
 
 def queue_unresolved_name(conn: Connection, raw_name: str, scope_key: str, *, within_place_id=None,
@@ -685,4 +683,4 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         touched.refresh(conn)  # after the indexes: recomputing a few weeks reads the rows through them
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())
-        return _finish_batch(conn, source_id, batch_id, read, rejected, counts, actor)
+        return _finish_batch(conn, info, source_id, batch_id, read, rejected, counts, actor)

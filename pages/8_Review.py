@@ -11,8 +11,8 @@ import math
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
-from db.engine import DatabaseBusy
 from db import queries, review, vocab
+from db.engine import DatabaseBusy
 from textfacts.quantities import find_quantities
 from ui.access import gate
 from ui.common import database_ready, from_link, get_engine, refuse_url_value
@@ -69,6 +69,14 @@ def _place(label: str, typed: str):
     return found, None if found else f"{label}: no gazetteer place has the key or p-code {typed.strip()!r}"
 
 
+def _decision_buttons(key: str) -> str | None:
+    """A fact form's buttons (Back to waiting only for a fact already decided): the one pressed, or None."""
+    accept = st.form_submit_button("Accept", type="primary", key=f"{key}-accept")
+    reject = st.form_submit_button("Reject", key=f"{key}-reject")
+    reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"{key}-reopen")
+    return "accept" if accept else "reject" if reject else "reopen" if reopen else None
+
+
 def _decide(kind: str, row_id: int, decision: str, edits: dict, problems: list[str]) -> None:
     if decision == "accept" and problems:
         for problem in problems:
@@ -106,10 +114,7 @@ def _figure_form(row) -> None:
                                       f"figure-{row.figure_id}-origin")
             destination_typed = _place_box("Destination", row.destination_name_raw, row.destination_place_key,
                                            f"figure-{row.figure_id}-destination")
-        accept = st.form_submit_button("Accept", type="primary", key=f"figure-{row.figure_id}-accept")
-        reject = st.form_submit_button("Reject", key=f"figure-{row.figure_id}-reject")
-        reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"figure-{row.figure_id}-reopen")
-    decision = "accept" if accept else "reject" if reject else "reopen" if reopen else None
+        decision = _decision_buttons(f"figure-{row.figure_id}")
     if decision:
         origin, origin_problem = _place("Origin", origin_typed)
         destination, destination_problem = _place("Destination", destination_typed)
@@ -140,10 +145,7 @@ def _event_form(row) -> None:
             place_typed = _place_box("Place", row.place_name_raw, row.place_key, f"event-{row.event_id}-place")
         actors = [a for a in (row.actor1, row.actor2, row.assoc_actors) if _none_if_nan(a)]
         middle.caption("Actors as written: " + (inert("; ".join(actors)) or "none named"), unsafe_allow_html=True)
-        accept = st.form_submit_button("Accept", type="primary", key=f"event-{row.event_id}-accept")
-        reject = st.form_submit_button("Reject", key=f"event-{row.event_id}-reject")
-        reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"event-{row.event_id}-reopen")
-    decision = "accept" if accept else "reject" if reject else "reopen" if reopen else None
+        decision = _decision_buttons(f"event-{row.event_id}")
     if decision:
         place_id, problem = _place("Place", place_typed)
         sub_value = None if sub_event_type == "(not stated)" else sub_event_type
