@@ -11,6 +11,13 @@ from the raw rows (a week or less at each end, found through the period_end inde
 the same as over the raw rows alone, for any window; `query_weekly_flows_raw` and
 `query_flow_pairs_raw` compute it that way, as the reference the tests and bench/pages.py
 compare against.
+
+The pairs go further, as a long window's pairs are the largest read of the flow pages: their
+whole weeks come from the year-to-date sums when that takes fewer reads than one per week (the
+sums at the window's last week less those at the week before its first), and an end week the
+window cuts into is read whole less the days outside the window when those are fewer
+(db.summary.pair_window). Rows taken away carry negative values and reports; a pair whose
+reports come to nothing in the window is not one of its pairs.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ from sqlalchemy import Engine, Integer, String, and_, case, cast, func, literal,
 from db import vocab
 from db.filters import Filters, area_place_ids, narrowing
 from db.queries import TEXT_PROVIDER, _frame
-from db.schema import FLOW_SIDES, displacement_figure, place, summary_flow_pair_week, summary_flow_place_week
-from db.summary import mondays, split_window
+from db.schema import (FLOW_SIDES, displacement_figure, place, summary_flow_pair_to_date, summary_flow_pair_week,
+                       summary_flow_place_week)
+from db.summary import mondays, pair_window, split_window, year_to_date_reads
 from db.summary import figure_day, figure_days_between, unplaced_name
 
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
@@ -212,7 +220,7 @@ def _pair_totals(rows):
             rows.c.destination_name_raw, rows.c.unit, rows.c.from_text)
     return (select(*keys, func.sum(rows.c.value).label("value"),
                    cast(func.sum(rows.c.reports), Integer).label("reports"))
-            .group_by(*keys).subquery("pair_totals"))
+            .group_by(*keys).having(func.sum(rows.c.reports) > 0).subquery("pair_totals"))
 
 
 def _top_pair_totals(rows, top: int, ranked_by: dict[str, float]):
@@ -232,6 +240,7 @@ def _top_pair_totals(rows, top: int, ranked_by: dict[str, float]):
         sums += [value.label(f"value_{n}"), cast(func.sum(case((match, rows.c.reports))), Integer).label(f"reports_{n}")]
         score.append(func.coalesce(value, 0) * ranked_by[unit])
     return (select(*keys, *sums).where(rows.c.unit.in_(list(ranked_by))).group_by(*keys)
+            .having(func.sum(rows.c.reports) > 0)
             .order_by(sum(score[1:], score[0]).desc(), *(key.asc().nulls_first() for key in keys))
             .limit(top).subquery("pair_totals"))
 
@@ -262,21 +271,35 @@ def _pair_ends(totals, columns):
     )
 
 
-def _raw_pair_rows(filters: Filters, kind: str, inside, days):
+def _raw_pair_rows(filters: Filters, kind: str, inside, days, sign: int = 1):
+    """The raw rows of the day range `days`, each a report; with sign -1, taken away (negated)."""
     f = displacement_figure
     return select(f.c.origin_place_id, unplaced_name(f.c.origin_place_id, f.c.origin_name_raw).label("origin_name_raw"),
                   f.c.destination_place_id,
                   unplaced_name(f.c.destination_place_id, f.c.destination_name_raw).label("destination_name_raw"),
-                  f.c.unit, (f.c.provider == TEXT_PROVIDER).label("from_text"), f.c.figure.label("value"),
-                  literal(1).label("reports")).where(*_raw_counted(filters, kind, inside, days))
+                  f.c.unit, (f.c.provider == TEXT_PROVIDER).label("from_text"),
+                  (f.c.figure if sign > 0 else -f.c.figure).label("value"),
+                  literal(sign).label("reports")).where(*_raw_counted(filters, kind, inside, days))
 
 
-def _summary_pair_rows(filters: Filters, kind: str, inside, weeks: tuple[date, date]):
-    s = summary_flow_pair_week
-    return select(s.c.origin_place_id, s.c.origin_name_raw, s.c.destination_place_id, s.c.destination_name_raw,
-                  s.c.unit, s.c.from_text, s.c.value, s.c.reports).where(
-        s.c.figure_kind == kind, s.c.week_start.between(*weeks),
-        *_narrowing(filters, inside, (s.c.origin_place_id, s.c.destination_place_id), s.c.unit, s.c.provider))
+def _summary_pair_rows(filters: Filters, kind: str, inside, weeks: tuple[date, date]) -> list:
+    """The pairs' sums over whole weeks: the week summary's rows, or for more weeks than that
+    takes reads, the year-to-date sums at the window's last week less those before its first
+    (db.summary.year_to_date_reads; a year in SQLite at a million figures: 350,000 rows → 17,000)."""
+    reads = year_to_date_reads(*weeks)
+    if len(reads) >= (weeks[1] - weeks[0]).days // 7 + 1:
+        s = summary_flow_pair_week
+        return [select(s.c.origin_place_id, s.c.origin_name_raw, s.c.destination_place_id, s.c.destination_name_raw,
+                       s.c.unit, s.c.from_text, s.c.value, s.c.reports).where(
+            s.c.figure_kind == kind, s.c.week_start.between(*weeks),
+            *_narrowing(filters, inside, (s.c.origin_place_id, s.c.destination_place_id), s.c.unit, s.c.provider))]
+    t = summary_flow_pair_to_date
+    return [select(t.c.origin_place_id, t.c.origin_name_raw, t.c.destination_place_id, t.c.destination_name_raw,
+                   t.c.unit, t.c.from_text, (t.c.value if sign > 0 else -t.c.value).label("value"),
+                   (t.c.reports if sign > 0 else -t.c.reports).label("reports")).where(
+        t.c.figure_kind == kind, t.c.week_start == week,
+        *_narrowing(filters, inside, (t.c.origin_place_id, t.c.destination_place_id), t.c.unit, t.c.provider))
+            for week, sign in reads]
 
 
 def _pairs_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -305,11 +328,12 @@ def query_flow_pairs(engine: Engine, filters: Filters, kind: str = "new_displace
     _check(None, kind)
     if top is not None and not ranked_by:
         raise ValueError("top needs ranked_by: the units (and their weights) pairs are ranked by")
-    weeks, edges = split_window(filters.start, filters.end)
+    weeks, added, taken = pair_window(filters.start, filters.end)
     inside = _area(filters)
-    parts = [_raw_pair_rows(filters, kind, inside, days) for days in edges]
+    parts = [_raw_pair_rows(filters, kind, inside, days) for days in added]
+    parts += [_raw_pair_rows(filters, kind, inside, days, sign=-1) for days in taken]
     if weeks:
-        parts.append(_summary_pair_rows(filters, kind, inside, weeks))
+        parts += _summary_pair_rows(filters, kind, inside, weeks)
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("pair_rows")
     if top is None:
         totals = _pair_totals(rows)
@@ -321,7 +345,7 @@ def query_flow_pairs(engine: Engine, filters: Filters, kind: str = "new_displace
     long = pd.concat([wide[ends].assign(unit=unit, from_text=from_text, value=wide[f"value_{n}"],
                                         reports=wide[f"reports_{n}"])
                       for unit, from_text, n in _pivoted(ranked_by)], ignore_index=True)
-    return _pairs_frame(long[long["reports"].notna()].astype({"reports": int}))
+    return _pairs_frame(long[long["reports"].fillna(0) > 0].astype({"reports": int}))
 
 
 def query_flow_pairs_raw(engine: Engine, filters: Filters, kind: str = "new_displacement") -> pd.DataFrame:

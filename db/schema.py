@@ -508,6 +508,30 @@ summary_flow_pair_week = Table(
 )
 Index("ix_summary_flow_pair_week_week_start", summary_flow_pair_week.c.week_start)
 
+# The same pairs summed from the first Monday of the week's year through the end of the week: a
+# window of whole weeks is two of these rows less one (db/summary.py, "year to date"). A pair has
+# a row for every week from its first week of data in a year through that year's last Monday,
+# so any week asked for holds every pair the year has had so far.
+summary_flow_pair_to_date = Table(
+    "summary_flow_pair_to_date",
+    metadata,
+    Column("week_start", Date, nullable=False),  # sums through the Sunday of this week
+    Column("origin_place_id", Integer, ForeignKey("place.place_id")),
+    Column("origin_name_raw", Text),
+    Column("destination_place_id", Integer, ForeignKey("place.place_id")),
+    Column("destination_name_raw", Text),
+    Column("figure_kind", String(20), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("from_text", Boolean, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("reports", Integer, nullable=False),
+    *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
+    *_non_negative("value"),
+    CheckConstraint("reports >= 1", name="reports_positive"),
+)
+Index("ix_summary_flow_pair_to_date_week_start", summary_flow_pair_to_date.c.week_start)
+
 summary_event_week = Table(
     "summary_event_week",
     metadata,
@@ -591,8 +615,8 @@ summary_event_day = Table(
 )
 Index("ix_summary_event_day_day", summary_event_day.c.day)
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_event_location_week,
-                  summary_figure_day, summary_event_day)
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_flow_pair_to_date, summary_event_week,
+                  summary_event_location_week, summary_figure_day, summary_event_day)
 
 DATA_TABLES = (place, site, site_population, conflict_event, event_count, displacement_figure)
 

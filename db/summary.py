@@ -7,6 +7,8 @@ over these tables takes 40–50 ms, DataFrame included. The tables (db/schema.py
 - summary_flow_place_week: per week, side (origin or destination), place, figure kind, unit and
   provider: the sum of the figures and how many reports gave them;
 - summary_flow_pair_week: the same per origin–destination pair;
+- summary_flow_pair_to_date: the pairs' sums from the first Monday of each year through each
+  week ("year to date"), so that the pairs of a long window are two reads, not one per week;
 - summary_event_week: per week, event type, sub-event type, place and provider: events and
   fatalities;
 - summary_event_location_week: per week, place, the event's own coordinates, event type and
@@ -25,7 +27,8 @@ source's latest data) or for those that count.
 How they are kept current: whatever writes facts tells `refresh_weeks` which weeks it touched
 (for a revised or re-dated row, the old week and the new one), and the summary rows of those
 weeks are deleted and computed again from the raw rows with one INSERT ... SELECT ... GROUP BY
-per table, in the writer's transaction. Recomputing whole weeks, rather than adding and
+per table, in the writer's transaction; the year-to-date pair sums are then computed again from
+the earliest of those weeks to the end of its year, from the pair summary. Recomputing whole weeks, rather than adding and
 subtracting deltas, cannot drift: after any sequence of writes a week holds exactly what a full
 rebuild would put there (tests/test_summary.py checks this). db.writes does this for loads
 (`TouchedWeeks`), db.review.decide for review decisions (the days of those weeks are recomputed
@@ -63,6 +66,7 @@ from db.schema import (
     summary_event_location_week,
     summary_event_week,
     summary_figure_day,
+    summary_flow_pair_to_date,
     summary_flow_pair_week,
     summary_flow_place_week,
 )
@@ -113,6 +117,18 @@ def mondays(days):
     return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
 
 
+def first_monday(year: int) -> date:
+    """The first Monday of a year: the first week the year-to-date sums count."""
+    new_year = date(year, 1, 1)
+    return new_year + timedelta(days=-new_year.weekday() % 7)
+
+
+def last_monday(year: int) -> date:
+    """The last Monday of a year: its last week (a week belongs to the year of its Monday)."""
+    new_years_eve = date(year, 12, 31)
+    return new_years_eve - timedelta(days=new_years_eve.weekday())
+
+
 def split_window(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
     """[start, end] as (first Monday, last Monday) of the weeks lying wholly inside it, or None,
     and the day ranges left over at its ends: whole weeks are read from the summaries, the edge
@@ -123,6 +139,45 @@ def split_window(start: date, end: date) -> tuple[tuple[date, date] | None, list
         return None, [(start, end)]
     edges = [(start, first - timedelta(days=1)), (last + timedelta(days=7), end)]
     return (first, last), [(lo, hi) for lo, hi in edges if lo <= hi]
+
+
+def pair_window(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]],
+                                                 list[tuple[date, date]]]:
+    """[start, end] as whole weeks (first Monday, last Monday) or None, the day ranges to add from
+    the raw rows, and the day ranges to take away from them.
+
+    A week the window cuts into at either end is read whole from the summaries, less its days
+    outside the window, when those are fewer than its days inside it: at most three days of raw
+    rows at each end instead of six. A window inside one week is read from the raw rows.
+    """
+    first_week, last_week = monday(start), monday(end)
+    if first_week == last_week:
+        whole = start == first_week and end == first_week + timedelta(days=6)
+        return ((first_week, first_week), [], []) if whole else (None, [(start, end)], [])
+    first, last, added, taken = first_week, last_week, [], []
+    if start != first_week:
+        if start.weekday() < 7 - start.weekday():  # days before the start in its week, against days from it
+            taken.append((first_week, start - timedelta(days=1)))
+        else:
+            added.append((start, first_week + timedelta(days=6)))
+            first = first_week + timedelta(weeks=1)
+    if end != last_week + timedelta(days=6):
+        if 6 - end.weekday() < end.weekday() + 1:  # days after the end in its week, against days up to it
+            taken.append((end + timedelta(days=1), last_week + timedelta(days=6)))
+        else:
+            added.append((last_week, end))
+            last = last_week - timedelta(weeks=1)
+    return ((first, last) if first <= last else None), added, taken
+
+
+def year_to_date_reads(first: date, last: date) -> list[tuple[date, int]]:
+    """The weeks of summary_flow_pair_to_date, each with its sign (+1 or -1), whose rows sum to the
+    weeks from Monday `first` to Monday `last`: the last week of each year in the range (or `last`),
+    less the week before `first` when `first` is not its year's first Monday."""
+    reads = [(min(last, last_monday(year)), 1) for year in range(first.year, last.year + 1)]
+    if first != first_monday(first.year):
+        reads.append((first - timedelta(weeks=1), -1))
+    return reads
 
 
 def figure_day():
@@ -234,6 +289,55 @@ def _fill_figures(conn: Connection, where: list) -> None:
         _figure_day_select(where)))
 
 
+PAIR_KEYS = ("origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw", "figure_kind",
+             "unit", "provider", "from_text")
+
+
+def _fill_pairs_to_date(conn: Connection, year: int, first: date) -> None:
+    """Write summary_flow_pair_to_date's rows of `year` from Monday `first` to the year's end.
+
+    Computed from the pair summary's weeks, carried on from the to-date rows of the week before
+    `first` when that week is in the same year: a pair's running sums over its weeks of data and
+    a zero row for each Monday from its first week on, so every week holds every pair so far.
+    """
+    p, t = summary_flow_pair_week, summary_flow_pair_to_date
+    last = last_monday(year)
+    parts = [select(p.c.week_start, *(p.c[k] for k in PAIR_KEYS), p.c.value, p.c.reports)
+             .where(p.c.week_start.between(first, last))]
+    if first > first_monday(year):
+        parts.append(select(t.c.week_start, *(t.c[k] for k in PAIR_KEYS), t.c.value, t.c.reports)
+                     .where(t.c.week_start == first - timedelta(weeks=1)))
+    rows = union_all(*parts).cte("pair_rows")
+    keys = select(*(rows.c[k] for k in PAIR_KEYS), func.min(rows.c.week_start).label("first_week")) \
+        .group_by(*(rows.c[k] for k in PAIR_KEYS)).subquery("pair_keys")
+    weeks = [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    mondays = union_all(*(select(literal(week, Date).label("week_start")) for week in weeks)).subquery("mondays")
+    every_week = (select(mondays.c.week_start, *(keys.c[k] for k in PAIR_KEYS), literal(0.0).label("value"),
+                         literal(0).label("reports"))
+                  .select_from(keys.join(mondays, mondays.c.week_start >= keys.c.first_week)))
+    weekly = union_all(select(rows), every_week).subquery("weekly")
+    week_keys = (weekly.c.week_start, *(weekly.c[k] for k in PAIR_KEYS))
+    grouped = select(*week_keys, func.sum(weekly.c.value).label("value"), func.sum(weekly.c.reports).label("reports")) \
+        .group_by(*week_keys).subquery("grouped")
+    running = [func.sum(grouped.c[name]).over(partition_by=[grouped.c[k] for k in PAIR_KEYS],
+                                              order_by=grouped.c.week_start).label(name) for name in ("value", "reports")]
+    summed = select(grouped.c.week_start, *(grouped.c[k] for k in PAIR_KEYS), *running).subquery("summed")
+    conn.execute(insert(t).from_select(("week_start", *PAIR_KEYS, "value", "reports"),
+                                       select(summed).where(summed.c.week_start >= first)
+                                       .order_by(summed.c.week_start)))
+
+
+def _refresh_pairs_to_date(conn: Connection, weeks: Iterable[date]) -> None:
+    """Recompute the year-to-date pair sums from the earliest of `weeks` in each of their years on."""
+    earliest: dict[int, date] = {}
+    for week in weeks:
+        earliest[week.year] = min(earliest.get(week.year, week), week)
+    t = summary_flow_pair_to_date
+    for year, first in sorted(earliest.items()):
+        conn.execute(delete(t).where(t.c.week_start.between(first, last_monday(year))))
+        _fill_pairs_to_date(conn, year, first)
+
+
 def _fill_events(conn: Connection, where: list) -> None:
     conn.execute(insert(summary_event_week).from_select(_EVENT_COLUMNS, _event_select(where)))
     conn.execute(insert(summary_event_location_week).from_select(_LOCATION_COLUMNS, _event_location_select(where)))
@@ -254,7 +358,9 @@ def week_runs(weeks: Iterable[date]) -> list[tuple[date, date]]:
 
 
 def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_weeks: Iterable[date] = ()) -> None:
-    """Recompute the summary rows of these weeks (Mondays) from the raw rows, in `conn`'s transaction."""
+    """Recompute the summary rows of these weeks (Mondays) from the raw rows, in `conn`'s transaction
+    (and the year-to-date pair sums from the earliest of them to their year's end)."""
+    figure_weeks = set(figure_weeks)
     for first, last in week_runs(figure_weeks):
         days_end = last + timedelta(days=6)
         for table in (summary_flow_place_week, summary_flow_pair_week):
@@ -263,6 +369,7 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
         indexed = (last - first).days // 7 + 1 <= INDEXED_RUN_WEEKS
         _fill_figures(conn, [figure_days_between(first, days_end) if indexed
                              else figure_day().between(first, days_end)])
+    _refresh_pairs_to_date(conn, figure_weeks)
     for first, last in week_runs(event_weeks):
         for table in (summary_event_week, summary_event_location_week):
             conn.execute(delete(table).where(table.c.week_start.between(first, last)))
@@ -275,6 +382,9 @@ def rebuild_summaries(conn: Connection) -> dict[str, int]:
     for table in SUMMARY_TABLES:
         conn.execute(delete(table))
     _fill_figures(conn, [])
+    weeks = conn.execute(select(summary_flow_pair_week.c.week_start).distinct()).scalars()
+    for year in sorted({week.year for week in weeks}):
+        _fill_pairs_to_date(conn, year, first_monday(year))
     _fill_events(conn, [])
     return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one() for table in SUMMARY_TABLES}
 

@@ -30,6 +30,7 @@ from db.schema import (
     summary_event_location_week,
     summary_event_week,
     summary_figure_day,
+    summary_flow_pair_to_date,
     summary_flow_pair_week,
     summary_flow_place_week,
 )
@@ -37,8 +38,8 @@ from db.writes import write_fact_load
 from loaders.context import Chunk
 from loaders.report import LoadReport
 
-SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_event_week, summary_event_location_week,
-                  summary_figure_day, summary_event_day)
+SUMMARY_TABLES = (summary_flow_place_week, summary_flow_pair_week, summary_flow_pair_to_date, summary_event_week,
+                  summary_event_location_week, summary_figure_day, summary_event_day)
 
 
 # --- the summaries as this test computes them, independently of db/summary.py -------------------
@@ -69,6 +70,25 @@ def _monday(day: date) -> date:
 
 def _sum_or_none(values: pd.Series):
     return values.sum(min_count=1)
+
+
+def expected_pairs_to_date(by_pair: pd.DataFrame) -> Counter:
+    """The year-to-date pair sums: for each pair, every Monday from its first week of data in a
+    year through the last Monday of that year, its sums since the year's first Monday."""
+    if by_pair.empty:
+        return Counter()
+    keys = ["origin_place_id", "origin_name_raw", "destination_place_id", "destination_name_raw", "figure_kind",
+            "unit", "provider", "from_text"]
+    rows = []
+    frame = by_pair.assign(year=[week.year for week in by_pair["week_start"]])
+    for key, group in frame.groupby(keys + ["year"], dropna=False):
+        weekly = dict(zip(group["week_start"], zip(group["value"], group["reports"])))
+        week, value, reports = min(weekly), 0.0, 0
+        while week.year == key[-1]:
+            value, reports = value + weekly.get(week, (0.0, 0))[0], reports + weekly.get(week, (0.0, 0))[1]
+            rows.append((week, *key[:-1], value, reports))
+            week += timedelta(weeks=1)
+    return _multiset(rows)
 
 
 def expected_day_summaries(f: pd.DataFrame, e: pd.DataFrame) -> dict[str, Counter]:
@@ -126,6 +146,7 @@ def expected_summaries(engine) -> dict[str, Counter]:
     return {
         "summary_flow_place_week": _multiset(by_place.itertuples(index=False)) if len(by_place) else Counter(),
         "summary_flow_pair_week": _multiset(by_pair.itertuples(index=False)) if len(by_pair) else Counter(),
+        "summary_flow_pair_to_date": expected_pairs_to_date(by_pair) if len(by_pair) else Counter(),
         "summary_event_week": _multiset(by_event.itertuples(index=False)) if len(by_event) else Counter(),
         "summary_event_location_week": (_multiset(by_location.itertuples(index=False)) if len(by_location)
                                         else Counter()),
@@ -313,6 +334,9 @@ def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine)
             {**_figure("m3", None, a, c, 30.0, period_start=DEC_16 + timedelta(days=6)), **provenance},
             {**_figure("m4", DEC_9, a, b, 40.0, provider="text", review_status="accepted"), **provenance},
             {**_figure("m5", DEC_9, a, b, 50.0, is_cumulative=True), **provenance},
+            # weeks of the years before and after: the year-to-date sums start again each year
+            {**_figure("m7", date(2023, 12, 31), a, b, 70.0), **provenance},
+            {**_figure("m8", date(2025, 1, 8), a, b, 80.0), **provenance},
             # a vague text fact waiting for review: in the day table (with its status), in no weekly sum
             {**_figure("m6", DEC_9, a, b, None, qualifier="vague", provider="text", review_status="pending"),
              **provenance},
@@ -323,7 +347,11 @@ def test_the_migration_fills_the_summaries_of_an_existing_database(empty_engine)
         ])
     upgrade(empty_engine)
     assert_summaries_current(empty_engine)
-    assert sum(stored_summaries(empty_engine)["summary_flow_pair_week"].values()) == 4
+    assert sum(stored_summaries(empty_engine)["summary_flow_pair_week"].values()) == 6
+    # a then b: from 2 Dec 2024 to the year's last Monday, 30 Dec (5); the week of 25 Dec 2023 (1);
+    # 2025 from 6 Jan to 29 Dec (52)
+    to_date = stored_summaries(empty_engine)["summary_flow_pair_to_date"]
+    assert sum(n for row, n in to_date.items() if row[1] == a and row[3] == b and not row[8]) == 5 + 1 + 52
 
 
 def test_the_command_line_checks_and_rebuilds_the_summaries(prepared_engine, monkeypatch, capsys):
@@ -550,3 +578,115 @@ def test_the_largest_pairs_are_the_largest_of_all_pairs(demo_engine, unit, size)
 def test_the_largest_pairs_need_a_unit_to_rank_by(demo_engine):
     with pytest.raises(ValueError, match="ranked_by"):
         query_flow_pairs(demo_engine, Filters(DEC_2, DEC_16), top=5)
+
+
+# --- the year-to-date pair sums: windows of any length, across years ------------------------------
+
+def _days(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def test_a_pair_window_adds_and_takes_away_the_fewer_days_at_each_end():
+    # Wednesday 4 Dec to Tuesday 31 Dec 2024: the week of 2 Dec less its Monday and Tuesday;
+    # Monday and Tuesday of the week of 30 Dec added
+    assert summary.pair_window(date(2024, 12, 4), date(2024, 12, 31)) == (
+        (DEC_2, date(2024, 12, 23)), [(date(2024, 12, 30), date(2024, 12, 31))], [(DEC_2, date(2024, 12, 3))])
+    # Saturday 7 to Thursday 19 Dec: Saturday and Sunday added; the week of 16 Dec less its Friday to Sunday
+    assert summary.pair_window(date(2024, 12, 7), date(2024, 12, 19)) == (
+        (DEC_9, DEC_16), [(date(2024, 12, 7), date(2024, 12, 8))], [(date(2024, 12, 20), date(2024, 12, 22))])
+    assert summary.pair_window(DEC_2, date(2024, 12, 15)) == ((DEC_2, DEC_9), [], [])
+    assert summary.pair_window(date(2024, 12, 3), date(2024, 12, 5)) == (None, [(date(2024, 12, 3), date(2024, 12, 5))], [])
+    assert summary.pair_window(DEC_9, DEC_9 + timedelta(days=6)) == ((DEC_9, DEC_9), [], [])
+    # Saturday to the next Tuesday: two short ends and no whole week
+    assert summary.pair_window(date(2024, 12, 7), date(2024, 12, 10)) == (
+        None, [(date(2024, 12, 7), date(2024, 12, 8)), (DEC_9, date(2024, 12, 10))], [])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_pair_window_covers_exactly_the_days_of_the_window(seed):
+    rng = random.Random(seed)
+    for _ in range(300):
+        start = date(2023, 12, 1) + timedelta(days=rng.randrange(500))
+        end = start + timedelta(days=rng.randrange(400))
+        weeks, added, taken = summary.pair_window(start, end)
+        covered = Counter()
+        if weeks:
+            assert weeks[0].weekday() == 0 and weeks[1].weekday() == 0
+            covered.update(_days(weeks[0], weeks[1] + timedelta(days=6)))
+        for first, last in added:
+            covered.update(_days(first, last))
+        for first, last in taken:
+            covered.subtract(_days(first, last))
+        assert +covered == Counter(_days(start, end)) and not -covered, (start, end)
+        assert sum(len(_days(*days)) for days in added + taken) <= 6 or weeks is None, (start, end)
+
+
+def test_year_to_date_reads_sum_to_the_weeks_of_a_window():
+    # the weeks of 2024 from its first Monday: one read
+    assert summary.year_to_date_reads(date(2024, 1, 1), date(2024, 12, 30)) == [(date(2024, 12, 30), 1)]
+    # from 8 Jan 2024 to 6 Jan 2025: the end of 2024 and 2025 so far, less the week of 1 Jan 2024
+    assert summary.year_to_date_reads(date(2024, 1, 8), date(2025, 1, 6)) == [
+        (date(2024, 12, 30), 1), (date(2025, 1, 6), 1), (date(2024, 1, 1), -1)]
+    rng = random.Random(3)
+    for _ in range(300):
+        first = summary.monday(date(2022, 1, 1) + timedelta(days=rng.randrange(1500)))
+        last = first + timedelta(weeks=rng.randrange(160))
+        weeks = Counter()
+        for week, sign in summary.year_to_date_reads(first, last):
+            to_date = {summary.first_monday(week.year) + timedelta(weeks=n)
+                       for n in range((week - summary.first_monday(week.year)).days // 7 + 1)}
+            weeks.update({w: sign for w in to_date})
+        assert +weeks == Counter({first + timedelta(weeks=n): 1 for n in range((last - first).days // 7 + 1)})
+        assert not -weeks, (first, last)
+
+
+def _random_figures(rng: random.Random, ids: list[int], prefix: str, first: date, days: int, n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        day = first + timedelta(days=rng.randrange(days))
+        origin, destination = rng.choice(ids + [None]), rng.choice(ids + [None])
+        text = rng.random() < 0.15
+        rows.append(_figure(f"{prefix}{i}", day, origin, destination, float(rng.randrange(1, 400)) + rng.choice([0, .5]),
+                            unit=rng.choice(["persons", "persons", "households"]),
+                            origin_name_raw=rng.choice(["Unknown village", "Origin as written"]),
+                            provider="text" if text else rng.choice(["partner", "other partner"]),
+                            review_status=rng.choice(["accepted", "pending"]) if text else "not_required",
+                            figure_kind=rng.choice(["new_displacement"] * 4 + ["return"])))
+    return rows
+
+
+def test_the_pairs_of_any_window_across_years_equal_the_raw_rows(prepared_engine):
+    """Loads in any order of dates (later years first, then earlier ones, then a batch taken
+    out) keep the year-to-date sums equal to a rebuild and to this file's own computation; the
+    pairs of windows from a day to over a year, across new year, equal the raw rows'."""
+    from charts.flows import ranking_units
+    from db import batches
+    from access.policy import Actor, Role
+
+    rng = random.Random(23)
+    ids = _place_ids(prepared_engine, 5)
+    _load(prepared_engine, "2025.csv", _random_figures(rng, ids, "b", date(2025, 1, 1), 200, 250))
+    assert_summaries_current(prepared_engine)
+    _load(prepared_engine, "2023-24.csv", _random_figures(rng, ids, "a", date(2023, 11, 20), 420, 350))
+    assert_summaries_current(prepared_engine)
+    middle = _load(prepared_engine, "mid-2024.csv", _random_figures(rng, ids, "c", date(2024, 6, 3), 60, 80))
+    assert_summaries_current(prepared_engine)
+    windows = [Filters(date(2024, 1, 1), date(2024, 12, 31)), Filters(date(2023, 12, 6), date(2025, 1, 14)),
+               Filters(date(2024, 1, 8), date(2025, 3, 2)),
+               Filters(date(2024, 12, 4), date(2024, 12, 31)), Filters(date(2024, 12, 28), date(2025, 1, 3))]
+    for _ in range(25):
+        start = date(2023, 11, 1) + timedelta(days=rng.randrange(560))
+        windows.append(Filters(start, start + timedelta(days=rng.choice([0, 3, 12, 30, 90, 200, 400])),
+                               area=rng.choice([None, None, "SY"]),
+                               sources=rng.choice([(), (), ("text",), ("other partner",)])))
+    for filters in windows:
+        for kind in ("new_displacement", "return"):
+            every = query_flow_pairs_raw(prepared_engine, filters, kind)
+            _same(query_flow_pairs(prepared_engine, filters, kind), every)
+        largest = query_flow_pairs(prepared_engine, filters, top=5, ranked_by=ranking_units("persons", None))
+        expected = _converted_top(query_flow_pairs_raw(prepared_engine, filters), "persons", None, 5)
+        assert list(_converted_top(largest, "persons", None, 5)["value"].round(6)) == \
+            list(expected["value"].round(6)), filters
+    batches.delete_batch(prepared_engine, middle.batch_id, actor=Actor("head@ngo.example", Role.ADMIN))
+    assert_summaries_current(prepared_engine)
+    _same(query_flow_pairs(prepared_engine, windows[1]), query_flow_pairs_raw(prepared_engine, windows[1]))
