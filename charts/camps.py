@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import EXPORT_TEMPLATE
+from charts import new_figure
 from db import vocab
 
 OTHER_AREAS = "other areas"
@@ -83,7 +83,7 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
     site's latest count on or before it (`population` from db.camp_queries.population_by_area)."""
     rows = shown_population(population, top)
     drawn = rows.groupby(["reported_date", "shown_as"], as_index=False)["population"].sum()
-    figure = go.Figure()
+    figure = new_figure()
     if not drawn.empty:
         last = drawn.sort_values("reported_date").groupby("shown_as")["population"].last()
         for name in _series_order(last):
@@ -91,7 +91,7 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
             figure.add_trace(go.Scatter(
                 x=part["reported_date"], y=part["population"], name=name, mode="lines", stackgroup="one",
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{y:,.0f}} {unit}<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, legend={"title": {"text": level}},
+    figure.update_layout(title=title, legend={"title": {"text": level}},
                          margin={"t": 60, "b": 40}, font=FONT, hovermode="x unified")
     figure.update_xaxes(title_text="reporting date")
     figure.update_yaxes(title_text=f"{unit} in sites", rangemode="tozero")
@@ -103,7 +103,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
     people were counted than before (arrivals), below zero fewer (departures)."""
     rows = shown_net_change(weekly, top)
     drawn = rows.groupby(["week", "shown_as"], as_index=False)["net_change"].sum()
-    figure = go.Figure()
+    figure = new_figure()
     if not drawn.empty:
         moved = drawn.groupby("shown_as")["net_change"].apply(lambda v: v.abs().sum())
         for name in _series_order(moved):
@@ -111,7 +111,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
             figure.add_trace(go.Bar(
                 x=part["week"], y=part["net_change"], name=name,
                 hovertemplate=f"{name}<br>week of %{{x}}<br>net %{{y:+,.0f}} {unit}<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="relative",
+    figure.update_layout(title=title, barmode="relative",
                          legend={"title": {"text": level}}, margin={"t": 60, "b": 40}, font=FONT)
     figure.update_xaxes(title_text="week (starting Monday) of the later count")
     figure.update_yaxes(title_text=f"net change, {unit}", zeroline=True, zerolinewidth=2,
@@ -137,11 +137,11 @@ def build_largest_sites(sites: pd.DataFrame, unit: str, title: str, top: int = T
     hover = [f"{label}<br>{site_type_label(t)}<br>{count:,} {unit} on {day:%d %b %Y}<extra></extra>"
              for label, t, count, day in zip(rows["site_label"], rows["site_type"], rows["latest_count"],
                                              rows["latest_date"])]
-    figure = go.Figure(go.Bar(
+    figure = new_figure(go.Bar(
         x=rows["latest_count"], y=rows["site_label"], orientation="h", name=f"latest count ({unit})",
         marker={"color": [SITE_TYPE_COLOURS.get(t, "#7F7F7F") for t in rows["site_type"]]},
         hovertemplate=hover))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40, "l": 10}, font=FONT,
+    figure.update_layout(title=title, margin={"t": 60, "b": 40, "l": 10}, font=FONT,
                          height=max(320, 60 + 28 * len(rows)))
     figure.update_xaxes(title_text=f"{unit}, latest count in the window")
     figure.update_yaxes(autorange="reversed", automargin=True)
@@ -170,7 +170,7 @@ def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = L
     rows = mapped_sites(sites)
     largest = float(rows["latest_count"].max()) if not rows.empty else 0.0
     named = set(rows.sort_values("latest_count", ascending=False).head(labelled)["site_key"])
-    figure = go.Figure()
+    figure = new_figure()
     for site_type in [t for t in vocab.SITE_TYPES if t in set(rows["site_type"])]:
         part = rows[rows["site_type"] == site_type].sort_values("latest_count", ascending=False)
         labels = [site_label(n, a) for n, a in zip(part["site_name"], part["site_name_ar"])]
@@ -184,7 +184,7 @@ def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = L
             marker={"size": [marker_size(c, largest) for c in part["latest_count"]],
                     "color": SITE_TYPE_COLOURS.get(site_type, "#7F7F7F"), "opacity": 0.75,
                     "line": {"width": 1, "color": "#FFFFFF"}}))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40}, font=FONT,
+    figure.update_layout(title=title, margin={"t": 60, "b": 40}, font=FONT,
                          legend={"orientation": "h", "y": -0.12, "title": {"text": "site type"}})
     figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
     figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)

@@ -14,9 +14,8 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from charts import EXPORT_TEMPLATE
+from charts import new_figure, new_subplots
 from db import vocab
 
 TEXT_SUFFIX = " — from text reports, reviewed"
@@ -74,7 +73,7 @@ def build_event_timeline(weekly: pd.DataFrame, title: str, subtypes_of: str | No
     """
     rows = timeline_rows(weekly, subtypes_of)
     order = _series_order(rows, subtypes_of)
-    figure = go.Figure()
+    figure = new_figure()
     for text in (False, True):
         for name in order:
             part = rows[(rows["series"] == name) & (rows["from_text"] == text)]
@@ -88,7 +87,7 @@ def build_event_timeline(weekly: pd.DataFrame, title: str, subtypes_of: str | No
                 hovertemplate=f"{label}<br>week of %{{x}}<br>%{{y:,}} events, %{{customdata[0]:,}} fatalities"
                               "<extra></extra>"))
     legend = f"sub-types of {subtypes_of}" if subtypes_of else "event type"
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack", font=FONT,
+    figure.update_layout(title=title, barmode="stack", font=FONT,
                          legend={"title": {"text": legend}}, margin={"t": 60, "b": 40})
     figure.update_xaxes(title_text="week (starting Monday)")
     figure.update_yaxes(title_text="events", rangemode="tozero")
@@ -118,7 +117,7 @@ def build_event_map(locations: pd.DataFrame, title: str) -> go.Figure:
     """
     rows = map_rows(locations)
     largest = float(rows["events"].max()) if not rows.empty else 1.0
-    figure = go.Figure()
+    figure = new_figure()
     present = set(rows["event_type"])
     order = [t for t in vocab.EVENT_TYPES if t in present] + sorted(present - set(vocab.EVENT_TYPES))
     for text in (False, True):
@@ -137,7 +136,7 @@ def build_event_map(locations: pd.DataFrame, title: str) -> go.Figure:
                         "line": {"width": 2 if text else 0.5, "color": colour if text else "white"}},
                 hovertemplate=f"%{{text}}<br>{label}: %{{customdata[0]:,}} events, %{{customdata[1]:,}} "
                               "fatalities<br>all types here: %{customdata[2]:,} events<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40}, font=FONT,
+    figure.update_layout(title=title, margin={"t": 60, "b": 40}, font=FONT,
                          legend={"title": {"text": "event type"}})
     figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
     figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
@@ -147,7 +146,7 @@ def build_event_map(locations: pd.DataFrame, title: str) -> go.Figure:
 def build_week_comparison(table: pd.DataFrame, title: str) -> go.Figure:
     """This week beside the average of the four weeks before, per event type (left) and governorate
     (right). `table` comes from compare_with_average."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("by event type", "by governorate"),
+    figure = new_subplots(rows=1, cols=2, subplot_titles=("by event type", "by governorate"),
                            horizontal_spacing=0.22)
     for column, group in ((1, "event type"), (2, "governorate")):
         part = table[table["group"] == group].iloc[::-1]  # horizontal bars draw bottom-up
@@ -159,7 +158,7 @@ def build_week_comparison(table: pd.DataFrame, title: str) -> go.Figure:
                 legendgroup=series, showlegend=column == 1, customdata=part[["change", "change_pct"]],
                 hovertemplate=f"%{{y}}<br>{series}: %{{x:,.2f}}<br>change %{{customdata[0]:+,.2f}} "
                               "(%{customdata[1]:+.1f}%)<extra></extra>"), row=1, col=column)
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="group", font=FONT,
+    figure.update_layout(title=title, barmode="group", font=FONT,
                          legend={"orientation": "h", "y": -0.15, "traceorder": "reversed"},
                          margin={"t": 80, "b": 40}, height=max(420, 28 * int((table["group"] == "governorate").sum())))
     figure.update_xaxes(title_text="events", rangemode="tozero")
@@ -200,7 +199,7 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
     if category not in vocab.EVENT_CATEGORIES:
         raise ValueError(f"category must be one of {vocab.EVENT_CATEGORIES}")
     rows = hapi_rows(counts, category)
-    figure = go.Figure()
+    figure = new_figure()
     totals = rows.groupby("area_pcode")["events"].sum().sort_values(ascending=False)
     for pcode in totals.index:
         part = rows[rows["area_pcode"] == pcode]
@@ -211,7 +210,7 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
             hovertemplate=f"{label} ({pcode})<br>%{{x}}<br>%{{y:,}} events (count), "
                           "%{customdata[0]:,} fatalities<extra></extra>"))
     level = hapi_admin_level(rows)
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack", font=FONT,
+    figure.update_layout(title=title, barmode="stack", font=FONT,
                          legend={"title": {"text": f"area (admin level {level})"}}, margin={"t": 60, "b": 40})
     periods = rows.sort_values("period_start")["period"].drop_duplicates().tolist()
     figure.update_xaxes(title_text="period", type="category", categoryorder="array", categoryarray=periods)

@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import EXPORT_TEMPLATE
+from charts import new_figure
 
 OTHER = "other places"
 LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
@@ -83,12 +83,12 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:
         order = [p for p in order if p != OTHER] + [OTHER]
-    figure = go.Figure()
+    figure = new_figure()
     for name in order:
         part = rows[rows["place"] == name]
         figure.add_trace(go.Bar(x=part["week"], y=part["value"], name=name, **_labels(part["value"], label),
                                 hovertemplate=f"{name}<br>week of %{{x}}<br>{_shown(label)} {unit}<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack",
+    figure.update_layout(title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})
     figure.update_xaxes(title_text="week (starting Monday)")
     figure.update_yaxes(title_text=unit)
@@ -133,7 +133,7 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_P
     target = [len(origins) + destinations.index(_label(d, a))
               for d, a in zip(rows["destination"], rows["destination_ar"])]
     colours = [TEXT_LINE_COLOUR if t else LINE_COLOUR for t in rows["from_text"]]
-    figure = go.Figure(go.Sankey(
+    figure = new_figure(go.Sankey(
         arrangement="snap",
         node={"label": origins + destinations, "pad": 12, "thickness": 14,
               "color": ["#8c564b"] * len(origins) + ["#1f77b4"] * len(destinations)},
@@ -142,7 +142,7 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_P
               "hovertemplate": f"%{{source.label}} → %{{target.label}}<br>{_shown(label, '%{value:,.0f}')} "
                                f"{unit}<extra></extra>"},
     ))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 20},
+    figure.update_layout(title=title, margin={"t": 60, "b": 20},
                          font={"family": "DejaVu Sans, Arial, sans-serif"})
     return figure
 
@@ -156,7 +156,7 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
     Arabic. Pairs with an end that has no coordinates are left off (the caption counts them).
     """
     rows = mapped_pairs(pairs, unit, top)
-    figure = go.Figure()
+    figure = new_figure()
     largest = float(rows["value"].max()) if not rows.empty else 1.0
     for row in rows.itertuples():
         width = 1 + 9 * math.sqrt(row.value / largest)
@@ -178,7 +178,7 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
             x=part["lon"], y=part["lat"], mode="markers+text", name=f"{role}s",
             text=[_label(n, a) for n, a in zip(part["name"], part["ar"])], textposition="top center",
             marker={"size": 9, "color": colour, "symbol": symbol}, hovertemplate="%{text}<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40},
+    figure.update_layout(title=title, margin={"t": 60, "b": 40},
                          font={"family": "DejaVu Sans, Arial, sans-serif"},
                          legend={"orientation": "h", "y": -0.12})
     figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)

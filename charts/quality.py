@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts import EXPORT_TEMPLATE
+from charts import new_figure
 from db import vocab
 from loaders.report import ISSUE_CODES
 
@@ -30,7 +30,7 @@ def build_issue_chart(counts: pd.DataFrame, title: str) -> go.Figure:
     `counts` has columns code, severity, issues. A series holds only the codes it has issues of.
     """
     order = issue_code_order(counts)
-    figure = go.Figure()
+    figure = new_figure()
     for severity in vocab.ISSUE_SEVERITIES:
         rows = counts[counts["severity"] == severity].set_index("code").reindex(order).dropna(subset=["issues"])
         if rows.empty:
@@ -42,7 +42,7 @@ def build_issue_chart(counts: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{x}: %{y:,} " + severity + "s<br>%{customdata}<extra></extra>",
         ))
     figure.update_layout(
-        title=title, template=EXPORT_TEMPLATE, barmode="stack",
+        title=title, barmode="stack",
         legend={"title": {"text": "Severity"}, "traceorder": "normal"},
         xaxis={"title": "Issue code", "categoryorder": "array", "categoryarray": order},
         yaxis={"title": "Issues (rows or files)", "rangemode": "tozero"},

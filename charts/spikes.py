@@ -10,9 +10,8 @@ from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from charts import EXPORT_TEMPLATE
+from charts import new_figure, new_subplots
 from db import vocab
 
 # One colour and marker per ACLED event type (the codebook's six), so every chart agrees.
@@ -44,7 +43,7 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
     `flows`: week, from_text, value (one unit). `events`: week, event_type, from_text, events.
     `label`: how a flow is written in the hover text (the export's small-count suppression).
     """
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure = new_subplots(specs=[[{"secondary_y": True}]])
     for text in (False, True):
         rows = flows[flows["from_text"] == text].groupby("week", as_index=False)["value"].sum()
         if rows.empty:
@@ -68,7 +67,7 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
                 marker={"color": colour, "symbol": symbol + ("-open" if text else ""), "size": 11,
                         "line": {"width": 1.5, "color": colour}},
                 hovertemplate=f"{event_type}<br>week of %{{x}}<br>%{{y}} events<extra></extra>"), secondary_y=True)
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="stack", margin={"t": 60, "b": 40},
+    figure.update_layout(title=title, barmode="stack", margin={"t": 60, "b": 40},
                          legend={"orientation": "h", "y": -0.2})
     figure.update_xaxes(title_text="week (starting Monday)")
     figure.update_yaxes(title_text=unit, secondary_y=False)
@@ -169,12 +168,12 @@ def build_lag_heatmap(correlations: pd.DataFrame, unit: str, title: str) -> go.F
     table = table.reindex(columns=range(MAX_LAG_WEEKS + 1))
     order = correlations.groupby("area")["displaced"].max().sort_values().index
     table = table.reindex(order)
-    figure = go.Figure(go.Heatmap(
+    figure = new_figure(go.Heatmap(
         z=table.values, x=[f"{lag} wk" for lag in table.columns], y=list(table.index), zmin=-1, zmax=1,
         colorscale="RdBu", reversescale=True, colorbar={"title": {"text": "correlation"}},
         text=[[("" if pd.isna(v) else f"{v:.2f}") for v in row] for row in table.values], texttemplate="%{text}",
         hovertemplate="%{y}<br>displacement %{x} after the events<br>correlation %{z:.2f}<extra></extra>"))
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, margin={"t": 60, "b": 40},
+    figure.update_layout(title=title, margin={"t": 60, "b": 40},
                          font={"family": "DejaVu Sans, Arial, sans-serif"})
     figure.update_xaxes(title_text=f"displacement ({unit}) this many weeks after the events")
     return figure

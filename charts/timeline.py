@@ -6,9 +6,8 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from charts import EXPORT_TEMPLATE
+from charts import new_subplots
 
 UNIT_COLOURS = {"persons": "#1f77b4", "households": "#ff7f0e", "movements": "#2ca02c"}
 EVENT_COLOUR = "#d62728"
@@ -21,7 +20,7 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
     from text reports (counted only once accepted on review) are their own series, hatched and
     named as such, so a reader can always tell them from tabular sources.
     """
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure = new_subplots(specs=[[{"secondary_y": True}]])
     from_text = daily["from_text"] if "from_text" in daily else pd.Series(False, index=daily.index)
     for unit, colour in UNIT_COLOURS.items():
         for text in (False, True):
@@ -44,7 +43,7 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
                        marker={"symbol": "diamond-open" if text else "circle"}),
             secondary_y=True,
         )
-    figure.update_layout(template=EXPORT_TEMPLATE, title=title, barmode="group",
+    figure.update_layout(title=title, barmode="group",
                          legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
     figure.update_yaxes(title_text="people or households (see legend)", secondary_y=False)
     per_day = events.groupby("day")["value"].sum() if not events.empty else None

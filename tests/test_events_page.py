@@ -355,6 +355,18 @@ def test_timeline_builder_draws_types_in_acled_order_with_text_apart():
     assert figure.layout.template == pio.templates["plotly_white"]
 
 
+def test_a_figure_holds_the_export_template_whatever_plotly_s_default_is(monkeypatch):
+    """The builders make EXPORT_TEMPLATE plotly's default before each figure (a new figure takes the
+    default unchecked, which is cheaper than setting it); another default set meanwhile, as
+    Streamlit sets its own when imported, does not reach the figures."""
+    import json
+
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    figure = build_event_timeline(WEEKLY, "t")
+    assert figure.layout.template == pio.templates["plotly_white"]
+    assert json.loads(figure.to_json())["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
+
+
 def test_timeline_builder_breaks_one_type_down_by_sub_type():
     figure = build_event_timeline(WEEKLY, "t", subtypes_of="Battles")
     assert [t.name for t in figure.data] == ["Armed clash", "Non-state actor overtakes territory",
