@@ -10,8 +10,11 @@ never walks; what pages make later is collected as usual.
 The youngest generation is also collected after GEN0_THRESHOLD allocations rather than Python's
 700: a query's result rows are thousands of short-lived tuples, freed by reference counting
 anyway, and a collection every 700 of them only walks them (the lag view narrowed to a governorate
-33.9 → 29.4 ms, a year of weekly flows 32.5 → 27.7 ms, medians of 20 in one process). Reference
-cycles are still collected, later.
+33.9 → 29.4 ms, a year of weekly flows 32.5 → 27.7 ms, medians of 20 in one process). Not much
+later than that: at 100,000 a page view that builds six figures set off a collection of its
+young objects that took ~117 ms alone, once every ten views (the Events page: median 170, p95
+287 ms; at 10,000: 163 / 181; at 700: 172 / 182; at 20,000 the pauses were back, p95 236).
+Reference cycles are still collected, later.
 
 No Streamlit here: the benchmark calls it too, so it times the pages as the server runs them.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import gc
 
-GEN0_THRESHOLD = 100_000
+GEN0_THRESHOLD = 10_000
 OLDER_THRESHOLDS = (50, 100)
 _frozen = False
 
