@@ -6,18 +6,17 @@ convert households to persons with a household size the user sets, and says so.
 A row whose place is unresolved is kept under its name as written, with no p-code.
 
 Read from the weekly summaries (db/summary.py): the whole weeks inside the window come from the
-summary tables, the days of a window's first and last week that the window only cuts into come
-from the raw rows (a week or less at each end, found through the period_end index). The result is
-the same as over the raw rows alone, for any window; `query_weekly_flows_raw` and
-`query_flow_pairs_raw` compute it that way, as the reference the tests and bench/pages.py
-compare against.
+summary tables; a week the window cuts into at either end comes from the raw rows, its days
+inside the window, or from the summaries less its days outside the window when those are fewer
+(db.summary.window_parts: at most three days of raw rows at each end, found through the
+period_end index). Rows taken away carry negative values and reports; a place or pair whose
+reports come to none in the window has no row. The result is the same as over the raw rows alone,
+for any window; `query_weekly_flows_raw` and `query_flow_pairs_raw` compute it that way, as the
+reference the tests and bench/pages.py compare against.
 
 The pairs go further, as a long window's pairs are the largest read of the flow pages: their
 whole weeks come from the year-to-date sums when that takes fewer reads than one per week (the
-sums at the window's last week less those at the week before its first), and an end week the
-window cuts into is read whole less the days outside the window when those are fewer
-(db.summary.pair_window). Rows taken away carry negative values and reports; a pair whose
-reports come to nothing in the window is not one of its pairs.
+sums at the window's last week less those at the week before its first).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from db.filters import Filters, area_place_ids, narrowing
 from db.queries import TEXT_PROVIDER, _frame
 from db.schema import (FLOW_SIDES, displacement_figure, place, summary_flow_pair_to_date, summary_flow_pair_week,
                        summary_flow_place_week)
-from db.summary import mondays, pair_window, split_window, year_to_date_reads
+from db.summary import mondays, window_parts, year_to_date_reads
 from db.summary import figure_day, figure_days_between, unplaced_name
 
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
@@ -82,7 +81,7 @@ def _raw_counted(filters: Filters, kind: str, inside, days=None) -> list:
 
 def _summary_weekly_selects(filters: Filters, side: str, kind: str, inside, weeks: tuple[date, date]) -> list:
     """Whole weeks from the summaries, per place and side: the summary rows themselves (day,
-    place_id, raw, unit, from_text, value), summed and named in pandas (`_named_weekly_frame`).
+    place_id, raw, unit, from_text, value, reports), summed and named in pandas (`_named_weekly_frame`).
 
     With an area a flow counts when either end is inside it. Read in two parts that each
     follow an index: the places inside the area from the place summary (all their flows count),
@@ -96,27 +95,30 @@ def _summary_weekly_selects(filters: Filters, side: str, kind: str, inside, week
     if inside is not None:
         where.append(s.c.place_id.in_(inside))
     parts = [select(_as_text(s.c.week_start), s.c.place_id, s.c.place_name_raw.label("raw"), s.c.unit,
-                    s.c.from_text, s.c.value).where(*where)]
+                    s.c.from_text, s.c.value, s.c.reports).where(*where)]
     if inside is not None:
         p = summary_flow_pair_week
         own, other = ((p.c.origin_place_id, p.c.destination_place_id) if side == "origin"
                       else (p.c.destination_place_id, p.c.origin_place_id))
         raw = p.c.origin_name_raw if side == "origin" else p.c.destination_name_raw
         parts.append(select(_as_text(p.c.week_start), own.label("place_id"), raw.label("raw"), p.c.unit,
-                            p.c.from_text, p.c.value).where(
+                            p.c.from_text, p.c.value, p.c.reports).where(
             p.c.figure_kind == kind, p.c.week_start.between(*weeks), other.in_(inside),
             or_(own.is_(None), own.not_in(inside)), *_narrowing(filters, None, (), p.c.unit, p.c.provider)))
     return parts
 
 
-def _raw_weekly_ids_select(filters: Filters, side: str, kind: str, inside, days):
-    """The raw rows of a few edge days, summed per day, place id (or name as written, unresolved), unit, from_text."""
+def _raw_weekly_ids_select(filters: Filters, side: str, kind: str, inside, days, sign: int = 1):
+    """The raw rows of a few edge days, summed per day, place id (or name as written, unresolved),
+    unit, from_text, with how many they are; with sign -1, negated (days taken away)."""
     f = displacement_figure
     place_id = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
     raw = unplaced_name(place_id, f.c.origin_name_raw if side == "origin" else f.c.destination_name_raw)
     from_text = (f.c.provider == TEXT_PROVIDER)
+    value, reports = func.sum(f.c.figure), func.count()
     return (select(_as_text(figure_day()), place_id.label("place_id"), raw.label("raw"), f.c.unit,
-                   from_text.label("from_text"), func.sum(f.c.figure).label("value"))
+                   from_text.label("from_text"), (value if sign > 0 else -value).label("value"),
+                   (reports if sign > 0 else -reports).label("reports"))
             .where(*_raw_counted(filters, kind, inside, days))
             .group_by(figure_day(), place_id, raw, f.c.unit, from_text))
 
@@ -137,7 +139,7 @@ def _place_names(engine: Engine, place_ids) -> pd.DataFrame:
 
 
 def _named_weekly_frame(engine: Engine, query) -> pd.DataFrame:
-    """Rows of (day, place_id, raw, unit, from_text, value) summed per week, place and unit, each
+    """Rows of (day, place_id, raw, unit, from_text, value, reports) summed per week, place and unit, each
     place named as the gazetteer has it (its name as written when unresolved).
 
     Grouped and named here rather than in SQL: a year of the place summary grouped and joined to
@@ -182,7 +184,11 @@ def _weekly_frame_of(frame: pd.DataFrame) -> pd.DataFrame:
     frame["from_text"] = frame["from_text"].astype(bool)
     frame["value"] = frame["value"].astype(float)
     keys = ["week", "place_key", "pcode", "place", "unit", "from_text"]
-    weekly = frame.groupby(keys, dropna=False, as_index=False)["value"].sum()
+    if "reports" in frame:  # rows of days taken away are negative: a week whose reports come to none has none
+        weekly = frame.groupby(keys, dropna=False, as_index=False)[["value", "reports"]].sum()
+        weekly = weekly[weekly["reports"] > 0]
+    else:
+        weekly = frame.groupby(keys, dropna=False, as_index=False)["value"].sum()
     return (weekly[WEEKLY_COLUMNS].sort_values(["week", "unit", "value"], ascending=[True, True, False])
             .reset_index(drop=True))
 
@@ -195,9 +201,10 @@ def query_weekly_flows(engine: Engine, filters: Filters, side: str = "origin",
     pcode, place, unit, from_text, value.
     """
     _check(side, kind)
-    weeks, edges = split_window(filters.start, filters.end)
+    weeks, added, taken = window_parts(filters.start, filters.end)
     inside = _area(filters)
-    parts = [_raw_weekly_ids_select(filters, side, kind, inside, days) for days in edges]
+    parts = [_raw_weekly_ids_select(filters, side, kind, inside, days) for days in added]
+    parts += [_raw_weekly_ids_select(filters, side, kind, inside, days, sign=-1) for days in taken]
     if weeks:
         parts += _summary_weekly_selects(filters, side, kind, inside, weeks)
     return _named_weekly_frame(engine, union_all(*parts) if len(parts) > 1 else parts[0])
@@ -328,7 +335,7 @@ def query_flow_pairs(engine: Engine, filters: Filters, kind: str = "new_displace
     _check(None, kind)
     if top is not None and not ranked_by:
         raise ValueError("top needs ranked_by: the units (and their weights) pairs are ranked by")
-    weeks, added, taken = pair_window(filters.start, filters.end)
+    weeks, added, taken = window_parts(filters.start, filters.end)
     inside = _area(filters)
     parts = [_raw_pair_rows(filters, kind, inside, days) for days in added]
     parts += [_raw_pair_rows(filters, kind, inside, days, sign=-1) for days in taken]

@@ -141,8 +141,8 @@ def split_window(start: date, end: date) -> tuple[tuple[date, date] | None, list
     return (first, last), [(lo, hi) for lo, hi in edges if lo <= hi]
 
 
-def pair_window(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]],
-                                                 list[tuple[date, date]]]:
+def window_parts(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]],
+                                                  list[tuple[date, date]]]:
     """[start, end] as whole weeks (first Monday, last Monday) or None, the day ranges to add from
     the raw rows, and the day ranges to take away from them.
 
