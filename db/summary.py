@@ -76,6 +76,10 @@ FIGURES, EVENTS = displacement_figure.name, conflict_event.name
 # A run of more consecutive weeks than this is recomputed with a plain scan of the raw table: read
 # through the date index, a large share of a million rows costs more than reading them all.
 INDEXED_RUN_WEEKS = 8
+# Up to this many weeks refreshed, the pair summary's rows are compared before and after, and only
+# the pairs that changed have their year-to-date sums recomputed (a text fact accepted in July:
+# one pair's half year, not every pair's; bench/summary_refresh.py).
+COMPARED_WEEKS = 8
 
 
 class week_start(FunctionElement):
@@ -293,8 +297,72 @@ PAIR_KEYS = ("origin_place_id", "origin_name_raw", "destination_place_id", "dest
              "unit", "provider", "from_text")
 
 
-def _fill_pairs_to_date(conn: Connection, year: int, first: date) -> None:
-    """Write summary_flow_pair_to_date's rows of `year` from Monday `first` to the year's end.
+@dataclass
+class PairKeyValues:
+    """The values the pair summary's keys take in some rows, column by column: a superset of those
+    pairs (every combination of the values), to recompute the year-to-date sums of only them."""
+
+    origins: set = field(default_factory=set)
+    destinations: set = field(default_factory=set)
+    kinds: set = field(default_factory=set)
+    units: set = field(default_factory=set)
+    providers: set = field(default_factory=set)
+
+    @classmethod
+    def of_weeks(cls, conn: Connection, weeks: Iterable[date]) -> "PairKeyValues":
+        """The values of every pair with a row in these weeks."""
+        p, found = summary_flow_pair_week, cls()
+        for first, last in week_runs(weeks):
+            found.add(conn.execute(select(p.c.origin_place_id, p.c.destination_place_id, p.c.figure_kind, p.c.unit,
+                                          p.c.provider).distinct().where(p.c.week_start.between(first, last))))
+        return found
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple]) -> "PairKeyValues":
+        """The values of the pairs of whole pair summary rows (as `_pair_week_rows` reads them)."""
+        found = cls()
+        found.add((row[1], row[3], row[5], row[6], row[7]) for row in rows)
+        return found
+
+    def add(self, keys: Iterable[tuple]) -> None:
+        for origin, destination, kind, unit, provider in keys:
+            self.origins.add(origin)
+            self.destinations.add(destination)
+            self.kinds.add(kind)
+            self.units.add(unit)
+            self.providers.add(provider)
+
+    def __or__(self, other: "PairKeyValues") -> "PairKeyValues":
+        return PairKeyValues(*(getattr(self, f) | getattr(other, f) for f in
+                               ("origins", "destinations", "kinds", "units", "providers")))
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+    def matching(self, table) -> list:
+        """WHERE clauses of `table`'s rows whose keys take these values (a NULL place included)."""
+        def among(column, values):
+            known = sorted(v for v in values if v is not None)
+            clause = column.in_(known)
+            return or_(clause, column.is_(None)) if None in values else clause
+        return [among(table.c.origin_place_id, self.origins), among(table.c.destination_place_id, self.destinations),
+                table.c.figure_kind.in_(sorted(self.kinds)), table.c.unit.in_(sorted(self.units)),
+                table.c.provider.in_(sorted(self.providers))]
+
+
+def _pair_week_rows(conn: Connection, weeks: Iterable[date]) -> set[tuple]:
+    """The pair summary's rows of these weeks, whole (week_start, the keys, value, reports)."""
+    p, rows = summary_flow_pair_week, set()
+    for first, last in week_runs(weeks):
+        rows.update(tuple(row) for row in conn.execute(
+            select(p.c.week_start, *(p.c[k] for k in PAIR_KEYS), p.c.value, p.c.reports)
+            .where(p.c.week_start.between(first, last))))
+    return rows
+
+
+def _fill_pairs_to_date(conn: Connection, year: int, first: date, keys: PairKeyValues | None = None) -> None:
+    """Write summary_flow_pair_to_date's rows of `year` from Monday `first` to the year's end (of
+    the pairs whose keys take `keys`' values, or of all).
 
     Computed from the pair summary's weeks, carried on from the to-date rows of the week before
     `first` when that week is in the same year: a pair's running sums over its weeks of data and
@@ -303,10 +371,10 @@ def _fill_pairs_to_date(conn: Connection, year: int, first: date) -> None:
     p, t = summary_flow_pair_week, summary_flow_pair_to_date
     last = last_monday(year)
     parts = [select(p.c.week_start, *(p.c[k] for k in PAIR_KEYS), p.c.value, p.c.reports)
-             .where(p.c.week_start.between(first, last))]
+             .where(p.c.week_start.between(first, last), *(keys.matching(p) if keys else ()))]
     if first > first_monday(year):
         parts.append(select(t.c.week_start, *(t.c[k] for k in PAIR_KEYS), t.c.value, t.c.reports)
-                     .where(t.c.week_start == first - timedelta(weeks=1)))
+                     .where(t.c.week_start == first - timedelta(weeks=1), *(keys.matching(t) if keys else ())))
     rows = union_all(*parts).cte("pair_rows")
     keys = select(*(rows.c[k] for k in PAIR_KEYS), func.min(rows.c.week_start).label("first_week")) \
         .group_by(*(rows.c[k] for k in PAIR_KEYS)).subquery("pair_keys")
@@ -327,15 +395,21 @@ def _fill_pairs_to_date(conn: Connection, year: int, first: date) -> None:
                                        .order_by(summed.c.week_start)))
 
 
-def _refresh_pairs_to_date(conn: Connection, weeks: Iterable[date]) -> None:
-    """Recompute the year-to-date pair sums from the earliest of `weeks` in each of their years on."""
+def _refresh_pairs_to_date(conn: Connection, weeks: Iterable[date], keys: PairKeyValues) -> None:
+    """Recompute the year-to-date sums of the pairs whose keys take `keys`' values, from the
+    earliest of `weeks` in each of their years on.
+
+    Only those pairs: a text fact accepted in July would otherwise rewrite half a year of every
+    pair (3.7 s in SQLite at a million figures, bench/summary_refresh.py)."""
+    if not keys:
+        return
     earliest: dict[int, date] = {}
     for week in weeks:
         earliest[week.year] = min(earliest.get(week.year, week), week)
     t = summary_flow_pair_to_date
     for year, first in sorted(earliest.items()):
-        conn.execute(delete(t).where(t.c.week_start.between(first, last_monday(year))))
-        _fill_pairs_to_date(conn, year, first)
+        conn.execute(delete(t).where(t.c.week_start.between(first, last_monday(year)), *keys.matching(t)))
+        _fill_pairs_to_date(conn, year, first, keys)
 
 
 def _fill_events(conn: Connection, where: list) -> None:
@@ -361,6 +435,10 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
     """Recompute the summary rows of these weeks (Mondays) from the raw rows, in `conn`'s transaction
     (and the year-to-date pair sums from the earliest of them to their year's end)."""
     figure_weeks = set(figure_weeks)
+    # Which pairs' year-to-date sums to recompute: for a few weeks, those whose weekly rows the
+    # recomputation changed (told from the rows before and after); for more, every pair of the weeks.
+    few = len(figure_weeks) <= COMPARED_WEEKS
+    pairs_before = _pair_week_rows(conn, figure_weeks) if few else PairKeyValues.of_weeks(conn, figure_weeks)
     for first, last in week_runs(figure_weeks):
         days_end = last + timedelta(days=6)
         for table in (summary_flow_place_week, summary_flow_pair_week):
@@ -369,7 +447,9 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
         indexed = (last - first).days // 7 + 1 <= INDEXED_RUN_WEEKS
         _fill_figures(conn, [figure_days_between(first, days_end) if indexed
                              else figure_day().between(first, days_end)])
-    _refresh_pairs_to_date(conn, figure_weeks)
+    changed = (PairKeyValues.of_rows(pairs_before ^ _pair_week_rows(conn, figure_weeks)) if few
+               else pairs_before | PairKeyValues.of_weeks(conn, figure_weeks))
+    _refresh_pairs_to_date(conn, figure_weeks, changed)
     for first, last in week_runs(event_weeks):
         for table in (summary_event_week, summary_event_location_week):
             conn.execute(delete(table).where(table.c.week_start.between(first, last)))

@@ -694,3 +694,9 @@ def test_the_flows_of_any_window_across_years_equal_the_raw_rows(prepared_engine
     batches.delete_batch(prepared_engine, middle.batch_id, actor=Actor("head@ngo.example", Role.ADMIN))
     assert_summaries_current(prepared_engine)
     _same(query_flow_pairs(prepared_engine, windows[1]), query_flow_pairs_raw(prepared_engine, windows[1]))
+    # one figure of one new pair in July: only the pairs with its key values are recomputed, the
+    # others of the same weeks stay as they were, and everything still equals a rebuild
+    _load(prepared_engine, "one.csv", [_figure("one", date(2024, 7, 10), None, ids[0], 7.0, provider="third partner",
+                                               origin_name_raw="A hamlet")])
+    assert_summaries_current(prepared_engine)
+    _same(query_flow_pairs(prepared_engine, windows[0]), query_flow_pairs_raw(prepared_engine, windows[0]))
