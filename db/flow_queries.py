@@ -104,10 +104,14 @@ def _summary_weekly_selects(filters: Filters, side: str, kind: str, inside, week
         own, other = ((p.c.origin_place_id, p.c.destination_place_id) if side == "origin"
                       else (p.c.destination_place_id, p.c.origin_place_id))
         raw = p.c.origin_name_raw if side == "origin" else p.c.destination_name_raw
+        # summed per week and place here: a place outside sends to several inside (the lag view
+        # narrowed to Hama: 9,956 pair rows → 2,289, 31 → 21 ms for the query)
         parts.append(select(_as_text(p.c.week_start), own.label("place_id"), raw.label("raw"), p.c.unit,
-                            p.c.from_text, p.c.value, *([p.c.reports] if counted else [])).where(
+                            p.c.from_text, func.sum(p.c.value).label("value"),
+                            *([func.sum(p.c.reports).label("reports")] if counted else [])).where(
             p.c.figure_kind == kind, p.c.week_start.between(*weeks), other.in_(inside),
-            or_(own.is_(None), own.not_in(inside)), *_narrowing(filters, None, (), p.c.unit, p.c.provider)))
+            or_(own.is_(None), own.not_in(inside)), *_narrowing(filters, None, (), p.c.unit, p.c.provider))
+            .group_by(p.c.week_start, own, raw, p.c.unit, p.c.from_text))
     return parts
 
 
