@@ -488,48 +488,38 @@ Index("ix_summary_flow_place_week_figure_kind_side_week_start", summary_flow_pla
       summary_flow_place_week.c.side, summary_flow_place_week.c.week_start)
 Index("ix_summary_flow_place_week_week_start", summary_flow_place_week.c.week_start)
 
-summary_flow_pair_week = Table(
-    "summary_flow_pair_week",
-    metadata,
-    Column("week_start", Date, nullable=False),
-    Column("origin_place_id", Integer, ForeignKey("place.place_id")),
-    Column("origin_name_raw", Text),
-    Column("destination_place_id", Integer, ForeignKey("place.place_id")),
-    Column("destination_name_raw", Text),
-    Column("figure_kind", String(20), nullable=False),
-    Column("unit", String(12), nullable=False),
-    Column("provider", String(40), nullable=False),
-    Column("from_text", Boolean, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("reports", Integer, nullable=False),
-    *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
-    *_non_negative("value"),
-    CheckConstraint("reports >= 1", name="reports_positive"),
-)
+def _pair_summary(name: str) -> Table:
+    """A summary per week and origin–destination pair (with kind, unit, provider, text or not):
+    a sum of figures and how many reports gave them. The week summary holds that week's; the
+    year-to-date summary, the sums from the first Monday of the week's year through its Sunday."""
+    return Table(
+        name,
+        metadata,
+        Column("week_start", Date, nullable=False),
+        Column("origin_place_id", Integer, ForeignKey("place.place_id")),
+        Column("origin_name_raw", Text),
+        Column("destination_place_id", Integer, ForeignKey("place.place_id")),
+        Column("destination_name_raw", Text),
+        Column("figure_kind", String(20), nullable=False),
+        Column("unit", String(12), nullable=False),
+        Column("provider", String(40), nullable=False),
+        Column("from_text", Boolean, nullable=False),
+        Column("value", Float, nullable=False),
+        Column("reports", Integer, nullable=False),
+        *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
+        *_non_negative("value"),
+        CheckConstraint("reports >= 1", name="reports_positive"),
+    )
+
+
+summary_flow_pair_week = _pair_summary("summary_flow_pair_week")
 Index("ix_summary_flow_pair_week_week_start", summary_flow_pair_week.c.week_start)
 
 # The same pairs summed from the first Monday of the week's year through the end of the week: a
 # window of whole weeks is two of these rows less one (db/summary.py, "year to date"). A pair has
 # a row for every week from its first week of data in a year through that year's last Monday,
 # so any week asked for holds every pair the year has had so far.
-summary_flow_pair_to_date = Table(
-    "summary_flow_pair_to_date",
-    metadata,
-    Column("week_start", Date, nullable=False),  # sums through the Sunday of this week
-    Column("origin_place_id", Integer, ForeignKey("place.place_id")),
-    Column("origin_name_raw", Text),
-    Column("destination_place_id", Integer, ForeignKey("place.place_id")),
-    Column("destination_name_raw", Text),
-    Column("figure_kind", String(20), nullable=False),
-    Column("unit", String(12), nullable=False),
-    Column("provider", String(40), nullable=False),
-    Column("from_text", Boolean, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("reports", Integer, nullable=False),
-    *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
-    *_non_negative("value"),
-    CheckConstraint("reports >= 1", name="reports_positive"),
-)
+summary_flow_pair_to_date = _pair_summary("summary_flow_pair_to_date")
 Index("ix_summary_flow_pair_to_date_week_start", summary_flow_pair_to_date.c.week_start)
 
 summary_event_week = Table(
