@@ -37,7 +37,8 @@ def _one_text_fact(conn, week: date) -> None:
     """Add one accepted text figure in `week` (a copy of a figure of that week), as a review
     decision would, and refresh that week."""
     f = displacement_figure
-    row = conn.execute(select(f).where(f.c.period_end.between(week, week + timedelta(days=6))).limit(1)).mappings().one()
+    this_week = f.c.period_end.between(week, week + timedelta(days=6))
+    row = conn.execute(select(f).where(this_week).limit(1)).mappings().one()
     copy = {k: v for k, v in row.items() if k != "figure_id"}
     copy.update(record_key="bench-one-text-fact", provider="text", review_status="accepted")
     conn.execute(insert(f).values(**copy))

@@ -27,13 +27,14 @@ source's latest data) or for those that count.
 How they are kept current: whatever writes facts tells `refresh_weeks` which weeks it touched
 (for a revised or re-dated row, the old week and the new one), and the summary rows of those
 weeks are deleted and computed again from the raw rows with one INSERT ... SELECT ... GROUP BY
-per table, in the writer's transaction; the year-to-date pair sums are then computed again from
-the earliest of those weeks to the end of its year, from the pair summary. Recomputing whole weeks, rather than adding and
-subtracting deltas, cannot drift: after any sequence of writes a week holds exactly what a full
-rebuild would put there (tests/test_summary.py checks this). db.writes does this for loads
-(`TouchedWeeks`), db.review.decide for review decisions (the days of those weeks are recomputed
-in the day tables too); any other code that updates or deletes
-figures or events wraps its statement in `kept_current`. `python -m db summary --check` says
+per table, in the writer's transaction; then the year-to-date pair sums of the pairs whose weekly
+rows changed are computed again from the pair summary, from the earliest of those weeks to the
+end of its year. Recomputing whole weeks, rather than adding and subtracting deltas, cannot
+drift: after any sequence of writes a week holds exactly what a full rebuild would put there
+(tests/test_summary.py checks this). db.writes does this for loads (`TouchedWeeks`),
+db.review.decide for review decisions (the days of those weeks are recomputed in the day tables
+too); any other code that updates or deletes figures or events wraps its statement in
+`kept_current`. `python -m db summary --check` says
 whether they are current, `--rebuild` computes them all again.
 
 Why the week is computed in SQL and not stored on the raw rows: a `week_start` column on
@@ -376,19 +377,20 @@ def _fill_pairs_to_date(conn: Connection, year: int, first: date, keys: PairKeyV
         parts.append(select(t.c.week_start, *(t.c[k] for k in PAIR_KEYS), t.c.value, t.c.reports)
                      .where(t.c.week_start == first - timedelta(weeks=1), *(keys.matching(t) if keys else ())))
     rows = union_all(*parts).cte("pair_rows")
-    keys = select(*(rows.c[k] for k in PAIR_KEYS), func.min(rows.c.week_start).label("first_week")) \
-        .group_by(*(rows.c[k] for k in PAIR_KEYS)).subquery("pair_keys")
+    pairs = select(*(rows.c[k] for k in PAIR_KEYS), func.min(rows.c.week_start).label("first_week")) \
+        .group_by(*(rows.c[k] for k in PAIR_KEYS)).subquery("pairs")
     weeks = [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     mondays = union_all(*(select(literal(week, Date).label("week_start")) for week in weeks)).subquery("mondays")
-    every_week = (select(mondays.c.week_start, *(keys.c[k] for k in PAIR_KEYS), literal(0.0).label("value"),
+    every_week = (select(mondays.c.week_start, *(pairs.c[k] for k in PAIR_KEYS), literal(0.0).label("value"),
                          literal(0).label("reports"))
-                  .select_from(keys.join(mondays, mondays.c.week_start >= keys.c.first_week)))
+                  .select_from(pairs.join(mondays, mondays.c.week_start >= pairs.c.first_week)))
     weekly = union_all(select(rows), every_week).subquery("weekly")
     week_keys = (weekly.c.week_start, *(weekly.c[k] for k in PAIR_KEYS))
     grouped = select(*week_keys, func.sum(weekly.c.value).label("value"), func.sum(weekly.c.reports).label("reports")) \
         .group_by(*week_keys).subquery("grouped")
     running = [func.sum(grouped.c[name]).over(partition_by=[grouped.c[k] for k in PAIR_KEYS],
-                                              order_by=grouped.c.week_start).label(name) for name in ("value", "reports")]
+                                              order_by=grouped.c.week_start).label(name)
+               for name in ("value", "reports")]
     summed = select(grouped.c.week_start, *(grouped.c[k] for k in PAIR_KEYS), *running).subquery("summed")
     conn.execute(insert(t).from_select(("week_start", *PAIR_KEYS, "value", "reports"),
                                        select(summed).where(summed.c.week_start >= first)
@@ -400,7 +402,7 @@ def _refresh_pairs_to_date(conn: Connection, weeks: Iterable[date], keys: PairKe
     earliest of `weeks` in each of their years on.
 
     Only those pairs: a text fact accepted in July would otherwise rewrite half a year of every
-    pair (3.7 s in SQLite at a million figures, bench/summary_refresh.py)."""
+    pair (about 4 s in SQLite at a million figures, bench/summary_refresh.py)."""
     if not keys:
         return
     earliest: dict[int, date] = {}
@@ -438,7 +440,7 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
     # Which pairs' year-to-date sums to recompute: for a few weeks, those whose weekly rows the
     # recomputation changed (told from the rows before and after); for more, every pair of the weeks.
     few = len(figure_weeks) <= COMPARED_WEEKS
-    pairs_before = _pair_week_rows(conn, figure_weeks) if few else PairKeyValues.of_weeks(conn, figure_weeks)
+    before = _pair_week_rows(conn, figure_weeks) if few else PairKeyValues.of_weeks(conn, figure_weeks)
     for first, last in week_runs(figure_weeks):
         days_end = last + timedelta(days=6)
         for table in (summary_flow_place_week, summary_flow_pair_week):
@@ -447,8 +449,8 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
         indexed = (last - first).days // 7 + 1 <= INDEXED_RUN_WEEKS
         _fill_figures(conn, [figure_days_between(first, days_end) if indexed
                              else figure_day().between(first, days_end)])
-    changed = (PairKeyValues.of_rows(pairs_before ^ _pair_week_rows(conn, figure_weeks)) if few
-               else pairs_before | PairKeyValues.of_weeks(conn, figure_weeks))
+    changed = (PairKeyValues.of_rows(before ^ _pair_week_rows(conn, figure_weeks)) if few
+               else before | PairKeyValues.of_weeks(conn, figure_weeks))
     _refresh_pairs_to_date(conn, figure_weeks, changed)
     for first, last in week_runs(event_weeks):
         for table in (summary_event_week, summary_event_location_week):

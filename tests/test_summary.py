@@ -595,7 +595,8 @@ def test_window_parts_add_and_take_away_the_fewer_days_at_each_end():
     assert summary.window_parts(date(2024, 12, 7), date(2024, 12, 19)) == (
         (DEC_9, DEC_16), [(date(2024, 12, 7), date(2024, 12, 8))], [(date(2024, 12, 20), date(2024, 12, 22))])
     assert summary.window_parts(DEC_2, date(2024, 12, 15)) == ((DEC_2, DEC_9), [], [])
-    assert summary.window_parts(date(2024, 12, 3), date(2024, 12, 5)) == (None, [(date(2024, 12, 3), date(2024, 12, 5))], [])
+    assert summary.window_parts(date(2024, 12, 3), date(2024, 12, 5)) == (
+        None, [(date(2024, 12, 3), date(2024, 12, 5))], [])
     assert summary.window_parts(DEC_9, DEC_9 + timedelta(days=6)) == ((DEC_9, DEC_9), [], [])
     # Saturday to the next Tuesday: two short ends and no whole week
     assert summary.window_parts(date(2024, 12, 7), date(2024, 12, 10)) == (
@@ -646,7 +647,8 @@ def _random_figures(rng: random.Random, ids: list[int], prefix: str, first: date
         day = first + timedelta(days=rng.randrange(days))
         origin, destination = rng.choice(ids + [None]), rng.choice(ids + [None])
         text = rng.random() < 0.15
-        rows.append(_figure(f"{prefix}{i}", day, origin, destination, float(rng.randrange(1, 400)) + rng.choice([0, .5]),
+        value = float(rng.randrange(1, 400)) + rng.choice([0, .5])
+        rows.append(_figure(f"{prefix}{i}", day, origin, destination, value,
                             unit=rng.choice(["persons", "persons", "households"]),
                             origin_name_raw=rng.choice(["Unknown village", "Origin as written"]),
                             provider="text" if text else rng.choice(["partner", "other partner"]),
