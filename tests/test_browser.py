@@ -102,7 +102,7 @@ def browser():
 def test_home_page_shows_demo_banner_numbers_and_chart(served_app, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{served_app}/?start=2024-12-01&end=2024-12-07")
-    page.get_by_text("New displacement (persons)").wait_for(timeout=30_000)
+    page.get_by_text("New displacement (persons)", exact=True).wait_for(timeout=30_000)
     assert page.get_by_text("demo data (synthetic)").first.is_visible()
     assert page.get_by_text("Conflict events").first.is_visible()
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
