@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, week in cases:
         baseline = _timed(engine, lambda conn: summary.refresh_weeks(conn, figure_weeks=[week]), args.repeats)
         one = _timed(engine, lambda conn: _one_text_fact(conn, week), args.repeats)
-        every = _timed(engine, lambda conn: summary._refresh_pairs_to_date(
+        every = _timed(engine, lambda conn: summary.refresh_pairs_to_date(
             conn, [week], summary.PairKeyValues.of_weeks(conn, [week])), args.repeats)
         print(f"| {label} ({week}) | {baseline:.2f} | {one:.2f} | {one / baseline:.1f} | {every:.2f} "
               f"| {every / baseline:.1f} |")

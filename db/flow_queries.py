@@ -124,8 +124,8 @@ def _raw_weekly_ids_select(filters: Filters, side: str, kind: str, inside, days,
     from_text = (f.c.provider == TEXT_PROVIDER)
     value, reports = func.sum(f.c.figure), func.count()
     return (select(_as_text(figure_day()), place_id.label("place_id"), raw.label("raw"), f.c.unit,
-                   from_text.label("from_text"), (value if sign > 0 else -value).label("value"),
-                   *([(reports if sign > 0 else -reports).label("reports")] if counted else []))
+                   from_text.label("from_text"), _signed(value, sign).label("value"),
+                   *([_signed(reports, sign).label("reports")] if counted else []))
             .where(*_raw_counted(filters, kind, inside, days))
             .group_by(figure_day(), place_id, raw, f.c.unit, from_text))
 
@@ -293,7 +293,7 @@ def _raw_pair_rows(filters: Filters, kind: str, inside, days, sign: int = 1):
                   f.c.destination_place_id,
                   unplaced_name(f.c.destination_place_id, f.c.destination_name_raw).label("destination_name_raw"),
                   f.c.unit, (f.c.provider == TEXT_PROVIDER).label("from_text"),
-                  (f.c.figure if sign > 0 else -f.c.figure).label("value"),
+                  _signed(f.c.figure, sign).label("value"),
                   literal(sign).label("reports")).where(*_raw_counted(filters, kind, inside, days))
 
 
@@ -304,17 +304,25 @@ def _summary_pair_rows(filters: Filters, kind: str, inside, weeks: tuple[date, d
     reads = year_to_date_reads(*weeks)
     if len(reads) >= (weeks[1] - weeks[0]).days // 7 + 1:
         s = summary_flow_pair_week
-        return [select(s.c.origin_place_id, s.c.origin_name_raw, s.c.destination_place_id, s.c.destination_name_raw,
-                       s.c.unit, s.c.from_text, s.c.value, s.c.reports).where(
-            s.c.figure_kind == kind, s.c.week_start.between(*weeks),
-            *_narrowing(filters, inside, (s.c.origin_place_id, s.c.destination_place_id), s.c.unit, s.c.provider))]
+        return [_pair_summary_select(s, filters, kind, inside, s.c.week_start.between(*weeks))]
     t = summary_flow_pair_to_date
-    return [select(t.c.origin_place_id, t.c.origin_name_raw, t.c.destination_place_id, t.c.destination_name_raw,
-                   t.c.unit, t.c.from_text, (t.c.value if sign > 0 else -t.c.value).label("value"),
-                   (t.c.reports if sign > 0 else -t.c.reports).label("reports")).where(
-        t.c.figure_kind == kind, t.c.week_start == week,
-        *_narrowing(filters, inside, (t.c.origin_place_id, t.c.destination_place_id), t.c.unit, t.c.provider))
-            for week, sign in reads]
+    return [_pair_summary_select(t, filters, kind, inside, t.c.week_start == week, sign) for week, sign in reads]
+
+
+def _pair_summary_select(table, filters: Filters, kind: str, inside, weeks_clause, sign: int = 1):
+    """The rows of a pair summary (week or year to date; their columns are the same) of the weeks
+    `weeks_clause` picks, narrowed by the filters; with sign -1, taken away (negated)."""
+    return select(table.c.origin_place_id, table.c.origin_name_raw, table.c.destination_place_id,
+                  table.c.destination_name_raw, table.c.unit, table.c.from_text,
+                  _signed(table.c.value, sign).label("value"), _signed(table.c.reports, sign).label("reports")).where(
+        table.c.figure_kind == kind, weeks_clause,
+        *_narrowing(filters, inside, (table.c.origin_place_id, table.c.destination_place_id), table.c.unit,
+                    table.c.provider))
+
+
+def _signed(expression, sign: int):
+    """`expression`, negated for sign -1: rows of days or weeks taken away from a window."""
+    return expression if sign > 0 else -expression
 
 
 def _pairs_frame(frame: pd.DataFrame) -> pd.DataFrame:

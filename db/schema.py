@@ -466,6 +466,21 @@ def _summary_checks(*raw_names: tuple[str, str]) -> list[CheckConstraint]:
             for place_id, raw in raw_names]
 
 
+def _flow_sums() -> list:
+    """What a flow summary holds per key: the figures' kind, unit, provider and whether they were
+    read from text (the rest of the key), their sum and how many reports gave them."""
+    return [
+        Column("figure_kind", String(20), nullable=False),
+        Column("unit", String(12), nullable=False),
+        Column("provider", String(40), nullable=False),
+        Column("from_text", Boolean, nullable=False),
+        Column("value", Float, nullable=False),
+        Column("reports", Integer, nullable=False),
+        *_non_negative("value"),
+        CheckConstraint("reports >= 1", name="reports_positive"),
+    ]
+
+
 summary_flow_place_week = Table(
     "summary_flow_place_week",
     metadata,
@@ -473,20 +488,14 @@ summary_flow_place_week = Table(
     Column("side", String(12), nullable=False),  # the place is the figure's origin or destination
     Column("place_id", Integer, ForeignKey("place.place_id")),
     Column("place_name_raw", Text),
-    Column("figure_kind", String(20), nullable=False),
-    Column("unit", String(12), nullable=False),
-    Column("provider", String(40), nullable=False),
-    Column("from_text", Boolean, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("reports", Integer, nullable=False),
+    *_flow_sums(),
     CheckConstraint(one_of("side", FLOW_SIDES), name="side_vocab"),
     *_summary_checks(("place_id", "place_name_raw")),
-    *_non_negative("value"),
-    CheckConstraint("reports >= 1", name="reports_positive"),
 )
 Index("ix_summary_flow_place_week_figure_kind_side_week_start", summary_flow_place_week.c.figure_kind,
       summary_flow_place_week.c.side, summary_flow_place_week.c.week_start)
 Index("ix_summary_flow_place_week_week_start", summary_flow_place_week.c.week_start)
+
 
 def _pair_summary(name: str) -> Table:
     """A summary per week and origin–destination pair (with kind, unit, provider, text or not):
@@ -500,15 +509,8 @@ def _pair_summary(name: str) -> Table:
         Column("origin_name_raw", Text),
         Column("destination_place_id", Integer, ForeignKey("place.place_id")),
         Column("destination_name_raw", Text),
-        Column("figure_kind", String(20), nullable=False),
-        Column("unit", String(12), nullable=False),
-        Column("provider", String(40), nullable=False),
-        Column("from_text", Boolean, nullable=False),
-        Column("value", Float, nullable=False),
-        Column("reports", Integer, nullable=False),
+        *_flow_sums(),
         *_summary_checks(("origin_place_id", "origin_name_raw"), ("destination_place_id", "destination_name_raw")),
-        *_non_negative("value"),
-        CheckConstraint("reports >= 1", name="reports_positive"),
     )
 
 

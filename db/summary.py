@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator
 
@@ -334,8 +334,7 @@ class PairKeyValues:
             self.providers.add(provider)
 
     def __or__(self, other: "PairKeyValues") -> "PairKeyValues":
-        return PairKeyValues(*(getattr(self, f) | getattr(other, f) for f in
-                               ("origins", "destinations", "kinds", "units", "providers")))
+        return PairKeyValues(*(getattr(self, f.name) | getattr(other, f.name) for f in fields(self)))
 
     def __bool__(self) -> bool:
         return bool(self.kinds)
@@ -397,7 +396,7 @@ def _fill_pairs_to_date(conn: Connection, year: int, first: date, keys: PairKeyV
                                        .order_by(summed.c.week_start)))
 
 
-def _refresh_pairs_to_date(conn: Connection, weeks: Iterable[date], keys: PairKeyValues) -> None:
+def refresh_pairs_to_date(conn: Connection, weeks: Iterable[date], keys: PairKeyValues) -> None:
     """Recompute the year-to-date sums of the pairs whose keys take `keys`' values, from the
     earliest of `weeks` in each of their years on.
 
@@ -451,7 +450,7 @@ def refresh_weeks(conn: Connection, figure_weeks: Iterable[date] = (), event_wee
                              else figure_day().between(first, days_end)])
     changed = (PairKeyValues.of_rows(before ^ _pair_week_rows(conn, figure_weeks)) if few
                else before | PairKeyValues.of_weeks(conn, figure_weeks))
-    _refresh_pairs_to_date(conn, figure_weeks, changed)
+    refresh_pairs_to_date(conn, figure_weeks, changed)
     for first, last in week_runs(event_weeks):
         for table in (summary_event_week, summary_event_location_week):
             conn.execute(delete(table).where(table.c.week_start.between(first, last)))

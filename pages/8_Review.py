@@ -69,11 +69,11 @@ def _place(label: str, typed: str):
     return found, None if found else f"{label}: no gazetteer place has the key or p-code {typed.strip()!r}"
 
 
-def _decision_buttons(key: str) -> str | None:
+def _decision_buttons(key: str, decided: bool) -> str | None:
     """A fact form's buttons (Back to waiting only for a fact already decided): the one pressed, or None."""
     accept = st.form_submit_button("Accept", type="primary", key=f"{key}-accept")
     reject = st.form_submit_button("Reject", key=f"{key}-reject")
-    reopen = status != "pending" and st.form_submit_button("Back to waiting", key=f"{key}-reopen")
+    reopen = decided and st.form_submit_button("Back to waiting", key=f"{key}-reopen")
     return "accept" if accept else "reject" if reject else "reopen" if reopen else None
 
 
@@ -114,7 +114,7 @@ def _figure_form(row) -> None:
                                       f"figure-{row.figure_id}-origin")
             destination_typed = _place_box("Destination", row.destination_name_raw, row.destination_place_key,
                                            f"figure-{row.figure_id}-destination")
-        decision = _decision_buttons(f"figure-{row.figure_id}")
+        decision = _decision_buttons(f"figure-{row.figure_id}", status != "pending")
     if decision:
         origin, origin_problem = _place("Origin", origin_typed)
         destination, destination_problem = _place("Destination", destination_typed)
@@ -145,7 +145,7 @@ def _event_form(row) -> None:
             place_typed = _place_box("Place", row.place_name_raw, row.place_key, f"event-{row.event_id}-place")
         actors = [a for a in (row.actor1, row.actor2, row.assoc_actors) if _none_if_nan(a)]
         middle.caption("Actors as written: " + (inert("; ".join(actors)) or "none named"), unsafe_allow_html=True)
-        decision = _decision_buttons(f"event-{row.event_id}")
+        decision = _decision_buttons(f"event-{row.event_id}", status != "pending")
     if decision:
         place_id, problem = _place("Place", place_typed)
         sub_value = None if sub_event_type == "(not stated)" else sub_event_type
