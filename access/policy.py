@@ -9,8 +9,11 @@ section that `st.login` reads:
     viewers = ["@ngo.example"]
 
 An entry is an e-mail address or a domain written "@domain". A person gets the highest role any
-entry of theirs matches; a domain entry matches only an e-mail the identity provider says is
-verified (or does not say either way). Anyone else who signs in sees no data.
+entry of theirs matches, and only when the identity provider's `email_verified` claim is the
+boolean `true`: an address anyone can type into a provider's sign-up form proves nothing until
+the provider has checked it. A missing claim, `false`, and the strings "false" or "true" give no
+role (a string is not what the OpenID Connect standard sends, so it is not trusted either).
+Anyone else who signs in sees no data, and is told why.
 
 With no `[auth]` section the app runs in local mode: it serves the person at this machine
 (127.0.0.1 only), who may do everything. Served on any other address without `[auth]`, every page
@@ -137,16 +140,46 @@ class AccessConfig:
             raise ConfigError(f"[access] {OVERRIDE_ROLE_SETTING} must be viewer, editor or admin")
         return cls(emails, domains, override, Role[role_name.upper()])
 
-    def role_for(self, email: str | None, email_verified: bool | None = None) -> Role | None:
-        """The highest role the configuration gives this e-mail, or None."""
+    def role_for(self, email: str | None, email_verified: object = None) -> Role | None:
+        """The highest role the configuration gives this e-mail, or None; see `decide`."""
+        return self.decide(email, email_verified).role
+
+    def decide(self, email: str | None, email_verified: object = None) -> Decision:
+        """The role for a signed-in person, with the reason when there is none.
+
+        `email_verified` is the provider's claim exactly as it arrived: only the boolean True counts.
+        """
         email = (email or "").strip().lower()
-        if email.count("@") != 1 or email.startswith("@"):
-            return None
+        if email.count("@") != 1 or email.startswith("@") or email.endswith("@"):
+            return Decision(None, "the identity provider gave no usable e-mail address")
         found = [self.emails[email]] if email in self.emails else []
         domain = email.split("@", 1)[1]
-        if email_verified is not False and domain in self.domains:
+        if domain in self.domains:
             found.append(self.domains[domain])
-        return max(found) if found else None
+        if not found:
+            return Decision(None, "this address is not in the dashboard's [access] lists")
+        if email_verified is not True:
+            return Decision(None, "your identity provider does not say this address is verified "
+                                  f"(its email_verified claim is {describe_claim(email_verified)}); roles are "
+                                  "given only to addresses the provider has verified")
+        return Decision(max(found), None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    role: Role | None
+    reason: str | None  # why there is no role; None when there is one
+
+
+def describe_claim(claim: object) -> str:
+    """A claim's value as a person can read it (missing, false, the text "false", ...)."""
+    if claim is None:
+        return "missing"
+    if isinstance(claim, bool):
+        return "true" if claim else "false"
+    if isinstance(claim, str):
+        return f'the text "{claim[:20]}", not true'
+    return f"a {type(claim).__name__}, not true"
 
 
 def is_loopback(address: str | None) -> bool:

@@ -68,14 +68,35 @@ def _texts(at) -> str:
 def test_roles_come_from_e_mails_and_domains_and_the_highest_wins():
     config = AccessConfig.from_mapping({"admins": ["Head@NGO.example"], "editors": ["@field.ngo.example"],
                                         "viewers": ["@ngo.example", "@field.ngo.example"]})
-    assert config.role_for("head@ngo.example") is Role.ADMIN  # its own entry beats its domain's
-    assert config.role_for("im@field.ngo.example") is Role.EDITOR  # listed twice: the higher role
-    assert config.role_for("officer@ngo.example") is Role.VIEWER
-    assert config.role_for("someone@elsewhere.example") is None
-    assert config.role_for("officer@sub.ngo.example") is None  # a domain is matched whole
-    assert config.role_for("officer@ngo.example", email_verified=False) is None  # unverified: no domain match
-    assert config.role_for("head@ngo.example", email_verified=False) is Role.ADMIN  # a listed address still is
-    assert config.role_for("") is None and config.role_for(None) is None and config.role_for("@ngo.example") is None
+    assert config.role_for("head@ngo.example", True) is Role.ADMIN  # its own entry beats its domain's
+    assert config.role_for("im@field.ngo.example", True) is Role.EDITOR  # listed twice: the higher role
+    assert config.role_for("officer@ngo.example", True) is Role.VIEWER
+    assert config.role_for("someone@elsewhere.example", True) is None
+    assert config.role_for("officer@sub.ngo.example", True) is None  # a domain is matched whole
+    assert config.role_for("", True) is None and config.role_for(None, True) is None
+    assert config.role_for("@ngo.example", True) is None
+
+
+# What providers have been seen to send: the claim left out, false, and strings instead of booleans.
+UNVERIFIED_CLAIMS = [None, False, "false", "true", "True", 1, 0, "", "yes"]
+
+
+@pytest.mark.parametrize("claim", UNVERIFIED_CLAIMS)
+@pytest.mark.parametrize("email", ["head@ngo.example", "officer@ngo.example", "im@field.ngo.example"])
+def test_only_the_boolean_true_email_verified_claim_gives_a_role(claim, email):
+    """An exact admin address or a domain entry gives nothing until the provider has verified the address."""
+    config = AccessConfig.from_mapping(ACCESS)
+    decision = config.decide(email, claim)
+    assert decision.role is None
+    assert "does not say this address is verified" in decision.reason
+    assert config.decide(email, True).role is not None and config.decide(email, True).reason is None
+
+
+@pytest.mark.parametrize("claim, shown", [(None, "missing"), (False, "false"), ("false", 'the text "false"'),
+                                          ("true", 'the text "true", not true')])
+def test_the_reason_names_the_claim_as_it_came(claim, shown):
+    reason = AccessConfig.from_mapping(ACCESS).decide("head@ngo.example", claim).reason
+    assert f"its email_verified claim is {shown}" in reason
 
 
 @pytest.mark.parametrize("section, message", [
@@ -197,6 +218,17 @@ def test_local_mode_says_so_and_lets_the_person_at_the_machine_do_everything(mon
     assert not at.exception
     assert "Local mode" in " ".join(c.value for c in at.sidebar.caption)
     assert at.button(key="admin-delete")  # the admin's page, shown
+
+
+@pytest.mark.parametrize("claim", [None, False, "false", "true"])
+def test_an_unverified_admin_address_gets_no_role_and_the_page_says_why(monkeypatch, demo_engine, claim):
+    user = {"is_logged_in": True, "email": "head@ngo.example"}
+    if claim is not None:
+        user["email_verified"] = claim
+    at = _run(monkeypatch, demo_engine, "../app.py", user, **WINDOW)
+    assert not at.exception
+    assert _data_shown(at) == 0
+    assert "does not say this address is verified" in _texts(at).replace("\\", "")
 
 
 def test_a_signed_in_account_without_a_role_sees_no_data(monkeypatch, demo_engine):

@@ -21,6 +21,14 @@ from tests.test_browser import _free_port, _require_chromium, browser  # noqa: F
 
 pytestmark = pytest.mark.browser
 VIEWER = {"sub": "officer", "email": "officer@ngo.example", "email_verified": True, "name": "Field officer"}
+# The admin's exact address, claimed by accounts whose provider has not verified it: each must get no role.
+UNVERIFIED = {
+    "claim-missing": {"email": "head@ngo.example"},
+    "claim-false": {"email": "head@ngo.example", "email_verified": False},
+    "claim-text-false": {"email": "head@ngo.example", "email_verified": "false"},
+    "claim-text-true": {"email": "head@ngo.example", "email_verified": "true"},
+    "domain-claim-missing": {"email": "someone@ngo.example"},
+}
 
 
 def _wait_for(url: str, process: subprocess.Popen, what: str, timeout: float = 60) -> None:
@@ -49,7 +57,8 @@ def signed_in_app(tmp_path_factory):
     provider_port, app_port = _free_port(), _free_port()
     provider = subprocess.Popen(
         [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(provider_port),
-         "--user-claims", json.dumps(VIEWER)],
+         "--user-claims", json.dumps(VIEWER),
+         *[arg for sub, claims in UNVERIFIED.items() for arg in ("--user-claims", json.dumps({"sub": sub, **claims}))]],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     issuer = f"http://127.0.0.1:{provider_port}"
     _wait_for(f"{issuer}/.well-known/openid-configuration", provider, "the mock OpenID provider")
@@ -62,6 +71,7 @@ def signed_in_app(tmp_path_factory):
         'client_secret = "dashboard-secret"\n'
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
         "[access]\n"
+        'admins = ["head@ngo.example"]\n'
         'viewers = ["@ngo.example"]\n')
     app = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.address", "127.0.0.1",
@@ -92,3 +102,20 @@ def test_a_viewer_signs_in_through_the_provider_and_reaches_the_data(signed_in_a
     page.get_by_text("may not upload files").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stFileUploader']").count() == 0
     page.close()
+
+
+@pytest.mark.parametrize("account", sorted(UNVERIFIED))
+def test_an_address_the_provider_has_not_verified_gets_no_role(signed_in_app, browser, account):  # noqa: F811
+    """The admin's exact address (or a listed domain) with email_verified missing, false, "false" or "true"."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # its own cookies: signed out
+    page = context.new_page()
+    page.goto(f"{signed_in_app}/?start=2024-12-01&end=2024-12-07")
+    page.get_by_role("button", name="Sign in").click(timeout=30_000)
+    page.get_by_role("button", name=account, exact=True).click(timeout=30_000)
+    page.get_by_text("does not say this address is verified").wait_for(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.get_by_text("New displacement (persons)").count() == 0
+    page.goto(f"{signed_in_app}/Admin")
+    page.get_by_text("does not say this address is verified").wait_for(timeout=30_000)
+    assert page.get_by_role("heading", name="Audit trail", exact=True).count() == 0
+    context.close()

@@ -59,10 +59,12 @@ def _signed_in(auth, config: AccessConfig) -> Actor:
                 st.login() if provider is None else st.login(provider)
         st.stop()
     email = str(st.user.get("email") or "")
-    role = config.role_for(email, st.user.get("email_verified"))
+    decision = config.decide(email, st.user.get("email_verified"))
+    role = decision.role
     if role is None:
         st.warning(f"You are signed in as {literal(email or 'an account without an e-mail address')}, which "
-                   "has no role on this dashboard. Ask an administrator to add you to [access].")
+                   f"has no role on this dashboard: {literal(decision.reason)}. Ask an administrator if you "
+                   "think you should have one.")
         st.button("Sign out", on_click=st.logout, key="sign-out")
         st.stop()
     st.sidebar.caption(f"Signed in as {literal(email)} ({role.label}).")
