@@ -8,11 +8,11 @@ row number and column, and the rest of the file goes on.
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from db import plausible as plausibility
 from db import vocab
+from db.plausible import INT64_MAX, PlausibleLimits
 from loaders.report import LoadError, LoadReport
 
 REQUIRED = {
@@ -30,47 +30,20 @@ NON_NEGATIVE = ("fatalities", "events", "figure", "figure_max", "alt_figure", "i
 # Every date a fact is filed under: an event's day, a figure's or count's period, a site count's day.
 DATE_COLUMNS = ("event_date", "period_start", "period_end", "reported_date")
 
-# Rows that cannot be true. A year-9999 event once loaded cleanly and then broke six pages for
-# everyone (pandas holds dates only within 1677-2262); an infinite figure broke the home page.
-EARLIEST_DATE = date(1990, 1, 1)  # DASHBOARD_EARLIEST_DATE
-MAX_DAYS_AHEAD = 31  # DASHBOARD_MAX_DAYS_AHEAD: days after the load a date may lie (reports filed ahead)
-MAX_FIGURE = 50_000_000  # DASHBOARD_MAX_FIGURE: more persons (or events) than this in one cell is a typo
-INT64_MAX = 2**63 - 1  # what the databases' integer columns hold, whatever MAX_FIGURE is set to
+# Rows that cannot be true (db/plausible.py holds the limits and their settings): a year-9999 event
+# once loaded cleanly and then broke six pages for everyone; an infinite figure broke the home page.
 
 
 class PlausibilitySettingError(LoadError):
     """A plausibility limit set in the environment cannot be read (the administrator's to fix)."""
 
 
-@dataclass(frozen=True)
-class PlausibleLimits:
-    earliest_date: date
-    latest_date: date
-    max_figure: float
-
-
 def plausible_limits(today: date | None = None) -> PlausibleLimits:
-    """The limits of one load, from the environment or the defaults above; `today`: the load's day (UTC)."""
-    today = today or datetime.now(timezone.utc).date()
-    earliest = _setting("DASHBOARD_EARLIEST_DATE", EARLIEST_DATE, date.fromisoformat, "a date such as 1990-01-01")
-    ahead = _setting("DASHBOARD_MAX_DAYS_AHEAD", MAX_DAYS_AHEAD, int, "a whole number of days such as 31")
-    largest = _setting("DASHBOARD_MAX_FIGURE", MAX_FIGURE, int, "a whole number such as 50000000")
-    if ahead < 0 or largest <= 0:
-        bad = "DASHBOARD_MAX_DAYS_AHEAD" if ahead < 0 else "DASHBOARD_MAX_FIGURE"
-        raise PlausibilitySettingError(f"{bad}={os.environ.get(bad)!r} must be above 0 (days ahead: 0 or more); "
-                                       "fix it or unset it for the default")
-    return PlausibleLimits(earliest, today + timedelta(days=ahead), min(largest, INT64_MAX))
-
-
-def _setting(variable: str, default, convert, kind: str):
-    raw = os.environ.get(variable, "").strip()
-    if not raw:
-        return default
+    """The load's limits; a bad setting stops the load with the message that says how to fix it."""
     try:
-        return convert(raw)
-    except ValueError:
-        raise PlausibilitySettingError(f"{variable}={raw!r} is not {kind}; set it to {kind}, or unset it for the "
-                                       f"default ({default})") from None
+        return plausibility.plausible_limits(today)
+    except plausibility.PlausibilitySettingError as exc:
+        raise PlausibilitySettingError(str(exc)) from None
 
 
 def _implausible(columns: dict, live, limits: PlausibleLimits) -> dict:
