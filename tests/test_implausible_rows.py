@@ -156,8 +156,8 @@ def test_dtm_json_stock_of_60_million_is_refused(prepared_engine, tmp_path):
 
 # Every table's dates and counts, through the one validate stage every kind of file passes.
 ROW = {
-    "conflict_event": {"provider": "ACLED", "record_key": "K1", "event_type": "Battles", "event_date": date(2024, 12, 1),
-                       "fatalities": 1},
+    "conflict_event": {"provider": "ACLED", "record_key": "K1", "event_type": "Battles",
+                       "event_date": date(2024, 12, 1), "fatalities": 1},
     "event_count": {"provider": "HDX HAPI", "area_pcode": "SY02", "event_category": "political_violence",
                     "period_start": date(2024, 11, 1), "period_end": date(2024, 11, 30), "events": 3, "fatalities": 1},
     "displacement_figure": {"provider": "IDMC", "record_key": "K1", "figure_kind": "new_displacement",
