@@ -31,6 +31,7 @@ from db import vocab
 from db.filters import Filters, narrowing
 from db.queries import _frame
 from db.schema import place, site, site_population
+from db.summary import plausible_site_count
 
 SITE_UNITS = ("individuals", "households")
 AREA_LEVELS = ("governorate", "district")
@@ -102,7 +103,7 @@ def _daily_counts(filters: Filters, unit: str, sites):
     return (
         select(sp.c.site_id, sp.c.reported_date, func.max(value).label("value"))
         .where(sp.c.reported_date.between(filters.start, filters.end), value.is_not(None),
-               sp.c.site_id.in_(select(sites.c.site_id)),
+               sp.c.site_id.in_(select(sites.c.site_id)), *plausible_site_count(),
                *narrowing(filters, provider=sp.c.provider))
         .group_by(sp.c.site_id, sp.c.reported_date)
         .subquery("daily_count")
@@ -238,7 +239,7 @@ def query_site_count_dates(engine: Engine) -> tuple[date | None, date | None, in
     """First and last reporting date of any site count, and how many sites have counts (for empty states)."""
     sp = site_population
     query = select(func.min(sp.c.reported_date), func.max(sp.c.reported_date),
-                   cast(func.count(sp.c.site_id.distinct()), Integer))
+                   cast(func.count(sp.c.site_id.distinct()), Integer)).where(*plausible_site_count())
     with engine.connect() as conn:
         first, last, sites = conn.execute(query).one()
     as_date = (lambda v: pd.to_datetime(v).date() if v is not None else None)

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, case, func, select
 
 from db import vocab
 from db.filters import Filters, narrowing
+from db.plausible import plausible_whole_numbers
 from db.queries import TEXT_PROVIDER, _frame, _frames
 from db.schema import conflict_event, event_count, place, summary_event_location_week, summary_event_week
 from db.summary import mondays, split_window
@@ -79,7 +80,7 @@ def _governorate_of():
 def _numbers(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     frame["from_text"] = frame["from_text"].astype(bool)
     for column in columns:
-        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
+        frame[column] = plausible_whole_numbers(frame[column])  # an infinite or NaN count shows as 0
     return frame
 
 
@@ -374,5 +375,5 @@ def query_hapi_event_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=HAPI_COLUMNS)
     frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
     frame["period_end"] = pd.to_datetime(frame["period_end"]).dt.date
-    frame["events"] = frame["events"].astype(int)
+    frame["events"] = plausible_whole_numbers(frame["events"])  # stored infinite: shown as 0, never a crash
     return frame[HAPI_COLUMNS]

@@ -33,7 +33,7 @@ from db.queries import TEXT_PROVIDER, _frame
 from db.schema import (FLOW_SIDES, displacement_figure, place, summary_flow_pair_to_date, summary_flow_pair_week,
                        summary_flow_place_week)
 from db.summary import mondays, window_parts, year_to_date_reads
-from db.summary import figure_day, figure_days_between, unplaced_name
+from db.summary import figure_day, figure_days_between, plausible_figure, unplaced_name
 
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
 UNPLACED = "(place not given)"
@@ -74,6 +74,7 @@ def _raw_counted(filters: Filters, kind: str, inside, days=None) -> list:
         f.c.is_cumulative.is_(False),
         f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
         f.c.figure.is_not(None),
+        plausible_figure(f.c.figure),
         figure_day().between(filters.start, filters.end) if days is None else figure_days_between(*days),
         *_narrowing(filters, inside, places, f.c.unit, f.c.provider),
     ]

@@ -12,6 +12,8 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
 
 from db import vocab
+from db.plausible import PlausibleLimits, shown_limits
+from db.summary import plausible_site_count
 from db.schema import (
     conflict_event,
     displacement_figure,
@@ -82,16 +84,34 @@ class Headline:
 
 
 def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
-    """First and last day with displacement figures or events that count, for default date windows."""
+    """First and last day with displacement figures or events that count, for default date windows.
+
+    Days outside db/plausible.py's limits (rows an older version stored, dated 0001 or 9999) are
+    left out: a window reaching them would break every page (query_implausible_days counts them).
+    """
     counted = vocab.COUNTED_REVIEW_STATUSES
+    limits = shown_limits()
     days = union_all(
         select(func.min(fd.c.day).label("first"), func.max(fd.c.day).label("last"))
-        .where(fd.c.review_status.in_(counted)),
-        select(func.min(ed.c.day), func.max(ed.c.day)).where(ed.c.review_status.in_(counted)),
+        .where(fd.c.review_status.in_(counted), fd.c.day.between(limits.earliest_date, limits.latest_date)),
+        select(func.min(ed.c.day), func.max(ed.c.day))
+        .where(ed.c.review_status.in_(counted), ed.c.day.between(limits.earliest_date, limits.latest_date)),
     ).subquery()
     with engine.connect() as conn:
         first, last = conn.execute(select(func.min(days.c.first), func.max(days.c.last))).one()
     return _as_date(first), _as_date(last)
+
+
+def query_implausible_days(engine: Engine) -> tuple[int, PlausibleLimits]:
+    """Days with figures or events that count but lie outside the plausible dates (no page shows them)."""
+    counted = vocab.COUNTED_REVIEW_STATUSES
+    limits = shown_limits()
+    days = union_all(*(
+        select(table.c.day).where(table.c.review_status.in_(counted),
+                                  ~table.c.day.between(limits.earliest_date, limits.latest_date))
+        for table in (fd, ed))).subquery()
+    with engine.connect() as conn:
+        return conn.execute(select(func.count(func.distinct(days.c.day)))).scalar_one(), limits
 
 
 def _as_date(value) -> date | None:
@@ -119,7 +139,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     )
     latest = (
         select(site_population.c.site_id, func.max(site_population.c.reported_date).label("reported_date"))
-        .where(site_population.c.reported_date <= end)
+        .where(site_population.c.reported_date <= end, *plausible_site_count())
         .group_by(site_population.c.site_id)
         .subquery()
     )
@@ -133,6 +153,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
             and_(latest.c.site_id == site_population.c.site_id,
                  latest.c.reported_date == site_population.c.reported_date),
         ))
+        .where(*plausible_site_count())
         .group_by(site_population.c.site_id, site_population.c.reported_date)
         .subquery()
     )

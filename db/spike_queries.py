@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, func, or_, select
 
 from db import vocab
 from db.filters import Filters, narrowing, weeks_before
+from db.plausible import plausible_numbers
 from db.queries import TEXT_PROVIDER, _frame, _frames
 from db.event_queries import _counted, query_weekly_events
 from db.schema import conflict_event, place, source, summary_event_location_week, summary_event_week
@@ -321,7 +322,8 @@ def _count_near(keys: list[str], centres: dict[str, _Centre], radius_km: float, 
     if located.empty:
         return pd.DataFrame(columns=PRECEDING_COLUMNS)
     codes, types = pd.factorize(located["event_type"], sort=True)
-    events, fatalities = _floats(located["events"]), _floats(located["fatalities"])
+    # A count stored before the loaders refused impossible ones (infinite, NaN) counts as 0 here
+    events, fatalities = plausible_numbers(located["events"]), plausible_numbers(located["fatalities"])
     records = []
     for position, rows, _, _ in _near_rows(keys, centres, radius_km, _place_ids(located), _floats(located["lat"]),
                                            _floats(located["lon"])):

@@ -59,10 +59,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from db import vocab
+from db.plausible import shown_limits
 from db.schema import (
     SUMMARY_TABLES,
     conflict_event,
     displacement_figure,
+    site_population,
     summary_event_day,
     summary_event_location_week,
     summary_event_week,
@@ -200,12 +202,28 @@ def figure_days_between(first: date, last: date):
 def counted_figures() -> list:
     f = displacement_figure
     return [f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), f.c.is_cumulative.is_(False),
-            f.c.figure.is_not(None), figure_day().is_not(None)]
+            f.c.figure.is_not(None), figure_day().is_not(None), plausible_figure(f.c.figure)]
 
 
 def counted_events() -> list:
     e = conflict_event
-    return [e.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), e.c.event_date.is_not(None)]
+    return [e.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), e.c.event_date.is_not(None),
+            or_(e.c.fatalities.is_(None), plausible_figure(e.c.fatalities))]
+
+
+def plausible_figure(column):
+    """A count that can be true. Rows stored before the loaders refused impossible counts (infinite,
+    NaN on PostgreSQL, 1e20) do not count: one of them made every sum infinite and broke the pages.
+    NaN compares false on PostgreSQL (SQLite stores it as NULL), so `<=` keeps it out too."""
+    return column <= shown_limits().max_figure
+
+
+def plausible_site_count() -> list:
+    """A site's count that can be true: each of its two units empty or plausible, dated where a record can be."""
+    sp, limits = site_population, shown_limits()
+    return [or_(sp.c.individuals.is_(None), plausible_figure(sp.c.individuals)),
+            or_(sp.c.households.is_(None), plausible_figure(sp.c.households)),
+            sp.c.reported_date.between(limits.earliest_date, limits.latest_date)]
 
 
 def unplaced_name(place_id, raw):
@@ -274,14 +292,17 @@ def _figure_day_select(where: list):
     f = displacement_figure
     groups = (figure_day(), f.c.batch_id, f.c.source_id, f.c.provider, f.c.review_status, f.c.figure_kind, f.c.unit,
               f.c.is_cumulative)
-    return (select(*groups, func.count(), func.count(f.c.figure), func.sum(f.c.figure))
+    # An impossible figure (plausible_figure) is a report, but adds nothing to the day's value
+    value = func.sum(case((plausible_figure(f.c.figure), f.c.figure), else_=None))
+    return (select(*groups, func.count(), func.count(f.c.figure), value)
             .where(figure_day().is_not(None), *where).group_by(*groups))
 
 
 def _event_day_select(where: list):
     e = conflict_event
     groups = (e.c.event_date, e.c.batch_id, e.c.source_id, e.c.provider, e.c.review_status)
-    return (select(*groups, func.count(), func.sum(e.c.fatalities))
+    fatalities = func.sum(case((plausible_figure(e.c.fatalities), e.c.fatalities), else_=None))
+    return (select(*groups, func.count(), fatalities)
             .where(e.c.event_date.is_not(None), *where).group_by(*groups))
 
 

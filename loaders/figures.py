@@ -7,7 +7,7 @@ a person. Each count may carry its own hedge ("about 300"); the fact has one qua
 
 from __future__ import annotations
 
-from loaders.parsing import CellError
+from loaders.parsing import CellError, count_issue_code as parsed_count_code
 
 
 class HedgeConflict(CellError):
@@ -41,4 +41,4 @@ def count_issue_code(error: CellError) -> str:
     """The issue code for a count that was refused: negative, contradictory, or unreadable."""
     if isinstance(error, HedgeConflict):
         return "conflicting-cells"
-    return "out-of-range" if "negative" in str(error) else "type-error"
+    return parsed_count_code(error)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -30,7 +31,7 @@ from loaders.intake import check_file
 from loaders.readers import read_any
 from loaders.registry import SourceKind, detect_kind, get_kind
 from loaders.report import LoadReport
-from loaders.validate import validate_rows
+from loaders.validate import plausible_limits, validate_rows
 
 
 PREVIEW_ROWS = 200  # rows per table a dry run keeps, to show what a load would store
@@ -119,6 +120,8 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         loaded_by = loaded_by or actor.name
     path = Path(path)
     started_at = utc_now()
+    # One set of limits for the whole load (a bad setting stops it before a byte is read)
+    validate = partial(validate_rows, limits=plausible_limits(started_at.date()))
     source_kind: SourceKind = get_kind(kind) if kind else None
     reader_format = source_kind.reader_format(path.name) if source_kind else None
     check_file(path, data, reader_format=reader_format, max_bytes=max_bytes)  # before any reader parses it
@@ -156,12 +159,12 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                 if columns is None:
                     columns, rows = row_tuples(metadata.tables[chunk.table], rows)
                 kept = preview.setdefault(chunk.table, [])
-                for number, row in validate_rows(chunk.table, columns, rows, report)[:PREVIEW_ROWS - len(kept)]:
+                for number, row in validate(chunk.table, columns, rows, report)[:PREVIEW_ROWS - len(kept)]:
                     kept.append((number, dict(zip(columns, row))))
             report.drain()  # nothing is written: the report keeps the counts and the first issues
         return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
                             getattr(parsed, "published_from", None))
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
-                            validate=validate_rows, expected_rows=_expected_rows(path, data), actor=actor)
+                            validate=validate, expected_rows=_expected_rows(path, data), actor=actor)
     return IngestResult(source_kind.name, report, batch.rows_read, batch)

@@ -6,6 +6,7 @@ adapters turn that into a row issue. Nothing here guesses: an ambiguous date is 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -32,6 +33,21 @@ _HEDGES_LONGEST_FIRST = sorted(_HEDGES.items(), key=lambda kv: -len(kv[0]))
 
 class CellError(ValueError):
     """A cell that cannot be read; the message says what the cell needs to be."""
+
+
+class ImplausibleCount(CellError):
+    """A count that reads as a number but cannot be one: infinite or NaN ("1e400", "inf").
+
+    Its issue code is implausible-figure (the validate stage gives the same code to a JSON
+    number that arrives infinite already), not type-error.
+    """
+
+
+def count_issue_code(error: CellError) -> str:
+    """The issue code of a refused count: implausible, negative or unreadable."""
+    if isinstance(error, ImplausibleCount):
+        return "implausible-figure"
+    return "out-of-range" if "negative" in str(error) else "type-error"
 
 
 _MISSING = frozenset(("nan", "none", "null", "n/a", "na", "#n/a"))
@@ -85,10 +101,10 @@ def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
         number = float(value)
     except ValueError:
         raise CellError(f"{raw!r} is not a number; write digits only, e.g. 1200") from None
+    if not math.isfinite(number):  # "1e400" and "inf" read as floats; no count is infinite
+        raise ImplausibleCount(f"{raw!r} is not a finite number; write the count as digits")
     if number < 0:
         raise CellError(f"{raw!r} is negative; a count cannot be below zero")
-    if number != number or number in (float("inf"),):
-        raise CellError(f"{raw!r} is not a number")
     return number, qualifier
 
 
@@ -191,6 +207,8 @@ def parse_json_count(value) -> float | None:
         raise CellError(f"{value!r} is not a count; the API should give a number")
     if isinstance(value, str):
         return parse_count(value)[0]
+    if not math.isfinite(value):  # json reads 1e400 as inf, and NaN as nan
+        raise ImplausibleCount(f"{value!r} is not a finite number; the API should give the count as digits")
     if value < 0:
         raise CellError(f"{value!r} is negative; a count cannot be below zero")
     return float(value)

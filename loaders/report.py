@@ -16,6 +16,10 @@ ISSUE_CODES = {
     "missing-cell": "a required cell is empty",
     "type-error": "a cell cannot be read as the type the column needs (number, date, ...)",
     "out-of-range": "a value lies outside what the column allows (negative count, latitude > 90, ...)",
+    "implausible-date": "a date cannot be true: before DASHBOARD_EARLIEST_DATE (1990-01-01) or more than "
+                        "DASHBOARD_MAX_DAYS_AHEAD (31) days after the load; the row is not loaded",
+    "implausible-figure": "a count cannot be true: infinite, NaN, beyond a 64-bit integer or above "
+                          "DASHBOARD_MAX_FIGURE (50,000,000) in one cell; the row is not loaded",
     "unknown-parent": "a place refers to a parent p-code that is neither in the file nor in the gazetteer",
     "unknown-value": "a value is not in the column's vocabulary",
     "duplicate-key": "the row repeats the natural key of an earlier row in the same file",

@@ -7,8 +7,13 @@ row number and column, and the rest of the file goes on.
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime
+
+from db import plausible as plausibility
 from db import vocab
-from loaders.report import LoadReport
+from db.plausible import INT64_MAX, PlausibleLimits
+from loaders.report import LoadError, LoadReport
 
 REQUIRED = {
     # event_date too, unless the row waits for review (checked below)
@@ -22,13 +27,75 @@ REQUIRED = {
 
 NON_NEGATIVE = ("fatalities", "events", "figure", "figure_max", "alt_figure", "individuals", "households",
                 "girls", "boys", "women", "men")
+# Every date a fact is filed under: an event's day, a figure's or count's period, a site count's day.
+DATE_COLUMNS = ("event_date", "period_start", "period_end", "reported_date")
+
+# Rows that cannot be true (db/plausible.py holds the limits and their settings): a year-9999 event
+# once loaded cleanly and then broke six pages for everyone; an infinite figure broke the home page.
 
 
-def _problems(table: str, columns: tuple[str, ...], rows: list) -> list[tuple[int, str, str, str, object]]:
+class PlausibilitySettingError(LoadError):
+    """A plausibility limit set in the environment cannot be read (the administrator's to fix)."""
+
+
+def plausible_limits(today: date | None = None) -> PlausibleLimits:
+    """The load's limits; a bad setting stops the load with the message that says how to fix it."""
+    try:
+        return plausibility.plausible_limits(today)
+    except plausibility.PlausibilitySettingError as exc:
+        raise PlausibilitySettingError(str(exc)) from None
+
+
+def _implausible(columns: dict, live, limits: PlausibleLimits) -> dict:
+    """Dates and counts that cannot be true, column by column; (row index, column) → problem."""
+    found = {}
+    low, high = limits.earliest_date, limits.latest_date
+    for name in DATE_COLUMNS:
+        if name not in columns:
+            continue
+        values = columns[name]
+        for i in live:
+            value = values[i]
+            if value is None:
+                continue
+            day = value.date() if isinstance(value, datetime) else value
+            if day < low:
+                message = (f"the date is before {low.isoformat()}, too early to be a record of this dashboard; "
+                           "correct the year (the limit is DASHBOARD_EARLIEST_DATE)")
+            elif day > high:
+                message = (f"the date is after {high.isoformat()}, too far after the day of the load; correct the "
+                           "year (the limit is DASHBOARD_MAX_DAYS_AHEAD)")
+            else:
+                continue
+            found[(i, name)] = (i, name, "implausible-date", message, str(value))
+    for name in NON_NEGATIVE:
+        if name not in columns:
+            continue
+        values = columns[name]
+        for i in live:
+            value = values[i]
+            if value is None:
+                continue
+            if isinstance(value, float) and not math.isfinite(value):
+                message = "the count is not a finite number (infinite or NaN); write the count as digits"
+            elif value > INT64_MAX:
+                message = "the count is beyond what a 64-bit integer holds; correct the cell"
+            elif value > limits.max_figure:
+                message = (f"more than {limits.max_figure:,} in one cell is implausible; correct the cell (the "
+                           "limit is DASHBOARD_MAX_FIGURE)")
+            else:
+                continue
+            found[(i, name)] = (i, name, "implausible-figure", message, value)
+    return found
+
+
+def _problems(table: str, columns: tuple[str, ...], rows: list,
+              limits: PlausibleLimits) -> list[tuple[int, str, str, str, object]]:
     """(index of the row, column, code, message, value) for each rule a row breaks, rule by rule.
 
     Column-wise: each rule runs over one or two columns of the whole chunk. A row missing a
-    required cell is judged on that alone.
+    required cell is judged on that alone; a row with a value that cannot be true is judged on
+    that alone (comparing an infinite figure or a year-9999 date says nothing more).
     """
     none = (None,) * len(rows)
     by_name = dict(zip(columns, zip(*(row for _, row in rows)))) if rows else {}
@@ -42,6 +109,11 @@ def _problems(table: str, columns: tuple[str, ...], rows: list) -> list[tuple[in
                 missing.add(i)
                 break
     live = [i for i in range(len(rows)) if i not in missing] if missing else range(len(rows))
+    implausible = _implausible(by_name, live, limits)
+    if implausible:
+        found += implausible.values()
+        broken = {i for i, _ in implausible}
+        live = [i for i in live if i not in broken]
 
     for name in NON_NEGATIVE:
         if name in by_name:
@@ -112,14 +184,16 @@ def _problems(table: str, columns: tuple[str, ...], rows: list) -> list[tuple[in
     return found
 
 
-def validate_rows(table: str, columns: tuple[str, ...], rows: list, report: LoadReport) -> list:
+def validate_rows(table: str, columns: tuple[str, ...], rows: list, report: LoadReport,
+                  limits: PlausibleLimits | None = None) -> list:
     """Keep the rows that break no rule; report the others (one issue per broken rule).
 
-    `rows` are (row number, values tuple in `columns` order).
+    `rows` are (row number, values tuple in `columns` order). `limits`: the load's (read once
+    per load by ingest); None reads them now.
     """
     if table == "place":  # PlaceRecords a source brings along; its adapter checked their parents
         return list(rows)
-    problems = _problems(table, columns, rows)
+    problems = _problems(table, columns, rows, limits or plausible_limits())
     if not problems:
         return rows
     for i, column, code, message, value in problems:

@@ -46,6 +46,11 @@ def cached_date_range(_engine, url: str):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
+def cached_implausible_days(_engine, url: str):
+    return queries.query_implausible_days(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
 def cached_headline(_engine, url: str, start: date, end: date):
     return queries.query_headline(_engine, start, end)
 
@@ -189,6 +194,15 @@ def _url_date(name: str, earliest: date, latest: date) -> tuple[date | None, str
     return day, None
 
 
+def _note_implausible_days(engine) -> None:
+    """Say that rows dated where no record can be (stored before the loaders refused them) are not shown."""
+    days, limits = cached_implausible_days(engine, str(engine.url))
+    if days:
+        st.info(f"{days} day(s) of figures or events are dated before {limits.earliest_date:%Y-%m-%d} or after "
+                f"{limits.latest_date:%Y-%m-%d}; no page shows them. Correct the dates in the source file and load "
+                "it again (the Data quality page lists each load).")
+
+
 def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tuple[date, date]:
     """The window every number on the page uses; it lives in the URL so a view can be shared.
 
@@ -200,6 +214,7 @@ def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tup
     default used in its place.
     """
     first, last = cached_date_range(engine, str(engine.url))
+    _note_implausible_days(engine)
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)
     earliest = min(first, URL_DATES_FROM)

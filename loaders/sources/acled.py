@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, clean_column, parse_date, parse_float, parse_int
+from loaders.parsing import CellError, clean_column, count_issue_code, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 
 KIND = "acled"
@@ -122,7 +122,7 @@ def _integers(values: list[str], column: str, bad: dict) -> list:
         try:
             out.append(parse_int(text))
         except CellError as exc:
-            code = "out-of-range" if "negative" in str(exc) else "type-error"
+            code = count_issue_code(exc)
             bad.setdefault(i, []).append((column, code, str(exc)))
             out.append(None)
     return out

@@ -29,7 +29,7 @@ import re
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
-from loaders.parsing import CellError, clean, parse_date, parse_json_count
+from loaders.parsing import CellError, clean, count_issue_code, parse_date, parse_json_count
 from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
 
@@ -156,7 +156,7 @@ def _normalise_record(ctx: LoadContext, record, number: int, countries: dict[str
         column = "reportingDate"
         reported = _reporting_date(record.get(column))
     except CellError as exc:
-        code = "out-of-range" if "negative" in str(exc) else "type-error"
+        code = count_issue_code(exc)
         ctx.report.add(number, column, code, str(exc), record.get(column), raw_row=record)
         return None
     area = _area(record)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, clean, parse_int
+from loaders.parsing import CellError, clean, count_issue_code, parse_int
 from loaders.readers.delimited import Table
 from loaders.report import LoadError
 from loaders.sources._hapi import PROVIDER, RowProblem, area_place_id, check_provider_error, read_area, read_period
@@ -47,7 +47,7 @@ def _counts(row: dict) -> tuple[int | None, int | None]:
         try:
             counts.append(parse_int(row.get(column)))
         except CellError as exc:
-            code = "out-of-range" if "negative" in str(exc) else "type-error"
+            code = count_issue_code(exc)
             raise RowProblem(column, code, str(exc), row.get(column)) from None
     return counts[0], counts[1]
 

@@ -21,7 +21,7 @@ import hashlib
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, clean, parse_count, parse_int
+from loaders.parsing import CellError, clean, count_issue_code, parse_count, parse_int
 from loaders.readers.delimited import Table
 from loaders.report import LoadError
 from loaders.sources._hapi import PROVIDER, RowProblem, area_place_id, check_provider_error, read_area, read_period
@@ -73,7 +73,7 @@ def _round_and_population(row: dict) -> tuple[int, float]:
     try:
         population, _ = parse_count(row.get("population"))
     except CellError as exc:
-        code = "out-of-range" if "negative" in str(exc) else "type-error"
+        code = count_issue_code(exc)
         raise RowProblem("population", code, str(exc), row.get("population")) from None
     if population is None:
         # A table cell left empty is a missing number, not a vague report: nothing to store.

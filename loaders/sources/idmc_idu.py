@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
-from loaders.parsing import CellError, clean, parse_json_count, parse_timestamp
+from loaders.parsing import CellError, clean, count_issue_code, parse_json_count, parse_timestamp
 from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
 
@@ -138,7 +138,7 @@ def _normalise_record(ctx: LoadContext, record, number: int) -> dict | None:
         column = "displacement_end_date"
         _, end = _date(record, "displacement_end_date", "displacement_date")
     except CellError as exc:
-        code = "out-of-range" if "negative" in str(exc) else "type-error"
+        code = count_issue_code(exc)
         ctx.report.add(number, column, code, str(exc), record.get(column), raw_row=record)
         return None
     written = clean(record.get("qualifier")) if isinstance(record.get("qualifier"), str) else ""

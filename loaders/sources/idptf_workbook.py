@@ -61,7 +61,7 @@ from datetime import date
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, clean, parse_count
+from loaders.parsing import CellError, ImplausibleCount, clean, count_issue_code, parse_count
 from loaders.readers.workbook import FormulaWithoutValue, Sheet, Workbook
 from loaders.report import LoadError
 
@@ -117,8 +117,10 @@ def read_figure(value) -> tuple[float | None, str]:
         value, _ = parse_count(value)
     if value is None:
         return None, "exact"
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not isinstance(value, (int, float)):
         raise CellError(f"{value!r} is not a number")
+    if not math.isfinite(value):
+        raise ImplausibleCount(f"{value!r} is not a finite number; write the count as digits")
     if value < 0:
         raise CellError(f"{value!r} is negative; a count cannot be below zero")
     if abs(value - round(value)) < 1e-6:
@@ -129,7 +131,7 @@ def read_figure(value) -> tuple[float | None, str]:
 def _issue_code(error: CellError) -> str:
     if isinstance(error, UncachedFormula):
         return "uncached-formula"
-    return "out-of-range" if "negative" in str(error) else "type-error"
+    return count_issue_code(error)
 
 
 def _shown(number: float) -> str:
