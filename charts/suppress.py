@@ -72,6 +72,14 @@ class SmallCounts:
         """The label of a value of `unit` (unbanded values)."""
         return lambda value: self.text(value, unit)
 
+    def note(self) -> str:
+        """The captions' sentence saying how small counts are shown ("" when nothing is suppressed)."""
+        if not (self.persons or self.households):
+            return ""
+        return (f" Counts under {self.persons} persons or {self.households} households are drawn at {self.persons} / "
+                f"{self.households} and written \"<{self.persons}\" / \"<{self.households}\"; a total holding one is "
+                "summed with it at that value and written \"<\" its sum.")
+
     def band(self, frame: pd.DataFrame, value_column: str = "value", unit_column: str = "unit") -> pd.DataFrame:
         """The rows with each small count of people raised to its threshold and flagged in SUPPRESSED.
 

@@ -190,9 +190,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
 
     conversion = (f"Households are converted at {size:g} persons per household (a planning assumption). " if size
                   else "Persons and households are never added together. ")
-    suppressed = (f"Counts under {small.persons} persons or {small.households} households are drawn at "
-                  f"{small.persons} / {small.households} and written \"<{small.persons}\" / \"<{small.households}\"; "
-                  "a total holding one is summed with it at that value and written \"<\" its sum. ")
+    suppressed = small.note().strip() + " "
     area_note = "Only flows that start or end inside the area count. " if options.filters.area else ""
     charts: list[PackChart] = []
 

@@ -10,6 +10,7 @@ import streamlit as st
 from charts.export import csv_bytes
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
                            keys_inside, lag_correlations, rank_spikes, summarise_events)
+from charts.suppress import PAGES, SUPPRESSED, count_text
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption
@@ -27,7 +28,8 @@ unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
 places = cached_places(page.engine, page.url, ())
 inside = keys_inside(places, filters.area)
 
-weekly = cached_weekly_flows(page.engine, page.url, filters, "origin", "new_displacement")
+# Small counts banded before anything is drawn or summed (charts/suppress.py).
+weekly = PAGES.band(cached_weekly_flows(page.engine, page.url, filters, "origin", "new_displacement"))
 if inside is not None and not weekly.empty:
     weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
 weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
@@ -40,10 +42,10 @@ if weekly.empty and events.empty:
 
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
 st.plotly_chart(figure, theme=None, key="chart-flows-events")
-chart_downloads(figure, flows_and_events_rows(weekly, events), file_stem("flows_and_events", filters), "flows-events")
+chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters), "flows-events")
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
                          text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                         extra="Bars: new displacement from places " + ("inside the area" if filters.area else
+                         extra=PAGES.note() + " Bars: new displacement from places " + ("inside the area" if filters.area else
                          "anywhere") + ", by week of flight. Markers: events in the same area and week."))
 
 st.subheader("A spike and what came before it")
@@ -52,8 +54,8 @@ if spikes.empty:
     st.info("No displacement from a known place in this view: widen the window or choose another area.")
     st.stop()
 options = [f"{row.place_key}@{row.week}" for row in spikes.itertuples()]
-labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: {row.value:,.0f} {unit}"
-          for row in spikes.itertuples()}
+labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: "
+          f"{count_text(row.value, getattr(row, SUPPRESSED))} {unit}" for row in spikes.itertuples()}
 wanted = f"{st.query_params.get('spike_place', '')}@{st.query_params.get('spike_week', '')}"
 if wanted != "@" and wanted not in options and from_link("spike"):
     for name in ("spike_place", "spike_week"):
@@ -105,7 +107,8 @@ st.subheader(f"The week's largest flows and their preceding events (week of {spi
 ranking = []
 for row in week_rows.itertuples():
     counts, latest = preceding.of(row.place_key)
-    ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, unit: row.value,
+    ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode,
+                    unit: count_text(row.value, True) if getattr(row, SUPPRESSED) else row.value,
                     "events before": int(counts["events"].sum()), "fatalities": int(counts["fatalities"].sum()),
                     "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
@@ -116,7 +119,7 @@ st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
 
 st.subheader("Does displacement follow the events? (lag view)")
 lag_filters = lag_window(filters)
-lag_flows = cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement")
+lag_flows = PAGES.band(cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement"))
 lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
 lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)
 areas = governorates(places)
