@@ -25,7 +25,7 @@ TEXT_LINE_COLOUR = "rgba(214, 39, 40, 0.55)"
 SANKEY_PAIRS, MAP_PAIRS = 15, 30  # the largest pairs each draws (the map's are the more)
 # The flow map's line widths come in bands of value, not as a function of it: a width that grows
 # with the value could be measured and turned back into the number (issue 16).
-WIDTH_BANDS = ((10_000, 11.0), (1_000, 8.0), (100, 5.0), (0, 2.0))  # (from this value, line width in px)
+WIDTH_BANDS = ((10_000, 15.0), (1_000, 10.0), (100, 5.0), (0, 1.5))  # (from this value, line width in px)
 FLAGS = (SUPPRESSED, HOUSEHOLDS_SUPPRESSED)
 
 
@@ -70,6 +70,25 @@ def with_household_size(frame: pd.DataFrame, size: float | None) -> pd.DataFrame
         sums["reports"] = "sum"
     sums.update({flag: "max" for flag in FLAGS if flag in rows})
     return rows.groupby(keys, dropna=False, as_index=False).agg(sums)
+
+
+def weekly_flows_from_pairs(pair_weeks: pd.DataFrame, side: str) -> pd.DataFrame:
+    """Per week, place as `side` (origin or destination), unit and from_text: the sums of the
+    week's pairs (db.flow_queries.query_weekly_pairs), in query_weekly_flows' columns.
+
+    Summed from the (banded) pairs, so a place's total and its pairs agree: no total holds an
+    exact small count that its banded pairs hide. Suppression flags and converted households
+    are summed along.
+    """
+    columns = {f"{side}_key": "place_key", f"{side}_pcode": "pcode", side: "place"}
+    rows = pair_weeks.rename(columns=columns)
+    keys = ["week", "place_key", "pcode", "place", "unit", "from_text"]
+    more = {"households_converted": ("households_converted", "sum")} if "households_converted" in rows else {}
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "value", *(c for c in (*more, *FLAGS) if c in rows)])
+    weekly = rows.groupby(keys, dropna=False, as_index=False).agg(**_sums(rows, **more))
+    return (weekly.sort_values(["week", "unit", "value", "place"], ascending=[True, True, False, True], kind="stable")
+            .reset_index(drop=True))
 
 
 def top_places(weekly: pd.DataFrame, unit: str, top: int = 8) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from charts.captions import caption_text, sources_text
 from charts.events import build_event_timeline, timeline_rows
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
+                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
 from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
@@ -194,9 +194,11 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     area_note = "Only flows that start or end inside the area count. " if options.filters.area else ""
     charts: list[PackChart] = []
 
-    # Banded as read: nothing below (sums, conversion, figures, headline) sees a small count's value.
-    by_side = {side: with_household_size(small.band(flow_queries.query_weekly_flows(engine, window, side, KIND)), size)
-               for side in ("origin", "destination")}
+    # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
+    # (sums by place, conversion, figures, headline) sees a small count's value, and a place's total
+    # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
+    pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
+    by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
@@ -229,10 +231,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             caption(window, "events", "Only events at places inside the area count. " if options.filters.area
                     else "")))
 
-    pairs = with_household_size(small.band(flow_queries.query_flow_pairs(engine, week, KIND, top=MAP_PAIRS,
-                                                                         ranked_by=ranking_units(unit, size))),
-                                size)
-    pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+    pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
+        if not pair_weeks.empty else pair_weeks
     if not pairs.empty:
         title = mark("New displacement: origin → destination")
         charts.append(PackChart(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
+                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
 from charts.suppress import PAGES
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_caption
-from ui.common import cached_flow_pairs, cached_weekly_flows, param_choice, param_number
+from ui.common import cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -28,7 +28,10 @@ units = ("persons", "households", "movements") if not size else (converted_unit(
 unit = param_choice("unit", units, "Unit", horizontal=True)
 
 # Small counts banded before anything is drawn: the browser gets the figure's JSON (charts/suppress.py).
-weekly = with_household_size(PAGES.band(cached_weekly_flows(page.engine, page.url, filters, side, kind)), size)
+# Places and pairs are both summed from the same banded pairs of each week, so that no place's
+# total differs from its pairs by an exact small count.
+pair_weeks = with_household_size(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, kind)), size)
+weekly = weekly_flows_from_pairs(pair_weeks, side)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 if rows.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
@@ -49,10 +52,7 @@ st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share
                          extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
                          "shown, the rest summed as \"other places\"."))
 
-# Only the pairs the map draws (the Sankey's are the largest of them) leave the database.
-pairs = with_household_size(PAGES.band(cached_flow_pairs(page.engine, page.url, filters, kind, MAP_PAIRS,
-                                                         ranking_units(unit, size))), size)
-pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
 if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
