@@ -296,7 +296,8 @@ def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,
     for row in top.itertuples():
         counts, latest = found.of(row.place_key)
         rows.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, "value": row.value,
-                     SUPPRESSED: getattr(row, SUPPRESSED, False), "unit": unit, "events_before": int(counts["events"].sum()),
+                     SUPPRESSED: getattr(row, SUPPRESSED, False), "unit": unit,
+                     "events_before": int(counts["events"].sum()),
                      "fatalities": int(counts["fatalities"].sum()),
                      "preceding_events": summarise_events(counts, latest)})
     return options.small.table(pd.DataFrame(rows, columns=[*PRECEDING_COLUMNS, SUPPRESSED])), note

@@ -47,7 +47,8 @@ area_note = "Only flows that start or end inside the area count. " if filters.ar
 st.subheader(f"Per week, by {side}")
 figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
 st.plotly_chart(figure, theme=None, key="chart-weekly")
-chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
+                "weekly")
 st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
                          extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
                          "shown, the rest summed as \"other places\"."))
@@ -59,7 +60,8 @@ if pairs.empty:
     st.stop()
 sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
 st.plotly_chart(sankey, theme=None, key="chart-sankey")
-chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters), "sankey")
+chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
+                "sankey")
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
                          "origin–destination pairs; links from text reports are red."))
 
@@ -69,6 +71,6 @@ st.plotly_chart(flow_map, theme=None, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
-                         "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their coordinates (no base map, so it draws "
-                         "offline)." + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
+                         "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
+                         "coordinates (no base map, so it draws offline)." + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
                                         if unmapped else "")))

@@ -42,11 +42,12 @@ if weekly.empty and events.empty:
 
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
 st.plotly_chart(figure, theme=None, key="chart-flows-events")
-chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters), "flows-events")
+chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
+                "flows-events")
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
                          text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                         extra=PAGES.note() + " Bars: new displacement from places " + ("inside the area" if filters.area else
-                         "anywhere") + ", by week of flight. Markers: events in the same area and week."))
+                         extra=PAGES.note() + " Bars: new displacement from places "
+                         + ("inside the area" if filters.area else "anywhere") + ", by week of flight. Markers: events in the same area and week."))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
