@@ -47,7 +47,8 @@ chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
                          text_share=weekly.loc[weekly["from_text"], "value"].sum(),
                          extra=PAGES.note() + " Bars: new displacement from places "
-                         + ("inside the area" if filters.area else "anywhere") + ", by week of flight. Markers: events in the same area and week."))
+                         + ("inside the area" if filters.area else "anywhere")
+                         + ", by week of flight. Markers: events in the same area and week."))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
