@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from charts.export import csv_bytes
+from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
                            keys_inside, lag_correlations, rank_spikes, summarise_events)
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption
-from ui.common import cached_places, cached_weekly_flows, from_link, param_choice, param_number, refuse_url_value
+from ui.common import cached_places, cached_weekly_pairs, from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -28,8 +29,10 @@ unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
 places = cached_places(page.engine, page.url, ())
 inside = keys_inside(places, filters.area)
 
-# Small counts banded before anything is drawn or summed (charts/suppress.py).
-weekly = PAGES.band(cached_weekly_flows(page.engine, page.url, filters, "origin", "new_displacement"))
+# Small counts banded before anything is drawn or summed (charts/suppress.py), on the pairs of each
+# week as on the Flows page and in the pack: a place's total is the same everywhere it is shown.
+weekly = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, "new_displacement")),
+                                 "origin")
 if inside is not None and not weekly.empty:
     weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
 weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
@@ -114,14 +117,16 @@ for row in week_rows.itertuples():
                     "events before": int(counts["events"].sum()), "fatalities": int(counts["fatalities"].sum()),
                     "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
-st.dataframe(ranking, hide_index=True)
+# Shown as text when it mixes numbers and "<10" (Arrow takes one type per column); the CSV keeps the numbers.
+st.dataframe(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking, hide_index=True)
 st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
                    file_name=f"largest_flows_{spike_week}.csv", mime="text/csv", key="download-ranking",
                    on_click="ignore")
 
 st.subheader("Does displacement follow the events? (lag view)")
 lag_filters = lag_window(filters)
-lag_flows = PAGES.band(cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement"))
+lag_flows = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, lag_filters,
+                                                                   "new_displacement")), "origin")
 lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
 lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)
 areas = governorates(places)

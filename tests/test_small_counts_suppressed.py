@@ -255,3 +255,23 @@ def test_the_flows_page_draws_and_downloads_no_small_count(app_on, small_flows, 
         for data in downloaded:
             assert b"<" in data
             assert not _small_found(_numbers_in_csv(data)), unit
+
+
+def test_the_flows_and_events_page_draws_and_downloads_no_small_count(app_on, small_flows, monkeypatch):
+    import ui.downloads
+    from charts.export import csv_bytes
+
+    downloaded: list[bytes] = []
+    monkeypatch.setattr(ui.downloads, "csv_bytes", lambda frame: downloaded.append(csv_bytes(frame)) or downloaded[-1])
+    at = app_on(small_flows, "../pages/2_Flows_and_events.py", start="2024-12-02", end="2024-12-08")
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert not _small_found(_numbers_in_json([spec["data"], spec["layout"]]))
+    assert downloaded and b"<10" in downloaded[0]
+    for data in downloaded:
+        assert not _small_found(_numbers_in_csv(data))
+    spikes = at.selectbox(key="param-spike")
+    assert len(spikes.options) == 6  # Damascus (250 persons) and the five origins of small flows
+    assert not _small_found(set().union(*(_numbers_in_text(option) for option in spikes.options)))
+    ranking = at.dataframe[-1].value
+    assert not _small_found(set().union(*(_numbers_in_text(str(v)) for v in ranking["persons"])))
