@@ -275,3 +275,21 @@ def test_the_flows_and_events_page_draws_and_downloads_no_small_count(app_on, sm
     assert not _small_found(set().union(*(_numbers_in_text(option) for option in spikes.options)))
     ranking = at.dataframe[-1].value
     assert not _small_found(set().union(*(_numbers_in_text(str(v)) for v in ranking["persons"])))
+
+
+@pytest.mark.parametrize("side", ["origin", "destination"])
+def test_places_summed_from_the_weeks_pairs_equal_the_weekly_query(demo_engine, side):
+    """Unbanded, the weekly flows summed from each week's pairs are the place-week query's (windows cut into weeks)."""
+    from charts.flows import weekly_flows_from_pairs
+    from db.filters import Filters
+    from db.flow_queries import query_weekly_flows, query_weekly_pairs
+
+    window = Filters(date(2024, 11, 20), date(2024, 12, 11))
+    keys = ["week", "place", "unit", "from_text"]
+    expected = query_weekly_flows(demo_engine, window, side)
+    summed = weekly_flows_from_pairs(query_weekly_pairs(demo_engine, window), side)
+    assert len(expected) > 20
+    pd.testing.assert_series_equal(
+        summed.assign(week=summed["week"].astype(str)).groupby(keys)["value"].sum().sort_index(),
+        expected.assign(week=expected["week"].astype(str)).groupby(keys)["value"].sum().sort_index(),
+        check_exact=False)
