@@ -105,8 +105,8 @@ def _labels(rows: pd.DataFrame) -> dict:
 
 
 def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8) -> go.Figure:
-    """Stacked weekly bars per place for one unit. `weekly` comes from query_weekly_flows,
-    banded by charts.suppress for what leaves the database (pages and pack alike)."""
+    """Stacked weekly bars per place for one unit. `weekly` has query_weekly_flows' columns (the pages
+    and the pack sum it from banded pairs: weekly_flows_from_pairs)."""
     rows = top_places(weekly, unit, top)
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:

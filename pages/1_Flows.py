@@ -73,4 +73,5 @@ unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
                          "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
                          "coordinates (no base map, so it draws offline)."
-                         + (f" {unmapped} pair(s) with a place without coordinates are not drawn." if unmapped else "")))
+                         + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
+                            if unmapped else "")))
