@@ -6,12 +6,12 @@ Pure: frames from db.flow_queries / db.spike_queries in, frames and plotly figur
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure, new_subplots
+from charts.suppress import SUPPRESSED, count_texts
 from db import vocab
 
 # One colour and marker per ACLED event type (the codebook's six), so every chart agrees.
@@ -35,25 +35,27 @@ def flows_and_events_rows(flows: pd.DataFrame, events: pd.DataFrame) -> pd.DataF
                      ignore_index=True)
 
 
-def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str,
-                            label: Callable[[float], str] | None = None) -> go.Figure:
+def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str) -> go.Figure:
     """Weekly flow bars (tables and reviewed text facts apart) with weekly event counts per ACLED
     type as markers on a second axis, on one time axis.
 
     `flows`: week, from_text, value (one unit). `events`: week, event_type, from_text, events.
-    `label`: how a flow is written in the hover text (the export's small-count suppression).
+    Flows banded by charts.suppress are drawn at their banded values and written "<N" in the hover
+    text; events are never banded (they are not counts of people).
     """
     figure = new_subplots(specs=[[{"secondary_y": True}]])
     for text in (False, True):
-        rows = flows[flows["from_text"] == text].groupby("week", as_index=False)["value"].sum()
+        part = flows[flows["from_text"] == text]
+        sums = {"value": ("value", "sum"), **({SUPPRESSED: (SUPPRESSED, "max")} if SUPPRESSED in part else {})}
+        rows = part.groupby("week", as_index=False).agg(**sums)
         if rows.empty:
             continue
         figure.add_trace(go.Bar(
             x=rows["week"], y=rows["value"],
             name=f"displacement ({unit})" + (" — from text reports, reviewed" if text else ""),
             marker={"color": FLOW_COLOUR, "pattern": {"shape": "/"} if text else {}},
-            **({"customdata": [label(v) for v in rows["value"]]} if label else {}),
-            hovertemplate=f"week of %{{x}}<br>{'%{customdata}' if label else '%{y:,.0f}'} {unit}<extra></extra>"),
+            customdata=count_texts(rows),
+            hovertemplate=f"week of %{{x}}<br>%{{customdata}} {unit}<extra></extra>"),
             secondary_y=False)
     for event_type in vocab.EVENT_TYPES:
         for text in (False, True):
@@ -84,12 +86,14 @@ def rank_spikes(weekly: pd.DataFrame, unit: str) -> pd.DataFrame:
     cannot be looked up on the map and are left out.
     """
     rows = weekly[(weekly["unit"] == unit) & weekly["place_key"].notna()]
+    flagged = [SUPPRESSED] if SUPPRESSED in weekly else []  # banded rows keep their flag (charts.suppress)
     if rows.empty:
-        return pd.DataFrame(columns=["week", "place_key", "pcode", "place", "value", "from_text_value"])
+        return pd.DataFrame(columns=["week", "place_key", "pcode", "place", "value", "from_text_value", *flagged])
     text = rows["value"].where(rows["from_text"], 0.0)
     ranked = (rows.assign(from_text_value=text)
               .groupby(["week", "place_key", "pcode", "place"], dropna=False, as_index=False)
-              .agg(value=("value", "sum"), from_text_value=("from_text_value", "sum")))
+              .agg(value=("value", "sum"), from_text_value=("from_text_value", "sum"),
+                   **{flag: (flag, "max") for flag in flagged}))
     return ranked.sort_values(["value", "week"], ascending=[False, True]).reset_index(drop=True)
 
 

@@ -22,7 +22,7 @@ sums at the window's last week less those at the week before its first).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, Integer, String, and_, case, cast, func, literal, or_, select, union_all
@@ -38,6 +38,9 @@ from db.summary import figure_day, figure_days_between, plausible_figure, unplac
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
 UNPLACED = "(place not given)"
 WEEKLY_COLUMNS = ["week", "place_key", "pcode", "place", "unit", "from_text", "value"]
+PAIR_COLUMNS = ["origin_key", "origin_pcode", "origin", "origin_ar", "origin_lat", "origin_lon", "destination_key",
+                "destination_pcode", "destination", "destination_ar", "destination_lat", "destination_lon", "unit",
+                "from_text", "value", "reports"]
 
 
 def _check(side: str | None, kind: str) -> None:
@@ -398,3 +401,24 @@ def query_flow_pairs_raw(engine: Engine, filters: Filters, kind: str = "new_disp
         .group_by(*groups)
     )
     return _pairs_frame(_frame(engine, query))
+
+
+def query_weekly_pairs(engine: Engine, filters: Filters, kind: str = "new_displacement") -> pd.DataFrame:
+    """query_flow_pairs for each week (Monday) of the window, each cut to the window, with its `week`.
+
+    The finest cells both the weekly charts by place and the pair charts can be summed from:
+    small counts are banded on these before any sum (charts/suppress.py), so a place's weekly
+    total and the pairs it is made of never differ by an exact small count.
+    """
+    _check(None, kind)
+    monday = filters.start - timedelta(days=filters.start.weekday())
+    weeks = []
+    while monday <= filters.end:
+        part = replace(filters, start=max(monday, filters.start), end=min(monday + timedelta(days=6), filters.end))
+        pairs = query_flow_pairs(engine, part, kind)
+        if not pairs.empty:
+            weeks.append(pairs.assign(week=monday))
+        monday += timedelta(days=7)
+    if not weeks:
+        return pd.DataFrame(columns=["week", *PAIR_COLUMNS])
+    return pd.concat(weeks, ignore_index=True)

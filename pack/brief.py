@@ -64,10 +64,8 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
     as_of = [f"{row.provider}: data to {row.latest_data_date:%d %b %Y}" for row in pack.freshness.itertuples()
              if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
     parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
-    parts.append(f"<p class='caption'>{_e(pack.sources)} Counts of people under {options.small.persons} persons or "
-                 f"{options.small.households} households are shown as \"&lt;{options.small.persons}\" / "
-                 f"\"&lt;{options.small.households}\". Facts read from text reports count only after review. "
-                 f"Made {_e(generated)}.</p>")
+    parts.append(f"<p class='caption'>{_e(pack.sources)}{_e(options.small.note())} Facts read from text reports "
+                 f"count only after review. Made {_e(generated)}.</p>")
     parts.append("</section>")
     for chart in pack.charts:
         image = base64.b64encode(pngs[chart.name]).decode("ascii")

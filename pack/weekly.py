@@ -5,8 +5,9 @@ set of filters, and returns the figures, the rows each draws, their captions, th
 the week and the preceding-events table of its largest flows. Nothing here writes a file
 (pack/files.py does) or imports Streamlit (the Export page and `python -m charts weekly` both
 call it). What leaves the organisation is safe to share: counts of people below a threshold are
-"<10" / "<5" in every table and CSV and in the charts' labels (charts/suppress.py), and no text
-from a report is included (the preceding events are named by type, date and place only).
+banded as soon as they are read (charts/suppress.py): drawn at the threshold, written "<10" /
+"<5", and every total is summed from banded values. No text from a report is included (the
+preceding events are named by type, date and place only).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy import Engine
 from charts.captions import caption_text, sources_text
 from charts.events import build_event_timeline, timeline_rows
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
+                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
 from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
                            summarise_events)
-from charts.suppress import SmallCounts
+from charts.suppress import SUPPRESSED, SmallCounts, count_text
 from db import event_queries, flow_queries, queries, spike_queries
 from db.filters import Filters
 
@@ -164,15 +165,18 @@ def _area_name(places: pd.DataFrame, area: str | None) -> str:
     return f"{row['name_en']}{arabic} ({kind}, {area})"
 
 
-def _total(rows: pd.DataFrame, unit: str) -> float:
-    return float(rows.loc[rows["unit"] == unit, "value"].sum()) if not rows.empty else 0.0
+def _total(rows: pd.DataFrame, unit: str) -> str:
+    """The rows' sum of `unit` as shown: from banded values, "<N" when a part of it is suppressed."""
+    rows = rows[rows["unit"] == unit] if not rows.empty else rows
+    if rows.empty:
+        return count_text(0.0)
+    return count_text(float(rows["value"].sum()), bool(rows[SUPPRESSED].any()) if SUPPRESSED in rows else False)
 
 
 def build_pack(engine: Engine, options: PackOptions) -> Pack:
     """The week's charts as the pages draw them; NothingToExport when the week holds no data."""
     window, week = options.window, options.week_filters
     unit, size, small = options.drawn_unit, options.household_size, options.small
-    label = small.label(unit)
     is_demo = queries.query_has_demo_data(engine)
     freshness = queries.query_provider_freshness(engine)
     places = queries.query_places(engine, None)
@@ -186,20 +190,22 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
 
     conversion = (f"Households are converted at {size:g} persons per household (a planning assumption). " if size
                   else "Persons and households are never added together. ")
-    suppressed = (f"Counts under {small.persons} persons or {small.households} households are shown as "
-                  f"\"<{small.persons}\" / \"<{small.households}\". ")
+    suppressed = small.note().strip() + " "
     area_note = "Only flows that start or end inside the area count. " if options.filters.area else ""
     charts: list[PackChart] = []
 
-    by_side = {side: with_household_size(flow_queries.query_weekly_flows(engine, window, side, KIND), size)
-               for side in ("origin", "destination")}
+    # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
+    # (sums by place, conversion, figures, headline) sees a small count's value, and a place's total
+    # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
+    pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
+    by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
             continue
         title = mark(f"New displacement by {side}, per week")
         charts.append(PackChart(
-            f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title, label=label),
+            f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title),
             small.table(weekly_flow_rows(weekly, unit)),
             caption(window, unit, area_note + conversion + suppressed + "Weeks start on Monday; the eight largest "
                     "places are shown, the rest summed as \"other places\".")))
@@ -212,7 +218,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     if not flight.empty or not events.empty:
         title = mark("New displacement and the week's conflict events")
         charts.append(PackChart(
-            "flows_and_events", title, build_flows_with_events(flight, events, unit, title, label=label),
+            "flows_and_events", title, build_flows_with_events(flight, events, unit, title),
             small.table(flows_and_events_rows(flight, events)),
             caption(window, f"{unit} (bars), events per week (markers, by ACLED type)",
                     conversion + suppressed + "Bars: new displacement from places " + ("inside the area" if
@@ -225,13 +231,12 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             caption(window, "events", "Only events at places inside the area count. " if options.filters.area
                     else "")))
 
-    pairs = with_household_size(flow_queries.query_flow_pairs(engine, week, KIND, top=MAP_PAIRS,
-                                                              ranked_by=ranking_units(unit, size)), size)
-    pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+    pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
+        if not pair_weeks.empty else pair_weeks
     if not pairs.empty:
         title = mark("New displacement: origin → destination")
         charts.append(PackChart(
-            "sankey", title, build_sankey(pairs, unit, title, label=label),
+            "sankey", title, build_sankey(pairs, unit, title),
             small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
             caption(week, unit, area_note + conversion + suppressed + f"The {SANKEY_PAIRS} largest origin–destination "
                     "pairs of the week; links from text reports are red.")))
@@ -239,9 +244,10 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         if not mapped.empty:
             title = mark("New displacement: flow map")
             charts.append(PackChart(
-                "flow_map", title, build_flow_map(pairs, unit, title, label=label), small.table(mapped),
+                "flow_map", title, build_flow_map(pairs, unit, title), small.table(mapped),
                 caption(week, unit, area_note + conversion + suppressed + f"The {MAP_PAIRS} largest pairs of the "
-                        "week, lines as wide as the flow; places at their coordinates (no base map).")))
+                        "week, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
+                        "coordinates (no base map).")))
 
     if not charts:
         raise NothingToExport(
@@ -249,18 +255,19 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             + (f" in {options.filters.area}" if options.filters.area else "") + ": no displacement figures and no "
             "conflict events in it or the weeks before. Pick another week or area, or clear the filters.")
 
-    fled = _total(flight[flight["week"] == options.week], unit) if not flight.empty else 0.0
+    fled = _total(flight[flight["week"] == options.week], unit) if not flight.empty else count_text(0.0)
     destination = by_side["destination"]
     arrived = destination[destination["place_key"].isin(inside)] if inside is not None and not destination.empty \
         else destination
-    arrived_total = _total(arrived[arrived["week"] == options.week], unit) if not arrived.empty else 0.0
+    arrived_total = (_total(arrived[arrived["week"] == options.week], unit) if not arrived.empty
+                     else count_text(0.0))
     week_events = events[events["week"] == options.week]["events"].sum() if not events.empty else 0
     fatalities = (weekly_events.loc[weekly_events["week"] == options.week, "fatalities"].sum()
                   if not weekly_events.empty else 0)
     where = "the area" if options.filters.area else "anywhere"
     headline = {
-        f"New displacement from {where} ({unit})": small.text(fled, unit),
-        f"Arrivals in {where} ({unit})": small.text(arrived_total, unit),
+        f"New displacement from {where} ({unit})": fled,
+        f"Arrivals in {where} ({unit})": arrived_total,
         "Conflict events": f"{int(week_events):,}",
         "Reported fatalities": f"{int(fatalities):,}",
     }
@@ -289,7 +296,8 @@ def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,
     for row in top.itertuples():
         counts, latest = found.of(row.place_key)
         rows.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, "value": row.value,
-                     "unit": unit, "events_before": int(counts["events"].sum()),
+                     SUPPRESSED: getattr(row, SUPPRESSED, False), "unit": unit,
+                     "events_before": int(counts["events"].sum()),
                      "fatalities": int(counts["fatalities"].sum()),
                      "preceding_events": summarise_events(counts, latest)})
-    return options.small.table(pd.DataFrame(rows, columns=PRECEDING_COLUMNS)), note
+    return options.small.table(pd.DataFrame(rows, columns=[*PRECEDING_COLUMNS, SUPPRESSED])), note

@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, with_household_size)
+                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
+from charts.suppress import PAGES
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_caption
-from ui.common import cached_flow_pairs, cached_weekly_flows, param_choice, param_number
+from ui.common import cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -26,7 +27,11 @@ with right:
 units = ("persons", "households", "movements") if not size else (converted_unit(size), "movements")
 unit = param_choice("unit", units, "Unit", horizontal=True)
 
-weekly = with_household_size(cached_weekly_flows(page.engine, page.url, filters, side, kind), size)
+# Small counts banded before anything is drawn: the browser gets the figure's JSON (charts/suppress.py).
+# Places and pairs are both summed from the same banded pairs of each week, so that no place's
+# total differs from its pairs by an exact small count.
+pair_weeks = with_household_size(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, kind)), size)
+weekly = weekly_flows_from_pairs(pair_weeks, side)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 if rows.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
@@ -35,38 +40,38 @@ if rows.empty:
     st.stop()
 
 conversion = (f"Households are converted at {size:g} persons per household (a planning assumption, not a count)."
-              if size else "Persons, households and movements are never added together.")
+              if size else "Persons, households and movements are never added together.") + PAGES.note()
 text_share = rows.loc[rows["from_text"], "value"].sum()
 area_note = "Only flows that start or end inside the area count. " if filters.area else ""
 
 st.subheader(f"Per week, by {side}")
 figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
 st.plotly_chart(figure, theme=None, key="chart-weekly")
-chart_downloads(figure, weekly_flow_rows(weekly, unit), file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
+                "weekly")
 st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
                          extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
                          "shown, the rest summed as \"other places\"."))
 
-# Only the pairs the map draws (the Sankey's are the largest of them) leave the database.
-pairs = with_household_size(cached_flow_pairs(page.engine, page.url, filters, kind, MAP_PAIRS,
-                                              ranking_units(unit, size)), size)
-pairs = pairs[pairs["unit"] == unit] if not pairs.empty else pairs
+pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
 if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
     st.stop()
 sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
 st.plotly_chart(sankey, theme=None, key="chart-sankey")
-chart_downloads(sankey, top_pairs(pairs, unit, SANKEY_PAIRS), file_stem(f"flows_pairs_{kind}", filters), "sankey")
+chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
+                "sankey")
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
                          "origin–destination pairs; links from text reports are red."))
 
 flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
 mapped = mapped_pairs(pairs, unit)
 st.plotly_chart(flow_map, theme=None, key="chart-map")
-chart_downloads(flow_map, mapped, file_stem(f"flows_map_{kind}", filters), "map")
+chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
-                         "pairs, lines as wide as the flow; places at their coordinates (no base map, so it draws "
-                         "offline)." + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
-                                        if unmapped else "")))
+                         "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
+                         "coordinates (no base map, so it draws offline)."
+                         + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
+                            if unmapped else "")))

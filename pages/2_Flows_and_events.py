@@ -8,12 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from charts.export import csv_bytes
+from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
                            keys_inside, lag_correlations, rank_spikes, summarise_events)
+from charts.suppress import PAGES, SUPPRESSED, count_text
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption
-from ui.common import cached_places, cached_weekly_flows, from_link, param_choice, param_number, refuse_url_value
+from ui.common import cached_places, cached_weekly_pairs, from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -27,7 +29,10 @@ unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
 places = cached_places(page.engine, page.url, ())
 inside = keys_inside(places, filters.area)
 
-weekly = cached_weekly_flows(page.engine, page.url, filters, "origin", "new_displacement")
+# Small counts banded before anything is drawn or summed (charts/suppress.py), on the pairs of each
+# week as on the Flows page and in the pack: a place's total is the same everywhere it is shown.
+weekly = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, "new_displacement")),
+                                 "origin")
 if inside is not None and not weekly.empty:
     weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
 weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
@@ -40,11 +45,13 @@ if weekly.empty and events.empty:
 
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
 st.plotly_chart(figure, theme=None, key="chart-flows-events")
-chart_downloads(figure, flows_and_events_rows(weekly, events), file_stem("flows_and_events", filters), "flows-events")
+chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
+                "flows-events")
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
                          text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                         extra="Bars: new displacement from places " + ("inside the area" if filters.area else
-                         "anywhere") + ", by week of flight. Markers: events in the same area and week."))
+                         extra=PAGES.note() + " Bars: new displacement from places "
+                         + ("inside the area" if filters.area else "anywhere")
+                         + ", by week of flight. Markers: events in the same area and week."))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
@@ -52,8 +59,8 @@ if spikes.empty:
     st.info("No displacement from a known place in this view: widen the window or choose another area.")
     st.stop()
 options = [f"{row.place_key}@{row.week}" for row in spikes.itertuples()]
-labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: {row.value:,.0f} {unit}"
-          for row in spikes.itertuples()}
+labels = {f"{row.place_key}@{row.week}": f"{row.place} — week of {row.week:%d %b %Y}: "
+          f"{count_text(row.value, getattr(row, SUPPRESSED))} {unit}" for row in spikes.itertuples()}
 wanted = f"{st.query_params.get('spike_place', '')}@{st.query_params.get('spike_week', '')}"
 if wanted != "@" and wanted not in options and from_link("spike"):
     for name in ("spike_place", "spike_week"):
@@ -105,18 +112,21 @@ st.subheader(f"The week's largest flows and their preceding events (week of {spi
 ranking = []
 for row in week_rows.itertuples():
     counts, latest = preceding.of(row.place_key)
-    ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode, unit: row.value,
+    ranking.append({"place": row.place, "place_key": row.place_key, "pcode": row.pcode,
+                    unit: count_text(row.value, True) if getattr(row, SUPPRESSED) else row.value,
                     "events before": int(counts["events"].sum()), "fatalities": int(counts["fatalities"].sum()),
                     "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
-st.dataframe(ranking, hide_index=True)
+# Shown as text when it mixes numbers and "<10" (Arrow takes one type per column); the CSV keeps the numbers.
+st.dataframe(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking, hide_index=True)
 st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
                    file_name=f"largest_flows_{spike_week}.csv", mime="text/csv", key="download-ranking",
                    on_click="ignore")
 
 st.subheader("Does displacement follow the events? (lag view)")
 lag_filters = lag_window(filters)
-lag_flows = cached_weekly_flows(page.engine, page.url, lag_filters, "origin", "new_displacement")
+lag_flows = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, lag_filters,
+                                                                   "new_displacement")), "origin")
 lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
 lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)
 areas = governorates(places)

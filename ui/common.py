@@ -85,6 +85,13 @@ def cached_flow_pairs(_engine, url: str, filters, kind: str, top: int | None = N
     return query_flow_pairs(_engine, filters, kind, top, ranked_by)
 
 
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_weekly_pairs(_engine, url: str, filters, kind: str):
+    from db.flow_queries import query_weekly_pairs
+
+    return query_weekly_pairs(_engine, filters, kind)
+
+
 def from_link(name: str) -> bool:
     """Whether the URL parameter `name` still holds what the link said: its widget (key
     `param-NAME`) has not been drawn yet in this session. Afterwards the page itself writes the
