@@ -32,7 +32,7 @@ from db.filters import Filters, area_place_ids, narrowing
 from db.queries import TEXT_PROVIDER, _frame
 from db.schema import (FLOW_SIDES, displacement_figure, place, summary_flow_pair_to_date, summary_flow_pair_week,
                        summary_flow_place_week)
-from db.summary import mondays, window_parts, year_to_date_reads
+from db.summary import mondays, split_window, window_parts, year_to_date_reads
 from db.summary import figure_day, figure_days_between, plausible_figure, unplaced_name
 
 FLOW_KINDS = ("new_displacement", "return", "arrival")  # kinds with a direction; a stock is not a flow
@@ -231,11 +231,11 @@ def query_weekly_flows_raw(engine: Engine, filters: Filters, side: str = "origin
 
 # --- origin → destination pairs --------------------------------------------------------------------
 
-def _pair_totals(rows):
+def _pair_totals(rows, by=()):
     """Totals per pair, unit and from_text of `rows` (a subquery with origin_place_id,
     origin_name_raw, destination_place_id, destination_name_raw, unit, from_text, value, reports;
-    a name as written only where its place is unresolved)."""
-    keys = (rows.c.origin_place_id, rows.c.origin_name_raw, rows.c.destination_place_id,
+    a name as written only where its place is unresolved), and per each column of `by`."""
+    keys = (*by, rows.c.origin_place_id, rows.c.origin_name_raw, rows.c.destination_place_id,
             rows.c.destination_name_raw, rows.c.unit, rows.c.from_text)
     return (select(*keys, func.sum(rows.c.value).label("value"),
                    cast(func.sum(rows.c.reports), Integer).label("reports"))
@@ -409,16 +409,30 @@ def query_weekly_pairs(engine: Engine, filters: Filters, kind: str = "new_displa
     The finest cells both the weekly charts by place and the pair charts can be summed from:
     small counts are banded on these before any sum (charts/suppress.py), so a place's weekly
     total and the pairs it is made of never differ by an exact small count.
+
+    The weeks lying wholly inside the window are one read of the weekly pair summary, grouped by
+    week and pair; only the days at the window's ends (at most two part weeks) are read as
+    query_flow_pairs of those days (a query per week took a year's window to 52 queries).
     """
     _check(None, kind)
-    monday = filters.start - timedelta(days=filters.start.weekday())
+    whole, edges = split_window(filters.start, filters.end)
     weeks = []
-    while monday <= filters.end:
-        part = replace(filters, start=max(monday, filters.start), end=min(monday + timedelta(days=6), filters.end))
-        pairs = query_flow_pairs(engine, part, kind)
+    if whole:
+        s = summary_flow_pair_week
+        rows = (_pair_summary_select(s, filters, kind, _area(filters), s.c.week_start.between(*whole))
+                .add_columns(s.c.week_start).subquery("pair_rows"))
+        totals = _pair_totals(rows, by=(rows.c.week_start,))
+        frame = _frame(engine, _pair_ends(totals, (totals.c.unit, totals.c.from_text, totals.c.value,
+                                                   totals.c.reports, _as_text(totals.c.week_start))))
+        if not frame.empty:
+            frame["week"] = [date.fromisoformat(day[:10]) for day in frame.pop("day")]
+            weeks.append(_pairs_frame(frame))
+    for first, last in edges:
+        pairs = query_flow_pairs(engine, replace(filters, start=first, end=last), kind)
         if not pairs.empty:
-            weeks.append(pairs.assign(week=monday))
-        monday += timedelta(days=7)
+            weeks.append(pairs.assign(week=first - timedelta(days=first.weekday())))
     if not weeks:
         return pd.DataFrame(columns=["week", *PAIR_COLUMNS])
-    return pd.concat(weeks, ignore_index=True)
+    frame = pd.concat(weeks, ignore_index=True)
+    return frame[["week", *PAIR_COLUMNS]].sort_values(["week", "unit", "value"], ascending=[True, True, False],
+                                                      kind="stable").reset_index(drop=True)

@@ -16,7 +16,7 @@ import base64
 import io
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -293,3 +293,32 @@ def test_places_summed_from_the_weeks_pairs_equal_the_weekly_query(demo_engine, 
         summed.assign(week=summed["week"].astype(str)).groupby(keys)["value"].sum().sort_index(),
         expected.assign(week=expected["week"].astype(str)).groupby(keys)["value"].sum().sort_index(),
         check_exact=False)
+
+
+@pytest.mark.parametrize("start, end, area", [
+    (date(2024, 11, 20), date(2024, 12, 11), None),  # cut into weeks at both ends
+    (date(2024, 11, 25), date(2024, 12, 15), None),  # whole weeks only
+    (date(2024, 12, 3), date(2024, 12, 5), None),  # inside one week
+    (date(2024, 11, 20), date(2024, 12, 11), "SY05"),  # narrowed to an area
+])
+def test_the_weeks_pairs_equal_each_weeks_raw_pairs(demo_engine, start, end, area):
+    """Each week's pairs, read from the summaries in one query, are that week's pairs summed from the raw rows."""
+    from dataclasses import replace
+
+    from db.filters import Filters
+    from db.flow_queries import query_flow_pairs_raw, query_weekly_pairs
+
+    window = Filters(start, end, area=area)
+    expected = []
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        part = replace(window, start=max(monday, start), end=min(monday + timedelta(days=6), end))
+        expected.append(query_flow_pairs_raw(demo_engine, part).assign(week=monday))
+        monday += timedelta(days=7)
+    expected = pd.concat(expected, ignore_index=True)
+    found = query_weekly_pairs(demo_engine, window)
+    keys = ["week", "origin", "destination", "unit", "from_text"]
+    assert len(found) > 0 and len(found) == len(expected)
+    pd.testing.assert_frame_equal(
+        found.sort_values(keys).reset_index(drop=True)[[*keys, "value", "reports"]],
+        expected.sort_values(keys).reset_index(drop=True)[[*keys, "value", "reports"]], check_dtype=False)
