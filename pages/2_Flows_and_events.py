@@ -84,7 +84,8 @@ preceding = cached_preceding_events(page.engine, page.url, asked, first, last, r
 total = int(preceding.of(spike_place)[0]["events"].sum())
 quotes = page.actor.can(Permission.SEE_QUOTES)  # a viewer gets the events, never a report's sentence
 near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
-                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS, quotes), spike_place)
+                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS, quotes),
+                   spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
             f"**{literal(chosen['place'])}** ({literal(spike_place)}), before and during the week of flight.")

@@ -7,6 +7,7 @@ numbers and e-mail addresses in several spellings.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -113,3 +114,17 @@ def test_the_facts_own_places_are_kept_even_when_the_gazetteer_does_not_know_the
     assert scrub_quote(sentence) == "[name], a resident said, lost 40 families."  # a rule's guess: a person
     assert scrub_quote(sentence, keep=["Tell Warda"]) == sentence
     assert scrub_quote(sentence, keep=["Hama; Tell Warda"]) == sentence  # a fact's list of places
+
+
+def test_an_idu_source_sentence_is_scrubbed_like_every_quote(prepared_engine, tmp_path):
+    """IDMC's sentence is stored as a quote too: the same function scrubs it."""
+    records = json.loads((FIXTURES_DIR / "json" / "idu_qualifier_unknown.json").read_text(encoding="utf-8"))[:1]
+    records[0]["standard_popup_text"] = records[0]["standard_popup_text"].replace(
+        "according to", "said Rekha Nair, a 40-year-old resident (call +91 98470 12345), according to")
+    path = tmp_path / "idu.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    ingest_file(prepared_engine, path)
+    with prepared_engine.connect() as conn:
+        (quote,) = conn.execute(select(displacement_figure.c.quote)).scalars().all()
+    assert quote == ("A total of 2 people were in relief camp due to flood on 7 November in Kerala, said [name], a "
+                     "[age]-year-old resident (call [phone]), according to national/regional disaster authorities.")

@@ -387,7 +387,8 @@ def _nearest_term(terms: list[tuple[int, str]], position: int) -> tuple[int, str
 def _fact_dates(dates: list[DateMention], published: date | None, anchor: int, present: bool,
                 window: tuple[int, int]) -> tuple[str | None, str | None]:
     # dates are sorted by start: the ones in the window, or else the nearest two, by bisection
-    low, high = bisect_left(dates, window[0], key=lambda d: d.start), bisect_left(dates, window[1], key=lambda d: d.start)
+    low = bisect_left(dates, window[0], key=lambda d: d.start)
+    high = bisect_left(dates, window[1], key=lambda d: d.start)
     if low == high:
         nearest = bisect_left(dates, anchor, key=lambda d: d.start)
         low, high = max(0, nearest - 1), min(len(dates), nearest + 1)

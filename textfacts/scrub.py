@@ -39,22 +39,22 @@ _EMAIL = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[A-Za-z]{{2,24}
 
 # --- telephone --------------------------------------------------------------------------------
 # Digits in groups joined by spaces, dots, dashes, slashes or parentheses, optionally after + or 00.
-_PHONE = re.compile(r"(?<![\w.,/+-])(?:\+|\b00)?\(?\d[\d\s().\-/]{5,}\d\)?(?![\w])")
-_DATE_LIKE = re.compile(r"\d{4}\s*[-–/.]\s*\d{1,2}(?:\s*[-–/.]\s*\d{1,2})?|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4}|"
+_PHONE = re.compile(r"(?<![\w.,/+-])(?:\+|\b00)?\(?\d[\d\s().\-/]{5,}\d(?![\w])")
+_DATE_LIKE = re.compile(r"\d{4}\s*[-–/.]\s*\d{1,2}(?:\s*[-–/.]\s*\d{1,2})?|"
+                        r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4}|"
                         r"\d{4}\s*[-–/]\s*\d{4}")
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:[ .]\d{3})+")
 
 
 def _phone_or_not(match: re.Match) -> str:
-    text = match[0].strip()
-    trailing = match[0][len(match[0].rstrip()):]
+    text = match[0]
     digits = sum(c.isdigit() for c in text)
     if digits < 8 or digits > 15 or _DATE_LIKE.fullmatch(text):
         return match[0]
     international = text.startswith(("+", "00", "(0", "(+"))
     if not international and not text.startswith("0") and (digits < 9 or _THOUSANDS.fullmatch(text)):
         return match[0]  # a figure written with thousands separators ("120 000 000"), not a number to call
-    return "[phone]" + trailing
+    return "[phone]"
 
 
 # --- street addresses -------------------------------------------------------------------------
