@@ -358,8 +358,13 @@ def _unit_of(sentence: str, quantity: Quantity) -> _Mention | None:
     return None
 
 
+_LEFT_WHAT = re.compile(r"\s+(?:their|his|her|the|[A-Z])")
+_KIND_OF_SITE = re.compile(r"\s+(?:sites?|camps?|centres?|centers?)\b")
+
+
 def _terms(sentence: str) -> list[tuple[int, str]]:
     found = []
+    starts = set()  # where a term was found already (a set: one lookup per match, not a scan)
     for pattern, term in _TERM_RES:
         for match in pattern.finditer(sentence):
             word = match[0].lower()
@@ -367,14 +372,13 @@ def _terms(sentence: str) -> list[tuple[int, str]]:
                     not re.search(r"\b(?:into|to|towards?|from|back|out of|for)\b",
                                   sentence[match.end():match.end() + 25], re.I):
                 continue
-            if term == "fled" and word == "left" and not re.search(r"^\s+(?:their|his|her|the|[A-Z])",
-                                                                   sentence[match.end():]):
+            if term == "fled" and word == "left" and not _LEFT_WHAT.match(sentence, match.end()):
                 continue
-            if term == "displaced" and word.startswith("displacement") and re.match(
-                    r"\s+(?:sites?|camps?|centres?|centers?)\b", sentence[match.end():]):
+            if term == "displaced" and word.startswith("displacement") and _KIND_OF_SITE.match(sentence, match.end()):
                 continue  # "displacement sites": a kind of place
-            if any(at == match.start() for at, _ in found):
+            if match.start() in starts:
                 continue
+            starts.add(match.start())
             found.append((match.start(), term))
     return sorted(found)
 
@@ -695,7 +699,8 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
         tail = re.split(r",?\s+\b(?:after|before|following|while|as|once|when)\b|;|,\s+(?:which|who|where)\b",
                         text[match.start():match.start() + CONTEXT], maxsplit=1)[0]
         head = re.split(r"\b(?:after|before|following|once|when)\b|;", before)[-1]
-        clause_dates = [d for d in dates if match.start() - len(head) <= d.start < match.start() + len(tail)]
+        clause_dates = dates[bisect_left(dates, match.start() - len(head), key=lambda d: d.start):
+                             bisect_left(dates, match.start() + len(tail), key=lambda d: d.start)]
         tail_dates = [d for d in clause_dates if d.start >= match.start()]
         reference = _NOT_NEW.search(before)
         if reference and ACTORS.search(reference[0]):
