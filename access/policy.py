@@ -50,6 +50,7 @@ class Permission(enum.Enum):
     LINK_PLACES = "link or dismiss place names"
     DECIDE_DUPLICATES = "decide possible duplicates"
     DELETE_BATCH = "delete a load batch"
+    SEE_QUOTES = "see the sentences facts were read from"
     SEE_AUDIT = "see the audit trail"
 
 
@@ -60,6 +61,8 @@ LEAST_ROLE = {
     Permission.REVIEW: Role.EDITOR,
     Permission.LINK_PLACES: Role.EDITOR,
     Permission.DECIDE_DUPLICATES: Role.EDITOR,
+    # A quote is a sentence from a report about people: reviewers need it, viewers get the facts only.
+    Permission.SEE_QUOTES: Role.EDITOR,
     Permission.DELETE_BATCH: Role.ADMIN,
     Permission.SEE_AUDIT: Role.ADMIN,
 }

@@ -5,6 +5,10 @@
 Reports the extractor's rate beside a baseline measured in the same run on the same texts:
 splitting each report into sentences only (the least any extractor does). Issue 4's target:
 at least 200 reports/s.
+
+Then a long paste (issue 16): one "sentence" of 12.8, 25.6 and 51 KB made of repeated clauses,
+each read once; the time should grow linearly (target: 50 KB within 5 s) and the characters of
+quote kept stay within QUOTE_CAP per fact.
 """
 
 from __future__ import annotations
@@ -44,6 +48,26 @@ def main() -> None:
     print("| run | reports/s | ratio to baseline |\n| --- | ---: | ---: |")
     print(f"| baseline: sentence splitting only | {baseline:,.0f} | 1.00 |")
     print(f"| extractor (displacements + events) | {extractor:,.0f} | {extractor / baseline:.2f} |")
+    long_paste(extract_facts)
+
+
+LONG_PASTE_CLAUSES = ("300 people fled Hama to Homs on 3 December, ", "clashes erupted in Idlib on 4 December, ",
+                      "120 families arrived in Azaz camps, ")
+
+
+def long_paste(extract_facts) -> None:
+    """One pasted page without full stops: seconds to read it, facts found, characters of quote kept."""
+    body = "".join(LONG_PASTE_CLAUSES)
+    print("\n| long paste (one sentence) | seconds | facts | quote characters kept | largest quote |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for size in (12_800, 25_600, 51_200):
+        text = "Since Monday, " + body * (size // len(body)) + "the office said."
+        started = time.perf_counter()
+        found = extract_facts(text, date(2024, 12, 5))
+        seconds = time.perf_counter() - started
+        facts = found["displacements"] + found["events"]
+        kept = [len(f["quote"]) for f in facts]
+        print(f"| {len(text) / 1000:.1f} KB | {seconds:.2f} | {len(facts):,} | {sum(kept):,} | {max(kept)} |")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ BATCH_COLUMNS = ["batch_id", "source_kind", "title", "file_name", "publisher", "
                  "rows_unchanged", "errors", "warnings"]
 FIGURE_FIELDS = ("figure_id", "provider", "source_title", "origin", "origin_key", "destination", "destination_key",
                  "period_start", "period_end", "figure", "figure_max", "qualifier", "unit", "figure_kind", "quote")
+QUOTE_FIELDS = ("quote",)  # read only for a role that may see quotes (access.policy.Permission.SEE_QUOTES)
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,8 @@ def _pair_ids(filters: Filters, sources: list[int]):
     return pairs, decided
 
 
-def _side(alias_name: str):
-    """One side of a pair: the figure, its source and both places, as labelled columns."""
+def _side(alias_name: str, with_quotes: bool):
+    """One side of a pair: the figure, its source and both places (and its quote when asked), as labelled columns."""
     f = displacement_figure.alias(alias_name)
     src = source.alias(f"{alias_name}_source")
     origin, destination = place.alias(f"{alias_name}_origin"), place.alias(f"{alias_name}_destination")
@@ -268,6 +269,8 @@ def _side(alias_name: str):
         "period_end": f.c.period_end, "figure": f.c.figure, "figure_max": f.c.figure_max,
         "qualifier": f.c.qualifier, "unit": f.c.unit, "figure_kind": f.c.figure_kind, "quote": f.c.quote,
     }
+    if not with_quotes:
+        columns = {name: column for name, column in columns.items() if name not in QUOTE_FIELDS}
 
     def joined(left, on):
         return (left.join(f, on(f))
@@ -278,20 +281,23 @@ def _side(alias_name: str):
     return f, columns, joined
 
 
-def query_possible_duplicates(engine: Engine, filters: Filters, limit: int = DUPLICATE_PAIRS) -> pd.DataFrame:
+def query_possible_duplicates(engine: Engine, filters: Filters, limit: int = DUPLICATE_PAIRS, *,
+                              with_quotes: bool = False) -> pd.DataFrame:
     """Undecided pairs of figures from different sources that may be one fact (see the module).
 
     Both figures' days lie in the window; with an area, both touch it. Columns: first_<field>
     and second_<field> for each of FIGURE_FIELDS (first_figure_id < second_figure_id), largest
-    figures first, at most `limit` pairs.
+    figures first, at most `limit` pairs. The quotes (QUOTE_FIELDS) are read only `with_quotes`:
+    for a role that may see them.
     """
-    columns = [f"{side}_{name}" for side in ("first", "second") for name in FIGURE_FIELDS]
+    fields = [name for name in FIGURE_FIELDS if with_quotes or name not in QUOTE_FIELDS]
+    columns = [f"{side}_{name}" for side in ("first", "second") for name in fields]
     sources = _sources_by_size(engine, filters)
     if len(sources) < 2:  # one source cannot duplicate itself
         return pd.DataFrame(columns=columns)
     pairs, decided = _pair_ids(filters, sources)
-    first, first_columns, join_first = _side("first")
-    second, second_columns, join_second = _side("second")
+    first, first_columns, join_first = _side("first", with_quotes)
+    second, second_columns, join_second = _side("second", with_quotes)
     body = join_second(join_first(pairs, lambda f: f.c.figure_id == pairs.c.first_id),
                        lambda f: f.c.figure_id == pairs.c.second_id)
     larger = case((first.c.figure >= second.c.figure, first.c.figure), else_=second.c.figure)

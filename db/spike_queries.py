@@ -59,6 +59,11 @@ def distance_km(lat1, lon1, lat2, lon2):
 EVENTS_NEAR_COLUMNS = ["event_id", "event_date", "event_type", "sub_event_type", "actor1", "actor2", "place_key",
                        "pcode", "place", "place_ar", "lat", "lon", "distance_km", "fatalities", "provider",
                        "source_title", "quote", "from_text", "inside_area"]
+QUOTE_COLUMNS = ("quote",)  # read only for a role that may see quotes (access.policy.Permission.SEE_QUOTES)
+
+
+def events_near_columns(with_quotes: bool) -> list[str]:
+    return [c for c in EVENTS_NEAR_COLUMNS if with_quotes or c not in QUOTE_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def _place_ids(frame: pd.DataFrame) -> np.ndarray:
 
 def query_events_near_places(engine: Engine, place_keys, start: date, end: date, radius_km: float,
                              event_types: tuple[str, ...] = (), sources: tuple[str, ...] = (),
-                             limit: int | None = None) -> pd.DataFrame:
+                             limit: int | None = None, *, with_quotes: bool = False) -> pd.DataFrame:
     """Counted events between `start` and `end` inside each place (when it is an area) or within
     `radius_km` of it, nearest first within each day, latest day first.
 
@@ -173,15 +178,19 @@ def query_events_near_places(engine: Engine, place_keys, start: date, end: date,
     told and ordered from their dates, places and coordinates, and only those kept are read whole
     (a governorate's three weeks in the demo at scale hold ~4,800 events: 44 ms read whole,
     33 ms for the first 200). query_preceding_events counts them all, per type.
+
+    The quote of a fact read from text is read only `with_quotes` (for a role that may see it);
+    without, the columns are events_near_columns(False).
     """
-    columns = ["near_place_key", *EVENTS_NEAR_COLUMNS]
+    columns = ["near_place_key", *events_near_columns(with_quotes)]
     keys = list(dict.fromkeys(place_keys))
     centres = _centres(engine, tuple(keys), radius_km)
     if not centres:
         return pd.DataFrame(columns=columns)
     narrowed = Filters(start=start, end=end, event_types=event_types, sources=sources)
     if limit is None:
-        found = _frame(engine, _near_select(_near_candidates(centres, start, end), narrowed, whole=True))
+        found = _frame(engine, _near_select(_near_candidates(centres, start, end), narrowed, whole=True,
+                                            with_quotes=with_quotes))
         return _near_frame(keys, centres, radius_km, found, columns)
     located = _frame(engine, _near_select(_near_candidates(centres, start, end), narrowed, whole=False))
     if located.empty:
@@ -191,14 +200,14 @@ def query_events_near_places(engine: Engine, place_keys, start: date, end: date,
     ids = located["event_id"].to_numpy()[rows[first]].tolist()
     if not ids:
         return pd.DataFrame(columns=columns)
-    details = _frame(engine, _near_select(ids, narrowed, whole=True)).set_index("event_id")
+    details = _frame(engine, _near_select(ids, narrowed, whole=True, with_quotes=with_quotes)).set_index("event_id")
     found = details.loc[ids].reset_index()
     near = found.assign(near_place_key=np.array(keys, dtype=object)[position[first]], distance_km=distance[first],
                         inside_area=inside[first])
     return _finished(near, columns)
 
 
-def _near_select(e_ids, narrowed: Filters, *, whole: bool):
+def _near_select(e_ids, narrowed: Filters, *, whole: bool, with_quotes: bool = False):
     """The counted events among `e_ids` (a select of ids or a list), narrowed by type and source:
     their whole rows (what the page lists), or only what ordering them needs (id, day, place,
     coordinates)."""
@@ -213,7 +222,7 @@ def _near_select(e_ids, narrowed: Filters, *, whole: bool):
                    e.c.place_id, place.c.place_key, place.c.pcode,
                    func.coalesce(place.c.name_en, e.c.place_name_raw).label("place"),
                    place.c.name_ar.label("place_ar"), lat, lon, e.c.fatalities, e.c.provider,
-                   source.c.title.label("source_title"), e.c.quote)
+                   source.c.title.label("source_title"), *([e.c.quote] if with_quotes else []))
             .select_from(e.join(source, source.c.source_id == e.c.source_id)
                          .outerjoin(place, place.c.place_id == e.c.place_id)))
     # The window is the candidates' only: stated here as well, it would lead SQLite to read the events by date.
@@ -265,9 +274,9 @@ def _finished(near: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def events_near(found: pd.DataFrame, place_key: str) -> pd.DataFrame:
-    """The events of one place from query_events_near_places (EVENTS_NEAR_COLUMNS)."""
+    """The events of one place from query_events_near_places (EVENTS_NEAR_COLUMNS, the quote only if read)."""
     rows = found[found["near_place_key"] == place_key]
-    return rows[EVENTS_NEAR_COLUMNS].reset_index(drop=True)
+    return rows[[c for c in EVENTS_NEAR_COLUMNS if c in found.columns]].reset_index(drop=True)
 
 PRECEDING_COLUMNS = ["near_place_key", "event_type", "events", "fatalities"]
 LATEST_COLUMNS = ["near_place_key", "event_id", "event_date", "event_type", "sub_event_type", "place", "distance_km"]

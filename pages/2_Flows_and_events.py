@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from access.policy import Permission
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
@@ -88,8 +89,10 @@ asked = tuple(dict.fromkeys((spike_place, *week_rows["place_key"])))
 preceding = cached_preceding_events(page.engine, page.url, asked, first, last, radius, filters.event_types,
                                     filters.sources)
 total = int(preceding.of(spike_place)[0]["events"].sum())
+quotes = page.actor.can(Permission.SEE_QUOTES)  # a viewer gets the events, never a report's sentence
 near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
-                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS), spike_place)
+                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS, quotes),
+                   spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
             f"**{literal(chosen['place'])}** ({literal(spike_place)}), before and during the week of flight.")
@@ -104,8 +107,8 @@ else:
     st.download_button(
         "Download these events (CSV)", file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"),
         data=lambda: csv_bytes(events_near(cached_events_near_places(
-            page.engine, page.url, (spike_place,), first, last, radius, filters.event_types, filters.sources),
-            spike_place)),
+            page.engine, page.url, (spike_place,), first, last, radius, filters.event_types, filters.sources,
+            with_quotes=quotes), spike_place)),
         mime="text/csv", key="download-near", on_click="ignore")
 
 st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")

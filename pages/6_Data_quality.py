@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.policy import Permission
 from charts.quality import build_issue_chart
 from db.quality_queries import DUPLICATE_PAIRS, DUPLICATE_TOLERANCE, FEW_BATCHES, ISSUE_ROWS
 from ui.captions import chart_caption
@@ -95,7 +96,7 @@ else:
 
 # --- possible duplicates -------------------------------------------------------------------------
 st.subheader("Possible duplicates across sources")
-pairs = cached_possible_duplicates(page.engine, page.url, filters)
+pairs = cached_possible_duplicates(page.engine, page.url, filters, page.actor.can(Permission.SEE_QUOTES))
 if pairs.empty:
     st.info(f"No possible duplicates between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" touching {filters.area}" if filters.area else "") + ": no two sources give the same kind of "

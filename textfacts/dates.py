@@ -138,10 +138,10 @@ def _resolve(kind: str, m, published: date | None) -> tuple[str | None, str | No
 
 def find_dates(sentence: str, published: date | None) -> list[DateMention]:
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(sentence) + 1)  # 1 where a date was read: overlap is checked on the match's own span
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(sentence):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+            if any(taken[m.start():m.end()]):
                 continue
             if kind == "month_year" and m[2] is None and published is None:
                 continue
@@ -151,6 +151,6 @@ def find_dates(sentence: str, published: date | None) -> list[DateMention]:
                 end = None
             elif "as of" in before:
                 start = None
-            taken.append((m.start(), m.end()))
+            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
             found.append(DateMention(m.start(), m.end(), m[0], start, end))
     return sorted(found, key=lambda d: d.start)

@@ -16,6 +16,7 @@ The output follows the gold files' schema (../shared/texts/README.md): units "pe
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,6 +33,32 @@ class Sentence:
     start: int
     end: int
     text: str
+
+
+# A pasted page without full stops is one "sentence" of any length (a 51 KB paste made 3,001 facts,
+# each with its own copy of the whole paste, and rules that reread the sentence up to each figure
+# took 90 s). So each rule reads at most CONTEXT characters on either side of what it looks at,
+# and a sentence longer than QUOTE_CAP is quoted as a window of QUOTE_CAP characters around its
+# fact (cut at spaces), so extraction and storage grow linearly with the report.
+CONTEXT = 400
+QUOTE_CAP = 600
+
+
+def quote_window(sentence: Sentence, at: int) -> tuple[str, int, int]:
+    """(quote, start, end) for a fact at `at` (an offset in the sentence): the whole sentence when it
+    is at most QUOTE_CAP long, else a window of it around `at`; start and end are offsets in the report."""
+    text = sentence.text
+    if len(text) <= QUOTE_CAP:
+        return text, sentence.start, sentence.end
+    start = min(max(0, at - QUOTE_CAP // 3), len(text) - QUOTE_CAP)
+    end = start + QUOTE_CAP
+    if start > 0:  # begin at a word, not inside one
+        space = text.find(" ", start, start + 40)
+        start = space + 1 if space >= 0 and space + 1 <= at else start
+    if end < len(text):
+        space = text.rfind(" ", end - 40, end)
+        end = space if space > max(at, start) else end
+    return text[start:end], sentence.start + start, sentence.start + end
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -128,8 +155,10 @@ class _Places:
         self.items.append((position, place))
 
     def resolve(self, kind: str | None, position: int) -> str | None:
-        before = [p for at, p in self.items if at < position]
-        for place in reversed(before):
+        # items arrive in text order, so those before `position` are a prefix (found by bisection, not a scan)
+        count = bisect_left(self.items, position, key=lambda item: item[0])
+        for index in range(count - 1, -1, -1):
+            place = self.items[index][1]
             if kind in (None, "area", "areas"):
                 return place
             names = re.findall(rf"{_NAME}", place)
@@ -270,8 +299,8 @@ class _Mention:
 
 
 def _unit_of(sentence: str, quantity: Quantity) -> _Mention | None:
-    after = sentence[quantity.end:]
-    before = sentence[:quantity.start]
+    after = sentence[quantity.end:quantity.end + CONTEXT]
+    before = sentence[max(0, quantity.start - CONTEXT):quantity.start]
     if quantity.value is not None:
         if quantity.value == 1 and not re.search(r"thousand|million|hundred", quantity.text, re.I):
             return None  # one person: an anecdote, not a group
@@ -329,8 +358,13 @@ def _unit_of(sentence: str, quantity: Quantity) -> _Mention | None:
     return None
 
 
+_LEFT_WHAT = re.compile(r"\s+(?:their|his|her|the|[A-Z])")
+_KIND_OF_SITE = re.compile(r"\s+(?:sites?|camps?|centres?|centers?)\b")
+
+
 def _terms(sentence: str) -> list[tuple[int, str]]:
     found = []
+    starts = set()  # where a term was found already (a set: one lookup per match, not a scan)
     for pattern, term in _TERM_RES:
         for match in pattern.finditer(sentence):
             word = match[0].lower()
@@ -338,28 +372,32 @@ def _terms(sentence: str) -> list[tuple[int, str]]:
                     not re.search(r"\b(?:into|to|towards?|from|back|out of|for)\b",
                                   sentence[match.end():match.end() + 25], re.I):
                 continue
-            if term == "fled" and word == "left" and not re.search(r"^\s+(?:their|his|her|the|[A-Z])",
-                                                                   sentence[match.end():]):
+            if term == "fled" and word == "left" and not _LEFT_WHAT.match(sentence, match.end()):
                 continue
-            if term == "displaced" and word.startswith("displacement") and re.match(
-                    r"\s+(?:sites?|camps?|centres?|centers?)\b", sentence[match.end():]):
+            if term == "displaced" and word.startswith("displacement") and _KIND_OF_SITE.match(sentence, match.end()):
                 continue  # "displacement sites": a kind of place
-            if any(at == match.start() for at, _ in found):
+            if match.start() in starts:
                 continue
+            starts.add(match.start())
             found.append((match.start(), term))
     return sorted(found)
 
 
 def _nearest_term(terms: list[tuple[int, str]], position: int) -> tuple[int, str] | None:
-    after = [t for t in terms if t[0] >= position]
-    return after[0] if after else (terms[-1] if terms else None)
+    index = bisect_left(terms, position, key=lambda t: t[0])  # terms are sorted by position
+    return terms[index] if index < len(terms) else (terms[-1] if terms else None)
 
 
 def _fact_dates(dates: list[DateMention], published: date | None, anchor: int, present: bool,
                 window: tuple[int, int]) -> tuple[str | None, str | None]:
-    inside = [d for d in dates if window[0] <= d.start < window[1]]
-    if inside or dates:
-        best = min(inside or dates, key=lambda d: abs(d.start - anchor))
+    # dates are sorted by start: the ones in the window, or else the nearest two, by bisection
+    low = bisect_left(dates, window[0], key=lambda d: d.start)
+    high = bisect_left(dates, window[1], key=lambda d: d.start)
+    if low == high:
+        nearest = bisect_left(dates, anchor, key=lambda d: d.start)
+        low, high = max(0, nearest - 1), min(len(dates), nearest + 1)
+    if high > low:
+        best = min(dates[low:high], key=lambda d: abs(d.start - anchor))
         return best.date_start, best.date_end
     if present and published is not None:
         return published.isoformat(), published.isoformat()
@@ -369,6 +407,7 @@ def _fact_dates(dates: list[DateMention], published: date | None, anchor: int, p
 _HYPOTHETICAL = re.compile(r"\b(?:threat|risk|possibility|fears?|danger|could|may|might|would|plans? to|planned|"
                            r"seeking to|ordered|order to|orders? to|ultimatum|will)\b[^.]{0,40}\b"
                            r"(?:displac|evacuat|flee|return)")
+_DISPLACED_GROUP = re.compile(r"displaced\s+(?:people|persons|families)")
 _EVENT_REFERENCE = re.compile(r"\b(?:this|these|the|that)\s+(?:recent\s+|renewed\s+|latest\s+)?"
                               r"(?:fighting|clashes|attacks?|assault|offensive|hostilities|violence|bombardment|"
                               r"shelling|strikes|airstrikes|takeover|advance)\b", re.I)
@@ -404,10 +443,12 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
         if not mentions:
             mentions.append(_Mention(Quantity(further.start(), further.start("term"), further[0], None, "vague"), None))
     if not any(m.quantity.value is None for m in mentions):
+        ends = sorted(m.quantity.end for m in mentions)
         for group in _GROUP.finditer(text):
-            if mentions and any(abs(m.quantity.end - group.start()) < 40 for m in mentions):
-                continue
-            if re.search(r"\b(?:to|planning to|keen to|wary about whether to)\s*$", text[:group.start("verb")]):
+            if bisect_right(ends, group.start() - 40) < bisect_left(ends, group.start() + 40):
+                continue  # a figure ends within 40 characters of the group
+            if re.search(r"\b(?:to|planning to|keen to|wary about whether to)\s*$",
+                         text[max(0, group.start("verb") - CONTEXT):group.start("verb")]):
                 continue
             if group["pronoun"] and not ctx.last_displacement_place:
                 continue
@@ -420,26 +461,37 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
             break
     mentions.sort(key=lambda m: m.quantity.start)
     dates = find_dates(text, published)
-    statement_dates = [DateMention(d.start, d.end, d.text, None, d.date_end) if _STATEMENT.search(text[:d.start])
-                       else d for d in dates]
+    statement_dates = [DateMention(d.start, d.end, d.text, None, d.date_end)
+                       if _STATEMENT.search(text[max(0, d.start - CONTEXT):d.start]) else d for d in dates]
     facts = []
     numeric = [m for m in mentions if m.quantity.value is not None]
+    numeric_starts = [m.quantity.start for m in numeric]
+    numeric_ends = sorted(m.quantity.end for m in numeric)
     event_place = ctx.sentence_event_place
+    # what the whole sentence says, read once (not once per figure)
+    there = re.search(r"\b(?:displaced|living|staying)\s+there\b", text)
+    lead = re.match(rf"^(?:Across|Throughout|In|Inside|Within)\s+(?P<place>{_LIST})\s*,", text[:CONTEXT])
+    event_reference = _EVENT_REFERENCE.search(text)
+    present = bool(re.search(r"\b(?:fleeing|arriving|returning|sheltering|seeking|are being|continue|"
+                             r"are staying|are still)\b", text, re.I))
     for index, mention in enumerate(mentions):
         q = mention.quantity
         nearest = _nearest_term(terms, q.start)
         if nearest is None:
             continue
         term_at, term = nearest
-        later = [m.quantity.start for m in numeric if m.quantity.start > q.start]
-        earlier = [m.quantity.end for m in numeric if m.quantity.end <= q.start]
-        window = (earlier[-1] if earlier else 0, later[0] if later else len(text))
+        later = bisect_right(numeric_starts, q.start)
+        earlier = bisect_right(numeric_ends, q.start)
+        # between the figures on either side, and at most CONTEXT characters from this one
+        window = (max(numeric_ends[earlier - 1] if earlier else 0, q.start - CONTEXT),
+                  min(numeric_starts[later] if later < len(numeric_starts) else len(text), q.end + CONTEXT))
         own = text[q.start:window[1]]
         before = text[window[0]:q.start]
         origin = None
         extra = []
         among = None
-        for among in _AMONG.finditer(text[:q.start]):
+        reach = max(0, q.start - CONTEXT)
+        for among in _AMONG.finditer(text, reach, q.start):
             pass
         if among is not None and q.value is not None:
             among_origin = _place(among["place"], ctx.places, sentence.start + among.start("place"))
@@ -448,7 +500,7 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
                               "origin": among_origin})
             before = ""
         if q.value is None:
-            origin = _first_place(ORIGIN, text[q.start:], ctx.places, sentence.start + q.start)
+            origin = _first_place(ORIGIN, text[q.start:q.end + CONTEXT], ctx.places, sentence.start + q.start)
         else:
             origin = _first_place(ORIGIN, own, ctx.places, sentence.start + q.start)
             if origin is None and not mention.subtotal and among is None:
@@ -470,9 +522,7 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
         # "people in X have fled" / "IDPs inside X" / "displaced there" / "Across X, ...": where the group is
         if origin is None and location is None:
             in_place = re.match(rf"^\s*(?:[\w-]+\s+){{0,3}}?(?i:{PEOPLE}|{HOUSEHOLDS})(?:\s+\([^)]*\))?\s+"
-                                rf"(?:in|inside|within|across)\s+(?P<place>{_LIST})", text[q.end:])
-            there = re.search(r"\b(?:displaced|living|staying)\s+there\b", text)
-            lead = re.match(rf"^(?:Across|Throughout|In|Inside|Within)\s+(?P<place>{_LIST})\s*,", text)
+                                rf"(?:in|inside|within|across)\s+(?P<place>{_LIST})", text[q.end:q.end + CONTEXT])
             if in_place:
                 place = _place(in_place["place"], ctx.places, sentence.start + q.end + in_place.start("place"))
                 if term == "fled":
@@ -483,15 +533,14 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
                 location = ctx.places.resolve(None, sentence.start + there.start())
             elif lead and not _NOT_A_PLACE.match(lead["place"]):
                 location = _place(lead["place"], ctx.places, sentence.start + lead.start("place"))
-        verbs = [t for t in terms if t[0] >= q.start and not (
-            t[1] == "displaced" and re.match(r"displaced\s+(?:people|persons|families)", text[t[0]:]))] \
-            if q.value is None else [nearest]
+        verbs = [t for t in terms[bisect_left(terms, q.start, key=lambda t: t[0]):] if not (
+            t[1] == "displaced" and _DISPLACED_GROUP.match(text, t[0]))] if q.value is None else [nearest]
         if mention.verb_at is not None:
             verbs = [t for t in verbs if t[0] >= mention.verb_at] or verbs[:1]
         if origin is None and location is None and any(v in ("fled", "displaced", "evacuated") for _, v in verbs):
             if event_place and not mention.subtotal:
                 origin = event_place  # "clashes erupted in X, displacing N"; "the approach towards X has driven ..."
-            elif _EVENT_REFERENCE.search(text) and ctx.previous_event_place:
+            elif event_reference and ctx.previous_event_place:
                 origin = ctx.previous_event_place  # "displaced by this fighting"
             elif re.search(rf"\bother\s+(?:{PEOPLE})\b", text[q.end:q.end + 30]) and ctx.last_displacement_place:
                 location = ctx.last_displacement_place
@@ -505,7 +554,7 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
             seen_terms.add(verb)
             nxt = [t[0] for t in verbs if t[0] > position]
             if q.value is None:
-                clause = text[position:nxt[0]] if nxt else text[position:]
+                clause = text[position:min(nxt[0] if nxt else len(text), position + CONTEXT)]
                 clause_at = position
             else:
                 start = position if window[0] <= position < window[1] and position >= q.start else q.end
@@ -534,14 +583,13 @@ def _displacements(sentence: Sentence, ctx: "_Context", published: date | None) 
                 # "making for X, where they turned up at Y": one journey, ending where they arrived
                 group_facts[-1].update(term=verb, destination=destination or group_facts[-1]["destination"])
                 continue
-            present = bool(re.search(r"\b(?:fleeing|arriving|returning|sheltering|seeking|are being|continue|"
-                                     r"are staying|are still)\b", text, re.I))
             date_start, date_end = _fact_dates(statement_dates, published, q.start, present, window)
+            quote, quote_start, quote_end = quote_window(sentence, q.start)
             fact = {
                 "figure": q.value, "unit": mention.unit, "qualifier": q.qualifier, "term": verb,
                 "origin": fact_origin, "destination": destination, "location": fact_location,
                 "date_start": date_start, "date_end": date_end,
-                "quote": text, "quote_start": sentence.start, "quote_end": sentence.end,
+                "quote": quote, "quote_start": quote_start, "quote_end": quote_end,
                 "figure_text": q.text, "figure_max": q.maximum, "alt_figure": mention.alt_figure,
                 "alt_unit": mention.alt_unit, "_at": position,
             }
@@ -638,20 +686,21 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
             matches.append((match.start(), match, event_type, sub))
     matches.sort(key=lambda m: m[0])
     kinds = {(t, s) for _, _, t, s in matches}
-    taken: list[tuple[int, int]] = []
+    taken_until = 0  # matches come in text order: one starting before this is inside a trigger already taken
     for _, match, event_type, sub in matches:
-        if any(a <= match.start() < b for a, b in taken):
+        if match.start() < taken_until:
             continue
-        before = text[:match.start()]
+        before = text[max(0, match.start() - CONTEXT):match.start()]
         if _EVENT_HYPOTHETICAL.search(before):
             continue
         if sub == "advance" and (len({t for t, s in kinds if s != "advance"} - {"Strategic developments"}) or
                                  re.search(r"['’]s?\s+(?:rapid\s+)?$", before) and "approach" not in match[0]):
             continue  # the advance of a battle or takeover reported in the same sentence is part of it
         tail = re.split(r",?\s+\b(?:after|before|following|while|as|once|when)\b|;|,\s+(?:which|who|where)\b",
-                        text[match.start():], maxsplit=1)[0]
+                        text[match.start():match.start() + CONTEXT], maxsplit=1)[0]
         head = re.split(r"\b(?:after|before|following|once|when)\b|;", before)[-1]
-        clause_dates = [d for d in dates if match.start() - len(head) <= d.start < match.start() + len(tail)]
+        clause_dates = dates[bisect_left(dates, match.start() - len(head), key=lambda d: d.start):
+                             bisect_left(dates, match.start() + len(tail), key=lambda d: d.start)]
         tail_dates = [d for d in clause_dates if d.start >= match.start()]
         reference = _NOT_NEW.search(before)
         if reference and ACTORS.search(reference[0]):
@@ -665,7 +714,7 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
         if event_type == "Battles" and sub is None and re.search(r"offensive|operation", match[0], re.I) and \
                 not clause_dates and not _LAUNCH.search(head[-40:] + " " + tail[:60]):
             continue
-        if _TALLY.match(text[match.end():]) or _TALLY.match(tail[len(match[0]):]):
+        if _TALLY.match(text[match.end():match.end() + CONTEXT]) or _TALLY.match(tail[len(match[0]):]):
             continue  # "the hostilities killed 12 civilians": a casualty tally
         relative = re.search(r",\s+(?:which|that)\s+(?:[\w-]+\s+){0,7}$", before)
         if sub == "overtake":
@@ -719,13 +768,14 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
             later = _LATER.search(tail)
             if not later or match.start() <= best.start < match.start() + later.start():
                 when = best.date_start or best.date_end
+        quote, quote_start, quote_end = quote_window(sentence, match.start())
         found.append({
             "event_type": event_type, "sub_event_type": sub, "actors": actors, "place": place,
-            "date": when, "quote": text, "quote_start": sentence.start,
-            "quote_end": sentence.end, "_span": (match.start(), match.start() + len(tail)),
+            "date": when, "quote": quote, "quote_start": quote_start,
+            "quote_end": quote_end, "_span": (match.start(), match.start() + len(tail)),
             "_fallback": fallback, "_background": bool(re.search(r"\b(?:after|before|following)\b", before)),
         })
-        taken.append((match.start(), match.start() + max(len(match[0]), 1)))
+        taken_until = max(taken_until, match.start() + max(len(match[0]), 1))
     # A place taken once the other side withdrew, with no fighting reported: a non-violent transfer.
     takeovers = [e for e in found if e["event_type"] == "Battles" and e["sub_event_type"] in
                  ("Non-state actor overtakes territory", "Government regains territory")]
@@ -735,14 +785,16 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
             event["event_type"] = withdrawals[0]["event_type"]
             event["sub_event_type"] = withdrawals[0]["sub_event_type"]
             event["date"] = event["date"] or withdrawals[0]["date"]
-        found = [e for e in found if e not in withdrawals]
+        dropped = {id(e) for e in withdrawals}
+        found = [e for e in found if id(e) not in dropped]
     # Shelling and air strikes named together are one remote-violence event of unstated kind.
     remote = [e for e in found if e["event_type"] == "Explosions/Remote violence"]
     if len({e["sub_event_type"] for e in remote}) > 1:
         first = remote[0]
         first["sub_event_type"] = None
         first["place"] = next((e["place"] for e in remote if e["place"]), None)
-        found = [e for e in found if e not in remote[1:]]
+        dropped = {id(e) for e in remote[1:]}
+        found = [e for e in found if id(e) not in dropped]
     # An attack on a camp or village that ends in its takeover is also violence against civilians.
     if re.search(r"\b(?:assault|attack)\b", text, re.I) and not any(
             e["event_type"] == "Violence against civilians" for e in found):
@@ -754,9 +806,11 @@ def _events(sentence: Sentence, published: date | None, ctx: "_Context") -> list
     if takeovers:
         found = [e for e in found if not (e["sub_event_type"] == "Armed clash" and e["_background"] and e["_fallback"])]
     # An offensive launched the same day as a takeover it led to is part of that takeover.
+    last_takeover: dict = {}  # a takeover's day -> where the last takeover of that day begins
     for event in takeovers:
-        found = [e for e in found if not (e["event_type"] == "Battles" and e["sub_event_type"] is None
-                                          and e["date"] == event["date"] and e["_span"][0] < event["_span"][0])]
+        last_takeover[event["date"]] = max(last_takeover.get(event["date"], -1), event["_span"][0])
+    found = [e for e in found if not (e["event_type"] == "Battles" and e["sub_event_type"] is None
+                                      and e["_span"][0] < last_takeover.get(e["date"], -1))]
     return found
 
 
@@ -775,14 +829,16 @@ _TERRITORY = {"Non-state actor overtakes territory", "Government regains territo
 def _merge_events(events: list[dict]) -> list[dict]:
     """One record per real-world occurrence: mentions of one type in one place merge."""
     merged: list[dict] = []
+    by_type_and_place: dict[tuple, list[dict]] = {}  # only these can merge: not every event merged so far
     for event in events:
-        same = next((m for m in merged if m["event_type"] == event["event_type"] and m["place"] == event["place"]
-                     and (m["sub_event_type"] == event["sub_event_type"] or
+        candidates = by_type_and_place.setdefault((event["event_type"], event["place"]), [])
+        same = next((m for m in candidates if (m["sub_event_type"] == event["sub_event_type"] or
                           (not m["sub_event_type"] or not event["sub_event_type"]) and not {
                               m["sub_event_type"], event["sub_event_type"]} & _TERRITORY)
                      and (m["date"] is None or event["date"] is None or m["date"] == event["date"])), None)
         if same is None:
             merged.append(event)
+            candidates.append(event)
             continue
         if same["date"] is None and event["date"] is not None:
             for key in ("date", "quote", "quote_start", "quote_end"):
@@ -844,7 +900,8 @@ def extract_facts(text: str, published: date | None = None) -> dict:
     ctx = _Context(_Places(), [])
     for sentence in sentences(text):
         for match in _PLACE_SCAN.finditer(sentence.text):
-            if match[0].startswith("of") and re.search(r"[A-Z][\w’'-]*\s+$", sentence.text[:match.start()]):
+            if match[0].startswith("of") and re.search(r"[A-Z][\w’'-]*\s+$",
+                                                        sentence.text[max(0, match.start() - CONTEXT):match.start()]):
                 continue  # "Ministry of Defense": part of a name
             for piece in _LIST_SPLIT.split(match["place"]):
                 place = _clean(piece)

@@ -109,7 +109,7 @@ def _hedge(match) -> str:
 
 def find_quantities(sentence: str) -> list[Quantity]:
     found: list[Quantity] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(sentence) + 1)  # 1 where a figure was read: one lookup per vague phrase, not a scan
     for match in QUANTITY.finditer(sentence):
         if match["between"]:
             low, high = to_number(match["low"]), to_number(match["high"])
@@ -125,9 +125,9 @@ def find_quantities(sentence: str) -> list[Quantity]:
             if maximum is not None and maximum > value:
                 qualifier = "range"
             found.append(Quantity(match.start(), match.end(), match[0], value, qualifier, maximum))
-        taken.append((match.start(), match.end()))
+        taken[match.start():match.end()] = b"\x01" * (match.end() - match.start())
     for match in VAGUE.finditer(sentence):
-        if any(start <= match.start() < end for start, end in taken):
+        if taken[match.start()]:
             continue
         found.append(Quantity(match.start(), match.end(), match[0], None, "vague"))
     return sorted(found, key=lambda q: q.start)

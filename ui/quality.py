@@ -48,8 +48,8 @@ def cached_batch_issues(_engine, url: str, batch_id: int):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_possible_duplicates(_engine, url: str, filters: Filters):
-    return quality_queries.query_possible_duplicates(_engine, filters)
+def cached_possible_duplicates(_engine, url: str, filters: Filters, with_quotes: bool):
+    return quality_queries.query_possible_duplicates(_engine, filters, with_quotes=with_quotes)
 
 
 def forget_cached_queries() -> None:
@@ -192,9 +192,12 @@ def _place(pair, side: str, end: str) -> str:
 
 
 def pair_table(pair) -> pd.DataFrame:
-    """Two figures side by side, every value as text: columns field, first, second."""
+    """Two figures side by side, every value as text: columns field, first, second. A field the
+    query did not read (the quote, for a viewer) has no row."""
     rows = []
     for label, field in PAIR_ROWS:
+        if field is not None and f"first_{field}" not in pair:
+            continue
         values = []
         for side in ("first", "second"):
             if label == "period":

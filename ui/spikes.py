@@ -20,9 +20,9 @@ def cached_weekly_events_by_place(_engine, url: str, filters):
 
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_events_near_places(_engine, url: str, place_keys: tuple[str, ...], start, end, radius_km, event_types,
-                              sources, limit: int | None = None):
+                              sources, limit: int | None = None, with_quotes: bool = False):
     return spike_queries.query_events_near_places(_engine, place_keys, start, end, radius_km, event_types, sources,
-                                                  limit)
+                                                  limit, with_quotes=with_quotes)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)

@@ -14,7 +14,8 @@ Choices, made on the India sample (idmc_idu_ind_sample.json, 107 Disaster and 6 
   IDMC wrote from its source ("A total of 2 people were in relief camp due to flood on 7 November
   in Kerala, according to ..."), and a link to the source. Only that sentence is kept, as plain
   text, in `quote` (the stdlib's html.parser reads the HTML; nothing is rendered). It is IDMC's
-  sentence, not a span of a report we hold, so quote_start/quote_end stay NULL.
+  sentence, not a span of a report we hold, so quote_start/quote_end stay NULL; it is scrubbed
+  of personal data like every quote (textfacts.scrub).
 - Dates carry a time and `Z`, but stand for calendar days written as New Zealand midnight: the
   period is read from displacement_start/end_date as the day IDMC meant (see idu_date).
 - Places: IDU records give the country and a point (latitude/longitude); displacement_figure
@@ -33,6 +34,7 @@ from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, count_issue_code, parse_json_count, parse_timestamp
 from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
+from textfacts.scrub import scrub_quote
 
 KIND = "idmc_idu"
 TITLE = "IDMC Internal Displacement Updates (IDU) response"
@@ -171,7 +173,7 @@ def _normalise_record(ctx: LoadContext, record, number: int) -> dict | None:
         "period_end": end or start,
         "term": "displaced",
         "review_status": "not_required",
-        "quote": source_sentence(record.get("standard_popup_text")),
+        "quote": scrub_quote(source_sentence(record.get("standard_popup_text"))),
     }
 
 

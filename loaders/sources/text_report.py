@@ -23,8 +23,10 @@ Record keys (see _Keys) stay the same when the same report is loaded again with 
 publication date, so its facts are revised, not doubled. Row numbers in issues are the report's
 line numbers.
 
-Quotes are stored as sentences; e-mail addresses and telephone numbers in them are replaced by
-"[removed]" (no personal data from free text is kept).
+Quotes are stored as sentences (a long one as a window around its fact, see
+textfacts.extract.QUOTE_CAP) after textfacts.scrub.scrub_quote: e-mail addresses, telephone
+numbers, street addresses, ages and private persons' names become [email], [phone], [address],
+[age] and [name]; the fact's own places are kept.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Iterator
 from loaders.context import Chunk, LoadContext
 from loaders.readers.report_text import TextDocument
 from textfacts import extract_facts
+from textfacts.scrub import scrub_quote
 
 KIND = "text_report"
 TITLE = "Text report"
@@ -52,25 +55,8 @@ FIGURE_KIND_BY_TERM = {"fled": "new_displacement", "displaced": "new_displacemen
                        "arrived": "arrival", "returned": "return", "sheltering": "idp_stock", None: "new_displacement"}
 UNIT = {"people": "persons", "persons": "persons", "households": "households"}
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w/])\+?\d[\d ()-]{7,}\d(?![\w/])")
-
-
 def detect(document) -> bool:
     return isinstance(document, TextDocument)
-
-
-def scrub(quote: str) -> str:
-    """The sentence without e-mail addresses or telephone numbers."""
-    return _PHONE.sub(lambda m: "[removed]" if _looks_like_a_phone(m[0]) else m[0], _EMAIL.sub("[removed]", quote))
-
-
-def _looks_like_a_phone(text: str) -> bool:
-    """At least nine digits, and neither a figure ("120 000 000") nor a date ("2024-12-05")."""
-    text = text.strip()
-    if sum(c.isdigit() for c in text) < 9:
-        return False
-    return not re.fullmatch(r"\d{1,3}(?: \d{3})+|\d{4}-\d{2}-\d{2}", text)
 
 
 def period(value: str | None, *, end: bool) -> tuple[date | None, str | None]:
@@ -174,7 +160,7 @@ def _figure_row(fact: dict, text: str, ctx: LoadContext, key: _Keys) -> tuple[in
         "period_end": end,
         "term": fact.get("term"),
         "review_status": "pending",
-        "quote": scrub(fact["quote"]),
+        "quote": scrub_quote(fact["quote"], keep=(fact.get("origin"), destination)),
         "quote_start": fact["quote_start"],
         "quote_end": fact["quote_end"],
     }
@@ -200,7 +186,7 @@ def _event_row(fact: dict, text: str, ctx: LoadContext, key: _Keys) -> tuple[int
         "place_id": _place_id(ctx, fact.get("place"), row, "place"),
         "place_name_raw": fact.get("place"),
         "review_status": "pending",
-        "quote": scrub(fact["quote"]),
+        "quote": scrub_quote(fact["quote"], keep=(fact.get("place"),)),
         "quote_start": fact["quote_start"],
         "quote_end": fact["quote_end"],
     }
