@@ -22,6 +22,7 @@ from ui.common import (
 )
 from ui.access import gate
 from ui.downloads import chart_downloads, file_stem
+from ui.show import show_chart
 
 st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
 st.title("Displacement and conflict events")
@@ -70,7 +71,7 @@ if daily.empty:
 else:
     title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
     figure = build_daily_displacement_and_events(daily, title)
-    st.plotly_chart(figure, theme=None, key="chart-daily")
+    show_chart(figure, key="chart-daily")
     chart_downloads(figure, daily, file_stem("daily_displacement_and_events", Filters(start, end)), "daily")
 
 st.subheader("Sources and their freshness")

@@ -19,6 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from charts.markup import inert_markup
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1200, 600, 2
 _server_lock = threading.Lock()
@@ -56,7 +58,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def html_bytes(figure: go.Figure) -> bytes:
     """A self-contained interactive page (plotly.js inline, ~5 MB)."""
-    return pio.to_html(figure, include_plotlyjs=True, full_html=True, div_id="chart",
+    return pio.to_html(inert_markup(figure), include_plotlyjs=True, full_html=True, div_id="chart",
                        config={"displaylogo": False}).encode("utf-8")
 
 
@@ -85,4 +87,4 @@ def png_bytes(figure: go.Figure, width: int = PNG_WIDTH, height: int = PNG_HEIGH
     start_image_server()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # the server has its own
-        return pio.to_image(figure, format="png", width=width, height=height, scale=scale)
+        return pio.to_image(inert_markup(figure), format="png", width=width, height=height, scale=scale)

@@ -13,6 +13,7 @@ from ui.common import cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
+from ui.show import show_chart
 
 page = open_page("Flows", "🧭", "Where people fled from and to")
 filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
@@ -46,7 +47,7 @@ area_note = "Only flows that start or end inside the area count. " if filters.ar
 
 st.subheader(f"Per week, by {side}")
 figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
-st.plotly_chart(figure, theme=None, key="chart-weekly")
+show_chart(figure, key="chart-weekly")
 chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
                 "weekly")
 st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
@@ -59,7 +60,7 @@ if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
     st.stop()
 sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
-st.plotly_chart(sankey, theme=None, key="chart-sankey")
+show_chart(sankey, key="chart-sankey")
 chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
                 "sankey")
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
@@ -67,7 +68,7 @@ st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + con
 
 flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
 mapped = mapped_pairs(pairs, unit)
-st.plotly_chart(flow_map, theme=None, key="chart-map")
+show_chart(flow_map, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "

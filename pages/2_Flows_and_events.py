@@ -23,6 +23,7 @@ from ui.page import open_page
 from ui.safe_text import literal
 from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
                        cached_weekly_events_by_type)
+from ui.show import show_chart
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
@@ -45,7 +46,7 @@ if weekly.empty and events.empty:
     st.stop()
 
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
-st.plotly_chart(figure, theme=None, key="chart-flows-events")
+show_chart(figure, key="chart-flows-events")
 chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
                 "flows-events")
 st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
@@ -139,7 +140,7 @@ if correlations.empty:
     st.info("Too few weeks with both events and displacement to compare: widen the window or clear the filters.")
 else:
     heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate"))
-    st.plotly_chart(heatmap, theme=None, key="chart-lag")
+    show_chart(heatmap, key="chart-lag")
     chart_downloads(heatmap, correlations, file_stem("lag_view", lag_filters), "lag")
     st.caption(chart_caption(
         page, unit="correlation (−1 to 1)", filters=lag_filters,

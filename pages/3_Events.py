@@ -19,6 +19,7 @@ from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
+from ui.show import show_chart
 
 BY_TYPE = "all event types"
 
@@ -46,7 +47,7 @@ if drawn.empty:
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
     figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}"), subtypes_of)
-    st.plotly_chart(figure, theme=None, key="chart-timeline")
+    show_chart(figure, key="chart-timeline")
     chart_downloads(figure, drawn.assign(area=filters.area or "all"),
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),
                     "timeline")
@@ -64,7 +65,7 @@ else:
                 "place names on the Gazetteer page.")
     else:
         event_map = build_event_map(locations, page.demo_mark("Conflict events by location"))
-        st.plotly_chart(event_map, theme=None, key="chart-map")
+        show_chart(event_map, key="chart-map")
         chart_downloads(event_map, mapped, file_stem("events_map", filters), "map")
         unmapped = int(locations.loc[locations["lat"].isna(), "events"].sum())
         st.caption(chart_caption(
@@ -90,7 +91,7 @@ if table.empty:
 else:
     comparison = build_week_comparison(table, page.demo_mark(
         f"Events in the week of {week:%d %b %Y} against the average of the 4 weeks before"))
-    st.plotly_chart(comparison, theme=None, key="chart-week")
+    show_chart(comparison, key="chart-week")
     chart_downloads(comparison, table, file_stem("events_week_against_average", filters), "week")
     st.caption(chart_caption(
         page, unit="events", filters=filters, text_share=table.loc[table["group"] == "event type",
@@ -120,7 +121,7 @@ else:
             continue
         hapi = build_hapi_counts(counts, category, page.demo_mark(
             f"{CATEGORY_LABELS[category]}: aggregated counts (HDX HAPI)"))
-        st.plotly_chart(hapi, theme=None, key=f"chart-hapi-{category}")
+        show_chart(hapi, key=f"chart-hapi-{category}")
         chart_downloads(hapi, rows, file_stem(f"hapi_{category}", filters), f"hapi-{category}")
         st.caption(chart_caption(
             page, unit=f"{category.replace('_', ' ')} events (aggregated count)", filters=filters,

@@ -14,6 +14,7 @@ from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
+from ui.show import show_chart
 
 page = open_page("Camps and sites", "⛺", "Camps and sites")
 filters = sidebar_filters(page, default_days=56, show=("area", "sources"))
@@ -55,7 +56,7 @@ stem_suffix = f"{unit}" + ("_" + "-".join(site_types) if site_types else "")
 
 st.subheader(f"People in sites by {level}")
 figure = build_population_over_time(population, unit, level, page.demo_mark(f"{unit.capitalize()} in sites by {level}"))
-st.plotly_chart(figure, theme=None, key="chart-population")
+show_chart(figure, key="chart-population")
 chart_downloads(figure, shown_population(population), file_stem(f"sites_population_by_{level}_{stem_suffix}", filters),
                 "population")
 st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
@@ -67,7 +68,7 @@ st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, 
 st.subheader("Largest sites")
 largest = largest_sites(sites, TOP_SITES)
 bars = build_largest_sites(sites, unit, page.demo_mark(f"The {len(largest)} largest sites by latest count ({unit})"))
-st.plotly_chart(bars, theme=None, key="chart-largest")
+show_chart(bars, key="chart-largest")
 table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governorate_name", "district_name",
                  "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date"]]
 chart_downloads(bars, table, file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
@@ -87,7 +88,7 @@ if weekly.empty:
             + (" or choose another area" if filters.area else "") + ".")
 else:
     net = build_net_arrivals(weekly, unit, level, page.demo_mark(f"Net change in sites by {level}, per week ({unit})"))
-    st.plotly_chart(net, theme=None, key="chart-net")
+    show_chart(net, key="chart-net")
     chart_downloads(net, shown_net_change(weekly), file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters),
                     "net")
     st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
@@ -99,7 +100,7 @@ else:
 st.subheader("Site map")
 mapped = mapped_sites(sites)
 site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})"))
-st.plotly_chart(site_map, theme=None, key="chart-map")
+show_chart(site_map, key="chart-map")
 chart_downloads(site_map, mapped, file_stem(f"sites_map_{stem_suffix}", filters), "map")
 unmapped = len(sites) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (

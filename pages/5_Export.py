@@ -13,6 +13,7 @@ from ui.pack import cached_pack, pack_download, week_choices
 from access.policy import Permission
 from ui.page import open_page
 from ui.safe_text import literal
+from ui.show import show_chart
 
 page = open_page("Export", "📦", "Weekly chart pack", permission=Permission.EXPORT)
 filters = sidebar_filters(page, show=("area", "event_types", "sources"), window=False)
@@ -60,7 +61,7 @@ for column, (label, value) in zip(columns, pack.headline.items()):
 st.caption(literal(pack.sources))
 pack_download(pack)
 for chart in pack.charts:
-    st.plotly_chart(chart.figure, theme=None, key=f"pack-{chart.name}")
+    show_chart(chart.figure, key=f"pack-{chart.name}")
     st.caption(literal(chart.caption))
 st.subheader("The week's largest flows and the events before them")
 st.caption(literal(pack.preceding_note))

@@ -14,6 +14,7 @@ from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.quality import (cached_batch_issues, cached_issue_counts, cached_load_batches, cached_possible_duplicates,
                         decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message)
+from ui.show import show_chart
 
 SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
 
@@ -58,7 +59,7 @@ if counts is None or counts.empty:
     st.info(f"No issues in {what}: every row read was loaded without a warning.")
 else:
     figure = build_issue_chart(counts, page.demo_mark(f"Load issues by code and severity, {what}"))
-    st.plotly_chart(figure, theme=None, key="chart-issues")
+    show_chart(figure, key="chart-issues")
     chart_downloads(figure, counts, file_stem("load_issues" + (f"_batch{batch}" if batch else ""), filters),
                     "issues")
     st.caption(chart_caption(page, unit="issues", filters=filters, extra=(
