@@ -34,6 +34,8 @@ import posixpath
 import re
 import warnings
 import zipfile
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -175,6 +177,66 @@ def _refuse_oversized(name: str, archive: zipfile.ZipFile, limits: XlsxLimits) -
             f"{name}: the workbook unpacks to {describe_size(total)}, more than the limit of "
             f"{describe_limit(limits.max_unpacked_bytes)}; split the data over several workbooks (or save the "
             "sheets as CSV), or ask the administrator to raise DASHBOARD_XLSX_MAX_UNPACKED_MB"))
+
+
+class _Doctype(Exception):
+    pass
+
+
+class _RootElement(Exception):
+    pass
+
+
+def _declares_doctype(stream) -> bool:
+    """Whether an XML part declares a document type before its root element, read with expat up to
+    that element only (a comment or processing instruction before it does not hide one)."""
+    parser = expat.ParserCreate()
+
+    def doctype(*_):
+        raise _Doctype
+
+    def root(*_):
+        raise _RootElement
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            parser.Parse(block, False)
+        parser.Parse(b"", True)
+    except _Doctype:
+        return True
+    except (_RootElement, expat.ExpatError):
+        return False  # damaged XML is openpyxl's to find; its error is turned into a message below
+    return False
+
+
+def _refuse_doctypes(name: str, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook any of whose XML parts declares a document type.
+
+    A DTD is where XML entities are declared, so it is how a "billion laughs" bomb (entities that
+    expand into each other) or an external entity (`SYSTEM "file:///etc/passwd"`) gets into a
+    parser. Excel and LibreOffice never write one, so refusing every DTD loses no real workbook,
+    whatever the XML parser below would do with it (expat limits expansion; ElementTree leaves
+    external entities undefined; we do not depend on either).
+    """
+    for member in archive.infolist():
+        if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(member) as stream:
+            if _declares_doctype(stream):
+                raise RefusedFile("xml-doctype", (
+                    f"{name}: the part {member.filename} declares a document type (<!DOCTYPE>), which Excel and "
+                    "LibreOffice never write; XML entity bombs and external-entity attacks are built that way, so "
+                    "the workbook is not opened. Save the data again from Excel or LibreOffice as .xlsx"))
+
+
+def _damaged(name: str, sheet: str | None, exc: Exception) -> LoadError:
+    """A workbook whose XML (or zip member) breaks while it is read: truncated or hand-made."""
+    part = f"the sheet {sheet!r}" if sheet else "the workbook"
+    what = f"its XML breaks at {exc}" if isinstance(exc, ParseError) else str(exc)
+    return LoadError(f"{name}: {part} is damaged or truncated ({what}); open the file in Excel or LibreOffice and "
+                     "save it again as .xlsx")
 
 
 def _worksheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -421,11 +483,14 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             _refuse_sheet_columns(file_name, worksheet.title, f"{_column_letters(len(cells))}{number}", limits)
 
     preview: list[list] = []
-    for cells in worksheet.iter_rows(values_only=True):
-        within_limits(len(preview) + 1, cells)
-        preview.append(list(cells))
-        if len(preview) >= PREVIEW_ROWS:
-            break
+    try:
+        for cells in worksheet.iter_rows(values_only=True):
+            within_limits(len(preview) + 1, cells)
+            preview.append(list(cells))
+            if len(preview) >= PREVIEW_ROWS:
+                break
+    except (ParseError, zipfile.BadZipFile, EOFError) as exc:
+        raise _damaged(file_name, worksheet.title, exc) from None
     for (row, column), formula in uncached.items():
         if row <= len(preview):
             cells = preview[row - 1]
@@ -453,6 +518,12 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
     def rows() -> Iterator[tuple[int, Row]]:
         if header_row is None:
             return
+        try:
+            yield from sheet_rows()
+        except (ParseError, zipfile.BadZipFile, EOFError) as exc:  # past the preview: the rest of the XML
+            raise _damaged(file_name, worksheet.title, exc) from None
+
+    def sheet_rows() -> Iterator[tuple[int, Row]]:
         number = header_row
         for cells in worksheet.iter_rows(min_row=header_row + 1, values_only=True):
             number += 1
@@ -484,6 +555,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
     archive = _refuse_unreadable(path.name, data, limits)
     _refuse_oversized(path.name, archive, limits)
     try:
+        _refuse_doctypes(path.name, archive)
         scans = {member: _scan_sheet_xml(archive, member, path.name, sheet, limits)
                  for member, sheet in _worksheet_members(archive).items()}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
@@ -494,6 +566,8 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
             # openpyxl warns about Excel features it does not keep (data validation, slicers).
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ParseError as exc:
+        raise _damaged(path.name, None, exc) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise LoadError(f"{path.name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
                         "save it again from Excel or LibreOffice as .xlsx") from None
