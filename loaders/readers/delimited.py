@@ -39,6 +39,47 @@ class Table:
     encoding: str | None = None
     sheet: str | None = None
     preview: list[list[str]] = field(default_factory=list)  # header + first rows, raw
+    # Column names the header gives more than once, with their 1-based positions. Its rows refuse
+    # to be read while this is set: a row keyed by name keeps one value and drops the other. An
+    # adapter that finds columns another way (HXL, by its hashtag row) checks that and clears it.
+    duplicate_columns: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    header_row: int | None = None  # 1-based
+
+
+def find_duplicate_columns(names) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """(name, its 1-based positions) for every non-empty name given more than once, in header order."""
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names, start=1):
+        if name:
+            positions.setdefault(name, []).append(index)
+    return tuple((name, tuple(at)) for name, at in positions.items() if len(at) > 1)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def refuse_duplicate_columns(table: Table) -> None:
+    """Raise the LoadError for a table whose header names a column twice (see Table)."""
+    if not table.duplicate_columns:
+        return
+    name, at = table.duplicate_columns[0]
+    if table.sheet is None:
+        where = f"the header (row {table.header_row})"
+        places = " and ".join(str(i) for i in at)
+    else:
+        where = f"the header of the sheet {table.sheet!r} (row {table.header_row})"
+        places = " and ".join(_column_letters(i) for i in at)
+    more = ""
+    if len(table.duplicate_columns) > 1:
+        more = "; so does " + ", ".join(repr(n) for n, _ in table.duplicate_columns[1:])
+    raise LoadError(f"{table.file_name}: {where} names the column {name!r} more than once (columns {places}){more}; "
+                    "one column's values would hide the other's, so nothing is loaded. Rename the columns so each "
+                    "has its own name, or delete the copy")
 
 
 def sniff_encoding(sample: bytes, file_name: str) -> str:
@@ -113,6 +154,7 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
     padding = [""] * width
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        refuse_duplicate_columns(table)
         number = header_index + 1
         try:
             for cells in chain(preview[header_index + 1:], reader):
@@ -132,4 +174,6 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         finally:
             raw.close()
 
-    return Table(path.name, columns, rows(), encoding, preview=preview)
+    table = Table(path.name, columns, rows(), encoding, preview=preview,
+                  duplicate_columns=find_duplicate_columns(columns), header_row=header_index + 1)
+    return table

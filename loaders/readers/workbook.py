@@ -44,7 +44,7 @@ from xml.sax.saxutils import unescape
 
 from loaders.intake import (RefusedFile, XlsxLimits, describe_limit, describe_size, refuse_too_many_members,
                             xlsx_limits, zip_entry_count)
-from loaders.readers.delimited import Row, Table
+from loaders.readers.delimited import Row, Table, find_duplicate_columns, refuse_duplicate_columns
 from loaders.report import LoadError
 
 PREVIEW_ROWS = 25
@@ -497,6 +497,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             cells.extend([None] * (column - len(cells)))
             cells[column - 1] = formula
     header_index, group_index = _find_header(preview, merges)
+    duplicates: tuple = ()
     if header_index is None:
         columns: tuple[str, ...] = ()
         titles = [_name(c) for r in preview for c in r if _name(c)]
@@ -506,6 +507,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             upper = _spread_labels(preview[group_index], len(lower), group_index + 1, merges)
             lower += [""] * (len(upper) - len(lower))
             lower = [f"{u} {n}" if u and n and u != n else (n or u) for u, n in zip(upper, lower)]
+        duplicates = find_duplicate_columns(lower)
         columns = _unique(lower)
         first_above = group_index if group_index is not None else header_index
         titles = [_name(c) for r in preview[:first_above] for c in r if _name(c)]
@@ -518,6 +520,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
     def rows() -> Iterator[tuple[int, Row]]:
         if header_row is None:
             return
+        refuse_duplicate_columns(sheet)
         try:
             yield from sheet_rows()
         except (ParseError, zipfile.BadZipFile, EOFError) as exc:  # past the preview: the rest of the XML
@@ -539,8 +542,10 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             row.cells = cells
             yield number, row
 
-    return Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
-                 titles=titles, formulas_without_value=[f.cell for f in uncached.values()])
+    sheet = Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
+                  titles=titles, formulas_without_value=[f.cell for f in uncached.values()],
+                  duplicate_columns=duplicates)
+    return sheet
 
 
 def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
