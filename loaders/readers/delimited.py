@@ -102,6 +102,59 @@ def sniff_encoding(sample: bytes, file_name: str) -> str:
     return "cp1256" if arabic / len(high) > 0.8 and len(high) >= 4 else "cp1252"
 
 
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Western European)",
+                  "cp1256": "Windows-1256 (Arabic)"}
+
+
+def _other_encoding(line: bytes, encoding: str) -> bool:
+    """Whether a line is written in another encoding than the file's: a UTF-8 file's line that is
+    not UTF-8, or a Windows-1252/1256 file's line whose letters are valid UTF-8 (a Windows codepage
+    text almost never forms UTF-8 sequences by chance; "é" in UTF-8 reads "Ã©" in cp1252)."""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return encoding.startswith("utf-8")
+    return not encoding.startswith("utf-8")
+
+
+def _refuse_mixed_encoding(name: str, encoding: str, first: int, rest, line_number: int) -> None:
+    """Name the lines (up to 10, and how many) written in another encoding than the file's."""
+    found = [first]
+    for number, line in enumerate(rest, start=line_number + 1):
+        if _other_encoding(line, encoding):
+            found.append(number)
+    shown = ", ".join(f"{n:,}" for n in found[:10]) + (f" (and {len(found) - 10:,} more)" if len(found) > 10 else "")
+    lines = f"line {shown} is" if len(found) == 1 else f"{len(found):,} lines ({shown}) are"
+    if encoding.startswith("utf-8"):
+        mix = f"{lines} not UTF-8 (likely Windows-1252 or -1256), the rest is UTF-8"
+    else:
+        mix = f"{lines} UTF-8, the rest is {ENCODING_NAMES.get(encoding, encoding)}"
+    raise LoadError(f"{name}: the file mixes two text encodings: {mix} (lines as a text editor counts them); read in "
+                    "one encoding, the other lines' letters would be stored garbled. Correct those lines, then save "
+                    "the whole file in one encoding (in Excel: Save As > CSV UTF-8)")
+
+
+def _decoded_lines(raw, encoding: str, name: str) -> Iterator[str]:
+    """The file's lines as text, each checked to be in the file's encoding (see _other_encoding).
+
+    Field files are sometimes pasted together from exports of different machines: one stray UTF-8
+    row in a cp1252 site list would otherwise load as mojibake without a word.
+    """
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    for number, line in enumerate(raw, start=1):
+        if number == 1 and encoding == "utf-8-sig":
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if _other_encoding(line, encoding):
+            _refuse_mixed_encoding(name, encoding, number, raw, number)
+        try:
+            yield line.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"{name}: line {number:,} cannot be read as {ENCODING_NAMES.get(encoding, encoding)} text "
+                            f"(byte 0x{line[exc.start]:02x}); save the file as CSV UTF-8") from None
+
+
 def _dialect(sample_text: str):
     first_line = sample_text.split("\n", 1)[0]
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
@@ -129,7 +182,10 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         raw.close()
         raise LoadError(f"{path.name}: this is not a text file (it contains NUL bytes); save the sheet as CSV")
     encoding = sniff_encoding(sample, path.name)
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+    if b"\n" in sample or b"\r" not in sample:
+        text = _decoded_lines(raw, encoding, path.name)
+    else:  # lines ended by a bare carriage return (old Mac exports): the text layer splits them
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
     dialect = _dialect(sample.decode(encoding, errors="ignore"))
     reader = csv.reader(text, dialect)
     try:

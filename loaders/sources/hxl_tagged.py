@@ -33,6 +33,7 @@ from typing import Iterator
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
 KIND = "hxl"
@@ -349,6 +350,8 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     # Columns are found by their hashtags (checked just above), not by the human header, which may
     # repeat a name over columns the tags tell apart ("Affected" over #affected+f and #affected+m).
     table.duplicate_columns = ()
+    report_hidden_sheets(parsed, ctx.report)
+    report_sheet_notes(table, ctx.report, plan.tag_row + 1)
     if not plan.figures:
         ctx.report.add(None, None, "nothing-to-load", f"the HXL hashtag row (row {plan.tag_row}) has no column for "
                        "a displacement figure (tag it #affected+idps for persons or #affected+idps+hh for "
