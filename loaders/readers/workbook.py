@@ -1,5 +1,7 @@
-"""Excel workbooks (.xlsx, .xlsm): every sheet (hidden ones too) as a table, its header row found,
-its rows read lazily.
+"""Excel workbooks (.xlsx, .xlsm): every visible sheet as a table, its header row found, its rows
+read lazily. Hidden sheets and hidden rows are not data (listed in `hidden_sheets` and
+`Sheet.hidden_rows` for the adapters to report); no XML part may declare a DOCTYPE (entity bombs,
+external entities); a formula that copies another workbook is listed in `external_formulas`.
 
 Opened with openpyxl in read-only mode with `data_only=True`, so a formula cell gives the result
 Excel saved with it. A formula with no saved result (files written by programs that do not
