@@ -68,7 +68,11 @@ def _extract(path: str, published) -> int:
         return 1
     if published is None:
         print(f"{display_text(path)}: no publication date given (--published); relative dates stay unresolved", file=sys.stderr)
-    facts = extract_facts(text, published)
+    try:
+        facts = extract_facts(text, published)
+    except Exception as exc:  # one line for any report, as for ingest (loaders/errors.py)
+        print(cli_message(path, exc), file=sys.stderr)
+        return 1
     print(json.dumps(facts, ensure_ascii=False, indent=2))
     return 0
 
