@@ -67,7 +67,8 @@ def _extract(path: str, published) -> int:
         print(f"{display_text(path)}: cannot read the report ({exc})", file=sys.stderr)
         return 1
     if published is None:
-        print(f"{display_text(path)}: no publication date given (--published); relative dates stay unresolved", file=sys.stderr)
+        print(f"{display_text(path)}: no publication date given (--published); relative dates stay unresolved",
+              file=sys.stderr)
     try:
         facts = extract_facts(text, published)
     except Exception as exc:  # one line for any report, as for ingest (loaders/errors.py)

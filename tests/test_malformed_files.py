@@ -96,8 +96,9 @@ def sheet_xml(rows, *, prolog: bytes = b"", hidden: tuple[int, ...] = ()) -> byt
 
 def xlsx(sheets: list[tuple[str, str, bytes]], extra: dict[str, bytes] | None = None) -> bytes:
     """A workbook of (name, state, sheet XML) sheets, and any extra members."""
+    numbers = range(1, len(sheets) + 1)
     overrides = b"".join(b'<Override PartName="/xl/worksheets/sheet%d.xml" ContentType="application/vnd.openxml'
-                         b'formats-officedocument.spreadsheetml.worksheet+xml"/>' % i for i in range(1, len(sheets) + 1))
+                         b'formats-officedocument.spreadsheetml.worksheet+xml"/>' % i for i in numbers)
     listed = b"".join(b'<sheet name="%s" sheetId="%d" state="%s" r:id="rId%d"/>' % (name.encode(), i, state.encode(), i)
                       for i, (name, state, _) in enumerate(sheets, start=1))
     rels = b"".join(b'<Relationship Id="rId%d" Target="worksheets/sheet%d.xml" Type="%sworksheet"/>' % (i, i, REL_TYPE)
@@ -247,8 +248,8 @@ def test_a_file_name_with_control_characters_is_printed_escaped(tmp_path, monkey
     shown = f"{tmp_path}/sites\\x1b[2J\\u202egpj.csv"
     assert capsys.readouterr().err == (
         f"{shown}: rejected: sites\\x1b[2J\\u202egpj.csv: the header (row 1) names the column 'fatalities' more than "
-        "once (columns 10 and 11); one column's values would hide the other's, so nothing is loaded. Rename the columns so "
-        "each has its own name, or delete the copy\n")
+        "once (columns 10 and 11); one column's values would hide the other's, so nothing is loaded. Rename the "
+        "columns so each has its own name, or delete the copy\n")
 
 
 def test_the_upload_page_shows_a_control_character_in_a_file_name_escaped(app_on, prepared_engine):
