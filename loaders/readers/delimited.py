@@ -136,23 +136,62 @@ def _refuse_mixed_encoding(name: str, encoding: str, first: int, rest, line_numb
                     "the whole file in one encoding (in Excel: Save As > CSV UTF-8)")
 
 
+DECODE_BLOCK = 1 << 20
+
+
+def _blocks(raw) -> Iterator[bytes]:
+    """The file in blocks of about DECODE_BLOCK bytes, each ending after a line break (or at the end).
+    Lines end in \n or \r\n, or in a bare \r in old Mac exports; a \r\n pair is never cut."""
+    carry = b""
+    for block in iter(lambda: raw.read(DECODE_BLOCK), b""):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+    if carry:
+        yield carry
+
+
 def _decoded_lines(raw, encoding: str, name: str) -> Iterator[str]:
-    """The file's lines as text, each checked to be in the file's encoding (see _other_encoding).
+    """The file's text lines, each checked to be in the file's encoding (see _other_encoding).
 
     Field files are sometimes pasted together from exports of different machines: one stray UTF-8
-    row in a cp1252 site list would otherwise load as mojibake without a word.
+    row in a cp1252 site list would otherwise load as mojibake without a word. A block that is all
+    ASCII, or all UTF-8 in a UTF-8 file, holds no such line: it is decoded whole and its lines come
+    from io.StringIO (as fast as the text layer, and split as newline="" splits them); any other
+    block is looked at line by line.
     """
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
-    for number, line in enumerate(raw, start=1):
-        if number == 1 and encoding == "utf-8-sig":
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if _other_encoding(line, encoding):
-            _refuse_mixed_encoding(name, encoding, number, raw, number)
-        try:
-            yield line.decode(codec)
-        except UnicodeDecodeError as exc:
-            raise LoadError(f"{name}: line {number:,} cannot be read as {ENCODING_NAMES.get(encoding, encoding)} text "
-                            f"(byte 0x{line[exc.start]:02x}); save the file as CSV UTF-8") from None
+    blocks = _blocks(raw)
+    state = {"before": 0}  # lines in the blocks before this one
+
+    def lines_of(block: bytes):
+        before = state["before"]
+        state["before"] += block.count(b"\n") or block.count(b"\r")
+        if before == 0 and encoding == "utf-8-sig":
+            block = block.removeprefix(b"\xef\xbb\xbf")
+        if block.isascii() or codec == "utf-8":
+            try:
+                return io.StringIO(block.decode(codec), newline="")
+            except UnicodeDecodeError:
+                pass
+        decoded = []
+        lines = iter(block.splitlines(keepends=True))  # bytes split on \n, \r\n and \r only, as io does
+        for number, line in enumerate(lines, start=before + 1):
+            if _other_encoding(line, encoding):
+                rest = chain(lines, (later for more in blocks for later in more.splitlines(keepends=True)))
+                _refuse_mixed_encoding(name, encoding, number, rest, number)
+            try:
+                decoded.append(line.decode(codec))
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"{name}: line {number:,} cannot be read as {ENCODING_NAMES.get(encoding, encoding)} "
+                                f"text (byte 0x{line[exc.start]:02x}); save the file as CSV UTF-8") from None
+        return decoded
+
+    return chain.from_iterable(map(lines_of, blocks))
 
 
 def _dialect(sample_text: str):
@@ -182,10 +221,7 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         raw.close()
         raise LoadError(f"{path.name}: this is not a text file (it contains NUL bytes); save the sheet as CSV")
     encoding = sniff_encoding(sample, path.name)
-    if b"\n" in sample or b"\r" not in sample:
-        text = _decoded_lines(raw, encoding, path.name)
-    else:  # lines ended by a bare carriage return (old Mac exports): the text layer splits them
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+    text = _decoded_lines(raw, encoding, path.name)
     dialect = _dialect(sample.decode(encoding, errors="ignore"))
     reader = csv.reader(text, dialect)
     try:
