@@ -20,11 +20,10 @@ import sys
 
 from db.engine import make_engine
 from db.setup import prepare_database
-from db.writes import RejectedLoad
+from loaders.errors import cli_message, display_text
 from loaders.ingest import ingest_file
 from loaders.intake import MB
 from loaders.registry import SOURCE_KINDS
-from loaders.report import LoadError
 
 PROGRESS_FROM_BYTES = 5 * 1024 * 1024
 
@@ -35,7 +34,7 @@ def _progress_printer(path: str):
         return None
 
     def show(rows: int) -> None:
-        print(f"\r  {path}: {rows:,} rows read", end="", file=sys.stderr, flush=True)
+        print(f"\r  {display_text(path)}: {rows:,} rows read", end="", file=sys.stderr, flush=True)
 
     return show
 
@@ -65,11 +64,16 @@ def _extract(path: str, published) -> int:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: cannot read the report ({exc})", file=sys.stderr)
+        print(f"{display_text(path)}: cannot read the report ({exc})", file=sys.stderr)
         return 1
     if published is None:
-        print(f"{path}: no publication date given (--published); relative dates stay unresolved", file=sys.stderr)
-    facts = extract_facts(text, published)
+        print(f"{display_text(path)}: no publication date given (--published); relative dates stay unresolved",
+              file=sys.stderr)
+    try:
+        facts = extract_facts(text, published)
+    except Exception as exc:  # one line for any report, as for ingest (loaders/errors.py)
+        print(cli_message(path, exc), file=sys.stderr)
+        return 1
     print(json.dumps(facts, ensure_ascii=False, indent=2))
     return 0
 
@@ -117,8 +121,8 @@ def main(argv=None) -> int:
         try:
             result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
                                  progress=_progress_printer(path), published=args.published, max_bytes=max_bytes)
-        except (LoadError, RejectedLoad, FileNotFoundError, IsADirectoryError) as exc:
-            print(f"{path}: rejected: {exc}", file=sys.stderr)
+        except Exception as exc:  # any file, however broken, gets one line (loaders/errors.py), never a traceback
+            print(cli_message(path, exc), file=sys.stderr)
             status = 1
             continue
         batch = result.batch
@@ -131,11 +135,11 @@ def main(argv=None) -> int:
                 outcome += f" (already loaded as batch {batch.batch_id}: nothing changed)"
             else:
                 outcome += f" (batch {batch.batch_id})"
-        print(f"{path} [{result.kind}]: {outcome}")
+        print(f"{display_text(path)} [{result.kind}]: {outcome}")
         if result.kind == "text_report" and batch is not None and batch.rows_inserted + batch.rows_updated:
             print("  facts read from text wait for review (review page) before any chart counts them")
         for line in result.report.summary():
-            print(f"  {line}")
+            print(f"  {display_text(line)}")
     return status
 
 

@@ -57,6 +57,8 @@ REFUSAL_CODES = {
     "too-many-members": "an .xlsx file holds more members than a workbook needs (DASHBOARD_XLSX_MAX_MEMBERS)",
     "sheet-too-large": "a sheet of an .xlsx file has more rows or columns than the limit "
                        "(DASHBOARD_XLSX_MAX_ROWS, DASHBOARD_XLSX_MAX_COLUMNS)",
+    "xml-doctype": "a part of an .xlsx file declares a document type (<!DOCTYPE>, where XML entities are "
+                   "declared): the stuff of entity bombs and external-entity attacks, never written by Excel",
 }
 
 

@@ -45,6 +45,10 @@ ISSUE_CODES = {
                        "for the reviewer to confirm or change",
     "undated-fact": "an event read from text has no date it could resolve; it waits for review, and a "
                     "reviewer gives it a date before it can be accepted",
+    "hidden-sheet": "a workbook's sheet is hidden (or very hidden); it is not read (reported once per sheet)",
+    "hidden-row": "a sheet's row is hidden in Excel; it is not loaded",
+    "external-formula": "a cell's formula copies a cell of another workbook ([1]Sheet!A1); the value saved with "
+                        "the file is loaded, and it may be out of date",
 }
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from access.policy import Permission, PermissionDenied
-from db.writes import RejectedLoad
+from access.policy import Permission
 from loaders.ingest import ingest_file
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
 from loaders.registry import SOURCE_KINDS
-from loaders.report import LoadError
 from ui.access import gate
 from ui.common import ensure_database, get_engine
+from ui.file_errors import file_title, show_file_failure
 from ui.safe_text import literal
 
 st.set_page_config(page_title="Upload", page_icon="📥", layout="wide")
@@ -80,7 +79,7 @@ def text_facts(preview: dict) -> pd.DataFrame:
 
 
 def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -> None:
-    st.subheader(literal(name))
+    st.subheader(file_title(name))
     kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
     published = None
@@ -97,8 +96,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
                            "on review before they count.")
             if published != found:
                 preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
-    except LoadError as exc:
-        st.error(literal(str(exc)))
+    except Exception as exc:  # whatever the file does to a reader: one message, no traceback (ui/file_errors.py)
+        show_file_failure(name, exc)
         return
     noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
     st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
@@ -109,8 +108,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     if st.button("Load this file", key=f"load-{key}", type="primary"):
         try:
             result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor)
-        except (LoadError, RejectedLoad, PermissionDenied) as exc:
-            st.error(literal(str(exc)))
+        except Exception as exc:
+            show_file_failure(name, exc)
             return
         batch = result.batch
         st.success(
@@ -131,7 +130,7 @@ for upload in uploads or []:
     try:  # from the size Streamlit reports: before the bytes are taken, long before a reader parses them
         check_size(upload.name, upload.size, upload_limit)
     except RefusedFile as exc:
-        st.error(literal(str(exc)))
+        show_file_failure(upload.name, exc)
         continue
     show_file(upload.name, upload.getvalue(), upload.file_id)  # ingest_file checks what the content is
 if pasted.strip():
@@ -139,6 +138,6 @@ if pasted.strip():
     try:
         check_size("pasted-report.txt", len(report_bytes), upload_limit)
     except RefusedFile as exc:
-        st.error(literal(str(exc)))
+        show_file_failure("pasted-report.txt", exc)
     else:
         show_file("pasted-report.txt", report_bytes, "pasted", "text_report")

@@ -39,6 +39,47 @@ class Table:
     encoding: str | None = None
     sheet: str | None = None
     preview: list[list[str]] = field(default_factory=list)  # header + first rows, raw
+    # Column names the header gives more than once, with their 1-based positions. Its rows refuse
+    # to be read while this is set: a row keyed by name keeps one value and drops the other. An
+    # adapter that finds columns another way (HXL, by its hashtag row) checks that and clears it.
+    duplicate_columns: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    header_row: int | None = None  # 1-based
+
+
+def find_duplicate_columns(names) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """(name, its 1-based positions) for every non-empty name given more than once, in header order."""
+    positions: dict[str, list[int]] = {}
+    for index, name in enumerate(names, start=1):
+        if name:
+            positions.setdefault(name, []).append(index)
+    return tuple((name, tuple(at)) for name, at in positions.items() if len(at) > 1)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def refuse_duplicate_columns(table: Table) -> None:
+    """Raise the LoadError for a table whose header names a column twice (see Table)."""
+    if not table.duplicate_columns:
+        return
+    name, at = table.duplicate_columns[0]
+    if table.sheet is None:
+        where = f"the header (row {table.header_row})"
+        places = " and ".join(str(i) for i in at)
+    else:
+        where = f"the header of the sheet {table.sheet!r} (row {table.header_row})"
+        places = " and ".join(_column_letters(i) for i in at)
+    more = ""
+    if len(table.duplicate_columns) > 1:
+        more = "; so does " + ", ".join(repr(n) for n, _ in table.duplicate_columns[1:])
+    raise LoadError(f"{table.file_name}: {where} names the column {name!r} more than once (columns {places}){more}; "
+                    "one column's values would hide the other's, so nothing is loaded. Rename the columns so each "
+                    "has its own name, or delete the copy")
 
 
 def sniff_encoding(sample: bytes, file_name: str) -> str:
@@ -59,6 +100,98 @@ def sniff_encoding(sample: bytes, file_name: str) -> str:
                                                                         0xEA, 0xEB, 0xEE, 0xEF, 0xF4, 0xF7,
                                                                         0xF9, 0xFB, 0xFC))
     return "cp1256" if arabic / len(high) > 0.8 and len(high) >= 4 else "cp1252"
+
+
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Western European)",
+                  "cp1256": "Windows-1256 (Arabic)"}
+
+
+def _other_encoding(line: bytes, encoding: str) -> bool:
+    """Whether a line is written in another encoding than the file's: a UTF-8 file's line that is
+    not UTF-8, or a Windows-1252/1256 file's line whose letters are valid UTF-8 (a Windows codepage
+    text almost never forms UTF-8 sequences by chance; "é" in UTF-8 reads "Ã©" in cp1252)."""
+    if line.isascii():
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return encoding.startswith("utf-8")
+    return not encoding.startswith("utf-8")
+
+
+def _refuse_mixed_encoding(name: str, encoding: str, first: int, rest, line_number: int) -> None:
+    """Name the lines (up to 10, and how many) written in another encoding than the file's."""
+    found = [first]
+    for number, line in enumerate(rest, start=line_number + 1):
+        if _other_encoding(line, encoding):
+            found.append(number)
+    shown = ", ".join(f"{n:,}" for n in found[:10]) + (f" (and {len(found) - 10:,} more)" if len(found) > 10 else "")
+    lines = f"line {shown} is" if len(found) == 1 else f"{len(found):,} lines ({shown}) are"
+    if encoding.startswith("utf-8"):
+        mix = f"{lines} not UTF-8 (likely Windows-1252 or -1256), the rest is UTF-8"
+    else:
+        mix = f"{lines} UTF-8, the rest is {ENCODING_NAMES.get(encoding, encoding)}"
+    raise LoadError(f"{name}: the file mixes two text encodings: {mix} (lines as a text editor counts them); read in "
+                    "one encoding, the other lines' letters would be stored garbled. Correct those lines, then save "
+                    "the whole file in one encoding (in Excel: Save As > CSV UTF-8)")
+
+
+DECODE_BLOCK = 1 << 20
+
+
+def _blocks(raw) -> Iterator[bytes]:
+    """The file in blocks of about DECODE_BLOCK bytes, each ending after a line break (or at the end).
+    Lines end in \n or \r\n, or in a bare \r in old Mac exports; a \r\n pair is never cut."""
+    carry = b""
+    for block in iter(lambda: raw.read(DECODE_BLOCK), b""):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1 or data.rfind(b"\r", 0, len(data) - 1) + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+    if carry:
+        yield carry
+
+
+def _decoded_lines(raw, encoding: str, name: str) -> Iterator[str]:
+    """The file's text lines, each checked to be in the file's encoding (see _other_encoding).
+
+    Field files are sometimes pasted together from exports of different machines: one stray UTF-8
+    row in a cp1252 site list would otherwise load as mojibake without a word. A block that is all
+    ASCII, or all UTF-8 in a UTF-8 file, holds no such line: it is decoded whole and its lines come
+    from io.StringIO (as fast as the text layer, and split as newline="" splits them); any other
+    block is looked at line by line.
+    """
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    blocks = _blocks(raw)
+    state = {"before": 0}  # lines in the blocks before this one
+
+    def lines_of(block: bytes):
+        before = state["before"]
+        state["before"] += block.count(b"\n") or block.count(b"\r")
+        if before == 0 and encoding == "utf-8-sig":
+            block = block.removeprefix(b"\xef\xbb\xbf")
+        if block.isascii() or codec == "utf-8":
+            try:
+                return io.StringIO(block.decode(codec), newline="")
+            except UnicodeDecodeError:
+                pass
+        decoded = []
+        lines = iter(block.splitlines(keepends=True))  # bytes split on \n, \r\n and \r only, as io does
+        for number, line in enumerate(lines, start=before + 1):
+            if _other_encoding(line, encoding):
+                rest = chain(lines, (later for more in blocks for later in more.splitlines(keepends=True)))
+                _refuse_mixed_encoding(name, encoding, number, rest, number)
+            try:
+                decoded.append(line.decode(codec))
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"{name}: line {number:,} cannot be read as {ENCODING_NAMES.get(encoding, encoding)} "
+                                f"text (byte 0x{line[exc.start]:02x}); save the file as CSV UTF-8") from None
+        return decoded
+
+    return chain.from_iterable(map(lines_of, blocks))
 
 
 def _dialect(sample_text: str):
@@ -88,7 +221,7 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         raw.close()
         raise LoadError(f"{path.name}: this is not a text file (it contains NUL bytes); save the sheet as CSV")
     encoding = sniff_encoding(sample, path.name)
-    text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="strict")
+    text = _decoded_lines(raw, encoding, path.name)
     dialect = _dialect(sample.decode(encoding, errors="ignore"))
     reader = csv.reader(text, dialect)
     try:
@@ -113,6 +246,7 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
     padding = [""] * width
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        refuse_duplicate_columns(table)
         number = header_index + 1
         try:
             for cells in chain(preview[header_index + 1:], reader):
@@ -132,4 +266,6 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
         finally:
             raw.close()
 
-    return Table(path.name, columns, rows(), encoding, preview=preview)
+    table = Table(path.name, columns, rows(), encoding, preview=preview,
+                  duplicate_columns=find_duplicate_columns(columns), header_row=header_index + 1)
+    return table

@@ -71,14 +71,67 @@ def _refuse_constant(name: str):
     return refuse
 
 
+# The largest whole number a column of the database holds (BIGINT); a longer one is no count or id
+# any source writes, and Python would spend quadratic time turning thousands of digits into an int.
+LARGEST_INTEGER = 2**63 - 1
+
+
+def _refuse_duplicate_keys(name: str):
+    """An object hook that refuses a key given twice: json.loads keeps the last value silently,
+    so {"idps": 1200, "idps": 12} would load 12 and nobody would know there was a 1200."""
+    def build(pairs: list[tuple[str, Any]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: dict[str, Any] = {}
+            for key, value in pairs:
+                if key in seen:
+                    raise LoadError(f"{name}: the key {key!r} appears twice in one object (first {seen[key]!r}, then "
+                                    f"{value!r}); only one can be loaded, so the file is refused. Fix the program "
+                                    "that wrote it so each key appears once per object")
+                seen[key] = value
+        return obj
+    return build
+
+
+def _refuse_huge_numbers(name: str, text: str):
+    """Number hooks that refuse an integer beyond LARGEST_INTEGER and a float that overflows."""
+    def where(literal: str) -> str:
+        line, column = _line_and_column(text, max(text.find(literal), 0))
+        return f"line {line}, column {column}"
+
+    def parse_int(literal: str) -> int:
+        digits = literal.lstrip("-")
+        if len(digits) > 19 or int(digits) > LARGEST_INTEGER:
+            raise LoadError(f"{name}: the number at {where(literal)} has {len(digits):,} digits, more than any count "
+                            f"or id can have (the largest stored is {LARGEST_INTEGER:,}); fix the value, or download "
+                            "the file again if it is damaged")
+        return int(literal)
+
+    def parse_float(literal: str) -> float:
+        value = float(literal)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise LoadError(f"{name}: the number {literal[:40]!r} at {where(literal)} is too large to be a number "
+                            "the dashboard stores; fix the value, or download the file again if it is damaged")
+        return value
+
+    return parse_int, parse_float
+
+
 def read_json_document(path: str | Path, data: bytes | None = None) -> JsonDocument:
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
         raise LoadError(f"{path.name}: the file is empty; download the API response again")
     text = _decode(raw, path.name)
+    parse_int, parse_float = _refuse_huge_numbers(path.name, text)
     try:
-        parsed = json.loads(text, parse_constant=_refuse_constant(path.name))
+        parsed = json.loads(text, parse_constant=_refuse_constant(path.name), parse_int=parse_int,
+                            parse_float=parse_float, object_pairs_hook=_refuse_duplicate_keys(path.name))
+    except RecursionError:
+        # The stdlib parser recurses once per level; about a thousand levels exhaust Python's stack.
+        raise LoadError(f"{path.name}: the JSON is nested too deeply to read (lists or objects inside one another "
+                        "about a thousand levels down); no API response is shaped like that: download it "
+                        "again") from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         # The stdlib reports a string cut by the end of the file at the string's start.

@@ -1,5 +1,7 @@
-"""Excel workbooks (.xlsx, .xlsm): every sheet (hidden ones too) as a table, its header row found,
-its rows read lazily.
+"""Excel workbooks (.xlsx, .xlsm): every visible sheet as a table, its header row found, its rows
+read lazily. Hidden sheets and hidden rows are not data (listed in `hidden_sheets` and
+`Sheet.hidden_rows` for the adapters to report); no XML part may declare a DOCTYPE (entity bombs,
+external entities); a formula that copies another workbook is listed in `external_formulas`.
 
 Opened with openpyxl in read-only mode with `data_only=True`, so a formula cell gives the result
 Excel saved with it. A formula with no saved result (files written by programs that do not
@@ -34,6 +36,8 @@ import posixpath
 import re
 import warnings
 import zipfile
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -42,7 +46,7 @@ from xml.sax.saxutils import unescape
 
 from loaders.intake import (RefusedFile, XlsxLimits, describe_limit, describe_size, refuse_too_many_members,
                             xlsx_limits, zip_entry_count)
-from loaders.readers.delimited import Row, Table
+from loaders.readers.delimited import Row, Table, find_duplicate_columns, refuse_duplicate_columns
 from loaders.report import LoadError
 
 PREVIEW_ROWS = 25
@@ -62,6 +66,10 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+\d+)(?::([A-
 _ROW_TAG_OPEN = re.compile(rb"<(?:\w+:)?\Z")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+# A row hidden in Excel, written with its cells (a hidden row with none is formatting only).
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b([^>]*\bhidden="(?:1|true)"[^>]*)(?<!/)>')
+# A reference into another workbook: "[1]Sheet1!A1", "'[1]Site list'!B2", "'C:\\data\\[flows.xlsx]May'!C3".
+_EXTERNAL_REF = re.compile(rb"\[[^\]\[\"]+\][^!\"]*!")
 _ANY_ATTRIBUTE = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
 _RELATIONSHIP_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
@@ -82,12 +90,33 @@ class FormulaWithoutValue:
 
 
 @dataclass
+class SheetScan:
+    """What the scan of a sheet's XML found that openpyxl's read-only mode does not expose."""
+
+    uncached: dict = field(default_factory=dict)  # (row, column) → FormulaWithoutValue
+    merges: list = field(default_factory=list)  # (min_row, min_col, max_row, max_col)
+    hidden_rows: list[int] = field(default_factory=list)  # rows holding cells, hidden in Excel
+    external: dict = field(default_factory=dict)  # (row, column) → ExternalFormula
+
+
+@dataclass(frozen=True)
+class ExternalFormula:
+    """A formula that reads another workbook (`[1]Sheet1!B2`): its saved value is a copy of a cell
+    of a file we do not have, as it was when this file was last saved."""
+
+    cell: str
+    formula: str
+
+
+@dataclass
 class Sheet(Table):
     """One worksheet, with the delimited Table's face (rows as (sheet row number, cells))."""
 
     header_row: int | None = None  # 1-based; None when no row within the first 25 looks like a header
     titles: list[str] = field(default_factory=list)  # lone text cells above the header
     formulas_without_value: list[str] = field(default_factory=list)  # cell references, "P2"
+    hidden_rows: list[int] = field(default_factory=list)  # rows hidden in Excel: never handed out as rows
+    external_formulas: dict = field(default_factory=dict)  # row → [(column name, ExternalFormula)]
 
 
 @dataclass
@@ -95,7 +124,8 @@ class Workbook:
     FORMAT: ClassVar[str] = "workbook"
 
     file_name: str
-    sheets: list[Sheet]
+    sheets: list[Sheet]  # the visible sheets: hidden ones are not data (see hidden_sheets)
+    hidden_sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, "hidden" or "veryHidden")
     _counter: list[int] = field(default_factory=lambda: [0], repr=False)
 
     @property
@@ -175,6 +205,66 @@ def _refuse_oversized(name: str, archive: zipfile.ZipFile, limits: XlsxLimits) -
             f"{name}: the workbook unpacks to {describe_size(total)}, more than the limit of "
             f"{describe_limit(limits.max_unpacked_bytes)}; split the data over several workbooks (or save the "
             "sheets as CSV), or ask the administrator to raise DASHBOARD_XLSX_MAX_UNPACKED_MB"))
+
+
+class _Doctype(Exception):
+    pass
+
+
+class _RootElement(Exception):
+    pass
+
+
+def _declares_doctype(stream) -> bool:
+    """Whether an XML part declares a document type before its root element, read with expat up to
+    that element only (a comment or processing instruction before it does not hide one)."""
+    parser = expat.ParserCreate()
+
+    def doctype(*_):
+        raise _Doctype
+
+    def root(*_):
+        raise _RootElement
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    try:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            parser.Parse(block, False)
+        parser.Parse(b"", True)
+    except _Doctype:
+        return True
+    except (_RootElement, expat.ExpatError):
+        return False  # damaged XML is openpyxl's to find; its error is turned into a message below
+    return False
+
+
+def _refuse_doctypes(name: str, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook any of whose XML parts declares a document type.
+
+    A DTD is where XML entities are declared, so it is how a "billion laughs" bomb (entities that
+    expand into each other) or an external entity (`SYSTEM "file:///etc/passwd"`) gets into a
+    parser. Excel and LibreOffice never write one, so refusing every DTD loses no real workbook,
+    whatever the XML parser below would do with it (expat limits expansion; ElementTree leaves
+    external entities undefined; we do not depend on either).
+    """
+    for member in archive.infolist():
+        if member.is_dir() or not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(member) as stream:
+            if _declares_doctype(stream):
+                raise RefusedFile("xml-doctype", (
+                    f"{name}: the part {member.filename} declares a document type (<!DOCTYPE>), which Excel and "
+                    "LibreOffice never write; XML entity bombs and external-entity attacks are built that way, so "
+                    "the workbook is not opened. Save the data again from Excel or LibreOffice as .xlsx"))
+
+
+def _damaged(name: str, sheet: str | None, exc: Exception) -> LoadError:
+    """A workbook whose XML (or zip member) breaks while it is read: truncated or hand-made."""
+    part = f"the sheet {sheet!r}" if sheet else "the workbook"
+    what = f"its XML breaks at {exc}" if isinstance(exc, ParseError) else str(exc)
+    return LoadError(f"{name}: {part} is damaged or truncated ({what}); open the file in Excel or LibreOffice and "
+                     "save it again as .xlsx")
 
 
 def _worksheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -281,10 +371,10 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None, file_name: str
     never calculated from an empty cell), so the XML is scanned once more: by regular
     expressions, at the speed of a byte search, and cell by cell only where a formula is.
     """
-    uncached: dict[tuple[int, int], FormulaWithoutValue] = {}
-    merges: list[tuple[int, int, int, int]] = []  # min_row, min_col, max_row, max_col
+    scan = SheetScan()
+    uncached, merges = scan.uncached, scan.merges
     if member is None or member not in archive.namelist():
-        return uncached, merges
+        return scan
     beyond = _cells_beyond(limits.max_columns)
     last_row = counted_rows = 0  # counted: rows that state no number (the attribute is optional)
     with archive.open(member) as stream:
@@ -298,6 +388,10 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None, file_name: str
                 last_row = max(last_row, number or 0, counted_rows)
                 if last_row > limits.max_rows:
                     _refuse_sheet_rows(file_name, sheet, last_row, limits)
+            if b'hidden="' in unit:
+                for found in _HIDDEN_ROW.finditer(unit):
+                    if number_found := _ROW_NUMBER.search(b" " + found[1]):
+                        scan.hidden_rows.append(int(number_found[1]))
             for found in _FORMULA_TAG.finditer(unit):
                 prefix = found[1] or b""
                 start = unit.rfind(b"<" + prefix + b"c ", 0, found.start())
@@ -308,20 +402,23 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, member: str | None, file_name: str
                 attributes = dict(_ATTRIBUTE.findall(unit[start:head_end]))
                 ref = _CELL_REF.fullmatch(attributes.get(b"r", b"").decode("ascii", "replace"))
                 body = unit[head_end + 1:end]
+                text = _FORMULA_TEXT.search(body)
+                if ref is not None and text and text[1] and _EXTERNAL_REF.search(text[1]):
+                    scan.external[(int(ref[2]), _column_index(ref[1]))] = ExternalFormula(
+                        ref[0], "=" + unescape(text[1].decode("utf-8", "replace")))
                 value = _VALUE.search(body)
                 # openpyxl writes an empty <v/> under the formulas it cannot calculate; an empty
                 # saved result is only meaningful for a text formula (t="str").
                 saved = bool(value and (value[1] or attributes.get(b"t") == b"str")) or bool(_INLINE.search(body))
                 if ref is None or saved:
                     continue
-                text = _FORMULA_TEXT.search(body)
                 formula = "=" + unescape(text[1].decode("utf-8")) if text and text[1] else "(shared formula)"
                 uncached[(int(ref[2]), _column_index(ref[1]))] = FormulaWithoutValue(ref[0], formula)
             for found in _MERGE_REF.finditer(unit):
                 first = _CELL_REF.fullmatch(found[1].decode())
                 last = _CELL_REF.fullmatch((found[2] or found[1]).decode())
                 merges.append((int(first[2]), _column_index(first[1]), int(last[2]), _column_index(last[1])))
-    return uncached, merges
+    return scan
 
 
 def _is_label(value) -> bool:
@@ -409,9 +506,11 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
     worksheet.reset_dimensions()
     member = getattr(worksheet, "_worksheet_path", None)
     if member in scans:
-        uncached, merges = scans[member]
+        scan = scans[member]
     else:  # a sheet the workbook's relationships hid from _worksheet_members: scan it before reading it
-        uncached, merges = _scan_sheet_xml(archive, member, file_name, worksheet.title, limits)
+        scan = _scan_sheet_xml(archive, member, file_name, worksheet.title, limits)
+    uncached, merges = scan.uncached, scan.merges
+    hidden_rows = set(scan.hidden_rows)
 
     def within_limits(number: int, cells) -> None:
         """The scan counts cells by their references; cells written without one are counted here."""
@@ -421,17 +520,21 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             _refuse_sheet_columns(file_name, worksheet.title, f"{_column_letters(len(cells))}{number}", limits)
 
     preview: list[list] = []
-    for cells in worksheet.iter_rows(values_only=True):
-        within_limits(len(preview) + 1, cells)
-        preview.append(list(cells))
-        if len(preview) >= PREVIEW_ROWS:
-            break
+    try:
+        for cells in worksheet.iter_rows(values_only=True):
+            within_limits(len(preview) + 1, cells)
+            preview.append(list(cells))
+            if len(preview) >= PREVIEW_ROWS:
+                break
+    except (ParseError, zipfile.BadZipFile, EOFError) as exc:
+        raise _damaged(file_name, worksheet.title, exc) from None
     for (row, column), formula in uncached.items():
         if row <= len(preview):
             cells = preview[row - 1]
             cells.extend([None] * (column - len(cells)))
             cells[column - 1] = formula
     header_index, group_index = _find_header(preview, merges)
+    duplicates: tuple = ()
     if header_index is None:
         columns: tuple[str, ...] = ()
         titles = [_name(c) for r in preview for c in r if _name(c)]
@@ -441,6 +544,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             upper = _spread_labels(preview[group_index], len(lower), group_index + 1, merges)
             lower += [""] * (len(upper) - len(lower))
             lower = [f"{u} {n}" if u and n and u != n else (n or u) for u, n in zip(upper, lower)]
+        duplicates = find_duplicate_columns(lower)
         columns = _unique(lower)
         first_above = group_index if group_index is not None else header_index
         titles = [_name(c) for r in preview[:first_above] for c in r if _name(c)]
@@ -453,10 +557,19 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
     def rows() -> Iterator[tuple[int, Row]]:
         if header_row is None:
             return
+        refuse_duplicate_columns(sheet)
+        try:
+            yield from sheet_rows()
+        except (ParseError, zipfile.BadZipFile, EOFError) as exc:  # past the preview: the rest of the XML
+            raise _damaged(file_name, worksheet.title, exc) from None
+
+    def sheet_rows() -> Iterator[tuple[int, Row]]:
         number = header_row
         for cells in worksheet.iter_rows(min_row=header_row + 1, values_only=True):
             number += 1
             within_limits(number, cells)
+            if number in hidden_rows:  # hidden in Excel: whoever hid it did not mean it as data
+                continue
             cells = list(cells)
             for column, formula in uncached_by_row.get(number, ()):
                 cells.extend([None] * (column - len(cells)))
@@ -468,8 +581,13 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
             row.cells = cells
             yield number, row
 
-    return Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
-                 titles=titles, formulas_without_value=[f.cell for f in uncached.values()])
+    sheet = Sheet(file_name, columns, rows(), sheet=worksheet.title, preview=preview, header_row=header_row,
+                  titles=titles, formulas_without_value=[f.cell for f in uncached.values()],
+                  duplicate_columns=duplicates, hidden_rows=sorted(hidden_rows))
+    for (row, column), formula in sorted(scan.external.items()):
+        name = columns[column - 1] if column - 1 < len(columns) else None
+        sheet.external_formulas.setdefault(row, []).append((name or None, formula))
+    return sheet
 
 
 def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
@@ -484,6 +602,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
     archive = _refuse_unreadable(path.name, data, limits)
     _refuse_oversized(path.name, archive, limits)
     try:
+        _refuse_doctypes(path.name, archive)
         scans = {member: _scan_sheet_xml(archive, member, path.name, sheet, limits)
                  for member, sheet in _worksheet_members(archive).items()}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
@@ -494,14 +613,51 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
             # openpyxl warns about Excel features it does not keep (data validation, slicers).
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ParseError as exc:
+        raise _damaged(path.name, None, exc) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise LoadError(f"{path.name}: the workbook cannot be opened ({exc}); it may be truncated or damaged, "
                         "save it again from Excel or LibreOffice as .xlsx") from None
     counter = [0]
-    sheets = [_read_sheet(path.name, ws, archive, counter, scans, limits) for ws in book.worksheets]
+    # A hidden sheet (Format > Hide, or "very hidden" through VBA) holds lookups, old versions or
+    # workings, not the data its author shows: it is not read, and the adapters say so.
+    visible = [ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    hidden = [(ws.title, ws.sheet_state) for ws in book.worksheets if ws not in visible]
+    sheets = [_read_sheet(path.name, ws, archive, counter, scans, limits) for ws in visible]
     if not any(_filled(r) for s in sheets for r in s.preview) and not any(
-            _filled(r) for ws in book.worksheets for r in ws.iter_rows(values_only=True)):
+            _filled(r) for ws in visible for r in ws.iter_rows(values_only=True)):
         names = ", ".join(s.sheet for s in sheets) or "none"
+        if hidden:
+            raise LoadError(f"{path.name}: no cell is filled in on any visible sheet ({names}); hidden sheets "
+                            f"({', '.join(n for n, _ in hidden)}) are never read. If the data is on one of them, "
+                            "unhide it in Excel (right-click a sheet tab > Unhide) and save again")
         raise LoadError(f"{path.name}: the workbook is empty: no cell is filled in on any sheet ({names}); "
                         "save the workbook again with its data")
-    return Workbook(path.name, sheets, counter)
+    return Workbook(path.name, sheets, hidden, counter)
+
+
+def report_hidden_sheets(workbook, report) -> None:
+    """A warning per hidden sheet, which was not read (every adapter that loads workbooks calls it
+    once; for a CSV it does nothing)."""
+    for name, state in getattr(workbook, "hidden_sheets", ()):
+        how = "very hidden (only a macro can show it)" if state == "veryHidden" else "hidden"
+        report.add(None, None, "hidden-sheet", f"the sheet is {how}, so it is not read; unhide it in Excel and load "
+                   "the file again if it holds data", name, severity="warning")
+
+
+def report_sheet_notes(sheet, report, data_from_row: int) -> None:
+    """Warnings for the sheet an adapter loads, from `data_from_row` on: its hidden rows, which were
+    skipped, and its cells whose value is a saved copy of a cell of another workbook. Does nothing
+    for a CSV's table."""
+    if not hasattr(sheet, "hidden_rows"):
+        return
+    for row in sheet.hidden_rows:
+        if row >= data_from_row:
+            report.add(row, None, "hidden-row", "the row is hidden in Excel, so it is not loaded; unhide it and load "
+                       "the file again if it is data", severity="warning")
+    for row, cells in sheet.external_formulas.items():
+        if row >= data_from_row:
+            for column, formula in cells:
+                report.add(row, column, "external-formula", f"cell {formula.cell} copies a cell of another workbook "
+                           f"({formula.formula}); the value loaded is the one saved when this file was last saved, "
+                           "which may be out of date", formula.formula, severity="warning")

@@ -33,6 +33,7 @@ from typing import Iterator
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import EASTERN_ARABIC_DIGITS, CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 from loaders.sources.hxl_tagged import hashtag_row
 
@@ -242,6 +243,8 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     for column in table.columns:
         by_key.setdefault(_header_key(column), column)
     _check_columns(table, by_key)
+    report_hidden_sheets(parsed, ctx.report)
+    report_sheet_notes(table, ctx.report, (table.header_row or 0) + 1)
     unknown = [c for c in table.columns if c and _header_key(c) not in COLUMNS]
     if unknown:
         ctx.report.add(None, None, "unused-column", f"{len(unknown)} column(s) are not part of the field template "

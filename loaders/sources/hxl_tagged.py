@@ -33,6 +33,7 @@ from typing import Iterator
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
 KIND = "hxl"
@@ -143,8 +144,21 @@ def _date_role(column: TaggedColumn) -> str | None:
     return "start" if "start" in a else "end" if "end" in a else "reported"
 
 
+def _refuse_repeated_hashtags(file_name: str, tag_row: int, tagged: list[TaggedColumn]) -> None:
+    """The same hashtag (with the same attributes) on two columns: which one is the place, the date
+    or the figure would be a guess, so the file is refused naming both columns."""
+    first: dict[str, TaggedColumn] = {}
+    for column in tagged:
+        earlier = first.setdefault(column.display, column)
+        if earlier is not column:
+            raise LoadError(f"{file_name}: the HXL hashtag row (row {tag_row}) gives {column.display} to two columns "
+                            f"({earlier.index + 1} and {column.index + 1}); tag one of them differently (add an "
+                            "attribute such as +origin) or delete the copy")
+
+
 def make_plan(file_name: str, tag_index: int, cells) -> Plan:
     plan = Plan(tag_row=tag_index + 1, tagged=_columns(cells))
+    _refuse_repeated_hashtags(file_name, plan.tag_row, plan.tagged)
     level_tags = {tag for tag, _ in PLACE_LEVELS}
     for column in plan.tagged:
         used = False
@@ -333,6 +347,11 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        ", ".join(s.sheet for s in sheets[1:]), severity="warning")
     tag_index = hashtag_row(table.preview)
     plan = make_plan(table.file_name, tag_index, table.preview[tag_index])
+    # Columns are found by their hashtags (checked just above), not by the human header, which may
+    # repeat a name over columns the tags tell apart ("Affected" over #affected+f and #affected+m).
+    table.duplicate_columns = ()
+    report_hidden_sheets(parsed, ctx.report)
+    report_sheet_notes(table, ctx.report, plan.tag_row + 1)
     if not plan.figures:
         ctx.report.add(None, None, "nothing-to-load", f"the HXL hashtag row (row {plan.tag_row}) has no column for "
                        "a displacement figure (tag it #affected+idps for persons or #affected+idps+hh for "

@@ -62,7 +62,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, ImplausibleCount, clean, count_issue_code, parse_count
-from loaders.readers.workbook import FormulaWithoutValue, Sheet, Workbook
+from loaders.readers.workbook import FormulaWithoutValue, Sheet, Workbook, report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
 KIND = "idptf_workbook"
@@ -387,10 +387,12 @@ def _check_total(ctx: LoadContext, sheet: Sheet, number: int, column: str, state
 
 def normalise(workbook: Workbook, ctx: LoadContext) -> Iterator[Chunk]:
     periods = _periods(workbook, ctx)
+    report_hidden_sheets(workbook, ctx.report)
     rows: list = []
     for flow in (IDP, RETURN):
         community = _community_sheet(workbook, flow)
         if community is not None:
+            report_sheet_notes(community, ctx.report, (community.header_row or 0) + 1)
             sums = GovernorateSums()
             for item in _community_rows(community, flow, periods[flow], ctx, sums):
                 rows.append(item)
@@ -401,6 +403,7 @@ def normalise(workbook: Workbook, ctx: LoadContext) -> Iterator[Chunk]:
     for flow in (IDP, RETURN):
         matrix = _matrix_sheet(workbook, flow)
         if matrix is not None:
+            report_sheet_notes(matrix, ctx.report, (matrix.header_row or 0) + 1)
             for item in _matrix_rows(matrix, flow, periods[flow], ctx):
                 rows.append(item)
                 if len(rows) >= CHUNK_ROWS:
