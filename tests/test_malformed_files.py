@@ -58,12 +58,6 @@ def test_a_number_with_hundreds_of_digits_is_refused_where_it_stands(empty_engin
         "largest stored is 9,223,372,036,854,775,807); fix the value, or download the file again if it is damaged")
 
 
-def test_a_number_too_large_for_a_float_is_refused_not_stored_as_infinity(empty_engine):
-    assert refusal(empty_engine, "idu.json", IDU.format(figure="1e400").encode()) == (
-        "idu.json: the number '1e400' at line 1, column 57 is too large to be a number the dashboard stores; fix the "
-        "value, or download the file again if it is damaged")
-
-
 def test_a_json_key_given_twice_is_refused_naming_it_and_both_values(empty_engine):
     data = b'[{"id": 1, "figure": 1200, "country": "Syria", "figure": 12}]'
     assert refusal(empty_engine, "idu.json", data) == (
