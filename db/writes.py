@@ -26,8 +26,8 @@ from access.policy import Actor, command_line_actor
 from db import audit, summary
 from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
-from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_revision, site, source,
-                       unresolved_place_name)
+from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_holder, record_revision,
+                       site, source, unresolved_place_name)
 from gazetteer.normalise import name_key
 
 
@@ -520,7 +520,7 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
         keys.append(key)
     digests = content_hashes(columns, values)
     existing = _existing_rows(conn, table, keys)
-    inserts, updates = [], []
+    inserts, updates, held = [], [], []
     if not existing:  # the common case of a first load: everything is new
         inserts = [row + (digest, source_id, batch_id) for row, digest in zip(values, digests)]
     else:
@@ -533,6 +533,7 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
                            f"(same {', '.join(key_names)}); keep one of them", str(key[-1]))
             elif found[1] == digest:
                 counts.rows_unchanged += 1
+                held.append((batch_id, table.name, found[0], digest))
             else:
                 updates.append((found[0], {**dict(zip(columns, row)), "content_hash": digest}))
     if inserts:
@@ -542,6 +543,8 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
     if updates:
         _revise(conn, table, updates, source_id, batch_id, touched)
         counts.rows_updated += len(updates)
+    if held:  # this batch holds these rows too: deleting the batch that wrote them must leave them (db/batches.py)
+        bulk_insert(conn, record_holder, ("batch_id", "table_name", "row_id", "content_hash"), held)
 
 
 def _revise(conn: Connection, table: Table, updates: list[tuple[int, dict]], source_id: int, batch_id: int,
