@@ -9,7 +9,8 @@
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
-Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected, 2 usage error.
+Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected (unreadable, --strict with row
+problems, or every row rejected: nothing is recorded), 2 usage error.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def main(argv=None) -> int:
                                  progress=_progress_printer(path), published=args.published, max_bytes=max_bytes)
         except (LoadError, RejectedLoad, FileNotFoundError, IsADirectoryError) as exc:
             print(f"{path}: rejected: {exc}", file=sys.stderr)
+            report = getattr(exc, "report", None)
+            for line in report.summary() if report is not None else []:
+                print(f"  {line}", file=sys.stderr)  # the rows' problems: the database keeps nothing of them
             status = 1
             continue
         batch = result.batch
