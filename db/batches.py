@@ -105,7 +105,7 @@ def _delete_from_table(conn, table, batch_id: int, live: dict[int, int]) -> tupl
     kept = conn.execute(select(func.count(func.distinct(record_revision.c.row_id))).where(
         record_revision.c.table_name == name, record_revision.c.replaced_by_batch_id == batch_id,
         record_revision.c.row_id.not_in(select(id_column).where(owned_by_batch).scalar_subquery()))).scalar()
-    # Rows of the batch that another batch revised before or loaded unchanged: they need a look each.
+    # The batch's rows with earlier values or another holder may stay: each needs a look. The rest go at once.
     others = record_revision.c.row_id.in_(select(id_column).where(owned_by_batch).scalar_subquery())
     special = set(conn.execute(select(record_revision.c.row_id).where(record_revision.c.table_name == name, others))
                   .scalars())
