@@ -1,11 +1,17 @@
 """Deleting a load batch (admins only): its rows leave every page, the batch stays on record.
 
-A batch's rows are those it inserted and those it revised. Inserted rows are deleted; revised rows
-get back the values they had before (kept in record_revision), unless a later load revised them
-again, in which case they stay as that load left them. The batch itself is kept with status
-"deleted", with its issues, so the Data quality page and the audit trail still say what it was;
-the same file can be loaded again afterwards. A batch that brought places to the gazetteer is
-not deleted: rows of other loads may name those places.
+A row stays as long as a live batch holds it. A batch holds the rows it inserted or revised
+(the row's batch_id, or the batch_id inside the values record_revision kept) and the rows it
+found already there with the same values (record_holder). When the deleted batch made a row's
+current values, the row goes to the latest live batch that holds it, with the values that batch
+loaded (restored from record_revision when they were revised since); when no live batch holds
+it, it is deleted. A row whose current values another batch made stays as it is ("kept" when
+the deleted batch had revised it). Earlier values of deleted batches stay in record_revision
+but are never restored.
+
+The batch itself is kept with status "deleted", with its issues, so the Data quality page and
+the audit trail still say what it was; the same file can be loaded again afterwards. A batch
+that brought places to the gazetteer is not deleted: rows of other loads may name those places.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from access.policy import Actor, Permission
 from db import audit, summary
 from db.engine import write_transaction
 from db.audit import acting
-from db.schema import conflict_event, displacement_figure, event_count, load_batch, place, record_revision, \
-    site_population
+from db.schema import conflict_event, displacement_figure, event_count, load_batch, place, record_holder, \
+    record_revision, site_population
 from db.writes import ROW_ID
 
 FACT_TABLES = (conflict_event, event_count, displacement_figure, site_population)
@@ -37,6 +43,7 @@ class DeletedBatch:
     removed: int  # rows the batch inserted, deleted
     restored: int  # rows it revised, back to their previous values
     kept: int  # rows it revised that a later load revised again: left as they are
+    handed_over: int = 0  # rows another live batch loaded unchanged: now that batch's
 
 
 def _typed(table, values: dict) -> dict:
@@ -56,12 +63,111 @@ def _typed(table, values: dict) -> dict:
     return typed
 
 
+def _live_batches(conn) -> dict[int, int]:
+    """batch id → source id of every batch not deleted."""
+    return dict(conn.execute(select(load_batch.c.batch_id, load_batch.c.source_id)
+                             .where(load_batch.c.status == "loaded")).all())
+
+
+def _chunks(values: list, size: int = 5_000):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _next_owner(current_hash, revisions: list, holders: dict[str, int], live: dict[int, int]):
+    """Where a row goes when its current values' batch is deleted: (values to restore or None to
+    keep the current ones, the new owner, the revision id from which revisions are undone), or
+    None when no live batch holds it. The latest live batch wins: the values it loaded are the
+    ones a page showed after it.
+
+    `revisions` are the row's (revision id, previous values); `holders` the content hash → the
+    latest live batch that loaded those values unchanged."""
+    candidates = []  # (batch id, order among equal batches, values, revision id)
+    if current_hash is not None and current_hash in holders:
+        candidates.append((holders[current_hash], float("inf"), None, None))
+    for revision_id, values in revisions:
+        owner = values.get("batch_id")
+        if owner in live:
+            candidates.append((owner, revision_id, values, revision_id))
+        holder = holders.get(values.get("content_hash"))
+        if holder is not None:
+            candidates.append((holder, revision_id, values, revision_id))
+    if not candidates:
+        return None
+    owner, _, values, revision_id = max(candidates, key=lambda c: c[:2])
+    return values, owner, revision_id
+
+
+def _delete_from_table(conn, table, batch_id: int, live: dict[int, int]) -> tuple[int, int, int, int]:
+    """(removed, restored, kept, handed over) for one fact table; see the module's docstring."""
+    name, id_column = table.name, table.c[ROW_ID[table.name]]
+    owned_by_batch = table.c.batch_id == batch_id
+    kept = conn.execute(select(func.count(func.distinct(record_revision.c.row_id))).where(
+        record_revision.c.table_name == name, record_revision.c.replaced_by_batch_id == batch_id,
+        record_revision.c.row_id.not_in(select(id_column).where(owned_by_batch).scalar_subquery()))).scalar()
+    # The batch's rows with earlier values or another holder may stay: each needs a look. The rest go at once.
+    others = record_revision.c.row_id.in_(select(id_column).where(owned_by_batch).scalar_subquery())
+    special = set(conn.execute(select(record_revision.c.row_id).where(record_revision.c.table_name == name, others))
+                  .scalars())
+    special |= set(conn.execute(select(record_holder.c.row_id).where(
+        record_holder.c.table_name == name, record_holder.c.batch_id != batch_id,
+        record_holder.c.row_id.in_(select(id_column).where(owned_by_batch).scalar_subquery()))).scalars())
+    removed = restored = handed_over = 0
+    gone: list[int] = []
+    for part in _chunks(sorted(special)):
+        revisions: dict[int, list] = {}
+        for row_id, revision_id, values in conn.execute(
+                select(record_revision.c.row_id, record_revision.c.revision_id, record_revision.c.previous_values)
+                .where(record_revision.c.table_name == name, record_revision.c.row_id.in_(part))
+                .order_by(record_revision.c.revision_id.desc())):
+            revisions.setdefault(row_id, []).append((revision_id, json.loads(values)))
+        holders: dict[int, dict[str, int]] = {}
+        for row_id, holder, content_hash in conn.execute(
+                select(record_holder.c.row_id, record_holder.c.batch_id, record_holder.c.content_hash)
+                .where(record_holder.c.table_name == name, record_holder.c.row_id.in_(part))
+                .order_by(record_holder.c.batch_id)):
+            if holder in live:  # ordered: the latest live batch with these values wins
+                holders.setdefault(row_id, {})[content_hash] = holder
+        current = dict(conn.execute(select(id_column, table.c.content_hash).where(id_column.in_(part))).all())
+        with summary.kept_current(conn, table, id_column.in_(part)):
+            for row_id in part:
+                found = _next_owner(current.get(row_id), revisions.get(row_id, []), holders.get(row_id, {}), live)
+                if found is None:
+                    gone.append(row_id)
+                    continue
+                values, owner, from_revision = found
+                values = _typed(table, values) if values is not None else {}
+                values.pop(ROW_ID[name], None)
+                conn.execute(update(table).where(id_column == row_id)
+                             .values(**{**values, "batch_id": owner, "source_id": live[owner]}))
+                # The new owner's hold is now the row's batch_id; revisions above the restored values are undone.
+                conn.execute(delete(record_holder).where(record_holder.c.batch_id == owner,
+                                                         record_holder.c.table_name == name,
+                                                         record_holder.c.row_id == row_id))
+                if from_revision is None:
+                    handed_over += 1
+                else:
+                    conn.execute(delete(record_revision).where(record_revision.c.table_name == name,
+                                                               record_revision.c.row_id == row_id,
+                                                               record_revision.c.revision_id >= from_revision))
+                    restored += 1
+    with summary.kept_current(conn, table, owned_by_batch):  # what is left of the batch's rows: no one holds them
+        for part in _chunks(gone):  # row ids can be used again (SQLite): their traces go with them
+            conn.execute(delete(record_revision).where(record_revision.c.table_name == name,
+                                                       record_revision.c.row_id.in_(part)))
+            conn.execute(delete(record_holder).where(record_holder.c.table_name == name,
+                                                     record_holder.c.row_id.in_(part)))
+        removed = conn.execute(delete(table).where(owned_by_batch)).rowcount or 0
+    conn.execute(delete(record_holder).where(record_holder.c.batch_id == batch_id, record_holder.c.table_name == name))
+    return removed, restored, kept, handed_over
+
+
 def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -> DeletedBatch:
     """Take a batch's rows out (see the module's docstring) in one transaction, on the audit trail.
 
     `actor` (the command line when None) must be an admin."""
     actor = acting(actor, Permission.DELETE_BATCH)
-    removed = restored = kept = 0
+    removed = restored = kept = handed_over = 0
     with write_transaction(engine) as conn:
         batch = conn.execute(select(load_batch.c.status, load_batch.c.file_name, load_batch.c.source_kind)
                              .where(load_batch.c.batch_id == batch_id)).first()
@@ -74,30 +180,14 @@ def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -
             raise BatchError(f"load batch {batch_id} ({batch.file_name}) brought {places} place(s) to the gazetteer; "
                              "rows of other loads may name them, so it is not deleted. Load a corrected file "
                              "instead: its rows replace these.")
+        live = _live_batches(conn)
+        live.pop(batch_id, None)
         for table in FACT_TABLES:
-            id_column = table.c[ROW_ID[table.name]]
-            revisions = conn.execute(
-                select(record_revision.c.row_id, record_revision.c.previous_values)
-                .where(record_revision.c.table_name == table.name, record_revision.c.replaced_by_batch_id == batch_id)
-                .order_by(record_revision.c.revision_id)).all()
-            previous = {row_id: json.loads(values) for row_id, values in revisions}  # the first revision's values
-            still_ours = set(conn.execute(select(id_column).where(
-                id_column.in_(list(previous)), table.c.batch_id == batch_id)).scalars()) if previous else set()
-            kept += len(previous) - len(still_ours)
-            if still_ours:
-                with summary.kept_current(conn, table, id_column.in_(sorted(still_ours))):
-                    for row_id in sorted(still_ours):
-                        values = _typed(table, previous[row_id])
-                        values.pop(ROW_ID[table.name], None)
-                        conn.execute(update(table).where(id_column == row_id).values(**values))
-                restored += len(still_ours)
-            inserted = (table.c.batch_id == batch_id) & id_column.not_in(list(previous)) if previous \
-                else table.c.batch_id == batch_id
-            with summary.kept_current(conn, table, inserted):
-                removed += conn.execute(delete(table).where(inserted)).rowcount or 0
-        conn.execute(delete(record_revision).where(record_revision.c.replaced_by_batch_id == batch_id))
+            counts = _delete_from_table(conn, table, batch_id, live)
+            removed, restored, kept, handed_over = (a + b for a, b in zip((removed, restored, kept, handed_over),
+                                                                           counts))
         conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(status="deleted"))
         audit.record(conn, actor, "delete_batch", "load_batch", batch_id, batch_id=batch_id,
                      detail={"file": batch.file_name, "kind": batch.source_kind, "removed": removed,
-                             "restored": restored, "kept": kept})
-    return DeletedBatch(batch_id, removed, restored, kept)
+                             "restored": restored, "kept": kept, "handed_over": handed_over})
+    return DeletedBatch(batch_id, removed, restored, kept, handed_over)

@@ -431,6 +431,24 @@ record_revision = Table(
 )
 Index("ix_record_revision_table_name_row_id", record_revision.c.table_name, record_revision.c.row_id)
 
+# A later load that found a row already there with the same values holds it too: one row here per
+# such (row, batch). Without it, deleting the batch that first wrote the row would delete it while
+# a live batch still holds it (issue 16). Inserting and revising batches are known without it: the
+# row's batch_id, and the batch_id inside record_revision.previous_values.
+record_holder = Table(
+    "record_holder",
+    metadata,
+    Column("batch_id", Integer, ForeignKey("load_batch.batch_id", ondelete="CASCADE"), primary_key=True),
+    Column("table_name", String(40), primary_key=True),
+    Column("row_id", Integer, primary_key=True),
+    Column("content_hash", String(32), nullable=False),  # the row's values when this batch found them
+    CheckConstraint(
+        one_of("table_name", ("conflict_event", "event_count", "displacement_figure", "site_population")),
+        name="table_name_vocab",
+    ),
+)
+Index("ix_record_holder_table_name_row_id", record_holder.c.table_name, record_holder.c.row_id)
+
 # A person's decision on a pair of figures that look like one fact reported by two sources (same
 # place, overlapping period, figures within 10%): "duplicate" keeps `kept_id` counted and stops
 # counting the other (its review_status becomes rejected); "distinct" records that both stand.

@@ -26,8 +26,8 @@ from access.policy import Actor, command_line_actor
 from db import audit, summary
 from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
-from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_revision, site, source,
-                       unresolved_place_name)
+from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_holder, record_revision,
+                       site, source, unresolved_place_name)
 from gazetteer.normalise import name_key
 
 
@@ -295,6 +295,7 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
             return started
         source_id, batch_id = started
         counts = upsert_places(conn, records, source_id, batch_id)
+        _refuse_empty_load(info, report, counts)
         write_issues(conn, batch_id, report.drain() if report is not None else [])
         return _finish_batch(conn, info, source_id, batch_id, rows_read if rows_read is not None else len(records),
                              len(report.rejected_rows) if report is not None else 0, counts, actor)
@@ -435,7 +436,22 @@ REINDEX_ABOVE_ROWS = 200_000
 
 
 class RejectedLoad(Exception):
-    """A load was refused and wrote nothing: a strict load met row problems (or BusyDatabase)."""
+    """A load was refused and wrote nothing: a strict load met row problems, every row of a file was
+    rejected (or BusyDatabase). `report`, when given, holds the row problems to show."""
+
+    def __init__(self, message: str, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+def _refuse_empty_load(info: SourceInfo, report, counts: LoadCounts) -> None:
+    """A file of which every row was rejected is refused like a strict load: its transaction rolls
+    back and no batch is left. A batch of nothing would say "already loaded, nothing changed" when
+    the same file came again, and would keep the rejected rows' raw values (people's records) with
+    no data to explain. The report (with the problems) goes to the caller with the error."""
+    if report is not None and report.rejected_rows and counts.rows_loaded == 0:
+        raise RejectedLoad(f"{info.file_name}: every row ({len(report.rejected_rows):,}) has problems; nothing was "
+                           "loaded and no batch was recorded. Fix the rows listed and load the file again.", report)
 
 
 class BusyDatabase(RejectedLoad, DatabaseBusy):
@@ -520,7 +536,7 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
         keys.append(key)
     digests = content_hashes(columns, values)
     existing = _existing_rows(conn, table, keys)
-    inserts, updates = [], []
+    inserts, updates, held = [], [], []
     if not existing:  # the common case of a first load: everything is new
         inserts = [row + (digest, source_id, batch_id) for row, digest in zip(values, digests)]
     else:
@@ -533,6 +549,7 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
                            f"(same {', '.join(key_names)}); keep one of them", str(key[-1]))
             elif found[1] == digest:
                 counts.rows_unchanged += 1
+                held.append((batch_id, table.name, found[0], digest))
             else:
                 updates.append((found[0], {**dict(zip(columns, row)), "content_hash": digest}))
     if inserts:
@@ -542,6 +559,8 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
     if updates:
         _revise(conn, table, updates, source_id, batch_id, touched)
         counts.rows_updated += len(updates)
+    if held:  # this batch holds these rows too: deleting the batch that wrote them must leave them (db/batches.py)
+        bulk_insert(conn, record_holder, ("batch_id", "table_name", "row_id", "content_hash"), held)
 
 
 def _revise(conn: Connection, table: Table, updates: list[tuple[int, dict]], source_id: int, batch_id: int,
@@ -629,7 +648,8 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
     `validate(table, columns, rows, report)` keeps the rows that break no rule. Rows are
     inserted, revised (previous values kept) or left unchanged by their natural key. Every
     issue of the report is written to load_issue as the chunks go. With `strict`, any row
-    problem rejects the whole file: RejectedLoad is raised and the transaction rolled back.
+    problem rejects the whole file: RejectedLoad is raised and the transaction rolled back. So
+    it is, strict or not, when every row was rejected (_refuse_empty_load).
 
     A source that brings its own places (a CCCM site list) yields ("place", [(row number,
     PlaceRecord)]) chunks before the facts that need them; they are upserted like a gazetteer
@@ -677,7 +697,8 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         if strict and report.rejected_rows:
             raise RejectedLoad(f"{info.file_name}: {rejected} row(s) have problems and --strict is on; "
                                "nothing was loaded. Fix the rows listed, or load without --strict to keep the "
-                               "good rows.")
+                               "good rows.", report)
+        _refuse_empty_load(info, report, counts)
         for indexes in reindex.values():
             indexes.rebuild()
         touched.refresh(conn)  # after the indexes: recomputing a few weeks reads the rows through them

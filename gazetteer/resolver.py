@@ -69,6 +69,17 @@ class Resolution:
     def best_candidate(self) -> tuple[PlaceRef, float] | None:
         return self.candidates[0] if self.candidates else None
 
+# For name_fits only (resolving a name does not translate): French and Spanish compass words,
+# and abbreviations of the Haitian names in hapi_idps_global.csv.
+_PLAIN_WORDS = {"nord": "north", "norte": "north", "sud": "south", "sur": "south", "est": "east", "este": "east",
+                "ouest": "west", "oeste": "west", "centre": "center", "centro": "center", "central": "center",
+                "st": "saint", "ste": "sainte", "grd": "grand"}
+NAME_FITS_RATIO = 90.0
+
+
+def _plain(key: str) -> str:
+    return " ".join(_PLAIN_WORDS.get(word, word) for word in key.split(" "))
+
 
 class Gazetteer:
     """An in-memory index of places and their names; build once, resolve many times."""
@@ -203,6 +214,29 @@ class Gazetteer:
             if chosen is not None:
                 return Resolution(name, self.places[chosen], round(top_score, 1), "fuzzy", kind, candidates)
         return Resolution(name, None, round(top_score, 1), None, kind, candidates)
+
+    def name_fits(self, place_id: int, name: str) -> bool:
+        """Whether `name` is a way of writing the place's name, for a row that gives a p-code and a
+        name. It is when, both normalised (a kind word such as "governorate" aside), the two are
+        equal, or sound alike (Idleb for Idlib, Hamah for Hama), or differ only in spaces (Qarabagh,
+        Qara Bagh) or by a letter or two (Anse A Galet, Anse a Galets: fuzzy ratio >= 90), or the
+        words of one are part of the other's (Cayes, Les Cayes; Maputo, Cidade De Maputo; Ise,
+        Ise/Orun). Compass words in French or Spanish count as English and "St." as "Saint" (HAPI and
+        DTM write Haiti's names in French, OCHA's p-code list in English). A name that normalises
+        to nothing says nothing: True."""
+        names = {_plain(k) for k in self._names.get(place_id, set())}
+        keys = {_plain(name_key(name)), _plain(name_key(kind_hint(name)[0]))} - {""}
+        if not keys or keys & names:
+            return True
+        for key in keys:
+            for known in names:
+                if phonetic_key(key) == phonetic_key(known) or \
+                        fuzz.ratio(key.replace(" ", ""), known.replace(" ", "")) >= NAME_FITS_RATIO:
+                    return True
+                words, known_words = set(key.split()), set(known.split())
+                if words and known_words and (words <= known_words or known_words <= words):
+                    return True
+        return False
 
     def _same_name_family(self, a: int, b: int) -> bool:
         """City, district and governorate called alike do not compete with each other."""

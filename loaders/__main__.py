@@ -9,7 +9,8 @@
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
-Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected, 2 usage error.
+Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected (unreadable, --strict with row
+problems, or every row rejected: nothing is recorded), 2 usage error.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ def main(argv=None) -> int:
                                  progress=_progress_printer(path), published=args.published, max_bytes=max_bytes)
         except Exception as exc:  # any file, however broken, gets one line (loaders/errors.py), never a traceback
             print(cli_message(path, exc), file=sys.stderr)
+            report = getattr(exc, "report", None)
+            for line in report.summary() if report is not None else []:
+                print(f"  {display_text(line)}", file=sys.stderr)  # the rows' problems: the database keeps none
             status = 1
             continue
         batch = result.batch

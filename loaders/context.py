@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gazetteer import Gazetteer, Resolution, scope_key
+from gazetteer import Gazetteer, PlaceRef, Resolution, scope_key
 from loaders.report import LoadReport
 
 
@@ -36,6 +36,7 @@ class LoadContext:
     # including the hashtag row): not counted as rows read
     header_rows: int = 0
     _cache: dict[tuple, tuple[int | None, tuple[str, str] | None]] = field(default_factory=dict)
+    _name_fits: dict[tuple[int, str], bool] = field(default_factory=dict)  # (place id, name) → name_fits
 
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,
                  kind: str | None = None, row: int | None = None, column: str | None = None,
@@ -50,6 +51,7 @@ class LoadContext:
         if pcode:
             ref = self.gazetteer.by_key(pcode)
             if ref is not None:
+                self.check_pcode_name(ref, pcode, name, row=row, column=column)
                 return ref.place_id
         name = (name or "").strip()
         if not name:
@@ -81,6 +83,22 @@ class LoadContext:
                             "the place name did not match the gazetteer; the row is kept with the name as "
                             "written and the name is queued for review", name, severity="warning")
         return place_id
+
+    def check_pcode_name(self, ref: PlaceRef, pcode: str, name: str | None, *, row: int | None = None,
+                         column: str | None = None) -> None:
+        """Warn when the row's name for a p-code is not a way of writing the gazetteer's name for it
+        (the p-code still places the row): one of the two is wrong, and a person should say which."""
+        name = (name or "").strip()
+        if not name or name.casefold() == pcode.casefold():  # some files give the code where the name goes
+            return
+        key = (ref.place_id, name)
+        if key not in self._name_fits:
+            self._name_fits[key] = self.gazetteer.name_fits(ref.place_id, name)
+        if not self._name_fits[key]:
+            self.report.add(row, column, "pcode-name-mismatch",
+                            f"the file names {pcode} {name!r}, the gazetteer calls it {ref.name_en!r}; the row is "
+                            f"placed by its p-code. Correct the name or the p-code, whichever is wrong", name,
+                            severity="warning")
 
 
 CHUNK_ROWS = 5_000

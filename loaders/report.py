@@ -43,6 +43,9 @@ ISSUE_CODES = {
                            "relative dates (\"last Saturday\") are left unresolved, never guessed",
     "unit-not-stated": "a fact read from text names no group (people or families); it is stored as persons "
                        "for the reviewer to confirm or change",
+    "pcode-name-mismatch": "a row gives a p-code and a name, and the name is not one the gazetteer knows for that "
+                           "p-code (spellings and transliterations such as Idlib/Idleb aside); the row is placed by "
+                           "the p-code and loaded",
     "undated-fact": "an event read from text has no date it could resolve; it waits for review, and a "
                     "reviewer gives it a date before it can be accepted",
     "hidden-sheet": "a workbook's sheet is hidden (or very hidden); it is not read (reported once per sheet)",

@@ -28,9 +28,10 @@ else:
         "occurred_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss")})
 
 st.subheader("Delete a load batch")
-st.caption("Its rows leave every page: rows it inserted are deleted, rows it revised get their previous values "
-           "back (unless a later load revised them again). The batch stays listed as deleted, with its issues, and "
-           "the same file can be loaded again.")
+st.caption("Its rows leave every page, except those another live batch loaded too: they stay, with that batch's "
+           "values. Otherwise rows it inserted are deleted and rows it revised get their previous values back "
+           "(unless a later load revised them again). The batch stays listed as deleted, with its issues, and the "
+           "same file can be loaded again.")
 live = cached_live_batches(page.engine, page.url)
 if live.empty:
     st.info("No loaded batch to delete.")
@@ -47,6 +48,7 @@ else:
         else:
             st.session_state["admin_message"] = (f"Batch {done.batch_id} deleted: {done.removed:,} row(s) removed, "
                                                  f"{done.restored:,} restored to their previous values, "
-                                                 f"{done.kept:,} left as a later load revised them.")
+                                                 f"{done.kept:,} left as a later load revised them, "
+                                                 f"{done.handed_over:,} kept for another batch that loaded them too.")
             st.cache_data.clear()  # every page counts without the batch on its next run
             st.rerun()

@@ -103,10 +103,14 @@ def _stored_issue_counts(engine, batch_id=None) -> Counter:
 
 
 def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, prepared_engine):
-    idu = ingest_file(prepared_engine, IDU_BAD).batch
+    # the bad records and one good one: a file of which every record is rejected records nothing
+    good = json.loads((FIXTURES_DIR / "json" / "idu_three_records.json").read_text(encoding="utf-8"))[0]
+    bad = json.loads(IDU_BAD.read_text(encoding="utf-8"))
+    idu = ingest_file(prepared_engine, IDU_BAD.name, data=json.dumps(bad + [good]).encode()).batch
     acled = ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_negative_fatalities.csv").batch
+    # tests/test_json_loaders.py reads the bad records; the good one's country is not in the gazetteer either
     expected = Counter({("missing-cell", "error"): 2, ("out-of-range", "error"): 1,
-                        ("unresolved-place", "warning"): 1})  # tests/test_json_loaders.py reads the same file
+                        ("unresolved-place", "warning"): 2})
     assert _stored_issue_counts(prepared_engine, idu.batch_id) == expected
 
     at = app_on(prepared_engine, PAGE, batch=str(idu.batch_id), **WINDOW)
@@ -116,7 +120,7 @@ def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, pr
     issues = at.dataframe[1].value
     assert sorted(zip(issues["row_number"], issues["field_name"], issues["code"])) == [
         (1, "displacement_start_date", "missing-cell"), (2, "country", "unresolved-place"),
-        (2, "period_end", "out-of-range"), (3, "figure", "missing-cell")]
+        (2, "period_end", "out-of-range"), (3, "figure", "missing-cell"), (4, "country", "unresolved-place")]
     assert "India" in set(issues["raw_value"])
 
     # no batch chosen: the chart counts every load, ACLED's negative fatalities too

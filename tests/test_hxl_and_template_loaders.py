@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from db.schema import displacement_figure, place, site_population, unresolved_place_name
+from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.report import LoadError
 from loaders.sources.field_template import COLUMNS, TEMPLATE_PATH, field_template_bytes
@@ -262,6 +263,11 @@ def test_a_template_workbook_with_excel_dates_gives_the_same_facts(prepared_engi
     ("template_datetime_with_z.csv", [], 1),
 ])
 def test_each_template_defect_is_reported_by_row_and_column(prepared_engine, file_name, issues, inserted):
+    if not inserted:  # every row rejected: the load is refused, its report comes with the refusal
+        with pytest.raises(RejectedLoad) as refused:
+            ingest_file(prepared_engine, TEMPLATE / file_name)
+        assert refused.value.report.flatten(("row", "field", "code", "value")) == issues
+        return
     result = ingest_file(prepared_engine, TEMPLATE / file_name)
     assert result.kind == "field_template"
     assert result.report.flatten(("row", "field", "code", "value")) == issues
@@ -270,7 +276,8 @@ def test_each_template_defect_is_reported_by_row_and_column(prepared_engine, fil
 
 def test_issue_messages_say_how_to_fix_the_cell(prepared_engine):
     def messages(file_name):
-        return [i.message for i in ingest_file(prepared_engine, TEMPLATE / file_name).report.issues]
+        # a dry run: the messages are the same, and a file of which every row is rejected is not refused
+        return [i.message for i in ingest_file(prepared_engine, TEMPLATE / file_name, dry_run=True).report.issues]
 
     assert messages("template_ambiguous_dates.csv") == [
         "'05/12/2024' could be day/month or month/day; write it as YYYY-MM-DD",

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.schema import displacement_figure, load_batch, place, unresolved_place_name
+from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.readers import JsonDocument, read_any
 from loaders.registry import _format_of, detect_kind
@@ -285,11 +286,12 @@ def test_idu_unknown_qualifier_rejects_the_row(prepared_engine):
 
 
 def test_idu_missing_dates_reversed_periods_and_missing_figures_are_reported(prepared_engine):
-    result = ingest_file(prepared_engine, JSON / "idu_missing_start_end_before_start_and_no_figure.json")
-    assert result.report.flatten() == [
+    # every record is rejected, so the load is refused and records nothing; the report comes with it
+    with pytest.raises(RejectedLoad, match=r"every row \(3\) has problems; nothing was loaded") as refused:
+        ingest_file(prepared_engine, JSON / "idu_missing_start_end_before_start_and_no_figure.json")
+    assert refused.value.report.flatten() == [
         [1, "displacement_start_date", "missing-cell"],
         [2, "country", "unresolved-place"],
         [3, "figure", "missing-cell"],
         [2, "period_end", "out-of-range"],
     ]
-    assert (result.batch.rows_read, result.batch.rows_inserted, result.batch.rows_rejected) == (3, 0, 3)

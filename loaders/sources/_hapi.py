@@ -112,6 +112,9 @@ def area_place_id(ctx: LoadContext, area: Area, row: Mapping[str, str], number: 
         return None
     ref = ctx.gazetteer.by_key(area.pcode)
     if ref is not None:
+        # the level's own name only: a level-2 row without one borrows its governorate's name above
+        own_name = f"provider_admin{area.level}_name"
+        ctx.check_pcode_name(ref, area.pcode, clean(row.get(own_name)), row=number, column=own_name)
         return ref.place_id
     parent = clean(row.get("admin1_code")) if area.level == 2 else ""
     within = next((code for code in (parent, _country_prefix(area.pcode))
