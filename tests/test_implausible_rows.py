@@ -47,25 +47,31 @@ def default_limits(monkeypatch):
 
 
 def acled_with(tmp_path: Path, name: str, column: str, value: str) -> Path:
-    """The clean ACLED file's header and first row, with one cell changed."""
+    """The clean ACLED file's header and first row with one cell changed (row 2), then the clean row
+    under another event id (row 3): a load whose every row is refused records nothing, and the bad
+    row must spoil only itself."""
     header, first = ACLED_CLEAN.read_text(encoding="utf-8").splitlines()[:2]
     columns = header.split(",")
     cells = first.split(",")
     assert len(cells) == len(columns), "the fixture's first row has no quoted commas"
+    clean = list(cells)
+    clean[columns.index("event_id_cnty")] += "9"
     cells[columns.index(column)] = value
     path = tmp_path / name
-    path.write_text(f"{header}\n{','.join(cells)}\n", encoding="utf-8")
+    path.write_text(f"{header}\n{','.join(cells)}\n{','.join(clean)}\n", encoding="utf-8")
     return path
 
 
 def idu_with(tmp_path: Path, name: str, **changes) -> Path:
-    """The clean IDU file's first record, with some values changed (written as raw JSON text)."""
-    record = json.loads(IDU_CLEAN.read_text(encoding="utf-8"))[0]
+    """The clean IDU file's first record with some values changed (written as raw JSON text), then
+    its second record as it is."""
+    records = json.loads(IDU_CLEAN.read_text(encoding="utf-8"))
+    record = records[0]
     placeholders = {}
     for key, value in changes.items():
         record[key] = f"@@{key}@@"
         placeholders[f'"@@{key}@@"'] = value  # 1e400 must reach the file as a number literal
-    text = json.dumps([record])
+    text = json.dumps([record, records[1]])
     for placeholder, literal in placeholders.items():
         text = text.replace(placeholder, literal)
     path = tmp_path / name
@@ -93,7 +99,7 @@ def test_csv_event_dates_that_cannot_be_true_are_refused(prepared_engine, tmp_pa
     result = ingest_file(prepared_engine, acled_with(tmp_path, name, "event_date", value))
     assert result.report.flatten() == [[2, "event_date", "implausible-date"]]
     assert result.report.issues[0].value == value
-    assert rows_in(prepared_engine, conflict_event) == 0
+    assert rows_in(prepared_engine, conflict_event) == 1  # the clean row
 
 
 @pytest.mark.parametrize("name, value", [
@@ -107,14 +113,14 @@ def test_json_figure_periods_that_cannot_be_true_are_refused(prepared_engine, tm
     report = ingest_file(prepared_engine, path).report
     assert [issue for issue in report.flatten() if issue[2] != "unresolved-place"] == [
         [1, "period_start", "implausible-date"], [1, "period_end", "implausible-date"]]
-    assert rows_in(prepared_engine, displacement_figure) == 0
+    assert rows_in(prepared_engine, displacement_figure) == 1  # the clean record
 
 
 def test_a_date_31_days_ahead_still_loads(prepared_engine, tmp_path):
     """The limit itself is allowed: reports are sometimes filed ahead of the day they describe."""
     path = acled_with(tmp_path, "acled_event_31_days_ahead.csv", "event_date", (TODAY + timedelta(days=31)).isoformat())
     assert ingest_file(prepared_engine, path).report.flatten() == []
-    assert rows_in(prepared_engine, conflict_event) == 1
+    assert rows_in(prepared_engine, conflict_event) == 2
 
 
 # --- implausible counts --------------------------------------------------------------------------
@@ -127,7 +133,7 @@ def test_a_date_31_days_ahead_still_loads(prepared_engine, tmp_path):
 def test_csv_counts_that_cannot_be_true_are_refused(prepared_engine, tmp_path, name, value):
     result = ingest_file(prepared_engine, acled_with(tmp_path, name, "fatalities", value))
     assert result.report.flatten() == [[2, "fatalities", "implausible-figure"]]
-    assert rows_in(prepared_engine, conflict_event) == 0
+    assert rows_in(prepared_engine, conflict_event) == 1  # the clean row
 
 
 @pytest.mark.parametrize("name, value", [
@@ -139,19 +145,19 @@ def test_json_counts_that_cannot_be_true_are_refused(prepared_engine, tmp_path, 
     report = ingest_file(prepared_engine, idu_with(tmp_path, name, figure=value)).report
     assert [issue for issue in report.flatten() if issue[2] != "unresolved-place"] == [
         [1, "figure", "implausible-figure"]]
-    assert rows_in(prepared_engine, displacement_figure) == 0
+    assert rows_in(prepared_engine, displacement_figure) == 1  # the clean record
 
 
 def test_dtm_json_stock_of_60_million_is_refused(prepared_engine, tmp_path):
     document = json.loads(DTM_CLEAN.read_text(encoding="utf-8"))
-    document["result"], document["totalRecordsCount"] = document["result"][:1], 1
+    document["result"], document["totalRecordsCount"] = document["result"][:2], 2
     document["result"][0]["numPresentIdpInd"] = 60_000_000
     path = tmp_path / "dtm_stock_of_60_million.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     report = ingest_file(prepared_engine, path).report
     assert [issue for issue in report.flatten() if issue[2] != "unresolved-place"] == [
         [1, "figure", "implausible-figure"]]
-    assert rows_in(prepared_engine, displacement_figure) == 0
+    assert rows_in(prepared_engine, displacement_figure) == 1  # the clean record
 
 
 # Every table's dates and counts, through the one validate stage every kind of file passes.
@@ -242,16 +248,19 @@ def test_the_cli_reports_the_row_and_writes_nothing(databases, tmp_path, monkeyp
     path = make(tmp_path)
     assert loaders_cli(["ingest", "--strict", str(path)]) == 1  # --strict: the one row rejects the file
     out, err = capsys.readouterr()
-    assert err == f"{path}: rejected: {path.name}: 1 row(s) have problems and --strict is on; nothing was loaded. " \
-                  "Fix the rows listed, or load without --strict to keep the good rows.\n"
-    assert loaders_cli(["ingest", str(path)]) == 0  # the file was read; its one row is refused
+    lines = err.splitlines()
+    assert lines[0] == (f"{path}: rejected: {path.name}: 1 row(s) have problems and --strict is on; nothing was "
+                        "loaded. Fix the rows listed, or load without --strict to keep the good rows.")
+    assert message.format(late=(TODAY + timedelta(days=31)).isoformat()) in lines[1:]
+    assert loaders_cli(["ingest", str(path)]) == 0  # the file was read; its bad row is refused, the clean one lands
     out, err = capsys.readouterr()
     assert message.format(late=(TODAY + timedelta(days=31)).isoformat()) in out.splitlines()
-    assert "0 inserted" in out and "1 rejected" in out
+    assert "1 inserted" in out and "1 rejected" in out
     assert "Traceback" not in out + err and err == ""
     with make_engine(url).connect() as conn:
-        assert conn.execute(select(func.count()).select_from(conflict_event)).scalar_one() == 0
-        assert conn.execute(select(func.count()).select_from(displacement_figure)).scalar_one() == 0
+        stored = (conn.execute(select(func.count()).select_from(conflict_event)).scalar_one()
+                  + conn.execute(select(func.count()).select_from(displacement_figure)).scalar_one())
+        assert stored == 1  # the clean row only
 
 
 # --- whatever the database holds, every page renders -----------------------------------------------
