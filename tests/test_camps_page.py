@@ -399,8 +399,8 @@ def test_largest_sites_tells_apart_two_sites_of_one_name():
     assert bars.layout.yaxis.autorange == "reversed"  # the largest on top
 
 
-def test_site_map_drops_sites_without_coordinates_and_scales_marker_area():
-    sites = _sites([("k1", None, None, "Big", None, "planned_camp", None, None, None, None, 35.0, 36.0, 400,
+def test_site_map_drops_sites_without_coordinates_and_sizes_markers_in_bands():
+    sites = _sites([("k1", None, None, "Big", None, "planned_camp", None, None, None, None, 35.0, 36.0, 4000,
                      date(2024, 1, 1)),
                     ("k2", None, None, "Small", "صغير", "planned_camp", None, None, None, None, 35.5, 36.5, 100,
                      date(2024, 1, 1)),
@@ -410,9 +410,11 @@ def test_site_map_drops_sites_without_coordinates_and_scales_marker_area():
     assert [t.type for t in figure.data] == ["scatter"] and figure.data[0].name == "planned camp"
     assert list(figure.data[0].text) == ["Big", "Small · صغير"]
     big, small = figure.data[0].marker.size
-    assert (big - 6) / (small - 6) == pytest.approx(2.0)  # area ∝ count: 4× the people, 2× the diameter
+    assert big > small  # 4,000 and 100 are in different bands
     assert figure.layout.yaxis.scaleanchor == "x"
-    assert marker_size(0, 100) == 6.0
+    # Bands, not a function of the count (issue 16): a small count's marker is that of any count under 50.
+    assert marker_size(0) == marker_size(3) == marker_size(9) == marker_size(49) == 6.0
+    assert marker_size(100) == marker_size(400) == marker_size(499) < marker_size(500)
 
 
 def test_site_types_outside_the_vocabulary_are_dropped():
