@@ -81,7 +81,8 @@ else:
     title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
     figure = build_daily_displacement_and_events(daily, title)
     st.plotly_chart(figure, theme=None, key="chart-daily")
-    chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)), "daily")
+    chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)),
+                    "daily")
 
 st.subheader("Sources and their freshness")
 freshness = cached_freshness(engine, url)

@@ -63,16 +63,23 @@ def net_change_text(value, suppressed: bool = False, summed: bool = False) -> st
     return f"{'≈' if suppressed else ''}{sign}{abs(value):,.0f}"
 
 
+def change_threshold(unit: str, small: SmallCounts) -> int:
+    """The size under which a net change of `unit` is banded (db.camp_queries.site_changes' small_change)."""
+    return small.threshold(BANDED_UNITS[unit])
+
+
 def band_net_change(weekly: pd.DataFrame, unit: str, small: SmallCounts) -> pd.DataFrame:
-    """Each week's and area's net change whose size is under the threshold drawn at ±threshold and
-    flagged in SUPPRESSED ("<10" / "−<10"). Computed from banded counts, a net change can still be
-    small (250 → 253 is +3): it is a count of people moving and is banded again."""
+    """Each week's and area's net change whose size is under the threshold drawn at ±threshold, and
+    flagged in SUPPRESSED ("<10" / "−<10") with those summed from a site's banded change. Taken
+    between banded counts, a change can still be small (250 → 253 is +3): it counts people moving,
+    so each site's is banded before the sum (site_changes' small_change) and each sum again."""
     rows = weekly.copy()
-    limit = small.threshold(BANDED_UNITS[unit])
+    limit = change_threshold(unit, small)
     values = rows["net_change"].astype(float)
     is_small = (values != 0) & (values.abs() < limit)
     rows["net_change"] = values.where(~is_small, limit * values.apply(lambda v: -1.0 if v < 0 else 1.0))
-    rows[SUPPRESSED] = is_small | (rows[SUPPRESSED].eq(True) if SUPPRESSED in rows else False)
+    held = rows.pop("banded_changes").gt(0) if "banded_changes" in rows else False
+    rows[SUPPRESSED] = is_small | held
     return rows
 
 

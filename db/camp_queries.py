@@ -181,18 +181,23 @@ def query_site_counts(engine: Engine, filters: Filters, unit: str = "individuals
     return frame[columns]
 
 
-def site_changes(counts: pd.DataFrame) -> pd.DataFrame:
+def site_changes(counts: pd.DataFrame, small_change: float = 0) -> pd.DataFrame:
     """query_site_changes' frame computed from query_site_counts' rows (after banding, if any).
 
     Each site's change from its previous count in the window (its first count counts whole), summed
     per reporting date and area. When the rows carry charts.suppress' `is_suppressed` flag,
     `banded_change` is the same for the flag (+1 when a site's count becomes banded, -1 when it
     stops), so population_by_area can tell which carried-forward totals hold a banded count.
+    With `small_change`, a site's net change whose size is under it is taken at ±small_change
+    before the sum (a site is the finest cell: an area's or a governorate's sum then never
+    differs from a district's by an exact small change) and counted in `banded_changes`.
     """
     columns = ["reported_date", *AREA_COLUMNS, "change", "net_change", "sites_reporting", "changes", "first_counts"]
     flagged = "is_suppressed" in counts
     if flagged:
         columns.append("banded_change")
+    if small_change:
+        columns.append("banded_changes")
     if counts.empty:
         return pd.DataFrame(columns=columns)
     rows = counts.sort_values(["site_id", "reported_date"], kind="stable")
@@ -202,7 +207,13 @@ def site_changes(counts: pd.DataFrame) -> pd.DataFrame:
     if flagged:
         flag = rows["is_suppressed"].astype("int64")
         rows = rows.assign(banded_change=flag - flag.groupby(rows["site_id"]).shift().fillna(0).astype("int64"))
-    sums = ["change", "net_change", "sites_reporting", "changes"] + (["banded_change"] if flagged else [])
+    if small_change:
+        net = rows["net_change"]
+        is_small = (net != 0) & (net.abs() < small_change)
+        signs = net.apply(lambda v: -1.0 if v < 0 else 1.0)
+        rows = rows.assign(net_change=net.where(~is_small, small_change * signs), banded_changes=is_small.astype("int64"))
+    sums = ["change", "net_change", "sites_reporting", "changes"] + (["banded_change"] if flagged else []) + (
+        ["banded_changes"] if small_change else [])
     frame = rows.groupby(["reported_date", *AREA_COLUMNS], dropna=False, as_index=False)[sums].sum()
     frame["first_counts"] = frame["sites_reporting"] - frame["changes"]
     return frame[columns].sort_values(["reported_date", "area_name"], kind="stable").reset_index(drop=True)
@@ -240,15 +251,17 @@ def weekly_net_change(changes: pd.DataFrame) -> pd.DataFrame:
     """Net change between consecutive counts, summed per week (Monday of the later count) and area.
 
     Only weeks and areas with at least one pair of consecutive counts are kept. Columns: week,
-    area_key, area_pcode, area_name, area_name_ar, net_change, changes.
+    area_key, area_pcode, area_name, area_name_ar, net_change, changes (and banded_changes when
+    `changes` has it: site_changes with small_change).
     """
-    columns = ["week", *AREA_COLUMNS, "net_change", "changes"]
+    sums = ["net_change", "changes"] + (["banded_changes"] if "banded_changes" in changes else [])
+    columns = ["week", *AREA_COLUMNS, *sums]
     rows = changes[changes["changes"] > 0] if not changes.empty else changes
     if rows.empty:
         return pd.DataFrame(columns=columns)
     days = pd.to_datetime(rows["reported_date"])
     rows = rows.assign(week=(days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date)
-    weekly = rows.groupby(["week", *AREA_COLUMNS], dropna=False, as_index=False)[["net_change", "changes"]].sum()
+    weekly = rows.groupby(["week", *AREA_COLUMNS], dropna=False, as_index=False)[sums].sum()
     return weekly[columns].sort_values(["week", "area_name"]).reset_index(drop=True)
 
 

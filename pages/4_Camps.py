@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change, band_site_counts, build_largest_sites,
-                          build_net_arrivals, build_population_over_time, build_site_map, largest_sites, mapped_sites,
-                          shown_counts, shown_net_change, shown_net_changes, shown_population)
+from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change, band_site_counts,
+                          build_largest_sites, build_net_arrivals, build_population_over_time, build_site_map,
+                          change_threshold, largest_sites, mapped_sites, shown_counts, shown_net_change,
+                          shown_net_changes, shown_population)
 from charts.suppress import PAGES
 from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
 from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts, cached_site_providers,
@@ -48,10 +49,10 @@ if sites.empty:
 providers = cached_site_providers(page.engine, page.url, filters, unit, site_types) or None
 # Small counts banded per site before anything is summed or drawn (charts/suppress.py): the area
 # totals are sums of banded site counts ("<N" when they hold one), the net changes are taken
-# between banded counts and a change still under the threshold is banded again (±threshold).
+# between banded counts, each site's still under the threshold banded again (±threshold), then each sum.
 sites = band_site_counts(sites, unit, PAGES)
 changes = site_changes(band_counts(cached_site_counts(page.engine, page.url, filters, unit, level, site_types),
-                                   unit, PAGES))
+                                   unit, PAGES), change_threshold(unit, PAGES))
 population = population_by_area(changes)
 weekly = band_net_change(weekly_net_change(changes), unit, PAGES)
 scope = ((f"Only sites inside {filters.area}. " if filters.area else "")
@@ -115,5 +116,6 @@ chart_downloads(site_map, shown_counts(mapped), file_stem(f"sites_map_{stem_suff
 unmapped = len(sites) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
     "Sites at their coordinates, marker size by band of the latest count (under 50, 100, 500, 1,000, 5,000, "
-    "10,000, 50,000, and above), coloured by site type (no base map, so it draws offline); the largest are named in English and Arabic."
+    "10,000, 50,000, and above), coloured by site type (no base map, so it draws offline); the largest are named "
+    "in English and Arabic."
     + (f" {unmapped} site(s) without coordinates are not drawn." if unmapped else ""))))
