@@ -78,8 +78,12 @@ def band_net_change(weekly: pd.DataFrame, unit: str, small: SmallCounts) -> pd.D
     values = rows["net_change"].astype(float)
     is_small = (values != 0) & (values.abs() < limit)
     rows["net_change"] = values.where(~is_small, limit * values.apply(lambda v: -1.0 if v < 0 else 1.0))
-    held = rows.pop("banded_changes").gt(0) if "banded_changes" in rows else False
+    held = rows.pop("banded_changes").gt(0) if "banded_changes" in rows else pd.Series(False, index=rows.index)
     rows[SUPPRESSED] = is_small | held
+    # "<10" for a change banded here or a site's banded change alone, "≈+360" for a sum holding one.
+    alone = is_small | (held & rows["changes"].eq(1)) if "changes" in rows else is_small
+    rows["shown_change"] = [net_change_text(v, flag, summed=not single)
+                            for v, flag, single in zip(rows["net_change"], rows[SUPPRESSED], alone)]
     return rows
 
 
@@ -95,9 +99,11 @@ def shown_counts(rows: pd.DataFrame, columns: tuple[str, ...] = ("latest_count",
 
 
 def shown_net_changes(rows: pd.DataFrame) -> pd.DataFrame:
-    """Net-change rows as downloaded: a banded net change as text ("<10", "−<10"), the flag column dropped."""
-    texts = [net_change_text(v, True) if f else v for v, f in zip(rows["net_change"], _flags(rows))]
-    return rows.assign(net_change=texts).drop(columns=[SUPPRESSED], errors="ignore")
+    """Net-change rows as downloaded: a change holding a banded one as text (band_net_change's "<10",
+    "−<10", "≈+360"), the others as numbers; the flag and text columns dropped."""
+    texts = ([t if f else v for v, f, t in zip(rows["net_change"], _flags(rows), rows["shown_change"])]
+             if "shown_change" in rows else rows["net_change"])
+    return rows.assign(net_change=texts).drop(columns=[SUPPRESSED, "shown_change"], errors="ignore")
 
 
 def _flags(rows: pd.DataFrame) -> pd.Series:
@@ -174,17 +180,21 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
     """Bars per week and area of the net change between consecutive site counts: above zero more
     people were counted than before (arrivals), below zero fewer (departures)."""
     rows = shown_net_change(weekly, top)
+    if "shown_change" not in rows:
+        rows = rows.assign(shown_change=[net_change_text(v) for v in rows["net_change"]])
     drawn = (rows.assign(**{SUPPRESSED: _flags(rows)})
              .groupby(["week", "shown_as"], as_index=False).agg(net_change=("net_change", "sum"),
                                                                parts=("net_change", "size"),
+                                                               shown_change=("shown_change", "first"),
                                                                **{SUPPRESSED: (SUPPRESSED, "any")}))
     figure = new_figure()
     if not drawn.empty:
         moved = drawn.groupby("shown_as")["net_change"].apply(lambda v: v.abs().sum())
         for name in _series_order(moved):
             part = drawn[drawn["shown_as"] == name].sort_values("week")
-            texts = [net_change_text(v, bool(f), n > 1) for v, f, n in
-                     zip(part["net_change"], part[SUPPRESSED], part["parts"])]
+            # One area's row keeps its own text; "other areas" summed from several is written anew.
+            texts = [text if n == 1 else net_change_text(v, bool(f), summed=True) for v, f, n, text in
+                     zip(part["net_change"], part[SUPPRESSED], part["parts"], part["shown_change"])]
             figure.add_trace(go.Bar(
                 x=part["week"], y=part["net_change"], name=name, customdata=texts,
                 hovertemplate=f"{name}<br>week of %{{x}}<br>net %{{customdata}} {unit}<extra></extra>"))

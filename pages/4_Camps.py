@@ -8,7 +8,7 @@ from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change,
                           build_largest_sites, build_net_arrivals, build_population_over_time, build_site_map,
                           change_threshold, largest_sites, mapped_sites, shown_counts, shown_net_change,
                           shown_net_changes, shown_population)
-from charts.suppress import PAGES
+from charts.suppress import PAGES, count_texts
 from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
 from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts, cached_site_providers,
                       param_site_types)
@@ -81,8 +81,9 @@ st.plotly_chart(bars, theme=None, key="chart-largest")
 table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governorate_name", "district_name",
                  "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date",
                  "is_suppressed"]]
-table = shown_counts(table)  # "<10" for a banded count
-chart_downloads(bars, table, file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
+chart_downloads(bars, shown_counts(table), file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
+# Shown as text ("1,200", "<10"): a column of numbers and "<10" would not convert to Arrow as it is.
+table = table.assign(latest_count=count_texts(table, "latest_count")).drop(columns="is_suppressed")
 st.dataframe(table.rename(columns={
     "site_name": "site", "site_name_ar": "site (Arabic)", "site_code": "site code", "site_type": "type",
     "governorate_name": "governorate", "district_name": "district", "governorate_pcode": "governorate p-code",
