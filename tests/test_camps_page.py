@@ -430,3 +430,19 @@ def test_home_headline_takes_the_larger_of_two_providers_counts_of_one_site_on_o
     headline = query_headline(camps_engine, date(2024, 12, 9), date(2024, 12, 9))
     assert (headline.people_in_sites, headline.sites_reporting) == (1500 + 500 + 300, 3)
     assert headline.households_in_sites == 300 + 100 + 60
+
+
+@pytest.mark.parametrize("unit", ["individuals", "households"])
+@pytest.mark.parametrize("level", ["governorate", "district"])
+def test_changes_from_each_sites_counts_equal_the_sql_sums(camps_engine, unit, level):
+    """Unbanded, site_changes of the per-site counts (what the page bands) is query_site_changes' frame."""
+    from db.camp_queries import query_site_changes, query_site_counts, site_changes
+    from db.filters import Filters
+
+    window = Filters(date(2024, 12, 1), date(2024, 12, 31))
+    expected = query_site_changes(camps_engine, window, unit, level)
+    found = site_changes(query_site_counts(camps_engine, window, unit, level))
+    assert len(expected) > 3
+    keys = ["reported_date", "area_name"]
+    pd.testing.assert_frame_equal(found.sort_values(keys).reset_index(drop=True),
+                                  expected.sort_values(keys).reset_index(drop=True), check_dtype=False)
