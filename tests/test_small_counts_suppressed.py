@@ -506,3 +506,19 @@ def test_the_camps_map_sizes_small_sites_like_any_under_fifty(app_on, small_site
     assert sizes["Camp Big"] > sizes["Shelter Moving"] and sizes["Centre Large"] > sizes["Camp Big"]
     hover = " ".join(text for trace in spec["data"] for text in trace["hovertext"])
     assert "<10 individuals" in hover.replace("&lt;", "<")
+
+
+@pytest.mark.parametrize("role, figure", [("viewer", "<10"), ("editor", "8")])
+def test_possible_duplicates_show_a_viewer_no_small_count(monkeypatch, prepared_engine, role, figure):
+    """Editors decide duplicates and need the exact figures; a viewer, who cannot decide, reads "<10"."""
+    from tests.test_access import USERS, _run
+    from tests.test_data_quality_page import _template
+
+    _template(prepared_engine, "sarc.csv", "flow,2024-12-05,Hama,Homs,8,,,,SARC,")
+    _template(prepared_engine, "unhcr.csv", "flow,2024-12-05,Hama,Homs,8,,,,UNHCR,")
+    at = _run(monkeypatch, prepared_engine, "../pages/6_Data_quality.py", USERS[role],
+              start="2024-12-01", end="2024-12-10")
+    assert not at.exception
+    pair = next(f.value for f in at.dataframe if list(f.value.columns) == ["field", "first", "second"])
+    shown = pair.set_index("field")
+    assert (shown.loc["figure", "first"], shown.loc["figure", "second"]) == (figure, figure)
