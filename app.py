@@ -8,11 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission
-from charts.timeline import build_daily_displacement_and_events
+from charts.suppress import PAGES, SUPPRESSED, count_text
+from charts.timeline import banded_daily, build_daily_displacement_and_events, daily_totals
 from db.engine import describe_url
 from db.filters import Filters
 from ui.common import (
     cached_daily,
+    cached_daily_pairs,
     cached_freshness,
     cached_headline,
     database_ready,
@@ -41,18 +43,27 @@ if not database_ready(engine):
 is_demo = show_demo_banner(engine)
 start, end = date_window(engine)
 headline = cached_headline(engine, url, start, end)
+# Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
+# pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
+# so a total less the other days never gives back an exact small count. Events stay exact.
+daily = banded_daily(cached_daily_pairs(engine, url, start, end), cached_daily(engine, url, start, end), PAGES)
+totals = daily_totals(daily)
+sites = headline.site_counts
+people_in_sites = (PAGES.band(sites.assign(unit="persons"), "individuals").dropna(subset=["individuals"])
+                   if sites is not None and sites["individuals"].notna().any() else None)
 
 st.subheader(f"{start:%d %b %Y} – {end:%d %b %Y}")
 by_unit = {row.unit: row for row in headline.new_displacement.itertuples()}
 columns = st.columns(4)
 for column, unit in zip(columns, ("persons", "households")):
     row = by_unit.get(unit)
-    column.metric(f"New displacement ({unit})", f"{int(row.total):,}" if row else "0")
+    column.metric(f"New displacement ({unit})", totals.get(unit, "0"))
     if row is not None and row.reports_without_figure:
         column.caption(f"and {row.reports_without_figure} report(s) without a figure")
 columns[2].metric(
     "People in sites",
-    f"{int(headline.people_in_sites):,}" if headline.people_in_sites is not None else "no counts",
+    count_text(people_in_sites["individuals"].sum(), people_in_sites[SUPPRESSED].any())
+    if people_in_sites is not None else "no counts",
 )
 if headline.sites_as_of:
     columns[2].caption(f"{headline.sites_reporting} site(s), latest count {headline.sites_as_of:%d %b %Y}")
@@ -61,18 +72,18 @@ columns[3].caption(f"{headline.fatalities:,} reported fatalities")
 st.caption(
     "Persons and households are separate units and are never added together. Ranges count at "
     "their lower bound. Running totals (\"has climbed to N since ...\") are not counted as new flows. Facts read "
-    "from text reports count only after review."
+    "from text reports count only after review." + PAGES.note()
     + (" All figures on this page are demo data (synthetic)." if is_demo else "")
 )
 
-daily = cached_daily(engine, url, start, end)
 if daily.empty:
     st.info("Nothing was reported in this window. Widen the window in the sidebar.")
 else:
     title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
     figure = build_daily_displacement_and_events(daily, title)
     show_chart(figure, key="chart-daily")
-    chart_downloads(figure, daily, file_stem("daily_displacement_and_events", Filters(start, end)), "daily")
+    chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)),
+                    "daily")
 
 st.subheader("Sources and their freshness")
 freshness = cached_freshness(engine, url)

@@ -8,15 +8,48 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_subplots
+from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
 
 UNIT_COLOURS = {"persons": "#1f77b4", "households": "#ff7f0e", "movements": "#2ca02c"}
 EVENT_COLOUR = "#d62728"
 
 
+def banded_daily(pairs: pd.DataFrame, daily: pd.DataFrame, small: SmallCounts) -> pd.DataFrame:
+    """The daily chart's cells: new displacement per day, unit and from_text summed from the day's
+    pairs once each small pair is banded (db.flow_queries.query_daily_pairs), the events of
+    `daily` (db.queries.query_daily_totals) as they are. A cell holding a banded pair is flagged
+    in SUPPRESSED; events are not counts of people and are never banded."""
+    keys = ["day", "unit", "from_text"]
+    banded = small.band(pairs[pairs["value"].notna()]) if not pairs.empty else pd.DataFrame()
+    if banded.empty:
+        people = pd.DataFrame(columns=[*keys, "value", SUPPRESSED])
+    else:
+        people = banded.groupby(keys, as_index=False).agg(value=("value", "sum"), **{SUPPRESSED: (SUPPRESSED, "any")})
+    events = daily[daily["unit"] == "events"].assign(**{SUPPRESSED: False}) if not daily.empty else daily
+    frames = [frame[[*keys, "value", SUPPRESSED]] for frame in (people, events) if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=[*keys, "value", SUPPRESSED])
+    cells = pd.concat(frames, ignore_index=True)
+    cells["value"] = cells["value"].astype(float)
+    cells[SUPPRESSED] = cells[SUPPRESSED].astype(bool)
+    return cells.sort_values(["unit", "from_text", "day"], kind="stable").reset_index(drop=True)
+
+
+def daily_totals(cells: pd.DataFrame) -> dict[str, str]:
+    """Unit → the window's total as shown: the sum of the banded cells drawn, "<" + that sum when one
+    holds a banded count (so the total less the other cells gives no exact small count)."""
+    totals = {}
+    for unit, rows in cells.groupby("unit"):
+        suppressed = bool(rows[SUPPRESSED].any()) if SUPPRESSED in rows else False
+        totals[unit] = count_text(rows["value"].sum(), suppressed)
+    return totals
+
+
 def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.Figure:
     """Bars per unit of new displacement (one series per unit, never summed), events as a line.
 
-    `daily` has columns day, unit, from_text, value (db.queries.query_daily_totals). Facts read
+    `daily` has columns day, unit, from_text, value (db.queries.query_daily_totals, or the banded
+    cells of `banded_daily`, whose SUPPRESSED rows hover as "<value"). Facts read
     from text reports (counted only once accepted on review) are their own series, hatched and
     named as such, so a reader can always tell them from tabular sources.
     """
@@ -29,7 +62,11 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
                 continue
             name = f"new displacement ({unit})" + (" — from text reports, reviewed" if text else "")
             marker = {"color": colour, "pattern": {"shape": "/"} if text else {}}
-            figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker), secondary_y=False)
+            # Hover writes a banded cell "<10", not the value it is drawn at (charts/suppress.py).
+            figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker,
+                                    customdata=count_texts(rows),
+                                    hovertemplate=f"%{{x}}<br>%{{customdata}} {unit}<extra>{name}</extra>"),
+                             secondary_y=False)
     events = daily[daily["unit"] == "events"]
     for text in (False, True):
         rows = events[from_text[events.index] == text]

@@ -153,15 +153,84 @@ def query_site_changes(engine: Engine, filters: Filters, unit: str = "individual
     return frame[columns]
 
 
+def query_site_counts(engine: Engine, filters: Filters, unit: str = "individuals", level: str = "governorate",
+                      site_types=()) -> pd.DataFrame:
+    """Each site's count on each of its reporting dates in the window, with its area at `level`.
+
+    The cells the page bands before summing (charts/suppress.py): query_site_changes sums sites
+    in SQL, so a small site's exact count would be inside every area total. `site_changes` turns
+    these rows (banded or not) into query_site_changes' frame. Columns: site_id, reported_date,
+    area_key, area_pcode, area_name, area_name_ar, value.
+    """
+    if level not in AREA_LEVELS:
+        raise ValueError(f"level must be one of {AREA_LEVELS}")
+    sites = _site_rows(filters, site_types)
+    daily = _daily_counts(filters, unit, sites)
+    area = [sites.c[f"{level}_key"], sites.c[f"{level}_pcode"], sites.c[f"{level}_name"], sites.c[f"{level}_name_ar"]]
+    query = (select(daily.c.site_id, daily.c.reported_date, *(c.label(n) for c, n in zip(area, AREA_COLUMNS)),
+                    daily.c.value)
+             .select_from(daily.join(sites, sites.c.site_id == daily.c.site_id))
+             .order_by(daily.c.site_id, daily.c.reported_date))
+    frame = _frame(engine, query)
+    columns = ["site_id", "reported_date", *AREA_COLUMNS, "value"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["reported_date"] = _as_dates(frame["reported_date"])
+    frame["area_name"] = frame["area_name"].fillna(NO_AREA[level])
+    frame["value"] = frame["value"].astype(float)
+    return frame[columns]
+
+
+def site_changes(counts: pd.DataFrame, small_change: float = 0) -> pd.DataFrame:
+    """query_site_changes' frame computed from query_site_counts' rows (after banding, if any).
+
+    Each site's change from its previous count in the window (its first count counts whole), summed
+    per reporting date and area. When the rows carry charts.suppress' `is_suppressed` flag,
+    `banded_change` is the same for the flag (+1 when a site's count becomes banded, -1 when it
+    stops), so population_by_area can tell which carried-forward totals hold a banded count.
+    With `small_change`, a site's net change whose size is under it is taken at ±small_change
+    before the sum (a site is the finest cell: an area's or a governorate's sum then never
+    differs from a district's by an exact small change) and counted in `banded_changes`.
+    """
+    columns = ["reported_date", *AREA_COLUMNS, "change", "net_change", "sites_reporting", "changes", "first_counts"]
+    flagged = "is_suppressed" in counts
+    if flagged:
+        columns.append("banded_change")
+    if small_change:
+        columns.append("banded_changes")
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    rows = counts.sort_values(["site_id", "reported_date"], kind="stable")
+    previous = rows.groupby("site_id")["value"].shift()
+    rows = rows.assign(change=rows["value"] - previous.fillna(0), net_change=(rows["value"] - previous).fillna(0),
+                       changes=previous.notna().astype("int64"), sites_reporting=1)
+    if flagged:
+        flag = rows["is_suppressed"].astype("int64")
+        rows = rows.assign(banded_change=flag - flag.groupby(rows["site_id"]).shift().fillna(0).astype("int64"))
+    if small_change:
+        net = rows["net_change"]
+        is_small = (net != 0) & (net.abs() < small_change)
+        signs = net.apply(lambda v: -1.0 if v < 0 else 1.0)
+        rows = rows.assign(net_change=net.where(~is_small, small_change * signs), banded_changes=is_small.astype("int64"))
+    sums = ["change", "net_change", "sites_reporting", "changes"] + (["banded_change"] if flagged else []) + (
+        ["banded_changes"] if small_change else [])
+    frame = rows.groupby(["reported_date", *AREA_COLUMNS], dropna=False, as_index=False)[sums].sum()
+    frame["first_counts"] = frame["sites_reporting"] - frame["changes"]
+    return frame[columns].sort_values(["reported_date", "area_name"], kind="stable").reset_index(drop=True)
+
+
 def population_by_area(changes: pd.DataFrame) -> pd.DataFrame:
     """Carry-forward population per reporting date and area, from query_site_changes.
 
     On each date any site reported, an area's population is the running sum of its sites'
     changes: each site's latest count on or before that date. Rows before an area's first count
     are left out. Columns: reported_date, area_key, area_pcode, area_name, area_name_ar,
-    population, sites_counted (sites with a count on or before that date).
+    population, sites_counted (sites with a count on or before that date), and when `changes`
+    has `banded_change` (site_changes of banded counts), is_suppressed: the population holds a
+    site's banded count.
     """
-    columns = ["reported_date", *AREA_COLUMNS, "population", "sites_counted"]
+    flagged = "banded_change" in changes
+    columns = ["reported_date", *AREA_COLUMNS, "population", "sites_counted"] + (["is_suppressed"] if flagged else [])
     if changes.empty:
         return pd.DataFrame(columns=columns)
     areas = changes[AREA_COLUMNS].drop_duplicates().reset_index(drop=True)
@@ -169,9 +238,11 @@ def population_by_area(changes: pd.DataFrame) -> pd.DataFrame:
     rows = changes.merge(areas, on=AREA_COLUMNS, how="left")  # merge matches NaN keys (no area) too
     dates = sorted(rows["reported_date"].unique())
     grid = pd.MultiIndex.from_product([dates, areas["area_id"]], names=["reported_date", "area_id"])
-    summed = (rows.groupby(["reported_date", "area_id"])[["change", "first_counts"]].sum()
-              .reindex(grid, fill_value=0).groupby(level="area_id").cumsum())
+    sums = ["change", "first_counts"] + (["banded_change"] if flagged else [])
+    summed = (rows.groupby(["reported_date", "area_id"])[sums].sum().reindex(grid, fill_value=0).groupby(level="area_id").cumsum())
     summed = summed.rename(columns={"change": "population", "first_counts": "sites_counted"}).reset_index()
+    if flagged:
+        summed["is_suppressed"] = summed.pop("banded_change") > 0
     summed = summed[summed["sites_counted"] > 0].merge(areas, on="area_id")
     return summed[columns].sort_values(["reported_date", "area_name"]).reset_index(drop=True)
 
@@ -180,15 +251,17 @@ def weekly_net_change(changes: pd.DataFrame) -> pd.DataFrame:
     """Net change between consecutive counts, summed per week (Monday of the later count) and area.
 
     Only weeks and areas with at least one pair of consecutive counts are kept. Columns: week,
-    area_key, area_pcode, area_name, area_name_ar, net_change, changes.
+    area_key, area_pcode, area_name, area_name_ar, net_change, changes (and banded_changes when
+    `changes` has it: site_changes with small_change).
     """
-    columns = ["week", *AREA_COLUMNS, "net_change", "changes"]
+    sums = ["net_change", "changes"] + (["banded_changes"] if "banded_changes" in changes else [])
+    columns = ["week", *AREA_COLUMNS, *sums]
     rows = changes[changes["changes"] > 0] if not changes.empty else changes
     if rows.empty:
         return pd.DataFrame(columns=columns)
     days = pd.to_datetime(rows["reported_date"])
     rows = rows.assign(week=(days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date)
-    weekly = rows.groupby(["week", *AREA_COLUMNS], dropna=False, as_index=False)[["net_change", "changes"]].sum()
+    weekly = rows.groupby(["week", *AREA_COLUMNS], dropna=False, as_index=False)[sums].sum()
     return weekly[columns].sort_values(["week", "area_name"]).reset_index(drop=True)
 
 

@@ -81,6 +81,9 @@ class Headline:
     sites_as_of: date | None
     events: int
     fatalities: int
+    # Each site's latest count (site_id, individuals, households): the page sums these once their
+    # small counts are banded (charts/suppress.py) rather than show the exact sums above.
+    site_counts: pd.DataFrame | None = None
 
 
 def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
@@ -164,6 +167,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     with engine.connect() as conn:
         individuals, households, reporting, as_of = conn.execute(sites).one()
         n_events, fatalities = conn.execute(events).one()
+    site_counts = _frame(engine, select(per_site.c.site_id, per_site.c.individuals, per_site.c.households))
     new_displacement = _frame(engine, by_unit)
     for column in ("reports", "reports_without_figure"):
         new_displacement[column] = new_displacement[column].astype(int)
@@ -175,6 +179,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
         sites_as_of=as_of,
         events=int(n_events),
         fatalities=int(fatalities),
+        site_counts=site_counts,
     )
 
 

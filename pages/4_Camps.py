@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.camps import (TOP_SITES, build_largest_sites, build_net_arrivals, build_population_over_time,
-                          build_site_map, largest_sites, mapped_sites, shown_net_change, shown_population)
-from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, weekly_net_change
-from ui.camps import (cached_latest_site_counts, cached_site_changes, cached_site_count_dates,
-                      cached_site_providers, param_site_types)
+from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change, band_site_counts,
+                          build_largest_sites, build_net_arrivals, build_population_over_time, build_site_map,
+                          change_threshold, largest_sites, mapped_sites, shown_counts, shown_net_change,
+                          shown_net_changes, shown_population)
+from charts.suppress import PAGES, count_texts
+from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
+from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts, cached_site_providers,
+                      param_site_types)
 from ui.captions import chart_caption
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
@@ -45,20 +48,27 @@ if sites.empty:
     st.stop()
 
 providers = cached_site_providers(page.engine, page.url, filters, unit, site_types) or None
-changes = cached_site_changes(page.engine, page.url, filters, unit, level, site_types)
+# Small counts banded per site before anything is summed or drawn (charts/suppress.py): the area
+# totals are sums of banded site counts ("<N" when they hold one), the net changes are taken
+# between banded counts, each site's still under the threshold banded again (±threshold), then each sum.
+sites = band_site_counts(sites, unit, PAGES)
+changes = site_changes(band_counts(cached_site_counts(page.engine, page.url, filters, unit, level, site_types),
+                                   unit, PAGES), change_threshold(unit, PAGES))
 population = population_by_area(changes)
-weekly = weekly_net_change(changes)
+weekly = band_net_change(weekly_net_change(changes), unit, PAGES)
 scope = ((f"Only sites inside {filters.area}. " if filters.area else "")
          + (f"Site types: {', '.join(t.replace('_', ' ') for t in site_types)}. " if site_types else "All site types. ")
          + "Individuals and households are never added together; when two providers counted a site on the "
-         "same day, the larger count is used. ")
+         "same day, the larger count is used." + PAGES.note() + " A net change under the threshold is drawn at "
+         f"±{PAGES.threshold(BANDED_UNITS[unit])} and written \"<\" / \"−<\" it; a sum "
+         "holding one is written \"≈\". ")
 stem_suffix = f"{unit}" + ("_" + "-".join(site_types) if site_types else "")
 
 st.subheader(f"People in sites by {level}")
 figure = build_population_over_time(population, unit, level, page.demo_mark(f"{unit.capitalize()} in sites by {level}"))
 show_chart(figure, key="chart-population")
-chart_downloads(figure, shown_population(population), file_stem(f"sites_population_by_{level}_{stem_suffix}", filters),
-                "population")
+chart_downloads(figure, shown_counts(shown_population(population), ("population",)),
+                file_stem(f"sites_population_by_{level}_{stem_suffix}", filters), "population")
 st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
     "On each reporting date, every site counts with its latest count on or before that date (carried forward: a "
     "site that did not report that day still counts with its last count). Only counts inside the window are "
@@ -70,8 +80,11 @@ largest = largest_sites(sites, TOP_SITES)
 bars = build_largest_sites(sites, unit, page.demo_mark(f"The {len(largest)} largest sites by latest count ({unit})"))
 show_chart(bars, key="chart-largest")
 table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governorate_name", "district_name",
-                 "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date"]]
-chart_downloads(bars, table, file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
+                 "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date",
+                 "is_suppressed"]]
+chart_downloads(bars, shown_counts(table), file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
+# Shown as text ("1,200", "<10"): a column of numbers and "<10" would not convert to Arrow as it is.
+table = table.assign(latest_count=count_texts(table, "latest_count")).drop(columns="is_suppressed")
 st.dataframe(table.rename(columns={
     "site_name": "site", "site_name_ar": "site (Arabic)", "site_code": "site code", "site_type": "type",
     "governorate_name": "governorate", "district_name": "district", "governorate_pcode": "governorate p-code",
@@ -89,8 +102,8 @@ if weekly.empty:
 else:
     net = build_net_arrivals(weekly, unit, level, page.demo_mark(f"Net change in sites by {level}, per week ({unit})"))
     show_chart(net, key="chart-net")
-    chart_downloads(net, shown_net_change(weekly), file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters),
-                    "net")
+    chart_downloads(net, shown_net_changes(shown_net_change(weekly)),
+                    file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters), "net")
     st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
         "For each site, the change from its previous count in the window to its next, summed per week (starting "
         "Monday) of the later count: above zero more people were counted than before (net arrivals), below zero "
@@ -101,9 +114,10 @@ st.subheader("Site map")
 mapped = mapped_sites(sites)
 site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})"))
 show_chart(site_map, key="chart-map")
-chart_downloads(site_map, mapped, file_stem(f"sites_map_{stem_suffix}", filters), "map")
+chart_downloads(site_map, shown_counts(mapped), file_stem(f"sites_map_{stem_suffix}", filters), "map")
 unmapped = len(sites) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
-    "Sites at their coordinates, marker area proportional to the latest count, coloured by site type (no base "
-    "map, so it draws offline); the largest are named in English and Arabic."
+    "Sites at their coordinates, marker size by band of the latest count (under 50, 100, 500, 1,000, 5,000, "
+    "10,000, 50,000, and above), coloured by site type (no base map, so it draws offline); the largest are named "
+    "in English and Arabic."
     + (f" {unmapped} site(s) without coordinates are not drawn." if unmapped else ""))))

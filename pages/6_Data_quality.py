@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission
+from charts.suppress import NONE, PAGES
 from charts.quality import build_issue_chart
 from db.quality_queries import DUPLICATE_PAIRS, DUPLICATE_TOLERANCE, FEW_BATCHES, ISSUE_ROWS
 from ui.captions import chart_caption
@@ -111,7 +112,9 @@ else:
                "(it stops counting on every page); distinct keeps both.")
     for _, pair in pairs.head(SHOWN_PAIRS).iterrows():
         with st.container(border=True):
-            st.dataframe(pair_table(pair), hide_index=True,
+            # Exact figures for who decides; a viewer's small counts of people are banded (issue 16).
+            exact = page.actor.can(Permission.DECIDE_DUPLICATES)
+            st.dataframe(pair_table(pair, NONE if exact else PAGES), hide_index=True,
                          key=f"dq-pair-{pair['first_figure_id']}-{pair['second_figure_id']}")
             decide_pair(page.engine, pair, page.actor)
     if len(pairs) > SHOWN_PAIRS:

@@ -399,8 +399,8 @@ def test_largest_sites_tells_apart_two_sites_of_one_name():
     assert bars.layout.yaxis.autorange == "reversed"  # the largest on top
 
 
-def test_site_map_drops_sites_without_coordinates_and_scales_marker_area():
-    sites = _sites([("k1", None, None, "Big", None, "planned_camp", None, None, None, None, 35.0, 36.0, 400,
+def test_site_map_drops_sites_without_coordinates_and_sizes_markers_in_bands():
+    sites = _sites([("k1", None, None, "Big", None, "planned_camp", None, None, None, None, 35.0, 36.0, 4000,
                      date(2024, 1, 1)),
                     ("k2", None, None, "Small", "صغير", "planned_camp", None, None, None, None, 35.5, 36.5, 100,
                      date(2024, 1, 1)),
@@ -410,9 +410,11 @@ def test_site_map_drops_sites_without_coordinates_and_scales_marker_area():
     assert [t.type for t in figure.data] == ["scatter"] and figure.data[0].name == "planned camp"
     assert list(figure.data[0].text) == ["Big", "Small · صغير"]
     big, small = figure.data[0].marker.size
-    assert (big - 6) / (small - 6) == pytest.approx(2.0)  # area ∝ count: 4× the people, 2× the diameter
+    assert big > small  # 4,000 and 100 are in different bands
     assert figure.layout.yaxis.scaleanchor == "x"
-    assert marker_size(0, 100) == 6.0
+    # Bands, not a function of the count (issue 16): a small count's marker is that of any count under 50.
+    assert marker_size(0) == marker_size(3) == marker_size(9) == marker_size(49) == 6.0
+    assert marker_size(100) == marker_size(400) == marker_size(499) < marker_size(500)
 
 
 def test_site_types_outside_the_vocabulary_are_dropped():
@@ -428,3 +430,19 @@ def test_home_headline_takes_the_larger_of_two_providers_counts_of_one_site_on_o
     headline = query_headline(camps_engine, date(2024, 12, 9), date(2024, 12, 9))
     assert (headline.people_in_sites, headline.sites_reporting) == (1500 + 500 + 300, 3)
     assert headline.households_in_sites == 300 + 100 + 60
+
+
+@pytest.mark.parametrize("unit", ["individuals", "households"])
+@pytest.mark.parametrize("level", ["governorate", "district"])
+def test_changes_from_each_sites_counts_equal_the_sql_sums(camps_engine, unit, level):
+    """Unbanded, site_changes of the per-site counts (what the page bands) is query_site_changes' frame."""
+    from db.camp_queries import query_site_changes, query_site_counts, site_changes
+    from db.filters import Filters
+
+    window = Filters(date(2024, 12, 1), date(2024, 12, 31))
+    expected = query_site_changes(camps_engine, window, unit, level)
+    found = site_changes(query_site_counts(camps_engine, window, unit, level))
+    assert len(expected) > 3
+    keys = ["reported_date", "area_name"]
+    pd.testing.assert_frame_equal(found.sort_values(keys).reset_index(drop=True),
+                                  expected.sort_values(keys).reset_index(drop=True), check_dtype=False)

@@ -496,6 +496,15 @@ def assert_home_queries_equal_the_raw_rows(engine, windows) -> None:
         assert _multiset(daily.itertuples(index=False)) == _multiset(
             (*key, value) for key, value in expected_daily.items()), (start, end)
 
+        # The home page sums its daily cells from each day's pairs (banded first): unbanded, the same days.
+        from db.filters import Filters
+        from db.flow_queries import query_daily_pairs
+
+        pairs = query_daily_pairs(engine, Filters(start, end))
+        summed = pairs.groupby(["day", "unit", "from_text"])["value"].sum()
+        assert _multiset(summed.reset_index().itertuples(index=False)) == _multiset(
+            (*key, value) for key, value in expected_daily.items() if key[1] != "events"), (start, end)
+
 
 def test_home_queries_equal_the_raw_rows_for_any_window(demo_engine):
     windows = [(w.start, w.end) for w in _windows(11, 8)] + [(date(2020, 1, 1), date(2030, 1, 1))]

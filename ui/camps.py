@@ -34,10 +34,10 @@ def param_site_types(label: str = "Site types") -> tuple[str, ...]:
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_site_changes(_engine, url: str, filters, unit: str, level: str, site_types: tuple[str, ...]):
-    from db.camp_queries import query_site_changes
+def cached_site_counts(_engine, url: str, filters, unit: str, level: str, site_types: tuple[str, ...]):
+    from db.camp_queries import query_site_counts
 
-    return query_site_changes(_engine, filters, unit, level, site_types)
+    return query_site_counts(_engine, filters, unit, level, site_types)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)

@@ -71,6 +71,14 @@ def cached_daily(_engine, url: str, start: date, end: date):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
+def cached_daily_pairs(_engine, url: str, start: date, end: date):
+    from db.filters import Filters
+    from db.flow_queries import query_daily_pairs
+
+    return query_daily_pairs(_engine, Filters(start, end))
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
 def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
     from db.flow_queries import query_weekly_flows
 

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Actor, Permission, PermissionDenied
+from charts.suppress import NONE, SmallCounts
 from db.engine import DatabaseBusy
 from db import quality, quality_queries, review
 from db.filters import Filters
@@ -181,9 +182,9 @@ def _period(pair, side: str) -> str:
     return f"{start} – {end}"
 
 
-def _figure(pair, side: str) -> str:
-    figure, upper = pair[f"{side}_figure"], pair[f"{side}_figure_max"]
-    return f"{figure:,.0f}" + ("" if _blank(upper) else f" – {upper:,.0f}")
+def _figure(pair, side: str, small: SmallCounts = NONE) -> str:
+    figure, upper, unit = pair[f"{side}_figure"], pair[f"{side}_figure_max"], pair.get(f"{side}_unit")
+    return small.text(figure, unit) + ("" if _blank(upper) else f" – {small.text(upper, unit)}")
 
 
 def _place(pair, side: str, end: str) -> str:
@@ -191,9 +192,10 @@ def _place(pair, side: str, end: str) -> str:
     return _text(name) + ("" if _blank(key) else f" ({key})")
 
 
-def pair_table(pair) -> pd.DataFrame:
+def pair_table(pair, small: SmallCounts = NONE) -> pd.DataFrame:
     """Two figures side by side, every value as text: columns field, first, second. A field the
-    query did not read (the quote, for a viewer) has no row."""
+    query did not read (the quote, for a viewer) has no row. With `small` (charts/suppress.py: a
+    viewer, who cannot decide and needs no exact figure), a small count of people reads "<10"."""
     rows = []
     for label, field in PAIR_ROWS:
         if field is not None and f"first_{field}" not in pair:
@@ -203,7 +205,7 @@ def pair_table(pair) -> pd.DataFrame:
             if label == "period":
                 values.append(_period(pair, side))
             elif label == "figure":
-                values.append(_figure(pair, side))
+                values.append(_figure(pair, side, small))
             elif field in ("origin", "destination"):
                 values.append(_place(pair, side, field))
             else:
