@@ -489,6 +489,12 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        ", ".join(c.display for c in plan.unused), severity="warning")
     day_first = _day_first(table, plan)
     rows: list = []
+    # Site-level sheets may give no column that tells two sites of one area apart (DTM Ethiopia's
+    # site assessment tags only the woreda): such rows are records of their own, numbered in the
+    # file's order, never one overwriting the other.
+    first_row: dict[str, int] = {}
+    repeats: dict[str, int] = {}
+    shared = []
     for number, row in table.rows:
         if number <= plan.tag_row:  # the human header rows and the hashtags themselves
             ctx.header_rows += 1
@@ -500,9 +506,23 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
             raw = {c.display: _text(cells[c.index]) if c.index < len(cells) else "" for c in plan.tagged}
             ctx.report.add(number, problem.column.display, problem.code, str(problem), problem.value, raw_row=raw)
             continue
-        rows.extend((number, values) for values in facts)
+        for values in facts:
+            key = values["record_key"]
+            if key in first_row:
+                repeats[key] = repeats.get(key, 0) + 1
+                values["record_key"] = f"{key}~{repeats[key]}"
+                shared.append(number)
+            else:
+                first_row[key] = number
+            rows.append((number, values))
         if len(rows) >= CHUNK_ROWS:
             yield Chunk("displacement_figure", rows)
             rows = []
+    if shared:
+        rows_shared = sorted(set(shared))
+        ctx.report.add(None, None, "duplicate-key", f"{len(rows_shared)} row(s) give the same places, dates and "
+                       "identifying tags as an earlier row, and no tagged column tells them apart: each is kept "
+                       "as a record of its own, numbered in the file's order (tag a column such as #loc+name "
+                       "or #id to name them)", ", ".join(map(str, rows_shared[:10])), severity="warning")
     if rows:
         yield Chunk("displacement_figure", rows)
