@@ -199,6 +199,19 @@ def parse_date(text, *, day_first: bool | None = None) -> date | None:
     raise CellError(f"{raw!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-05)")
 
 
+_DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](0[1-9]|1[0-2])(?:[-_.](0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def date_in_name(file_name: str) -> date | None:
+    """The date a file's name gives ("idps_2022-09-30.csv"; "sites_2020-07.csv" is 1 July 2020), or None."""
+    for match in _DATE_IN_NAME.finditer(file_name):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3] or 1))
+        except ValueError:
+            continue
+    return None
+
+
 def infer_day_first(values) -> bool | None:
     """Decide dd/mm or mm/dd for a whole column from the values that can only be one of them."""
     day_first = month_first = False

@@ -18,6 +18,7 @@ from db.schema import displacement_figure, place, site_population
 from loaders.ingest import ingest_file
 from loaders.parsing import parse_date
 from loaders.readers.report_text import read_report
+from loaders.report import LoadError
 from tests.conftest import FIXTURES_DIR, shared_path
 
 REAL = FIXTURES_DIR / "real"
@@ -245,3 +246,20 @@ def test_kobo_geopoints_and_unreadable_coordinates(prepared_engine, tmp_path):
             select(place.c.place_key, place.c.lat, place.c.lon, site_population.c.individuals)
             .join(site_population, site_population.c.site_id == place.c.place_id))))
     assert rows == {"site:CP990001": (36.3096, 36.6625, 100), "site:CP990002": (None, None, 40)}
+
+
+def test_a_sheet_tagged_on_two_columns_takes_its_date_from_its_name(prepared_engine, tmp_path):
+    name = "hxl__ETH__drought_idp_estimates_woreda_partial_hxl_row.csv"
+    # Only the woreda p-code and the figure are tagged, and no column holds a date.
+    with pytest.raises(LoadError, match="or put the date in the file's name as YYYY-MM-DD or YYYY-MM"):
+        ingest_file(prepared_engine, REAL / name)
+    path = tmp_path / "eth_drought_idps_2022-09.csv"
+    shutil.copy(REAL / name, path)
+    result = ingest_file(prepared_engine, path)
+    frame = _hxl_frame(name)
+    figures = _figures(prepared_engine)
+    assert (result.kind, len(figures)) == ("hxl", len(frame)) == ("hxl", 87)
+    assert _sum(figures, "idp_stock") == _total(frame["IDP estimates"]) == 344_609
+    assert {(f["period_start"], f["period_end"]) for f in figures} == {(date(2022, 9, 1), date(2022, 9, 1))}
+    assert {f["destination_name_raw"] for f in figures} == set(frame["Woreda p-code"])
+    _assert_inside(prepared_engine, figures, {"ETH"})

@@ -15,7 +15,8 @@ not their names, so a file from any organisation loads if it tags its figures, p
 - places: `#adm1`…`#adm4`, `#loc` and `#country`, each `+code` (p-code) or `+name`; with
   `+origin` they are where people came from. The finest level given is the place, coarser
   p-codes narrow the name search; a place the gazetteer lacks keeps its name and is queued.
-- dates: `#date+reported`, `#date+start`, `#date+end`. A stock is counted on a day; a flow with
+- dates: `#date+reported`, `#date+start`, `#date+end`; a sheet with no date column takes the date
+  in its file name (YYYY-MM-DD, or YYYY-MM for the 1st of the month), else it is refused. A stock is counted on a day; a flow with
   no start date has an unknown start, not the reported day. A sheet whose only date is a year
   (`#date+year`, IDMC's country-year tables) counts new displacement over that year and a stock
   at its end (31 December).
@@ -47,7 +48,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
-from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
@@ -112,6 +113,7 @@ class Plan:
     places: dict[str, dict[str, dict[str, TaggedColumn]]] = field(default_factory=dict)
     dates: dict[str, TaggedColumn] = field(default_factory=dict)  # "reported"/"start"/"end"/"year"
     level: TaggedColumn | None = None  # #adm+level
+    file_date: date | None = None  # the date in the file's name, for a sheet without a date column
     identifying: list[TaggedColumn] = field(default_factory=list)
     unused: list[TaggedColumn] = field(default_factory=list)
     tagged: list[TaggedColumn] = field(default_factory=list)
@@ -245,7 +247,12 @@ def make_plan(file_name: str, tag_index: int, cells) -> Plan:
     if not plan.places:
         missing.append("a place (#adm1+code, #adm2+code, #adm1+name, #loc+name or #country+code)")
     if not plan.dates:
-        missing.append("a date (#date+reported, or #date+start and #date+end)")
+        # A sheet tagged on a few columns only (a place and a figure) may carry its date in its
+        # name, as CCCM site lists do: "drought_idps_2022-09.csv".
+        plan.file_date = date_in_name(file_name)
+    if not plan.dates and plan.file_date is None:
+        missing.append("a date (#date+reported, or #date+start and #date+end; or put the date in the file's "
+                       "name as YYYY-MM-DD or YYYY-MM)")
     if missing:
         found = ", ".join(c.display for c in plan.tagged)
         raise LoadError(f"{file_name}: the HXL hashtag row (row {plan.tag_row}) has no column for "
@@ -303,6 +310,8 @@ def _parse_counts(plan: Plan, cells) -> dict[str, dict]:
 
 
 def _parse_dates(plan: Plan, cells, day_first) -> dict:
+    if plan.file_date is not None:
+        return {"reported": plan.file_date}
     dates = {}
     for role, column in plan.dates.items():
         try:
