@@ -16,8 +16,8 @@ not their names, so a file from any organisation loads if it tags its figures, p
   `+origin` they are where people came from. The finest level given is the place, coarser
   p-codes narrow the name search; a place the gazetteer lacks keeps its name and is queued.
 - dates: `#date+reported`, `#date+start`, `#date+end`; a sheet with no date column takes the date
-  in its file name (YYYY-MM-DD, or YYYY-MM for the 1st of the month), else it is refused. A stock is counted on a day; a flow with
-  no start date has an unknown start, not the reported day. A sheet whose only date is a year
+  in its file name (YYYY-MM-DD, or YYYY-MM for the 1st of the month), else it is refused. A stock
+  is counted on a day; a flow with no start date has an unknown start, not the reported day. A sheet whose only date is a year
   (`#date+year`, IDMC's country-year tables) counts new displacement over that year and a stock
   at its end (31 December).
 - `#adm+level` says which level a row is about (0 country, 1, 2, ...): the row's place is taken at
