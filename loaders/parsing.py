@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 EASTERN_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _MONTHS = {
@@ -131,14 +131,34 @@ def parse_float(text, low: float, high: float, what: str) -> float | None:
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
-_DMY_WORDS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -,]*(\d{4})")
-_SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# "13 May 2022", "31-Dec-21" (Excel's d-mmm-yy), "5 December 2024"
+_DMY_WORDS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ ,-]*(\d{4}|\d{2})")
+# "May 13, 2022", "Dec 5 2024"
+_MDY_WORDS = re.compile(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})")
+_SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})")
+# An Excel date that lost its format in a CSV export is its serial number: days since
+# 1899-12-30 (Excel's epoch, counting its phantom 29 February 1900). Only serials between
+# 1950 and 2100 are taken for dates; any other bare number is refused, not guessed.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
+_SERIAL_RANGE = (18264, 73051)  # 1950-01-01 .. 2100-01-01
+
+
+def _full_year(text: str) -> int:
+    """A two-digit year as Excel reads one it is typed: 00-29 are 2000s, 30-99 are 1900s."""
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year < 30 else 1900
+    return year
 
 
 def parse_date(text, *, day_first: bool | None = None) -> date | None:
-    """ISO dates and datetimes (with Z or an offset), "05 December 2024", "2024", dd/mm/yyyy.
+    """One date parser for every source: the ways dates reach us from the field.
 
-    A slashed date needs `day_first` (see infer_day_first) unless one part is above 12.
+    ISO dates and datetimes (with Z or an offset), "13 May 2022", "31-Dec-21" and "May 13, 2022"
+    (month names in English), "2024", Excel serial numbers (44561), and slashed dates
+    (28/04/2023, 4/28/2023). A slashed date needs `day_first` (see infer_day_first, which reads the
+    column's other values) unless one part is above 12: 4/5/2023 alone is refused, never guessed.
     Year-only dates become 1 January of that year: callers keep the precision.
     """
     raw = clean(text).translate(EASTERN_ARABIC_DIGITS)
@@ -150,11 +170,19 @@ def parse_date(text, *, day_first: bool | None = None) -> date | None:
         if match := _DMY_WORDS.fullmatch(raw):
             month = _MONTHS.get(match[2].lower())
             if month:
-                return date(int(match[3]), month, int(match[1]))
+                return date(_full_year(match[3]), month, int(match[1]))
+        if match := _MDY_WORDS.fullmatch(raw):
+            month = _MONTHS.get(match[1].lower())
+            if month:
+                return date(int(match[3]), month, int(match[2]))
         if re.fullmatch(r"\d{4}", raw):
             return date(int(raw), 1, 1)
+        if match := _EXCEL_SERIAL.fullmatch(raw):
+            serial = int(match[1])
+            if _SERIAL_RANGE[0] <= serial < _SERIAL_RANGE[1]:
+                return _EXCEL_EPOCH + timedelta(days=serial)
         if match := _SLASHED.fullmatch(raw):
-            first, second, year = int(match[1]), int(match[2]), int(match[3])
+            first, second, year = int(match[1]), int(match[2]), _full_year(match[3])
             if day_first is None:
                 if first > 12:
                     day_first = True
@@ -169,6 +197,19 @@ def parse_date(text, *, day_first: bool | None = None) -> date | None:
     except ValueError:
         raise CellError(f"{raw!r} is not a calendar date; write it as YYYY-MM-DD") from None
     raise CellError(f"{raw!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-12-05)")
+
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](0[1-9]|1[0-2])(?:[-_.](0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def date_in_name(file_name: str) -> date | None:
+    """The date a file's name gives ("idps_2022-09-30.csv"; "sites_2020-07.csv" is 1 July 2020), or None."""
+    for match in _DATE_IN_NAME.finditer(file_name):
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3] or 1))
+        except ValueError:
+            continue
+    return None
 
 
 def infer_day_first(values) -> bool | None:

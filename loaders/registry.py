@@ -17,7 +17,7 @@ from db import writes
 from loaders.report import LoadError
 from loaders.sources import acled, ocha_pcodes
 from loaders.sources import hapi_conflict_event, hapi_idps
-from loaders.sources import dtm_api, idmc_idu
+from loaders.sources import dtm_api, idmc_gidd, idmc_idu
 from loaders.sources import cccm_sites
 from loaders.sources import hxl_tagged
 from loaders.sources import idptf_workbook
@@ -59,6 +59,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         SourceKind(hapi_idps),
         SourceKind(dtm_api),
         SourceKind(idmc_idu),
+        SourceKind(idmc_gidd),
         SourceKind(cccm_sites),
         SourceKind(hxl_tagged),
         SourceKind(idptf_workbook),

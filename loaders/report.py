@@ -52,6 +52,8 @@ ISSUE_CODES = {
     "hidden-row": "a sheet's row is hidden in Excel; it is not loaded",
     "external-formula": "a cell's formula copies a cell of another workbook ([1]Sheet!A1); the value saved with "
                         "the file is loaded, and it may be out of date",
+    "partial-response": "an API response saved to a file is one page of several (its `next` link is set); this "
+                        "page's rows are loaded, the other pages need loading too",
 }
 
 

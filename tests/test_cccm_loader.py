@@ -130,19 +130,23 @@ def test_the_next_month_adds_counts_to_the_same_sites(prepared_engine):
     assert _sites(prepared_engine)["site:CP900052"]["site_type"] == "transit_centre"  # "T/RC"
 
 
-def test_geo_that_is_not_lat_lon(prepared_engine):
+def test_geo_that_is_not_lat_lon_drops_the_coordinate_and_keeps_the_site(prepared_engine):
     result = ingest_file(prepared_engine, CCCM / "cccm_geo_not_lat_lon_2020-07.csv")
-    assert result.report.flatten(("row", "field", "code", "value")) == [
-        [3, "geo", "type-error", "36.3096"],
-        [4, "geo", "type-error", "Atma"],
-        [5, "geo", "type-error", "36.3096;36.6625"],
-        [6, "geo", "out-of-range", "96.3096,36.6625"],
-        [7, "geo", "type-error", "36.3096,"],
+    # One bad cell spoils only itself: each is a warning, and every site loads with its people.
+    assert result.report.flatten(("row", "field", "code", "severity", "value")) == [
+        [3, "geo", "type-error", "warning", "36.3096"],
+        [4, "geo", "type-error", "warning", "Atma"],
+        [5, "geo", "type-error", "warning", "36.3096;36.6625"],
+        [6, "geo", "out-of-range", "warning", "96.3096,36.6625"],
+        [7, "geo", "type-error", "warning", "36.3096,"],
     ]
-    assert (result.batch.rows_read, result.batch.rows_rejected, result.batch.rows_inserted) == (7, 5, 4)
+    assert (result.batch.rows_read, result.batch.rows_rejected, result.batch.rows_inserted) == (7, 0, 14)
     sites = _sites(prepared_engine)
-    assert set(sites) == {"site:CP900001", "site:CP900007"}
-    assert (sites["site:CP900007"]["lat"], sites["site:CP900007"]["lon"]) == (None, None)  # blank geo is no error
+    assert set(sites) == {f"site:CP90000{n}" for n in range(1, 8)}
+    assert sum(s["individuals"] for s in sites.values()) == 7 * 30
+    assert (sites["site:CP900001"]["lat"], sites["site:CP900001"]["lon"]) == (36.3096, 36.6625)
+    for code in range(2, 8):  # unreadable, or blank (no error at all)
+        assert (sites[f"site:CP90000{code}"]["lat"], sites[f"site:CP90000{code}"]["lon"]) == (None, None)
 
 
 def test_negative_or_missing_individuals(prepared_engine):

@@ -71,7 +71,7 @@ def _dtm():
     return shared_path("fixtures", "data", "dtm_hxl_tagged_quickcharts.csv")
 
 
-DTM_UNUSED = ("7 tagged column(s) are not loaded: this loader reads displacement figures, places, dates and the "
+DTM_UNUSED = ("6 tagged column(s) are not loaded: this loader reads displacement figures, places, dates and the "
               "tags that identify a row")
 
 
@@ -87,7 +87,7 @@ def test_dtm_quickcharts_file_loads_one_idp_stock_per_row(prepared_engine):
     assert (unused.row, unused.field, unused.code, unused.severity, unused.message, unused.value) == (
         None, None, "unused-column", "warning", DTM_UNUSED,
         "#date+year+reported, #date+month+reported, #round+code, #affected+idps+m, #affected+idps+f, "
-        "#assessment+type, #operation+status")
+        "#operation+status")  # #assessment+type is read: it tells DTM's overlapping assessments apart
     assert result.report.flatten()[1:4] == [[3, "#country+name", "unresolved-place"],
                                             [3, "#adm1+name+origin", "unresolved-place"],
                                             [4, "#country+name", "unresolved-place"]]

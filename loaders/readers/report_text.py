@@ -7,8 +7,9 @@ emphasis and link targets removed; a .txt file as it is.
 
 The publication date is looked for in the file's own metadata only — HTML `<meta>` tags
 (article:published_time, datePublished, date, DC.date …), a `<time datetime>` element or JSON-LD
-`"datePublished"`; Markdown front matter (`date:` / `published:`); a `Published:` or `Date:` line
-among the first lines of a text file. Nothing is inferred from the prose.
+`"datePublished"`; Markdown front matter (`date:`, `post_date:`, `date_published:`, `published:`); a
+`Published:` or `Date:` line among the first lines of a text file; last, a YYYY-MM-DD date in the file
+name. Nothing is inferred from the prose.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def parse_metadata_date(value: str) -> date | None:
 # --- HTML ------------------------------------------------------------------------------------
 
 _DATE_META = ("article:published_time", "datepublished", "date", "dc.date", "dc.date.issued", "dcterms.date",
-              "pubdate", "publishdate", "og:published_time", "sailthru.date", "parsely-pub-date")
+              "pubdate", "publishdate", "og:published_time", "sailthru.date", "parsely-pub-date", "post_date",
+              "date_published", "publication_date", "citation_publication_date")
 _SKIPPED = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg",
             "button", "select", "iframe"}
 _BLOCK = {"p", "div", "section", "article", "main", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -149,7 +151,12 @@ def _from_html(raw: str) -> tuple[str, str | None, list[tuple[str, str]]]:
 # --- Markdown and plain text ------------------------------------------------------------------
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_FRONT_DATE = re.compile(r"^(?:date|published|published_at|publication_date)\s*:\s*['\"]?(.+?)['\"]?\s*$", re.I | re.M)
+# Static-site generators each name the key their own way (Jekyll `date`, WordPress exports
+# `post_date`, the HIU product pages `date_published`); a commented-out key (`# date:`) is no date.
+_FRONT_DATE = re.compile(r"^(?:date|post_date|date_published|published|published_at|publication_date|pubdate)"
+                         r"\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.I | re.M)
+# The last resort: a date in the file's own name ("2017-03-22_drought.md", "report 2024_12_05.txt").
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_.](\d{2})[-_.](\d{2})(?!\d)")
 _FRONT_TITLE = re.compile(r"^title\s*:\s*['\"]?(.+?)['\"]?\s*$", re.I | re.M)
 _TEXT_DATE_LINE = re.compile(r"^\s*(?:published|publication date|date|posted)(?: on)?\s*:\s*(.+)$", re.I)
 
@@ -223,6 +230,8 @@ def read_report(path: str | Path, data: bytes | None = None) -> TextDocument:
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         title = first[:120] or None
     published, published_from = None, None
+    if match := _NAME_DATE.search(path.name):
+        dates.append((f"the file name {path.name!r}", f"{match[1]}-{match[2]}-{match[3]}"))
     for where, value in dates:
         published = parse_metadata_date(value)
         if published:

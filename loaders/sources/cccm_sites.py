@@ -20,10 +20,19 @@ Quirks of the July 2020 list (nw_syria_isimm_sites_2020-07.csv) handled here:
 - A few codes are written "Cp000559"; codes are upper-cased.
 - `geo` holds "lat,lon" in one cell. `cluster` (an operational group of camps) and the
   service-coverage scores are not loaded.
+
+Lists of other months and other clusters name the same things their own way, so columns are
+found by any of their usual names, in any case (COLUMN_NAMES): "Camp long name" or "Site Name"
+for camp_name, "Population" for individual, "Latitude"/"Longitude" as two columns, KoBo/ODK's
+geopoint ("lat lon altitude accuracy" in one cell). Lists without PCODE (the 2017 lists, REACH's
+camp lists) key a site by its name within its district ("site:<district>:<name>"), so the next
+month's list finds the same site. A coordinate that cannot be read is dropped with a warning and
+the site and its people still load: one bad cell spoils only itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from typing import Iterator
@@ -41,7 +50,20 @@ FORMAT = "delimited"
 TARGET = "facts"
 EXPECTED_COLUMNS = ("PCODE", "governorate", "district", "camp_name", "geo", "TypeSite",
                     "girls", "boys", "women", "men", "individual")
-REQUIRED = ("PCODE", "governorate", "district", "camp_name", "TypeSite", "individual")
+REQUIRED = ("camp_name", "individual")
+# Our name for a column → the names lists give it (compared without case, spaces or underscores).
+COLUMN_NAMES = {
+    "PCODE": ("PCODE", "site_pcode", "site_code", "site_id", "cccm_site_id", "camp_pcode", "cccm_pcode"),
+    "governorate": ("governorate", "admin1", "admin1_name", "adm1_en", "province", "state"),
+    "district": ("district", "admin2", "admin2_name", "adm2_en"),
+    "camp_name": ("camp_name", "camp_long_name", "site_name", "name_of_site", "camp_site_name"),
+    "geo": ("geo", "geopoint", "_geopoint", "gps", "coordinates"),
+    "latitude": ("latitude", "lat", "_gps_latitude", "gps_latitude"),
+    "longitude": ("longitude", "lon", "long", "_gps_longitude", "gps_longitude"),
+    "TypeSite": ("TypeSite", "site_type", "type_of_site", "camp_type"),
+    "individual": ("individual", "individuals", "population", "total_individuals", "total_population"),
+    "girls": ("girls",), "boys": ("boys",), "women": ("women",), "men": ("men",),
+}
 PROVIDER = "CCCM ISIMM"
 SITE_TYPE_BY_CODE = {
     "IS": "informal_settlement",
@@ -54,14 +76,34 @@ SITE_TYPE_BY_CODE = {
 BLANK_SITE_TYPE = "other"
 COUNT_COLUMNS = {"girls": "girls", "boys": "boys", "women": "women", "men": "men", "individual": "individuals"}
 CHUNK_ROWS = 5_000
+KEY_LENGTH = 80  # place.place_key
 
 _ISO_MONTH_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-(\d\d))?(?!\d)")
 _WORD_MONTH_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_ ]?([A-Za-z]{3,9})(?![A-Za-z])")
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
+def _simple(name: str) -> str:
+    return re.sub(r"[\s_]+", "", str(name)).casefold()
+
+
+def column_map(columns) -> dict[str, str]:
+    """Our column name → the file's, for the columns the file has."""
+    by_simple = {}
+    for column in columns:
+        by_simple.setdefault(_simple(column), column)
+    found = {}
+    for ours, names in COLUMN_NAMES.items():
+        for name in names:
+            if _simple(name) in by_simple:
+                found[ours] = by_simple[_simple(name)]
+                break
+    return found
+
+
 def detect(table: Table) -> bool:
-    return {"PCODE", "camp_name", "geo", "TypeSite", "individual"} <= set(table.columns)
+    found = column_map(table.columns)
+    return set(REQUIRED) <= set(found) and bool({"district", "governorate"} & set(found))
 
 
 def reported_date_from_name(file_name: str) -> date:
@@ -83,23 +125,31 @@ def reported_date_from_name(file_name: str) -> date:
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     """Check the file as a whole now (before any write), then stream its chunks."""
-    missing = [c for c in REQUIRED if c not in table.columns]
+    found = column_map(table.columns)
+    missing = [c for c in REQUIRED if c not in found]
+    if not {"district", "governorate"} & set(found):
+        missing.append("district")
     if missing:
         raise LoadError(f"{table.file_name}: the site list has no column {', '.join(missing)}; "
                         f"a CCCM ISIMM list has the columns {', '.join(EXPECTED_COLUMNS)}")
-    return _chunks(table, ctx, reported_date_from_name(table.file_name))
+    if "TypeSite" not in found:
+        ctx.report.add(None, None, "missing-cell", f"the list has no site type column (TypeSite); its sites are "
+                       f"loaded as {BLANK_SITE_TYPE!r} until a list gives their type", severity="warning")
+    reported_date = reported_date_from_name(table.file_name)
+    rows = ((number, {ours: row.get(theirs) for ours, theirs in found.items()}) for number, row in table.rows)
+    return _chunks(rows, ctx, reported_date, has_type="TypeSite" in found)
 
 
-def _chunks(table: Table, ctx: LoadContext, reported_date: date) -> Iterator[Chunk]:
+def _chunks(rows, ctx: LoadContext, reported_date: date, *, has_type: bool = True) -> Iterator[Chunk]:
     places: list = []
     counts: list = []
     seen: dict[str, int] = {}
-    for number, row in table.rows:
-        site = _normalise_row(ctx, number, row, seen)
+    for number, row in rows:
+        site = _normalise_row(ctx, number, row, seen, has_type)
         if site is None:
             continue
         record, population = site
-        seen[record.site_code] = number
+        seen[record.site_code or record.place_key] = number
         places.append((number, record))
         counts.append((number, {"site_key": record.place_key, "provider": PROVIDER,
                                 "reported_date": reported_date, **population}))
@@ -112,31 +162,30 @@ def _chunks(table: Table, ctx: LoadContext, reported_date: date) -> Iterator[Chu
         yield Chunk("site_population", counts)
 
 
-def _normalise_row(ctx: LoadContext, number: int, row: dict, seen: dict) -> tuple[PlaceRecord, dict] | None:
+def _normalise_row(ctx: LoadContext, number: int, row: dict, seen: dict,
+                   has_type: bool = True) -> tuple[PlaceRecord, dict] | None:
     """One row → (site place, population counts), or None when the row was reported."""
 
     def reject(column, code, message, value=None) -> None:  # the row is left out
         ctx.report.add(number, column, code, message, value, raw_row=row)
 
+    has_code = "PCODE" in row
     code = clean(row.get("PCODE")).upper()
     written_name = clean(row.get("camp_name"))
     name = re.sub(r"\s+", " ", written_name.replace("*", "")).strip()
-    if not code:
+    if has_code and not code:
         return reject("PCODE", "missing-cell", "PCODE is empty; every site has a code like CP000457")
-    if not re.fullmatch(r"[A-Z0-9-]{1,40}", code):
+    if has_code and not re.fullmatch(r"[A-Z0-9-]{1,40}", code):
         return reject("PCODE", "type-error", "PCODE is not a site code; write it like CP000457", row.get("PCODE"))
     if code in seen:
         return reject("PCODE", "duplicate-key", f"this site code repeats row {seen[code]}; keep one of the rows", code)
     if not name:
         return reject("camp_name", "missing-cell", "camp_name is empty; give the site's name", written_name or None)
 
-    site_type = _site_type(ctx, number, row)
+    site_type = _site_type(ctx, number, row) if has_type else BLANK_SITE_TYPE
     if site_type is None:
         return None
-    try:
-        lat, lon = _lat_lon(row.get("geo"))
-    except CellError as exc:
-        return reject("geo", _code_of(exc), str(exc), row.get("geo"))
+    lat, lon = _coordinates(ctx, number, row)
     population, problem = {}, False
     for column, field_name in COUNT_COLUMNS.items():
         try:
@@ -154,10 +203,14 @@ def _normalise_row(ctx: LoadContext, number: int, row: dict, seen: dict) -> tupl
         return reject("district", "unknown-parent", "neither the district nor the governorate matched the "
                       "gazetteer, so the site cannot be placed; correct the names (they are queued for review) "
                       "and load the file again", clean(row.get("district")) or None)
+    place_key = f"site:{code}" if code else _name_key(parent_key, name)
+    if not code and place_key in seen:
+        return reject("camp_name", "duplicate-key", f"this site's name repeats row {seen[place_key]} in the same "
+                      "district; keep one of the rows", name)
     record = PlaceRecord(
-        place_key=f"site:{code}", kind="site", name_en=name,
+        place_key=place_key, kind="site", name_en=name,
         name_ar=name if _ARABIC.search(name) else None,
-        parent_key=parent_key, lat=lat, lon=lon, site_type=site_type, site_code=code,
+        parent_key=parent_key, lat=lat, lon=lon, site_type=site_type, site_code=code or None,
         aliases=((written_name, "provider"),) if written_name != name else (),
     )
     return record, population
@@ -176,13 +229,43 @@ def _site_type(ctx: LoadContext, number: int, row: dict) -> str | None:
     return site_type
 
 
+def _name_key(parent_key: str, name: str) -> str:
+    """A site without a code: its name within its district, the same however the name is spaced or cased."""
+    key = f"site:{parent_key}:{' '.join(name.casefold().split())}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return f"{key[:KEY_LENGTH - 17]}~{digest}"
+
+
+def _coordinates(ctx: LoadContext, number: int, row: dict) -> tuple[float | None, float | None]:
+    """The site's point, or (None, None) with a warning: a bad coordinate never costs the site its people."""
+    column, text = "geo", row.get("geo")
+    try:
+        if clean(text) or "latitude" not in row:
+            return _lat_lon(text)
+        column, text = "latitude", row.get("latitude")
+        lat = parse_float(text, -90, 90, "latitude")
+        column, text = "longitude", row.get("longitude")
+        lon = parse_float(text, -180, 180, "longitude")
+    except CellError as exc:
+        ctx.report.add(number, column, _code_of(exc), f"{exc}; the site is loaded without coordinates",
+                       text, severity="warning", raw_row=row)
+        return None, None
+    return (lat, lon) if lat is not None and lon is not None else (None, None)
+
+
 def _lat_lon(text) -> tuple[float | None, float | None]:
     raw = clean(text)
     if not raw:
         return None, None
-    parts = raw.split(",")
+    # KoBo/ODK geopoint: "lat lon altitude accuracy", separated by spaces
+    parts = raw.split(",") if "," in raw else raw.split()
+    if "," not in raw and 2 <= len(parts) <= 4:
+        parts = parts[:2]
     if len(parts) != 2 or not all(p.strip() for p in parts):
-        raise CellError(f"{raw!r} is not a \"lat,lon\" pair; write it like 36.3862,37.5052")
+        raise CellError(f"{raw!r} is not a \"lat,lon\" pair nor a geopoint \"lat lon alt accuracy\"; write it "
+                        "like 36.3862,37.5052")
     return parse_float(parts[0], -90, 90, "latitude"), parse_float(parts[1], -180, 180, "longitude")
 
 

@@ -4,21 +4,35 @@ HXL files carry a row of hashtags (`#affected+idps`, `#adm1+code`, `#date+report
 their first 25 rows, under or instead of the human header. The columns are found by their tags,
 not their names, so a file from any organisation loads if it tags its figures, places and dates:
 
-- figures: `#affected+idps` (persons; an IDP stock), `#affected+idps+hh` (households),
-  `+new` for new displacement, `#affected+returnees` for returns. Persons and households of one
-  row are one fact (figure + alt_figure), never a sum. Counts split by sex or age (`+f`, `+m`,
-  `+children`, ...) are parts of the total and not loaded.
+- figures: `#affected+idps` (also spelt `+idp` or `+displaced`; persons, `+ind`; an IDP stock),
+  `+hh` for households, `+new`/`+newdisp` for new displacement, `+stock` for a stock,
+  `#affected+returnees` for returns. Persons and households of one row are one fact (figure +
+  alt_figure), never a sum. Counts split by sex or age (`+f`, `+m`, `+children`, ...) are parts of
+  the total and not loaded; so are columns that qualify a total the sheet also has
+  (`#affected+idps+hh+cause+conflict` beside `#affected+idps+hh`). Qualified columns with no plain
+  total beside them (IDMC's `+stock+conflict` and `+stock+disaster`) are figures of their own,
+  kept apart in the record key.
 - places: `#adm1`…`#adm4`, `#loc` and `#country`, each `+code` (p-code) or `+name`; with
   `+origin` they are where people came from. The finest level given is the place, coarser
   p-codes narrow the name search; a place the gazetteer lacks keeps its name and is queued.
-- dates: `#date+reported`, `#date+start`, `#date+end`. A stock is counted on a day; a flow with
-  no start date has an unknown start, not the reported day.
-- `#cause`, `#operation`, `#org`, `#id`, `#crisis`, `#event` identify a row (its record key) but
+- dates: `#date+reported`, `#date+start`, `#date+end`; a sheet with no date column takes the date
+  in its file name (YYYY-MM-DD, or YYYY-MM for the 1st of the month), else it is refused. A stock
+  is counted on a day; a flow with no start date has an unknown start, not the reported day. A sheet whose only date is a year
+  (`#date+year`, IDMC's country-year tables) counts new displacement over that year and a stock
+  at its end (31 December).
+- `#adm+level` says which level a row is about (0 country, 1, 2, ...): the row's place is taken at
+  that level, whatever finer columns it fills, and the level is part of its record key, so a
+  country row and its provinces' rows stay separate rows, never one sum.
+- `#cause`, `#operation`, `#org`, `#id`, `#crisis`, `#event`, `#assessment` (DTM's baseline
+  and site assessments of the same area overlap) identify a row (its record key) but
   have no column of their own. Every other tag is reported once per file as not loaded, among
   them `#geo+lat`/`#geo+lon`: a figure has no coordinates, and picking the place nearest to a
   point would be a guess.
 
-libhxl parses the hashtags (case, spacing and attribute grammar are its business); the rows
+libhxl parses the hashtags (case, spacing and attribute grammar are its business); a cell of the
+hashtag row that lost its `#` (`Country+name` in a DTM Libya sheet) is read as the tag it spells.
+A code column whose cells hold names while its name column holds p-codes (DTM Nigeria's swapped
+`#adm2` tags) is read the other way round, row by row. the rows
 come from our own streaming reader, because `hxl.data()` opens and sniffs the file again,
 keeps it in memory to be read twice (`.cache()`), and knows nothing of cp1252/cp1256 exports
 or of spreadsheet row numbers for the report.
@@ -27,12 +41,14 @@ or of spreadsheet row numbers for the report.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
-from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
@@ -51,9 +67,18 @@ CHUNK_ROWS = 5_000
 # Finest first; kinds as the gazetteer knows them (#loc may be a town or a site).
 PLACE_LEVELS = (("#loc", None), ("#adm4", "community"), ("#adm3", "subdistrict"), ("#adm2", "district"),
                 ("#adm1", "governorate"), ("#country", "country"))
-KEY_TAGS = ("#cause", "#operation", "#org", "#id", "#crisis", "#event")
+# Describe a place rather than name it: DTM Sudan's #loc+type is "Rural" or "Urban".
+NOT_A_PLACE_ATTRIBUTES = {"type", "class", "category", "status", "level"}
+KEY_TAGS = ("#cause", "#operation", "#org", "#id", "#crisis", "#event", "#assessment")
 # ... but not their state: DTM's #operation+status turns "Active" to "Inactive" on the same figures.
 STATE_ATTRIBUTES = {"status"}
+IDP_ATTRIBUTES = {"idps", "idp", "displaced"}
+RETURN_ATTRIBUTES = {"returnees", "returnee", "returned"}
+NEW_ATTRIBUTES = {"new", "newdisp"}
+HOUSEHOLD_ATTRIBUTES = {"hh", "households"}
+# Say what a figure is without qualifying it: left out when telling a total from its parts.
+PLAIN_ATTRIBUTES = (IDP_ATTRIBUTES | RETURN_ATTRIBUTES | NEW_ATTRIBUTES | HOUSEHOLD_ATTRIBUTES
+                    | {"stock", "ind", "individuals", "persons", "total", "num"})
 PART_ATTRIBUTES = {"f", "m", "female", "male", "children", "adults", "adult", "elderly", "infants", "girls",
                    "boys", "women", "men"}
 # The IOM DTM exports (dtm_hxl_tagged_quickcharts.csv) write "Not available" where the origin
@@ -82,10 +107,13 @@ class Plan:
     """Which tagged column plays which part, read from the hashtag row."""
 
     tag_row: int  # 1-based row number of the hashtag row
-    figures: dict[str, dict[str, TaggedColumn]] = field(default_factory=dict)  # kind → unit → column
+    # (kind, qualifying attributes) → unit → column; see _figure_role
+    figures: dict[tuple[str, frozenset], dict[str, TaggedColumn]] = field(default_factory=dict)
     # side ("destination"/"origin") → level tag → "code"/"name" → column
     places: dict[str, dict[str, dict[str, TaggedColumn]]] = field(default_factory=dict)
-    dates: dict[str, TaggedColumn] = field(default_factory=dict)  # "reported"/"start"/"end"
+    dates: dict[str, TaggedColumn] = field(default_factory=dict)  # "reported"/"start"/"end"/"year"
+    level: TaggedColumn | None = None  # #adm+level
+    file_date: date | None = None  # the date in the file's name, for a sheet without a date column
     identifying: list[TaggedColumn] = field(default_factory=list)
     unused: list[TaggedColumn] = field(default_factory=list)
     tagged: list[TaggedColumn] = field(default_factory=list)
@@ -115,30 +143,44 @@ def detect(parsed) -> bool:
     return bool(_tagged_sheets(parsed))
 
 
+_LOST_HASH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\s*\+\s*[A-Za-z0-9_]+)+")
+
+
 def _columns(cells) -> list[TaggedColumn]:
     columns = []
     for index, cell in enumerate(cells):
-        parsed = _parse_tag(_text(cell))
+        text = _text(cell).strip()
+        if _LOST_HASH.fullmatch(text):  # "Country+name": a hashtag whose "#" was lost
+            text = "#" + text
+        parsed = _parse_tag(text)
         if parsed:  # an untagged column is not data in HXL
             columns.append(TaggedColumn(index, parsed.tag, frozenset(parsed.attributes), parsed.display_tag))
     return columns
 
 
-def _figure_role(column: TaggedColumn) -> tuple[str, str] | None:
+def _figure_role(column: TaggedColumn) -> tuple[str, frozenset, str] | None:
+    """(figure kind, qualifying attributes, unit) of a figure column, or None.
+
+    The qualifying attributes are what is left once the kind and unit are read: none for a
+    total, {"conflict"} for IDMC's conflict figures, {"cause", "conflict", "insurgency"} for
+    DTM's breakdown of a total by cause.
+    """
     a = column.attributes
     if column.tag != "#affected" or a & PART_ATTRIBUTES or any(x.startswith("age") for x in a):
         return None
-    if "returnees" in a:
+    if a & RETURN_ATTRIBUTES:
         kind = "return"
-    elif "idps" in a:
-        kind = "new_displacement" if "new" in a else "idp_stock"
+    elif a & IDP_ATTRIBUTES:
+        kind = "new_displacement" if a & NEW_ATTRIBUTES else "idp_stock"
     else:
         return None
-    return kind, "households" if "hh" in a else "persons"
+    return kind, frozenset(a - PLAIN_ATTRIBUTES), "households" if a & HOUSEHOLD_ATTRIBUTES else "persons"
 
 
 def _date_role(column: TaggedColumn) -> str | None:
     a = column.attributes
+    if "year" in a and not a & {"month", "week", "day"}:
+        return "year"  # used only when the sheet has no full date (see make_plan)
     if a & {"year", "month", "week", "day"}:  # a part of a date, beside the full one
         return None
     return "start" if "start" in a else "end" if "end" in a else "reported"
@@ -156,6 +198,14 @@ def _refuse_repeated_hashtags(file_name: str, tag_row: int, tagged: list[TaggedC
                             "attribute such as +origin) or delete the copy")
 
 
+def _drop_parts_of_totals(plan: Plan) -> None:
+    """A qualified figure beside the plain total of its kind is a part of that total (DTM Nigeria's
+    IDPs by cause beside all IDPs): loading both would count the same people twice."""
+    totals = {kind for kind, qualifiers in plan.figures if not qualifiers}
+    for key in [k for k in plan.figures if k[1] and k[0] in totals]:
+        plan.unused.extend(plan.figures.pop(key).values())
+
+
 def make_plan(file_name: str, tag_index: int, cells) -> Plan:
     plan = Plan(tag_row=tag_index + 1, tagged=_columns(cells))
     _refuse_repeated_hashtags(file_name, plan.tag_row, plan.tagged)
@@ -163,15 +213,20 @@ def make_plan(file_name: str, tag_index: int, cells) -> Plan:
     for column in plan.tagged:
         used = False
         if role := _figure_role(column):
-            kind, unit = role
-            earlier = plan.figures.setdefault(kind, {}).get(unit)
+            kind, qualifiers, unit = role
+            earlier = plan.figures.setdefault((kind, qualifiers), {}).get(unit)
             if earlier:
                 raise LoadError(f"{file_name}: columns {earlier.index + 1} and {column.index + 1} both hold the "
                                 f"{unit} count ({earlier.display}, {column.display}); tag one of them differently "
                                 "or delete it")
-            plan.figures[kind][unit] = column
+            plan.figures[(kind, qualifiers)][unit] = column
             used = True
-        elif column.tag in level_tags:
+        elif column.tag == "#adm" and "level" in column.attributes:
+            used = plan.level is None
+            plan.level = plan.level or column
+            if used:
+                plan.identifying.append(column)
+        elif column.tag in level_tags and not column.attributes & NOT_A_PLACE_ATTRIBUTES:
             side = "origin" if "origin" in column.attributes else "destination"
             part = "code" if "code" in column.attributes else "name"
             used = plan.places.setdefault(side, {}).setdefault(column.tag, {}).setdefault(part, column) is column
@@ -182,13 +237,22 @@ def make_plan(file_name: str, tag_index: int, cells) -> Plan:
             used = True
         if not used:
             plan.unused.append(column)
+    _drop_parts_of_totals(plan)
+    if "year" in plan.dates and len(plan.dates) > 1:  # a year beside a full date is a part of it
+        plan.unused.append(plan.dates.pop("year"))
+    plan.unused.sort(key=lambda c: c.index)  # named in the file's order
     if not plan.figures:
         return plan  # a valid HXL sheet of something else: normalise reports that it holds nothing to load
     missing = []
     if not plan.places:
         missing.append("a place (#adm1+code, #adm2+code, #adm1+name, #loc+name or #country+code)")
     if not plan.dates:
-        missing.append("a date (#date+reported, or #date+start and #date+end)")
+        # A sheet tagged on a few columns only (a place and a figure) may carry its date in its
+        # name, as CCCM site lists do: "drought_idps_2022-09.csv".
+        plan.file_date = date_in_name(file_name)
+    if not plan.dates and plan.file_date is None:
+        missing.append("a date (#date+reported, or #date+start and #date+end; or put the date in the file's "
+                       "name as YYYY-MM-DD or YYYY-MM)")
     if missing:
         found = ", ".join(c.display for c in plan.tagged)
         raise LoadError(f"{file_name}: the HXL hashtag row (row {plan.tag_row}) has no column for "
@@ -222,7 +286,7 @@ class _RowProblem(Exception):
 
 def _parse_counts(plan: Plan, cells) -> dict[str, dict]:
     facts = {}
-    for kind, by_unit in plan.figures.items():
+    for figure, by_unit in plan.figures.items():
         counts = {}
         for unit in ("persons", "households"):
             column = by_unit.get(unit)
@@ -236,7 +300,7 @@ def _parse_counts(plan: Plan, cells) -> dict[str, dict]:
             column = by_unit.get("persons")
             raise _RowProblem(column, count_issue_code(exc), str(exc), _value(cells, column)) from None
         if fact:
-            facts[kind] = fact
+            facts[figure] = fact
     if not facts:
         first = next(iter(next(iter(plan.figures.values())).values()))
         figures = ", ".join(c.display for by_unit in plan.figures.values() for c in by_unit.values())
@@ -246,9 +310,14 @@ def _parse_counts(plan: Plan, cells) -> dict[str, dict]:
 
 
 def _parse_dates(plan: Plan, cells, day_first) -> dict:
+    if plan.file_date is not None:
+        return {"reported": plan.file_date}
     dates = {}
     for role, column in plan.dates.items():
         try:
+            if role == "year":
+                dates.update(_year(_value(cells, column)))
+                continue
             dates[role] = parse_date(_value(cells, column), day_first=day_first[role])
         except CellError as exc:
             raise _RowProblem(column, "type-error", str(exc), _value(cells, column)) from None
@@ -259,8 +328,29 @@ def _parse_dates(plan: Plan, cells, day_first) -> dict:
     return dates
 
 
+def _year(text: str) -> dict:
+    """A year alone: the new displacements of that year, and the stock at its end."""
+    if not text:
+        return {}
+    if not re.fullmatch(r"\d{4}(\.0+)?", text):
+        raise CellError(f"{text!r} is not a year; write it as four digits, e.g. 2023")
+    year = int(float(text))
+    return {"start": date(year, 1, 1), "end": date(year, 12, 31)}
+
+
+_PCODE_LIKE = re.compile(r"[A-Za-z]{2,3}\d+")
+
+
+def _code_and_name(cells, parts: dict[str, TaggedColumn]) -> tuple[str, str]:
+    code, name = _value(cells, parts.get("code")), _value(cells, parts.get("name"))
+    # Swapped tags: the "code" column holds a name and the "name" column a p-code.
+    if code and name and not any(ch.isdigit() for ch in code) and _PCODE_LIKE.fullmatch(name):
+        code, name = name, code
+    return code, name
+
+
 def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, number: int,
-           country: str | None = None):
+           country: str | None = None, level: int | None = None):
     """(place id, name as written) for one side of the row: the finest level it gives.
 
     `country` narrows an origin that names no wider area of its own: internally displaced
@@ -269,8 +359,10 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
     """
     given = []
     for tag, kind in PLACE_LEVELS:
+        if level is not None and _level_number(tag) > level:  # finer than the row says it is about
+            continue
         parts = levels.get(tag, {})
-        code, name = _value(cells, parts.get("code")), _value(cells, parts.get("name"))
+        code, name = _code_and_name(cells, parts)
         if code or name:
             given.append((kind, code, name, parts.get("name") or parts.get("code")))
     if not given:
@@ -287,9 +379,33 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
     return place_id, name or code
 
 
-def _record_key(kind: str, plan: Plan, cells, dates: dict) -> str:
+def _level_number(tag: str) -> int:
+    """0 for #country, 1 for #adm1 ... and 99 for #loc (finer than any admin level)."""
+    if tag == "#country":
+        return 0
+    return int(tag[4:]) if tag.startswith("#adm") and tag[4:].isdigit() else 99
+
+
+def _row_level(plan: Plan, cells) -> int | None:
+    text = _value(cells, plan.level)
+    if not text:
+        return None
+    try:
+        level = int(float(text))
+    except ValueError:
+        raise _RowProblem(plan.level, "type-error", f"{text!r} is not an admin level; write 0 for the country, "
+                          "1 or 2 for its areas", text) from None
+    if not 0 <= level <= 4:
+        raise _RowProblem(plan.level, "out-of-range", f"{text!r} is not an admin level between 0 and 4", text)
+    return level
+
+
+def _record_key(figure: tuple[str, frozenset], plan: Plan, cells, dates: dict) -> str:
     """A digest of what identifies the row: its places, dates and identifying tags, never its position."""
+    kind, qualifiers = figure
     parts = [f"date:{role}={value.isoformat()}" for role, value in dates.items() if value]
+    if qualifiers:  # IDMC's conflict and disaster figures of one country-year are two records
+        parts.append("figure:" + "+".join(sorted(qualifiers)))
     columns = [c for side in plan.places.values() for by_part in side.values() for c in by_part.values()]
     columns += plan.identifying
     for column in columns:
@@ -304,7 +420,8 @@ def _record_key(kind: str, plan: Plan, cells, dates: dict) -> str:
 def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[dict]:
     counts = _parse_counts(plan, cells)
     dates = _parse_dates(plan, cells, day_first)
-    destination_id, destination = _place(ctx, plan.places.get("destination", {}), cells, number)
+    level = _row_level(plan, cells) if plan.level else None
+    destination_id, destination = _place(ctx, plan.places.get("destination", {}), cells, number, level=level)
     country = _value(cells, plan.places.get("destination", {}).get("#country", {}).get("code"))
     origin_id, origin = _place(ctx, plan.places.get("origin", {}), cells, number, country or None)
     if destination is None and origin is None:
@@ -312,13 +429,16 @@ def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[
         raise _RowProblem(columns[0], "missing-cell", "the row names no place; fill in "
                           f"{', '.join(c.display for c in columns)}", None)
     rows = []
-    for kind, fact in counts.items():
+    for figure, fact in counts.items():
+        kind = figure[0]
         period_end = dates.get("end") or dates.get("reported")
         # A stock is counted on a day; a flow without a start date started when nobody said.
         period_start = dates.get("start") or (period_end if kind == "idp_stock" else None)
+        if kind == "idp_stock" and "year" in plan.dates:  # a year's stock is the stock at its end
+            period_start = period_end
         rows.append({
             "provider": PROVIDER,
-            "record_key": _record_key(kind, plan, cells, dates),
+            "record_key": _record_key(figure, plan, cells, dates),
             "figure_kind": kind,
             **fact,
             "figure_max": None,
@@ -335,16 +455,26 @@ def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[
     return rows
 
 
+def _tags_a_figure(table) -> bool:
+    cells = table.preview[hashtag_row(table.preview)]
+    return any(_figure_role(column) for column in _columns(cells))
+
+
 def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     sheets = _tagged_sheets(parsed)
     if not sheets:
         raise LoadError(f"{parsed.file_name}: no row of HXL hashtags in the first {TAG_ROWS} rows; add a row "
                         "such as #adm1+code, #date+reported, #affected+idps under the header")
-    table = sheets[0]
-    if len(sheets) > 1:  # row numbers would not say which sheet a problem is on
-        ctx.report.add(None, None, "unused-column", f"only the first tagged sheet ({table.sheet}) is loaded; "
+    # A workbook's first tagged sheet may be a summary whose tags name no figure (DTM Sudan's
+    # master list opens with "#States, #Individuals"): the sheet loaded is the first whose
+    # hashtags name a displacement figure.
+    with_figures = [t for t in sheets if _tags_a_figure(t)]
+    table = (with_figures or sheets)[0]
+    others = [t for t in sheets if t is not table]
+    if others:  # row numbers would not say which sheet a problem is on
+        ctx.report.add(None, None, "unused-column", f"only the tagged sheet {table.sheet} is loaded; "
                        "put each of the other tagged sheets in a file of its own",
-                       ", ".join(s.sheet for s in sheets[1:]), severity="warning")
+                       ", ".join(t.sheet for t in others), severity="warning")
     tag_index = hashtag_row(table.preview)
     plan = make_plan(table.file_name, tag_index, table.preview[tag_index])
     # Columns are found by their hashtags (checked just above), not by the human header, which may
@@ -368,6 +498,12 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        ", ".join(c.display for c in plan.unused), severity="warning")
     day_first = _day_first(table, plan)
     rows: list = []
+    # Site-level sheets may give no column that tells two sites of one area apart (DTM Ethiopia's
+    # site assessment tags only the woreda): such rows are records of their own, numbered in the
+    # file's order, never one overwriting the other.
+    first_row: dict[str, int] = {}
+    repeats: dict[str, int] = {}
+    shared = []
     for number, row in table.rows:
         if number <= plan.tag_row:  # the human header rows and the hashtags themselves
             ctx.header_rows += 1
@@ -379,9 +515,23 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
             raw = {c.display: _text(cells[c.index]) if c.index < len(cells) else "" for c in plan.tagged}
             ctx.report.add(number, problem.column.display, problem.code, str(problem), problem.value, raw_row=raw)
             continue
-        rows.extend((number, values) for values in facts)
+        for values in facts:
+            key = values["record_key"]
+            if key in first_row:
+                repeats[key] = repeats.get(key, 0) + 1
+                values["record_key"] = f"{key}~{repeats[key]}"
+                shared.append(number)
+            else:
+                first_row[key] = number
+            rows.append((number, values))
         if len(rows) >= CHUNK_ROWS:
             yield Chunk("displacement_figure", rows)
             rows = []
+    if shared:
+        rows_shared = sorted(set(shared))
+        ctx.report.add(None, None, "duplicate-key", f"{len(rows_shared)} row(s) give the same places, dates and "
+                       "identifying tags as an earlier row, and no tagged column tells them apart: each is kept "
+                       "as a record of its own, numbered in the file's order (tag a column such as #loc+name "
+                       "or #id to name them)", ", ".join(map(str, rows_shared[:10])), severity="warning")
     if rows:
         yield Chunk("displacement_figure", rows)

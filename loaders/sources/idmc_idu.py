@@ -1,6 +1,8 @@
-"""IDMC Internal Displacement Updates (IDU) API responses (JSON): one record per event figure.
+"""IDMC Internal Displacement Updates (IDU): the API's JSON or HDX's CSV, one record per event figure.
 
-A response is a list of records with IDMC's 24 IDU fields. Each becomes a `new_displacement`
+A response is a list of records with IDMC's 24 IDU fields; HDX publishes the same records as a CSV
+(without the HTML popup, with a plain `description`, and sometimes an HXL hashtag row under the
+header, which is skipped). Each becomes a `new_displacement`
 figure keyed by the IDU `id`: IDMC revises a figure under the same id, so a later response with
 new values updates the row (its previous values are kept in record_revision).
 
@@ -40,6 +42,7 @@ KIND = "idmc_idu"
 TITLE = "IDMC Internal Displacement Updates (IDU) response"
 PUBLISHER = "Internal Displacement Monitoring Centre (IDMC)"
 FORMAT = "json"
+FORMATS = ("json", "delimited")
 TARGET = "facts"
 PROVIDER = "IDMC"
 UNIT = "movements"  # see the module docstring
@@ -60,7 +63,9 @@ QUALIFIERS = {
 IDU_DAY_OFFSET = timezone(timedelta(hours=13))  # see idu_date
 
 
-def detect(document: JsonDocument) -> bool:
+def detect(document) -> bool:
+    if not isinstance(document, JsonDocument):  # HDX's CSV
+        return set(DETECT_FIELDS) <= set(getattr(document, "columns", ()))
     data = document.data
     return (isinstance(data, list) and bool(data) and isinstance(data[0], dict)
             and set(DETECT_FIELDS) <= set(data[0]))
@@ -165,7 +170,8 @@ def _normalise_record(ctx: LoadContext, record, number: int) -> dict | None:
         "qualifier": qualifier,
         "figure": figure,
         "is_cumulative": False,
-        "origin_place_id": ctx.place_id(country, kind="country", row=number, column="country"),
+        "origin_place_id": ctx.place_id(country, pcode=clean(str(record.get("iso3") or "")) or None, kind="country",
+                                        row=number, column="country"),
         "origin_name_raw": country or None,
         "destination_place_id": None,
         "destination_name_raw": None,
@@ -173,11 +179,23 @@ def _normalise_record(ctx: LoadContext, record, number: int) -> dict | None:
         "period_end": end or start,
         "term": "displaced",
         "review_status": "not_required",
-        "quote": scrub_quote(source_sentence(record.get("standard_popup_text"))),
+        "quote": scrub_quote(source_sentence(record.get("standard_popup_text"))
+                             or (clean(record.get("description")) if isinstance(record.get("description"), str)
+                                 else None) or None),
     }
 
 
-def normalise(document: JsonDocument, ctx: LoadContext) -> Iterator[Chunk]:
+def _is_hashtag_row(row: dict) -> bool:
+    values = [v.strip() for v in row.values() if isinstance(v, str) and v.strip()]
+    return bool(values) and all(v.startswith("#") for v in values)
+
+
+def normalise(document, ctx: LoadContext) -> Iterator[Chunk]:
+    if not isinstance(document, JsonDocument):  # HDX's CSV: rows keyed by the same field names
+        rows = ((number, row) for number, row in document.rows if not _is_hashtag_row(row))
+        yield from chunked("displacement_figure", ((number, _normalise_record(ctx, dict(row), number))
+                                                   for number, row in rows))
+        return
     records = document.data
     if not isinstance(records, list):
         raise LoadError(f"{document.file_name}: an IDU response is a JSON list of records; save the API's "
