@@ -131,12 +131,16 @@ def parse_float(text, low: float, high: float, what: str) -> float | None:
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
-_DMY_WORDS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -,]*(\d{4})")
+_DMY_WORDS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ ,-]*(\d{4})")  # "5 Dec 2024", "01-January-2015"
 _SLASHED = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# Excel's own short form ("9-May-20"), which it writes when a CSV is saved from it; the century
+# follows Excel's rule for two-digit years: 00-29 are 2000-2029, 30-99 are 1930-1999.
+_DMY_WORDS_SHORT_YEAR = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{2})")
 
 
 def parse_date(text, *, day_first: bool | None = None) -> date | None:
-    """ISO dates and datetimes (with Z or an offset), "05 December 2024", "2024", dd/mm/yyyy.
+    """ISO dates and datetimes (with Z or an offset), "05 December 2024", Excel's "9-May-20", "2024",
+    dd/mm/yyyy.
 
     A slashed date needs `day_first` (see infer_day_first) unless one part is above 12.
     Year-only dates become 1 January of that year: callers keep the precision.
@@ -151,6 +155,9 @@ def parse_date(text, *, day_first: bool | None = None) -> date | None:
             month = _MONTHS.get(match[2].lower())
             if month:
                 return date(int(match[3]), month, int(match[1]))
+        if (match := _DMY_WORDS_SHORT_YEAR.fullmatch(raw)) and (month := _MONTHS.get(match[2].lower())):
+            year = int(match[3])
+            return date(year + (2000 if year < 30 else 1900), month, int(match[1]))
         if re.fullmatch(r"\d{4}", raw):
             return date(int(raw), 1, 1)
         if match := _SLASHED.fullmatch(raw):
