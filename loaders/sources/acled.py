@@ -41,7 +41,6 @@ KIND = "acled"
 TITLE = "ACLED event export"
 PUBLISHER = "ACLED"
 FORMAT = "delimited"
-FORMATS = ("delimited", "workbook")
 TARGET = "facts"
 EXPECTED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "admin1",
                     "location", "latitude", "longitude", "fatalities")
