@@ -154,10 +154,10 @@ def get_kind(name: str) -> SourceKind:
 
 def detect_kind(file_name: str, parsed) -> SourceKind:
     matches = [k for k in SOURCE_KINDS.values() if k.detect(parsed)]
-    if len(matches) > 1 and "hxl_tagged" in {k.name for k in matches}:
+    if len(matches) > 1 and hxl_tagged.KIND in {k.name for k in matches}:
         # A file of a known kind that also carries HXL hashtags (HDX's ACLED aggregates as CSV) is
         # read as that kind: its adapter knows the file, the generic HXL reader only its tags.
-        matches = [k for k in matches if k.name != "hxl_tagged"]
+        matches = [k for k in matches if k.name != hxl_tagged.KIND]
     if len(matches) == 1:
         return matches[0]
     expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())
