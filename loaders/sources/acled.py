@@ -101,7 +101,7 @@ class _Places:
 
     def country(self, cells: tuple) -> tuple[str | None, str | None]:
         found = self.countries.get(cells)
-        if found is None:
+        if found is None:  # once per distinct set of cells: a file names a few countries
             iso3, iso_numeric, gwno, name = cells
             country = country_of(iso3=iso3, iso_numeric=iso_numeric, gwno=gwno, name=name)
             ref = country_place(self.ctx.gazetteer, country)
@@ -129,14 +129,13 @@ class _Places:
     def place_ids(self, countries: list, admin1: list, admin2: list, location: list, numbers: list) -> list:
         known, ids = self.keys, []
         for key, number in zip(zip(countries, admin1, admin2, location), numbers):
-            key = (*key[0], *key[1:])
             found = known.get(key)
             if found is None:
-                found = known[key] = self.resolve(key)
-            if key[4] and not found[2]:
+                found = known[key] = self.resolve((*key[0], *key[1:]))
+            if key[3] and not found[2]:
                 # The row keeps the coarser area as its place and the town as written; the name
                 # is queued inside the row's own area, never matched outside it.
-                self.ctx.place_id(key[4], within=found[1], kind="community", row=number, column="location",
+                self.ctx.place_id(key[3], within=found[1], kind="community", row=number, column="location",
                                   only_within=True)
             ids.append(found[0])
         return ids
@@ -209,9 +208,12 @@ def _coordinates(values: list[str], column: str, low: float, high: float, what: 
     return out
 
 
-def _event_types(types: list[str], subs: list[str], inter1: list[str], inter2: list[str],
-                 bad: dict) -> tuple[list, list]:
-    """Today's (event type, sub-event type) for each row; former types carried over."""
+def _event_types(types: list[str], subs: list[str], inter, bad: dict) -> tuple[list, list]:
+    """Today's (event type, sub-event type) for each row; former types carried over. `inter()`
+    gives the inter1 and inter2 columns, read only when a former type needs them."""
+    if not any(t.casefold() in FORMER_EVENT_TYPES or t.casefold() == RIOTS_OR_PROTESTS for t in set(types)):
+        return types, [sub or None for sub in subs]  # today's types: the common case, kept fast
+    inter1, inter2 = inter()
     out_types, out_subs = [], []
     for i, (event_type, sub) in enumerate(zip(types, subs)):
         former = event_type.casefold()
@@ -267,7 +269,7 @@ def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chu
                         "that gives it its id will load it as another event"), severity="warning")
         event_ids = [e or next(derived) for e in event_ids]
     dates = _dates(col("event_date"), bad)
-    types, subs = _event_types(col("event_type"), col("sub_event_type"), col("inter1"), col("inter2"), bad)
+    types, subs = _event_types(col("event_type"), col("sub_event_type"), lambda: (col("inter1"), col("inter2")), bad)
     fatalities = _integers(col("fatalities"), "fatalities", bad)
     lat = _coordinates(col("latitude"), "latitude", -90, 90, "latitude", bad)
     lon = _coordinates(col("longitude"), "longitude", -180, 180, "longitude", bad)
@@ -278,7 +280,8 @@ def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chu
         for column, code, message in bad[i]:
             report.add(numbers[i], names.get(column, column), code, message, rows[i].get(names.get(column, column)),
                        raw_row=rows[i])
-    countries = [places.country(cells) for cells in zip(col("iso3"), col("iso"), col("gwno"), col("country"))]
+    country = places.country
+    countries = [country(cells) for cells in zip(col("iso3"), col("iso"), col("gwno"), col("country"))]
     admin1, admin2, location = col("admin1"), col("admin2"), col("location")
     assoc = ["; ".join(a for a in pair if a) for pair in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
     actor1, actor2, admin3, notes = col("actor1"), col("actor2"), col("admin3"), col("notes")
