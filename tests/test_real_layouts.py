@@ -267,3 +267,36 @@ def test_a_row_s_country_is_read_from_any_code_or_name(cells, iso3):
 
     found = country_of(**cells)
     assert (found.iso3 if found else None) == iso3
+
+
+# One file of each kind that reads tables, written into a workbook behind a licence sheet.
+TABLE_KIND_FILES = {
+    "acled": (FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv", "acled_syria.xlsx"),
+    "hapi_conflict_event": (FIXTURES_DIR / "hapi_conflict_event" / "conflict_event_provider_errors.csv",
+                            "conflict_event.xlsx"),
+    "hapi_idps": (FIXTURES_DIR / "hapi_idps" / "idps_rounds_restart_per_assessment_type.csv", "idps.xlsx"),
+    "cccm_sites": (FIXTURES_DIR / "cccm" / "cccm_three_sites_2020-07.csv", "cccm_sites_2020-07.xlsx"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TABLE_KIND_FILES))
+def test_every_table_kind_reads_the_same_rows_from_a_workbook(prepared_engine, tmp_path, kind):
+    source, workbook_name = TABLE_KIND_FILES[kind]
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Read me"
+    workbook.active.append(["What these columns mean, and the terms of use"])
+    data = workbook.create_sheet("Data")
+    data.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        data.append([cell if cell != "" else None for cell in row])
+    path = tmp_path / workbook_name
+    workbook.save(path)
+    from_workbook = ingest_file(prepared_engine, path)
+    assert from_workbook.kind == kind
+    assert from_workbook.batch.rows_inserted > 0
+    assert [i.value for i in from_workbook.report.issues if i.code == "unused-column"] == ["Read me"]
+    # the CSV then finds every record the workbook stored, unchanged
+    from_csv = ingest_file(prepared_engine, source).batch
+    assert (from_csv.rows_inserted, from_csv.rows_updated) == (0, 0)
+    assert from_csv.rows_unchanged == from_workbook.batch.rows_inserted
