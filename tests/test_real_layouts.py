@@ -300,3 +300,16 @@ def test_every_table_kind_reads_the_same_rows_from_a_workbook(prepared_engine, t
     from_csv = ingest_file(prepared_engine, source).batch
     assert (from_csv.rows_inserted, from_csv.rows_updated) == (0, 0)
     assert from_csv.rows_unchanged == from_workbook.batch.rows_inserted
+
+
+def test_an_event_of_no_known_country_is_never_placed_and_waits_for_review(prepared_engine, tmp_path):
+    # A Syrian town's name in a row whose country cannot be read: matching it in Syria would be a guess.
+    header = "event_id_cnty,event_date,event_type,sub_event_type,actor1,country,admin1,admin2,location,fatalities"
+    path = tmp_path / "acled_country_unreadable.csv"
+    path.write_text(f"{header}\nXX1,2024-12-01,Battles,Armed clash,Unknown armed group,Atlantis,Aleppo,Jebel Saman,"
+                    "Aleppo,1\n", encoding="utf-8")
+    result = ingest_file(prepared_engine, path)
+    assert (result.batch.rows_inserted, result.batch.rows_rejected) == (1, 0)
+    with prepared_engine.connect() as conn:
+        assert conn.execute(select(conflict_event.c.place_id, conflict_event.c.place_name_raw)).one() == (None, "Aleppo")
+    assert _queued_scopes(prepared_engine) == ["country-unknown|community"]
