@@ -150,7 +150,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     context = LoadContext(report, load_gazetteer(engine))
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
-    chunks = adapter.normalise(parsed, context)
+    chunks = source_kind.normalise(parsed, context)  # a workbook reaches a table kind sheet by sheet
     if dry_run:
         preview: dict[str, list] = {}
         for chunk in chunks:

@@ -4,10 +4,18 @@ Each entry points at one adapter module with the same face: KIND, TITLE, PUBLISH
 EXPECTED_COLUMNS, detect(columns), normalise(table, report, known_keys),
 validate(records, report, known_keys); plus the reader for its file format and the writer for
 its records.
+
+Every tabular kind reads XLSX as well as CSV. An adapter that reads tables only (FORMAT
+"delimited") is handed a workbook's data sheets one by one, each with a CSV's face: detection
+looks at every visible sheet, skips those whose names say they are not data (a licence or terms
+of use, a read-me, notes, a data dictionary, a pivot or summary), and loads each sheet the kind
+recognises. Issues found on a sheet name it in their column ("HRP_1!Events"), since row numbers
+alone repeat from sheet to sheet; sheets not loaded are named in one warning.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +23,7 @@ from typing import Callable
 
 from db import writes
 from loaders.report import LoadError
-from loaders.sources import acled, ocha_pcodes
+from loaders.sources import acled, acled_aggregate, ocha_pcodes
 from loaders.sources import hapi_conflict_event, hapi_idps
 from loaders.sources import dtm_api, idmc_gidd, idmc_idu
 from loaders.sources import cccm_sites
@@ -40,8 +48,50 @@ class SourceKind:
 
     @property
     def formats(self) -> tuple[str, ...]:
-        """The readers whose output the adapter takes: FORMATS when it reads several (CSV or XLSX)."""
-        return tuple(getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,)))
+        """The readers whose output the adapter takes: FORMATS when it reads several (CSV or XLSX);
+        a kind of facts that reads tables reads a workbook's sheets too (see sheet-by-sheet below)."""
+        formats = tuple(getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,)))
+        return formats + ("workbook",) if self.by_sheet else formats
+
+    @property
+    def by_sheet(self) -> bool:
+        """True when a workbook reaches this kind as its data sheets, one table at a time."""
+        formats = getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,))
+        return formats == ("delimited",) and self.adapter.TARGET == "facts"
+
+    def detect(self, parsed) -> bool:
+        if _format_of(parsed) == "workbook" and self.by_sheet:
+            return bool(self.data_sheets(parsed))
+        return _format_of(parsed) in self.formats and self.adapter.detect(parsed)
+
+    def data_sheets(self, workbook) -> list:
+        return [s for s in workbook.sheets if s.columns and not NOT_DATA_SHEET.search(s.sheet)
+                and self.adapter.detect(s)]
+
+    def normalise(self, parsed, ctx):
+        """The adapter's chunks: of the file, or of each of a workbook's data sheets in turn."""
+        if _format_of(parsed) != "workbook" or not self.by_sheet:
+            return self.adapter.normalise(parsed, ctx)
+        return self._normalise_sheets(parsed, ctx)
+
+    def _normalise_sheets(self, workbook, ctx):
+        from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
+
+        sheets = self.data_sheets(workbook)
+        report_hidden_sheets(workbook, ctx.report)
+        others = [s.sheet for s in workbook.sheets if s not in sheets]
+        if others:
+            ctx.report.add(None, None, "unused-column", f"these sheets do not hold {self.adapter.TITLE} rows (a "
+                           "licence, notes, a dictionary or a summary) and are not loaded", ", ".join(others),
+                           severity="warning")
+        report = ctx.report
+        try:
+            for sheet in sheets:
+                ctx.report = _SheetReport(report, sheet.sheet) if len(workbook.sheets) > 1 else report
+                report_sheet_notes(sheet, ctx.report, (sheet.header_row or 0) + 1)
+                yield from self.adapter.normalise(sheet, ctx)
+        finally:
+            ctx.report = report
 
     def reader_format(self, file_name: str) -> str:
         """The reader for a file named as the kind: its suffix's, when the kind reads that format."""
@@ -51,10 +101,31 @@ class SourceKind:
         return by_suffix if by_suffix in self.formats else self.adapter.FORMAT
 
 
+# Sheet names that say the sheet is not data: ACLED's "TOU", read-me and notes sheets, data
+# dictionaries and codebooks, pivots and summaries.
+NOT_DATA_SHEET = re.compile(r"^(tou|terms)\b|terms[\W_]*of[\W_]*use|licen[cs]|read[\W_]*me|^notes?$|^about$|"
+                            r"dictionar|codebook|metadata|pivot|summary|^sources?$|^definitions?$", re.IGNORECASE)
+
+
+class _SheetReport:
+    """The load's report, with the sheet's name put in front of every column an issue names."""
+
+    def __init__(self, report, sheet: str):
+        self._report, self._sheet = report, sheet
+
+    def add(self, row, field_name, code, message, value=None, **options) -> None:
+        field_name = f"{self._sheet}!{field_name}" if field_name else f"{self._sheet}!"
+        self._report.add(row, field_name, code, message, value, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._report, name)
+
+
 SOURCE_KINDS: dict[str, SourceKind] = {
     kind.name: kind
     for kind in (
         SourceKind(acled),
+        SourceKind(acled_aggregate),
         SourceKind(hapi_conflict_event),
         SourceKind(hapi_idps),
         SourceKind(dtm_api),
@@ -83,7 +154,11 @@ def get_kind(name: str) -> SourceKind:
 
 
 def detect_kind(file_name: str, parsed) -> SourceKind:
-    matches = [k for k in SOURCE_KINDS.values() if _format_of(parsed) in k.formats and k.adapter.detect(parsed)]
+    matches = [k for k in SOURCE_KINDS.values() if k.detect(parsed)]
+    if len(matches) > 1 and hxl_tagged.KIND in {k.name for k in matches}:
+        # A file of a known kind that also carries HXL hashtags (HDX's ACLED aggregates as CSV) is
+        # read as that kind: its adapter knows the file, the generic HXL reader only its tags.
+        matches = [k for k in matches if k.name != hxl_tagged.KIND]
     if len(matches) == 1:
         return matches[0]
     expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())

@@ -1,16 +1,33 @@
-"""ACLED event export (CSV): one row per event, both column sets.
+"""ACLED event export (CSV or XLSX): one row per event, in the column sets of every year.
 
-Post-2023 exports carry `disorder_type` and ISO dates; older ones carry `data_id`,
-`event_id_no_cnty` and dates written "05 December 2019". Both name the event `event_id_cnty`,
-which is ACLED's stable id: a re-export with the same id and new values revises the row.
+- Current exports (`disorder_type`, `civilian_targeting`, numeric `iso`, no `iso3`), pre-2023
+  ones (`data_id`, `iso`, `iso3`, `event_id_no_cnty`) and extracts of either with columns left
+  out or added (an R or pandas row index, a column subset, any column order).
+- The upper-case files of 2016 and before (`EVENT_DATE`, `GWNO`, `ALLY_ACTOR_1`, no
+  `SUB_EVENT_TYPE`): column names are read without regard to case, `ally_actor_*` is today's
+  `assoc_actor_*`, and the event types of that time are carried over to today's as ACLED's 2019
+  change of methodology did (FORMER_EVENT_TYPES). Their "Riots/Protests" became two types; the
+  actors' ACLED type codes say which (`inter1`/`inter2` 5 rioters make a riot, else 6 protesters a protest).
+- Dates as ACLED writes them (ISO, "13 May 2022", "01-January-2015") and as Excel re-saves them
+  ("9-May-20"). `NA` cells (R's write.csv) are empty.
 
-Places: `location` is resolved as a town inside the governorate named by `admin1`; when the town
+`event_id_cnty` is ACLED's stable id: a re-export with the same id and new values revises the row.
+An extract without it gets a key derived from the row's own values, so loading it again changes
+nothing.
+
+Country: every event is placed inside its own country, read from `iso3`, else the numeric `iso`
+(ISO 3166), else `gwno` (Gleditsch-Ward), else the `country` name (loaders/sources/_countries.py).
+Places are looked for inside that country only: `admin1` as a governorate of it, `location` as
+a town inside the governorate (or the country when the governorate is not found). When the town
 is not in the gazetteer the row keeps the district (`admin2`) or governorate as its place and the
-town's name as written, and the name is queued for review.
+town's name as written, and the name is queued for review in its area's scope. A row whose
+country is unknown, or not in the gazetteer, is never matched to a place elsewhere: it keeps its
+names as written, unplaced, and the name is queued.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from operator import itemgetter
 from typing import Iterator
@@ -18,6 +35,7 @@ from typing import Iterator
 from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, clean_column, count_issue_code, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
+from loaders.sources._countries import country_of, country_place
 
 KIND = "acled"
 TITLE = "ACLED event export"
@@ -26,56 +44,99 @@ FORMAT = "delimited"
 TARGET = "facts"
 EXPECTED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1", "admin1",
                     "location", "latitude", "longitude", "fatalities")
-REQUIRED = ("event_id_cnty", "event_date", "event_type")
+REQUIRED = ("event_date", "event_type")
 PRECISION = {"1": "day", "2": "week", "3": "month"}
 CHUNK_ROWS = 5_000
+# Column names of earlier years, under today's names.
+RENAMED_COLUMNS = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
+# Event types ACLED used until its 2019 change of methodology → (today's type, sub-event type or
+# None where the old type does not say). "Riots/Protests" is split by the first actor's type.
+FORMER_EVENT_TYPES = {
+    "battle-no change of territory": ("Battles", "Armed clash"),
+    "battle-government regains territory": ("Battles", "Government regains territory"),
+    "battle-non-state actor overtakes territory": ("Battles", "Non-state actor overtakes territory"),
+    "remote violence": ("Explosions/Remote violence", None),
+    "strategic development": ("Strategic developments", None),
+    "non-violent transfer of territory": ("Strategic developments", "Non-violent transfer of territory"),
+    "headquarters or base established": ("Strategic developments", "Headquarters or base established"),
+}
+RIOTS_OR_PROTESTS = "riots/protests"
+INTER_TYPE = {"5": "Riots", "6": "Protests"}  # ACLED's actor type codes (inter1, inter2): 5 rioters, 6 protesters
+# The columns whose values make up the key of an event that has no event_id_cnty.
+KEY_COLUMNS = ("event_date", "event_type", "sub_event_type", "actor1", "actor2", "country", "admin1", "admin2",
+               "admin3", "location", "latitude", "longitude", "fatalities", "source", "notes", "timestamp")
+
+
+def column_names(columns) -> dict[str, str]:
+    """Today's lower-case column name → the file's own name for it (the first, if written twice)."""
+    names: dict[str, str] = {}
+    for column in columns:
+        canonical = str(column).strip().lower()
+        names.setdefault(RENAMED_COLUMNS.get(canonical, canonical), column)
+    return names
 
 
 def detect(table: Table) -> bool:
-    return {"event_id_cnty", "event_date", "event_type", "sub_event_type", "fatalities"} <= set(table.columns)
+    names = column_names(table.columns)
+    return {"event_date", "event_type", "fatalities"} <= set(names) and bool({"actor1", "location", "admin1"} & set(names))
 
 
-def _missing_columns(table: Table) -> list[str]:
-    return [c for c in EXPECTED_COLUMNS if c not in table.columns]
+UNKNOWN_COUNTRY = "country-unknown"  # the review queue's scope of names from rows of no known country
 
 
 class _Places:
-    """Each (admin1, admin2, location) triple resolved once per file.
+    """Each (country, admin1, admin2, location) resolved once per file, inside its country only.
 
-    `location` is looked for as a town inside the governorate `admin1` names; the row's place is
-    the town, else the district, else the governorate. A town the gazetteer does not know is
-    reported on every row that names it and queued once for review.
+    `admin1` is looked for as a governorate of the row's country, `location` as a town inside
+    that governorate (else inside the country); the row's place is the town, else the district,
+    else the governorate. A town the gazetteer does not know is reported on every row that names
+    it and queued once for review, in the scope of the area it was looked for in.
     """
 
     def __init__(self, ctx: LoadContext):
         self.ctx = ctx
-        self.triples: dict = {}
+        self.keys: dict = {}
         self.names: dict = {}  # (name, within, kind) → the resolved place or None
+        self.countries: dict = {}  # (iso3, iso, gwno, country) cells → (ISO3 or None, country place key or None)
 
-    def _lookup(self, name: str, within: str | None, kind: str):
+    def country(self, cells: tuple) -> tuple[str | None, str | None]:
+        found = self.countries.get(cells)
+        if found is None:  # once per distinct set of cells: a file names a few countries
+            iso3, iso_numeric, gwno, name = cells
+            country = country_of(iso3=iso3, iso_numeric=iso_numeric, gwno=gwno, name=name)
+            ref = country_place(self.ctx.gazetteer, country)
+            found = self.countries[cells] = (country.iso3 if country else None, ref.place_key if ref else None)
+        return found
+
+    def _lookup(self, name: str, within: str, kind: str):
         key = (name, within, kind)
         if key not in self.names:
             found = self.ctx.gazetteer.resolve(name, within=within, kind=kind) if name else None
             self.names[key] = found.place if found is not None and found.is_resolved else None
         return self.names[key]
 
-    def resolve(self, key: tuple[str, str, str]) -> tuple[int | None, str | None, bool]:
-        admin1, admin2, location = key
-        governorate = self._lookup(admin1, None, "governorate")
-        within = governorate.place_key if governorate else None
+    def resolve(self, key: tuple) -> tuple[int | None, str, bool]:
+        """(place id or None, the scope a town not found is queued in, whether the town was found)."""
+        iso3, country_key, admin1, admin2, location = key
+        if country_key is None:  # no country, or one the gazetteer lacks: nothing is looked up
+            return None, iso3 or UNKNOWN_COUNTRY, False
+        governorate = self._lookup(admin1, country_key, "governorate")
+        within = governorate.place_key if governorate else country_key
         town = self._lookup(location, within, "community")
         area = town or self._lookup(admin2, within, "district") or governorate
         return area.place_id if area else None, within, town is not None
 
-    def place_ids(self, admin1: list, admin2: list, location: list, numbers: list) -> list:
-        triples, ids = self.triples, []
-        for key, number in zip(zip(admin1, admin2, location), numbers):
-            found = triples.get(key)
+    def place_ids(self, countries: list, admin1: list, admin2: list, location: list, numbers: list) -> list:
+        known, ids = self.keys, []
+        for key, number in zip(zip(countries, admin1, admin2, location), numbers):
+            found = known.get(key)
             if found is None:
-                found = triples[key] = self.resolve(key)
-            if key[2] and not found[2]:
-                # The row keeps the coarser area as its place and the town as written.
-                self.ctx.place_id(key[2], within=found[1], kind="community", row=number, column="location")
+                found = known[key] = self.resolve((*key[0], *key[1:]))
+            if key[3] and not found[2]:
+                # The row keeps the coarser area as its place and the town as written; the name
+                # is queued inside the row's own area, never matched outside it.
+                self.ctx.place_id(key[3], within=found[1], kind="community", row=number, column="location",
+                                  only_within=True)
             ids.append(found[0])
         return ids
 
@@ -147,17 +208,68 @@ def _coordinates(values: list[str], column: str, low: float, high: float, what: 
     return out
 
 
-def _chunk(batch: list, places: _Places, report) -> Chunk:
+def _event_types(types: list[str], subs: list[str], inter, bad: dict) -> tuple[list, list]:
+    """Today's (event type, sub-event type) for each row; former types carried over. `inter()`
+    gives the inter1 and inter2 columns, read only when a former type needs them."""
+    if not any(t.casefold() in FORMER_EVENT_TYPES or t.casefold() == RIOTS_OR_PROTESTS for t in set(types)):
+        return types, [sub or None for sub in subs]  # today's types: the common case, kept fast
+    inter1, inter2 = inter()
+    out_types, out_subs = [], []
+    for i, (event_type, sub) in enumerate(zip(types, subs)):
+        former = event_type.casefold()
+        if former in FORMER_EVENT_TYPES:
+            event_type, sub = FORMER_EVENT_TYPES[former][0], sub or FORMER_EVENT_TYPES[former][1]
+        elif former == RIOTS_OR_PROTESTS:
+            # Rioters among the actors make it a riot (police against rioters is inter1 1, inter2 5).
+            kinds = {inter1[i], inter2[i]}
+            event_type = INTER_TYPE["5"] if "5" in kinds else INTER_TYPE["6"] if "6" in kinds else None
+            if event_type is None:
+                bad.setdefault(i, []).append(("event_type", "unknown-value", (
+                    "a 'Riots/Protests' event (ACLED's type before 2019) is today a riot or a protest, and neither "
+                    f"actor's type (inter1 {inter1[i] or 'empty'}, inter2 {inter2[i] or 'empty'}) is rioters (5) "
+                    "or protesters (6); give the event today's type, Riots or Protests")))
+        out_types.append(event_type)
+        out_subs.append(sub or None)
+    return out_types, out_subs
+
+
+def _derived_keys(rows: list, names: dict, seen: dict) -> list[str]:
+    """A key for events without ACLED's id: a digest of the row's own values, numbered when the
+    file repeats a row, so the same file loaded again finds the same keys."""
+    present = [names[c] for c in KEY_COLUMNS if c in names]
+    keys = []
+    for row in rows:
+        text = "\x1f".join(str(row.get(c) or "").strip() for c in present)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        seen[digest] = seen.get(digest, 0) + 1
+        keys.append(f"derived:{digest}" + (f"#{seen[digest]}" if seen[digest] > 1 else ""))
+    return keys
+
+
+def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chunk:
     """Normalise a batch of (row number, cells) column by column: no dict per row on the way out."""
     numbers = [number for number, _ in batch]
     rows = [row for _, row in batch]
-    col = lambda name: clean_column(_column(rows, name))  # noqa: E731
+    count = len(rows)
+
+    def col(name: str) -> list[str]:
+        return clean_column(_column(rows, names[name])) if name in names else [""] * count
+
     bad: dict[int, list] = {}  # row index → [(column, code, message)]
     event_ids = col("event_id_cnty")
-    for i, event_id in enumerate(event_ids):
-        if not event_id:
-            bad[i] = [("event_id_cnty", "missing-cell", "event_id_cnty is empty; every ACLED event has one")]
+    if not all(event_ids):
+        # acled__GLOBAL__2020 (re-saved by Excel) has an event without its id: the event is sound,
+        # so it is kept under a key made from its values rather than lost.
+        derived = iter(_derived_keys([r for r, e in zip(rows, event_ids) if not e], names, seen))
+        if "event_id_cnty" in names:
+            for i, event_id in enumerate(event_ids):
+                if not event_id:
+                    report.add(numbers[i], names["event_id_cnty"], "missing-cell", (
+                        "event_id_cnty is empty; the event is kept under a key made from its values, so an export "
+                        "that gives it its id will load it as another event"), severity="warning")
+        event_ids = [e or next(derived) for e in event_ids]
     dates = _dates(col("event_date"), bad)
+    types, subs = _event_types(col("event_type"), col("sub_event_type"), lambda: (col("inter1"), col("inter2")), bad)
     fatalities = _integers(col("fatalities"), "fatalities", bad)
     lat = _coordinates(col("latitude"), "latitude", -90, 90, "latitude", bad)
     lon = _coordinates(col("longitude"), "longitude", -180, 180, "longitude", bad)
@@ -166,41 +278,46 @@ def _chunk(batch: list, places: _Places, report) -> Chunk:
         if first in ("event_id_cnty", "event_date"):  # the row cannot be identified: report that alone
             bad[i] = bad[i][:1]
         for column, code, message in bad[i]:
-            report.add(numbers[i], column, code, message, rows[i].get(column), raw_row=rows[i])
+            report.add(numbers[i], names.get(column, column), code, message, rows[i].get(names.get(column, column)),
+                       raw_row=rows[i])
+    country = places.country
+    countries = [country(cells) for cells in zip(col("iso3"), col("iso"), col("gwno"), col("country"))]
     admin1, admin2, location = col("admin1"), col("admin2"), col("location")
     assoc = ["; ".join(a for a in pair if a) for pair in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
-    keep = [i for i in range(len(rows)) if i not in bad] if bad else None
+    actor1, actor2, admin3, notes = col("actor1"), col("actor2"), col("admin3"), col("notes")
+    precision = [PRECISION.get(v, "day") for v in col("time_precision")]
+    keep = [i for i in range(count) if i not in bad] if bad else None
     if keep is not None:
         pick = lambda values: [values[i] for i in keep]  # noqa: E731
-        numbers, event_ids, dates, fatalities, lat, lon = map(pick, (numbers, event_ids, dates, fatalities, lat, lon))
-        admin1, admin2, location, assoc, rows = map(pick, (admin1, admin2, location, assoc, rows))
-    count = len(rows)
-    precision = [PRECISION.get(v, "day") for v in clean_column(_column(rows, "time_precision"))]
+        numbers, event_ids, dates, fatalities, lat, lon, types, subs = map(
+            pick, (numbers, event_ids, dates, fatalities, lat, lon, types, subs))
+        countries, admin1, admin2, location, assoc, actor1, actor2, admin3, notes, precision = map(
+            pick, (countries, admin1, admin2, location, assoc, actor1, actor2, admin3, notes, precision))
+        count = len(numbers)
     values = zip(
-        ("ACLED",) * count, event_ids, dates, precision,
-        clean_column(_column(rows, "event_type")),
-        _or_none(clean_column(_column(rows, "sub_event_type"))),
-        _or_none(clean_column(_column(rows, "actor1"))), _or_none(clean_column(_column(rows, "actor2"))),
-        _or_none(assoc), places.place_ids(admin1, admin2, location, numbers),
-        _or_none(location), _or_none(admin1), _or_none(admin2), _or_none(clean_column(_column(rows, "admin3"))),
-        lat, lon, fatalities, _or_none(clean_column(_column(rows, "notes"))), ("not_required",) * count,
+        ("ACLED",) * count, event_ids, dates, precision, types, subs, _or_none(actor1), _or_none(actor2),
+        _or_none(assoc), places.place_ids(countries, admin1, admin2, location, numbers),
+        _or_none(location), _or_none(admin1), _or_none(admin2), _or_none(admin3),
+        lat, lon, fatalities, _or_none(notes), ("not_required",) * count,
     )
     return Chunk("conflict_event", list(zip(numbers, values)), COLUMNS)
 
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
-    missing = [c for c in REQUIRED if c not in table.columns]
+    names = column_names(table.columns)
+    missing = [c for c in REQUIRED if c not in names]
     if missing:
         from loaders.report import LoadError
 
         raise LoadError(f"{table.file_name}: the ACLED export has no column {', '.join(missing)}; "
                         "export again with all columns")
     places = _Places(ctx)
+    seen: dict = {}
     batch: list = []
     for item in table.rows:
         batch.append(item)
         if len(batch) >= CHUNK_ROWS:
-            yield _chunk(batch, places, ctx.report)
+            yield _chunk(batch, names, places, ctx.report, seen)
             batch = []
     if batch:
-        yield _chunk(batch, places, ctx.report)
+        yield _chunk(batch, names, places, ctx.report, seen)
