@@ -151,6 +151,8 @@ def main(argv=None) -> int:
         print(f"{display_text(path)} [{result.kind}]: {outcome}")
         if result.kind == "text_report" and batch is not None and batch.rows_inserted + batch.rows_updated:
             print("  facts read from text wait for review (review page) before any chart counts them")
+        for line in result.understood.lines() if result.understood else []:
+            print(f"  would load: {display_text(line)}")
         for line in result.report.summary():
             print(f"  {display_text(line)}")
         if not result.rows_landed and not result.already_loaded:

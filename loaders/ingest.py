@@ -40,6 +40,7 @@ from loaders.readers import read_any
 from loaders.readers.delimited import Row
 from loaders.registry import SourceKind, detect_kind, get_kind
 from loaders.report import LoadError, LoadReport
+from loaders.understood import Understood
 from loaders.validate import plausible_limits, validate_rows
 
 
@@ -58,6 +59,8 @@ class IngestResult:
     published_from: str | None = None
     # A dry run: how many rows passed validation (what a load would write). None for a real load.
     rows_would_load: int | None = None
+    # A dry run: the country, period and totals of those rows (loaders/understood.py)
+    understood: Understood | None = None
 
     @property
     def already_loaded(self) -> bool:
@@ -205,6 +208,10 @@ def _apply_column_map(file_name: str, parsed, mapping: dict[str, str]) -> None:
     if missing:
         raise LoadError(f"{file_name}: --map names column(s) the file does not have: {', '.join(missing)}; "
                         f"its columns are: {', '.join(sorted(present))[:600]}")
+    taken = [f for c, f in mapping.items() if f in present and f != c and f not in mapping]
+    if taken:  # two columns under one name: one would silently hide the other
+        raise LoadError(f"{file_name}: --map would give a second column the name {', '.join(taken)}, which the file "
+                        "already has; map that column to another name too, or map a different column")
 
     def renamed(rows):
         for number, row in rows:
@@ -349,7 +356,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     chunks = _tracked(adapter.normalise(parsed, context), uses, source_kind, report)
     if dry_run:
         preview: dict[str, list] = {}
-        would_load = 0
+        would_load, understood = 0, Understood()
         for chunk in chunks:
             if chunk.table != "place":
                 columns, rows = chunk.columns, chunk.rows
@@ -358,11 +365,15 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                 kept = preview.setdefault(chunk.table, [])
                 passed = validate(chunk.table, columns, rows, report)
                 would_load += len(passed)
+                understood.add(chunk.table, columns, passed, context.gazetteer)
                 for number, row in passed[:PREVIEW_ROWS - len(kept)]:
                     kept.append((number, dict(zip(columns, row))))
+            else:  # a site list's own places: they say which country its sites are in
+                understood.add_places(chunk.rows, context.gazetteer)
             report.drain()  # nothing is written: the report keeps the counts and the first issues
         return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
-                            getattr(parsed, "published_from", None), rows_would_load=would_load)
+                            getattr(parsed, "published_from", None), rows_would_load=would_load,
+                            understood=understood)
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
                             validate=validate, expected_rows=_expected_rows(path, data), actor=actor)

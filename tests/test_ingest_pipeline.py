@@ -124,7 +124,10 @@ def test_map_reads_a_column_as_the_kinds_field(prepared_engine, tmp_path):
 
 
 def test_map_refuses_a_column_or_field_that_is_not_there_with_the_fix(prepared_engine, tmp_path):
-    path = _acled_copy(tmp_path, rename={"fatalities": "Deaths"})
+    path = _acled_copy(tmp_path, rename={"fatalities": "Deaths"}, extra={"injured": ["1", "2", "3", "4"]})
+    with pytest.raises(LoadError, match=r"--map would give a second column the name event_type, which the file "
+                                        r"already has"):
+        ingest_file(prepared_engine, path, column_map={"Deaths": "fatalities", "injured": "event_type"})
     with pytest.raises(LoadError, match=r"acled_extract.csv: --map names column\(s\) the file does not have: Dead"):
         ingest_file(prepared_engine, path, column_map={"Dead": "fatalities"})
     with pytest.raises(LoadError, match=r"--map gives field\(s\) that kind acled does not have: deaths; map a "
@@ -174,3 +177,61 @@ def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
+
+
+UPLOAD_PAGE = "../pages/7_Upload.py"
+
+
+def test_the_upload_preview_says_country_period_totals_and_unread_figures_before_writing(app_on, prepared_engine,
+                                                                                        tmp_path):
+    path = _acled_copy(tmp_path, extra={"injured": ["3", "1,200", "", "0"]})
+    frame = pd.read_csv(path)  # the oracle: the file as pandas reads it
+    days = pd.to_datetime(frame["event_date"])
+    period = f"{days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}"
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].upload("acled_extract.csv", path.read_bytes(), "text/csv")
+    at.run()
+
+    assert not at.exception
+    shown = [t.value for t in at.text]
+    assert f"{len(frame)} events, {period}; totals: {frame['fatalities'].sum()} fatalities" in shown
+    assert f"countries: Syrian Arab Republic ({len(frame)} rows)" in shown
+    [warning] = at.warning
+    assert warning.value.startswith("1 column(s) of figures will not be loaded")
+    assert any("--map 'injured=FIELD'" in line for line in shown)
+    with prepared_engine.connect() as conn:  # nothing written yet
+        assert conn.execute(select(func.count()).select_from(conflict_event)).scalar() == 0
+
+
+
+def test_the_upload_page_maps_a_column_from_its_box(app_on, prepared_engine, tmp_path):
+    path = _acled_copy(tmp_path, rename={"fatalities": "Deaths"})
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].upload("acled_extract.csv", path.read_bytes(), "text/csv")
+    at.run()
+    assert "cannot tell what kind of file this is" in at.error[0].value
+
+    at.text_area(key=next(k for k in _keys(at) if k.startswith("map-"))).input("Deaths=fatalities").run()
+
+    assert not at.error
+    assert any(t.value.endswith(f"totals: {pd.read_csv(path)['Deaths'].sum()} fatalities") for t in at.text)
+
+
+def test_the_upload_preview_refuses_to_load_a_file_that_lands_no_rows_and_knows_a_file_loaded_before(
+        app_on, prepared_engine):
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].upload("sheet.csv", NO_FIGURES_SHEET.read_bytes(), "text/csv")
+    at.run()
+    assert "No rows from this file would be loaded" in at.error[0].value
+    assert next(b for b in at.button if b.label == "Load this file").disabled
+
+    ingest_file(prepared_engine, ACLED_FILE)
+    at = app_on(prepared_engine, UPLOAD_PAGE)
+    at.file_uploader[0].upload("again.csv", ACLED_FILE.read_bytes(), "text/csv")
+    at.run()
+    assert at.info[0].value.startswith("Already loaded as batch ")
+    assert [b for b in at.button if b.label == "Load this file"] == []
+
+
+def _keys(at):
+    return [w.key for w in at.text_area if w.key]
