@@ -96,6 +96,8 @@ def find_loaded_file(engine: Engine, sha256_values: Sequence[str]) -> tuple[str,
     """(kind, result) of a file whose identity (one of `sha256_values`) a live batch already
     loaded, looked up without the write lock: the loader asks before reading the file."""
     with engine.connect() as conn:
+        if not inspect(conn).has_table(load_batch.name):  # a database without its tables has loaded nothing
+            return None
         for sha256 in sha256_values:
             live = find_live_batch(conn, sha256)
             if live is not None:
