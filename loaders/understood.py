@@ -34,6 +34,7 @@ class Understood:
     totals: Counter = field(default_factory=Counter)  # (table, column or "figure (unit)") → sum
     countries: Counter = field(default_factory=Counter)  # country name → rows placed in it
     _latest: dict = field(default_factory=dict)  # displacement unit → {period end → sum}
+    undated: Counter = field(default_factory=Counter)  # table → figures with no period end
 
     def add_places(self, records, gazetteer) -> None:
         """Places a file brings itself (a site list's sites): counted in the country of their parent."""
@@ -57,11 +58,16 @@ class Understood:
             for name in sums:
                 if name in at and values[at[name]] is not None:
                     self.totals[(table, name)] += values[at[name]]
-            if "figure" in at and values[at["figure"]] is not None and "period_end" in at:
+            if "figure" in at and values[at["figure"]] is not None:
                 # Figures of successive periods are stocks and counts of their own period: summing a
-                # year of monthly stocks means nothing. The total is the latest period's, per unit.
-                unit = values[at["unit"]] if "unit" in at else "figures"
-                self._latest.setdefault(unit, Counter())[values[at["period_end"]]] += values[at["figure"]]
+                # year of monthly stocks means nothing. The total is the latest period's, per unit;
+                # a figure with no period (a fact read from text, not dated yet) is counted apart.
+                end = values[at["period_end"]] if "period_end" in at else None
+                if isinstance(end, date):
+                    unit = values[at["unit"]] if "unit" in at else "figures"
+                    self._latest.setdefault(unit, Counter())[end] += values[at["figure"]]
+                else:
+                    self.undated[table] += 1
             if places:
                 place_id = next((values[at[n]] for n in places if n in at and values[at[n]] is not None), None)
                 self.countries[country_of(gazetteer, place_id)] += 1
@@ -80,6 +86,8 @@ class Understood:
                            for unit, sums in self._latest.items() if sums]
             if totals:
                 line += "; totals: " + ", ".join(totals)
+            if self.undated[table]:
+                line += f"; {self.undated[table]:,} without a date"
             out.append(line)
         if self.countries:
             out.append("countries: " + ", ".join(f"{name} ({rows:,} rows)" for name, rows in self.countries.most_common()))

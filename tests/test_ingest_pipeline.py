@@ -235,3 +235,21 @@ def test_the_upload_preview_refuses_to_load_a_file_that_lands_no_rows_and_knows_
 
 def _keys(at):
     return [w.key for w in at.text_area if w.key]
+
+
+def test_what_a_dry_run_understood_totals_the_latest_period_and_counts_undated_figures_apart():
+    from datetime import date
+
+    from loaders.understood import Understood
+
+    columns = ("figure", "unit", "period_start", "period_end", "destination_place_id")
+    rows = [(2, (100.0, "persons", date(2024, 1, 1), date(2024, 1, 31), None)),
+            (3, (250.0, "persons", date(2024, 2, 1), date(2024, 2, 29), None)),
+            (4, (40.0, "persons", date(2024, 2, 1), date(2024, 2, 29), None)),
+            (5, (7.0, "persons", None, None, None))]  # a fact read from text, not dated yet
+    understood = Understood()
+    understood.add("displacement_figure", columns, rows, gazetteer=None)
+    assert understood.lines() == [
+        "4 displacement figures, 2024-01-01 to 2024-02-29; totals: 290 persons in the period ending 2024-02-29; "
+        "1 without a date",
+        "countries: no place resolved (4 rows)"]
