@@ -35,7 +35,7 @@ from db.schema import metadata
 from db.writes import BatchResult, find_loaded_file, row_tuples, utc_now, write_fact_load
 from gazetteer import forget_cached_gazetteers, load_gazetteer
 from loaders.context import LoadContext, PlaceContext
-from loaders.intake import check_file
+from loaders.intake import check_file, check_size
 from loaders.readers import read_any
 from loaders.readers.delimited import Row
 from loaders.registry import SourceKind, detect_kind, get_kind
@@ -145,14 +145,15 @@ class _ColumnUse:
         nothing: its own report says what it skipped."""
         if not self.asked:
             return {}
-        unused = {}
-        for column in self.table.columns:
-            if not column or column in self.asked or _names_a_code(column):
-                continue
-            values = [v for v in (_cell_text(row.get(column)) for row in self.samples) if v]
-            if values and all(_FIGURE.fullmatch(v) for v in values):
-                unused[column] = values[:3]
-        return unused
+        figures = {column: values for column in self.table.columns if column
+                   if (values := [v for v in (_cell_text(row.get(column)) for row in self.samples) if v])
+                   and all(_FIGURE.fullmatch(v) for v in values)}
+        # A "total" column beside figures the kind reads adds them up: the kind loads the parts
+        # (and may check the total against them), never the total, so nothing is lost.
+        reads_figures = any(column in self.asked for column in figures)
+        return {column: values[:3] for column, values in figures.items()
+                if column not in self.asked and not _names_a_code(column)
+                and not (reads_figures and "total" in _words(column))}
 
 
 # A figure as tables write it: 1200, 1,200, 1 200, 12.5. Dates, codes and words are not figures.
@@ -164,9 +165,12 @@ _CODE_WORDS = frozenset(("id", "code", "pcode", "iso", "iso2", "iso3", "year", "
                          "zip", "postcode", "x", "y", "z", "level", "accuracy", "altitude", "alt"))
 
 
+def _words(column: str) -> list[str]:
+    return re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).casefold())
+
+
 def _names_a_code(column: str) -> bool:
-    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).casefold())
-    return bool(words) and any(word in _CODE_WORDS for word in words)
+    return any(word in _CODE_WORDS for word in _words(column))
 
 
 def _cell_text(value) -> str:
@@ -311,7 +315,11 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     source_kind: SourceKind = get_kind(kind) if kind else None
     column_map = dict(column_map or {})
 
-    # hash → already loaded? Before intake and any reader: a file loaded before costs its hash only.
+    # The size limit first, from the size alone: an oversized upload is refused before its bytes are
+    # hashed (tests/test_hostile_files.py). Then hash → already loaded? Before intake's content checks
+    # and any reader: a file loaded before costs its hash only.
+    if max_bytes is not None:
+        check_size(path.name, len(data) if data is not None else path.stat().st_size, max_bytes)
     sha256 = file_sha256(path, data)
     identities = [sha256] + ([_dated_identity(sha256, published)] if published is not None else [])
     loaded = find_loaded_file(engine, identities)

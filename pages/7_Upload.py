@@ -110,7 +110,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
         return
     noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
     st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
-             f"{len(preview.report.rejected_rows):,} with problems, {preview.rows_landed:,} would load.")
+             f"{len(preview.report.rejected_rows):,} with problems.")
+    st.write(f"{preview.rows_landed:,} row(s) would be loaded:")
     for line in preview.understood.lines() if preview.understood else []:
         st.text(line)  # the country, period and totals the load would store; st.text renders nothing from a file
     unused = [i for i in preview.report.issues if i.code == "unused-figure-column"]
