@@ -92,6 +92,20 @@ def _loaded_before(engine: Engine, info: SourceInfo) -> BatchResult | None:
         return None if live is None else _unchanged(conn, live)
 
 
+def find_loaded_file(engine: Engine, sha256_values: Sequence[str]) -> tuple[str, BatchResult] | None:
+    """(kind, result) of a file whose identity (one of `sha256_values`) a live batch already
+    loaded, looked up without the write lock: the loader asks before reading the file."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(load_batch.name):  # a database without its tables has loaded nothing
+            return None
+        for sha256 in sha256_values:
+            live = find_live_batch(conn, sha256)
+            if live is not None:
+                kind = conn.execute(select(source.c.source_kind).where(source.c.source_id == live.source_id)).scalar()
+                return kind, _unchanged(conn, live)
+    return None
+
+
 def _start_batch(conn: Connection, info: SourceInfo, started_at: datetime,
                  loaded_by: str | None) -> BatchResult | tuple[int, int]:
     """(source id, batch id) of a new batch; or, for a file loaded before, that batch's result."""

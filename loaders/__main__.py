@@ -9,8 +9,13 @@
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
-Exit codes: 0 every file loaded (or was already loaded), 1 a file was rejected (unreadable, --strict with row
-problems, or every row rejected: nothing is recorded), 2 usage error.
+  ingest ... --map COLUMN=FIELD                      read a column of the file as one of its kind's fields (`kinds`
+                                                     lists them); the summary names every column of figures
+                                                     the kind did not read, with this option
+
+Exit codes: 0 rows landed from every file, or a file was already loaded (its bytes known: nothing read, nothing
+changed); 1 a file landed no rows (unreadable, --strict with row problems, every row rejected, or nothing in it
+its kind loads), or for --dry-run would land none; 2 usage error.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import sys
 from db.engine import make_engine
 from db.setup import prepare_database
 from loaders.errors import cli_message, display_text
-from loaders.ingest import ingest_file
+from loaders.ingest import ingest_file, parse_column_map
 from loaders.intake import MB
 from loaders.registry import SOURCE_KINDS
 
@@ -102,6 +107,8 @@ def main(argv=None) -> int:
     ingest.add_argument("--max-mb", type=_megabytes,
                         help="refuse files larger than this many MB (default: no limit; the upload page's limit is "
                              "DASHBOARD_MAX_UPLOAD_MB)")
+    ingest.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                        help="read the file's COLUMN as the kind's FIELD (repeat for more columns)")
     sub.add_parser("kinds", help="list the kinds of file the loaders read")
     extract = sub.add_parser("extract", help="print the displacement and event facts a text report states")
     extract.add_argument("path")
@@ -121,7 +128,8 @@ def main(argv=None) -> int:
     for path in args.paths:
         try:
             result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
-                                 progress=_progress_printer(path), published=args.published, max_bytes=max_bytes)
+                                 progress=_progress_printer(path), published=args.published, max_bytes=max_bytes,
+                                 column_map=parse_column_map(args.map))
         except Exception as exc:  # any file, however broken, gets one line (loaders/errors.py), never a traceback
             print(cli_message(path, exc), file=sys.stderr)
             report = getattr(exc, "report", None)
@@ -131,7 +139,8 @@ def main(argv=None) -> int:
             continue
         batch = result.batch
         if batch is None:
-            outcome = f"{result.rows_read:,} rows read; dry run, nothing written"
+            outcome = (f"{result.rows_read:,} rows read, {result.rows_would_load or 0:,} would load; "
+                       "dry run, nothing written")
         else:
             outcome = (f"{batch.rows_read:,} rows read, {batch.rows_inserted:,} inserted, {batch.rows_updated:,} updated, "
                        f"{batch.rows_unchanged:,} unchanged, {batch.rows_rejected:,} rejected")
@@ -142,8 +151,15 @@ def main(argv=None) -> int:
         print(f"{display_text(path)} [{result.kind}]: {outcome}")
         if result.kind == "text_report" and batch is not None and batch.rows_inserted + batch.rows_updated:
             print("  facts read from text wait for review (review page) before any chart counts them")
+        for line in result.understood.lines() if result.understood else []:
+            print(f"  would load: {display_text(line)}")
         for line in result.report.summary():
             print(f"  {display_text(line)}")
+        if not result.rows_landed and not result.already_loaded:
+            # The file was read, but nothing from it is (or would be) in the database: not a success.
+            print(f"{display_text(path)}: no rows {'would land' if batch is None else 'landed'}; "
+                  "the lines above say why", file=sys.stderr)
+            status = 1
     return status
 
 

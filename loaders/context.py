@@ -26,6 +26,15 @@ class Chunk:
     columns: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class PlaceContext:
+    """What a gazetteer kind (TARGET "places") needs while it normalises: the report, and the
+    place keys the database already holds (a parent may be there rather than in the file)."""
+
+    report: LoadReport
+    known_keys: set[str]
+
+
 @dataclass
 class LoadContext:
     report: LoadReport

@@ -13,6 +13,8 @@ from loaders.parsing import CellError, count_issue_code as parsed_count_code
 class HedgeConflict(CellError):
     """The two counts of a row are hedged differently ("about 300", "at least 50")."""
 
+    code = "conflicting-cells"
+
 
 def one_fact(persons: tuple[float | None, str], households: tuple[float | None, str]) -> dict | None:
     """displacement_figure values (figure, unit, qualifier, alt_figure, alt_unit) or None if no count.
@@ -39,6 +41,4 @@ def one_fact(persons: tuple[float | None, str], households: tuple[float | None, 
 
 def count_issue_code(error: CellError) -> str:
     """The issue code for a count that was refused: negative, contradictory, or unreadable."""
-    if isinstance(error, HedgeConflict):
-        return "conflicting-cells"
     return parsed_count_code(error)

@@ -1,16 +1,24 @@
-"""intake → read → normalise → validate → write, for one file.
+"""One path for every file: hash → already loaded? → intake → read → detect → normalise → validate → write.
 
-Intake (loaders/intake.py) comes first: the file's size (when the caller gives a limit) and what
-its content is against its name's ending, before any reader parses a byte of it.
+The file's sha256 comes first, streamed from disk (or from an upload's bytes): a file a live batch
+already loaded is recognised before intake or any reader opens it, and changes nothing — no
+reading, no gazetteer, no comparison row by row. (A text report loaded without --published is the
+one exception: its publication date, part of its identity, is in its text, so it is recognised
+once read, still before the gazetteer and normalising.)
+
+Intake (loaders/intake.py) then checks the file's size (when the caller gives a limit) and what its
+content is against its name's ending, before any reader parses a byte of it.
 
 The file is streamed: read in rows, normalised and validated in chunks, and written in one
-transaction by db.writes. Its sha256 is computed while streaming from disk (or from the bytes of
-an upload), so loading the same file twice is recognised and changes nothing.
+transaction by db.writes. While the first rows go by, the load notes which columns the adapter
+read; a column of figures it never read is reported (unused-figure-column) with the `--map
+COLUMN=FIELD` option that would load it: one rule for every tabular kind, no list per kind.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -24,13 +32,15 @@ from db.audit import acting
 from db.lookups import read_place_keys
 from db.records import SourceInfo
 from db.schema import metadata
-from db.writes import BatchResult, row_tuples, utc_now, write_fact_load
+from db.writes import BatchResult, find_loaded_file, row_tuples, utc_now, write_fact_load
 from gazetteer import forget_cached_gazetteers, load_gazetteer
-from loaders.context import LoadContext
-from loaders.intake import check_file
+from loaders.context import LoadContext, PlaceContext
+from loaders.intake import check_file, check_size
 from loaders.readers import read_any
+from loaders.readers.delimited import Row
 from loaders.registry import SourceKind, detect_kind, get_kind
-from loaders.report import LoadReport
+from loaders.report import LoadError, LoadReport
+from loaders.understood import Understood
 from loaders.validate import plausible_limits, validate_rows
 
 
@@ -47,6 +57,22 @@ class IngestResult:
     preview: dict[str, list[tuple[int | None, dict]]] = field(default_factory=dict)
     published: date | None = None  # a report's publication date, and where it was found
     published_from: str | None = None
+    # A dry run: how many rows passed validation (what a load would write). None for a real load.
+    rows_would_load: int | None = None
+    # A dry run: the country, period and totals of those rows (loaders/understood.py)
+    understood: Understood | None = None
+
+    @property
+    def already_loaded(self) -> bool:
+        """The file's bytes were loaded before: nothing was read and nothing changed."""
+        return self.batch is not None and self.batch.status == "unchanged"
+
+    @property
+    def rows_landed(self) -> int:
+        """Rows of this file now in the database (or that a dry run would write)."""
+        if self.batch is None:
+            return self.rows_would_load or 0
+        return self.batch.rows_loaded
 
 
 def file_sha256(path: Path, data: bytes | None) -> str:
@@ -73,25 +99,187 @@ class _Counted:
             yield item
 
 
+TRACKED_ROWS = 50  # the first rows of each table whose column reads are noted (then rows pass untouched)
+
+
+class _TrackedRow(Row):
+    """A row that notes which of its columns the adapter asks for (by key, get or `in`)."""
+
+    __slots__ = ("asked",)
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key):
+        self.asked.add(key)
+        return dict.__contains__(self, key)
+
+
+class _ColumnUse:
+    """The columns an adapter read from one table, and the first rows' values to judge them by."""
+
+    def __init__(self, table):
+        self.table, self.asked, self.samples = table, set(), []
+        table.rows = self._rows(table.rows)
+
+    def _rows(self, rows):
+        for number, row in rows:
+            if len(self.samples) < TRACKED_ROWS and isinstance(row, dict):
+                self.samples.append(dict(row))
+                tracked = _TrackedRow(row)
+                tracked.asked = self.asked
+                if hasattr(row, "cells"):
+                    tracked.cells = row.cells
+                row = tracked
+            yield number, row
+
+    def unused_figure_columns(self) -> dict[str, list[str]]:
+        """Column → first values, for each column of figures the adapter never read.
+
+        An adapter that read no column by name (HXL finds its columns by hashtag position) tells
+        nothing: its own report says what it skipped."""
+        if not self.asked:
+            return {}
+        figures = {column: values for column in self.table.columns if column
+                   if (values := [v for v in (_cell_text(row.get(column)) for row in self.samples) if v])
+                   and all(_FIGURE.fullmatch(v) for v in values)}
+        # A "total" column beside figures the kind reads adds them up: the kind loads the parts
+        # (and may check the total against them), never the total, so nothing is lost.
+        reads_figures = any(column in self.asked for column in figures)
+        return {column: values[:3] for column, values in figures.items()
+                if column not in self.asked and not _names_a_code(column)
+                and not (reads_figures and "total" in _words(column))}
+
+
+# A figure as tables write it: 1200, 1,200, 1 200, 12.5. Dates, codes and words are not figures.
+_FIGURE = re.compile(r"\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# Words in a column's name that say its numbers are not counts but codes, coordinates or times.
+_CODE_WORDS = frozenset(("id", "code", "pcode", "iso", "iso2", "iso3", "year", "month", "week", "day", "date",
+                         "time", "timestamp", "lat", "latitude", "lon", "lng", "long", "longitude", "precision",
+                         "round", "fid", "objectid", "gwno", "inter", "interaction", "version", "index", "phone",
+                         "zip", "postcode", "x", "y", "z", "level", "accuracy", "altitude", "alt"))
+
+
+def _words(column: str) -> list[str]:
+    return re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).casefold())
+
+
+def _names_a_code(column: str) -> bool:
+    return any(word in _CODE_WORDS for word in _words(column))
+
+
+def _cell_text(value) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    return str(value).strip()
+
+
+def _tables_of(parsed) -> list:
+    """The tables a reader's result holds: a CSV's one, a workbook's sheets; none for JSON or text."""
+    if isinstance(parsed, list):
+        return [t for item in parsed for t in _tables_of(item)]
+    if hasattr(parsed, "sheets"):
+        return list(parsed.sheets)
+    return [parsed] if hasattr(parsed, "rows") and hasattr(parsed, "columns") else []
+
+
+def parse_column_map(pairs) -> dict[str, str]:
+    """`COLUMN=FIELD` texts (the CLI's --map, the upload page's box) → {column: field}."""
+    mapping: dict[str, str] = {}
+    for pair in pairs or ():
+        column, sep, field_name = str(pair).partition("=")
+        if not sep or not column.strip() or not field_name.strip():
+            raise LoadError(f"--map {pair!r}: write it as COLUMN=FIELD, e.g. --map 'Deaths=fatalities'")
+        mapping[column.strip()] = field_name.strip()
+    return mapping
+
+
+def _apply_column_map(file_name: str, parsed, mapping: dict[str, str]) -> None:
+    """Rename mapped columns in every table before detection: the adapter then reads FIELD."""
+    if not mapping:
+        return
+    tables = _tables_of(parsed)
+    if not tables:
+        raise LoadError(f"{file_name}: --map renames a table's columns, and this file is not a table; "
+                        "load it without --map")
+    present = {c for t in tables for c in t.columns}
+    missing = [c for c in mapping if c not in present]
+    if missing:
+        raise LoadError(f"{file_name}: --map names column(s) the file does not have: {', '.join(missing)}; "
+                        f"its columns are: {', '.join(sorted(present))[:600]}")
+    taken = [f for c, f in mapping.items() if f in present and f != c and f not in mapping]
+    if taken:  # two columns under one name: one would silently hide the other
+        raise LoadError(f"{file_name}: --map would give a second column the name {', '.join(taken)}, which the file "
+                        "already has; map that column to another name too, or map a different column")
+
+    def renamed(rows):
+        for number, row in rows:
+            for column, field_name in mapping.items():
+                if column in row:
+                    dict.__setitem__(row, field_name, dict.pop(row, column))
+            yield number, row
+
+    for table in tables:
+        if any(c in mapping for c in table.columns):
+            table.columns = tuple(mapping.get(c, c) for c in table.columns)
+            table.rows = renamed(table.rows)
+
+
+def _check_map_fields(file_name: str, source_kind: SourceKind, mapping: dict[str, str]) -> None:
+    fields = source_kind.expected_columns
+    wrong = [f for f in mapping.values() if f not in fields]
+    if wrong:
+        raise LoadError(f"{file_name}: --map gives field(s) that kind {source_kind.name} does not have: "
+                        f"{', '.join(wrong)}; map a column to one of: {', '.join(fields)}")
+
+
+def _report_unused_figures(uses: list[_ColumnUse], source_kind: SourceKind, report: LoadReport) -> None:
+    fields = ", ".join(source_kind.expected_columns)
+    for use in uses:
+        sheet = f"sheet {use.table.sheet!r}, " if getattr(use.table, "sheet", None) else ""
+        for column, values in use.unused_figure_columns().items():
+            report.add(None, column, "unused-figure-column",
+                       f"{sheet}column {column!r} holds figures ({', '.join(map(repr, values))}, ...) that kind "
+                       f"{source_kind.name} does not read, so they are not loaded. If they are one of its fields, "
+                       f"load the file again with --map '{column}=FIELD' (FIELD one of: {fields})",
+                       severity="warning")
+
+
+def _tracked(chunks, uses: list[_ColumnUse], source_kind: SourceKind, report: LoadReport):
+    """The adapter's chunks; once they are all out, the figures it never read are reported."""
+    yield from chunks
+    _report_unused_figures(uses, source_kind, report)
+
+
 def _expected_rows(path: Path, data: bytes | None) -> int:
     """A rough row count from the size (an ACLED row is ~250 bytes): enough to tell a bulk load."""
     size = len(data) if data is not None else path.stat().st_size
     return size // 250
 
 
-def _source_info(source_kind: SourceKind, path: Path, data: bytes | None, parsed, published: date | None) -> SourceInfo:
+def _dated_identity(sha256: str, published: date | None) -> str:
+    """A text report's identity: its bytes and the date its relative dates resolve against."""
+    return hashlib.sha256(f"{sha256}|published={published}".encode()).hexdigest()
+
+
+def _source_info(source_kind: SourceKind, path: Path, sha256: str, parsed, published: date | None) -> SourceInfo:
     """What the source table records about the file.
 
     A text report's publication date (given, or from its metadata) is part of its identity:
     the same bytes loaded with another date resolve "last Saturday" to another day, so that load
     is not "already loaded" — its facts are revised instead.
     """
-    adapter, sha256 = source_kind.adapter, file_sha256(path, data)
+    adapter = source_kind.adapter
     if published is not None and hasattr(parsed, "published"):
         parsed.published, parsed.published_from = published, "the date given at load"
     published = getattr(parsed, "published", None)
     if hasattr(parsed, "published"):
-        sha256 = hashlib.sha256(f"{sha256}|published={published}".encode()).hexdigest()
+        sha256 = _dated_identity(sha256, published)
     title = getattr(parsed, "title", None)
     return SourceInfo(
         source_kind=source_kind.name,
@@ -106,11 +294,13 @@ def _source_info(source_kind: SourceKind, path: Path, data: bytes | None, parsed
 def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
                 progress: Callable[[int], None] | None = None, published: date | None = None,
-                actor: Actor | None = None, max_bytes: int | None = None) -> IngestResult:
+                actor: Actor | None = None, max_bytes: int | None = None,
+                column_map: dict[str, str] | None = None) -> IngestResult:
     """Load one file. `published` is a text report's publication date when the file has none
     (or to override its metadata); other kinds ignore it. `max_bytes`: refuse a larger file before
     reading it (the CLI passes intake.max_upload_bytes(); the upload page checks an upload's size
     before it takes the bytes); None: no size limit. Every file passes intake's content checks.
+    `column_map`: {COLUMN: FIELD}, a table's column read as the kind's field (`--map`).
 
     `actor`: who loads it (the command line when None); a load needs the upload permission and
     goes on the audit trail (db/audit.py). `loaded_by` defaults to the actor's name.
@@ -123,25 +313,46 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     # One set of limits for the whole load (a bad setting stops it before a byte is read)
     validate = partial(validate_rows, limits=plausible_limits(started_at.date()))
     source_kind: SourceKind = get_kind(kind) if kind else None
+    column_map = dict(column_map or {})
+
+    # The size limit first, from the size alone: an oversized upload is refused before its bytes are
+    # hashed (tests/test_hostile_files.py). Then hash → already loaded? Before intake's content checks
+    # and any reader: a file loaded before costs its hash only.
+    if max_bytes is not None:
+        check_size(path.name, len(data) if data is not None else path.stat().st_size, max_bytes)
+    sha256 = file_sha256(path, data)
+    identities = [sha256] + ([_dated_identity(sha256, published)] if published is not None else [])
+    loaded = find_loaded_file(engine, identities)
+    if loaded is not None:
+        return _already_loaded(path, *loaded)
+
     reader_format = source_kind.reader_format(path.name) if source_kind else None
     check_file(path, data, reader_format=reader_format, max_bytes=max_bytes)  # before any reader parses it
     parsed = read_any(path, data, reader_format)
+    _apply_column_map(path.name, parsed, column_map)
     source_kind = source_kind or detect_kind(path.name, parsed)
+    _check_map_fields(path.name, source_kind, column_map)
     adapter = source_kind.adapter
     report = LoadReport(path.name)
-    info = _source_info(source_kind, path, data, parsed, published)
+    info = _source_info(source_kind, path, sha256, parsed, published)
+    if info.sha256 not in identities:  # a report dated by its own text: recognised now, before any work
+        loaded = find_loaded_file(engine, [info.sha256])
+        if loaded is not None:
+            return _already_loaded(path, *loaded)
     counted = None
     for table in parsed if isinstance(parsed, list) else [parsed]:
         if hasattr(table, "rows"):
             counted = _Counted(table.rows, progress)
             table.rows = counted
+    uses = [_ColumnUse(table) for table in _tables_of(parsed)]
     rows_read = (lambda: counted.count) if counted else (lambda: getattr(parsed, "record_count", 0))
 
     if adapter.TARGET == "places":
         known = read_place_keys(engine)
-        records = adapter.validate(adapter.normalise(parsed, report, known), report, known)
+        records = adapter.normalise(parsed, PlaceContext(report, known))
+        _report_unused_figures(uses, source_kind, report)
         if dry_run:
-            return IngestResult(source_kind.name, report, rows_read(), None)
+            return IngestResult(source_kind.name, report, rows_read(), None, rows_would_load=len(records))
         batch = source_kind.write(engine, info, records, report=report, rows_read=rows_read(),
                                   started_at=started_at, loaded_by=loaded_by, actor=actor)
         forget_cached_gazetteers()
@@ -150,21 +361,34 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     context = LoadContext(report, load_gazetteer(engine))
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
-    chunks = source_kind.normalise(parsed, context)  # a workbook reaches a table kind sheet by sheet
+    # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
+    chunks = _tracked(source_kind.normalise(parsed, context), uses, source_kind, report)
     if dry_run:
         preview: dict[str, list] = {}
+        would_load, understood = 0, Understood()
         for chunk in chunks:
             if chunk.table != "place":
                 columns, rows = chunk.columns, chunk.rows
                 if columns is None:
                     columns, rows = row_tuples(metadata.tables[chunk.table], rows)
                 kept = preview.setdefault(chunk.table, [])
-                for number, row in validate(chunk.table, columns, rows, report)[:PREVIEW_ROWS - len(kept)]:
+                passed = validate(chunk.table, columns, rows, report)
+                would_load += len(passed)
+                understood.add(chunk.table, columns, passed, context.gazetteer)
+                for number, row in passed[:PREVIEW_ROWS - len(kept)]:
                     kept.append((number, dict(zip(columns, row))))
+            else:  # a site list's own places: they say which country its sites are in
+                understood.add_places(chunk.rows, context.gazetteer)
             report.drain()  # nothing is written: the report keeps the counts and the first issues
         return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
-                            getattr(parsed, "published_from", None))
+                            getattr(parsed, "published_from", None), rows_would_load=would_load,
+                            understood=understood)
     batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
                             validate=validate, expected_rows=_expected_rows(path, data), actor=actor)
     return IngestResult(source_kind.name, report, batch.rows_read, batch)
+
+
+def _already_loaded(path: Path, kind: str, batch: BatchResult) -> IngestResult:
+    """The result of a file loaded before: its batch's counts, an empty report (nothing was read)."""
+    return IngestResult(kind, LoadReport(path.name), batch.rows_read, batch)

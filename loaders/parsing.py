@@ -32,7 +32,20 @@ _HEDGES_LONGEST_FIRST = sorted(_HEDGES.items(), key=lambda kv: -len(kv[0]))
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message says what the cell needs to be."""
+    """A cell that cannot be read; the message says what the cell needs to be. Each subclass
+    carries its issue code (loaders/report.py): adapters take `error.code`, never the message."""
+
+    code = "type-error"
+
+
+class OutOfRange(CellError):
+    """A number read fine but outside what the column allows (a negative count, latitude 95)."""
+
+    code = "out-of-range"
+
+
+class HedgedCount(CellError):
+    """A count written with a hedge ("about 300") where the column takes the number alone."""
 
 
 class ImplausibleCount(CellError):
@@ -42,12 +55,12 @@ class ImplausibleCount(CellError):
     number that arrives infinite already), not type-error.
     """
 
+    code = "implausible-figure"
+
 
 def count_issue_code(error: CellError) -> str:
     """The issue code of a refused count: implausible, negative or unreadable."""
-    if isinstance(error, ImplausibleCount):
-        return "implausible-figure"
-    return "out-of-range" if "negative" in str(error) else "type-error"
+    return error.code
 
 
 _MISSING = frozenset(("nan", "none", "null", "n/a", "na", "#n/a"))
@@ -87,7 +100,7 @@ def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
     for hedge, meaning in _HEDGES_LONGEST_FIRST:
         if value.startswith(hedge + " ") or (hedge in ("~", "+") and value.startswith(hedge)):
             if not allow_hedge:
-                raise CellError(f"{raw!r} is not a plain number; write the number alone")
+                raise HedgedCount(f"{raw!r} is not a plain number; write the number alone")
             qualifier, value = meaning, value[len(hedge):].strip()
             break
     if value.endswith("+") and allow_hedge:
@@ -104,7 +117,7 @@ def parse_count(text, *, allow_hedge: bool = False) -> tuple[float | None, str]:
     if not math.isfinite(number):  # "1e400" and "inf" read as floats; no count is infinite
         raise ImplausibleCount(f"{raw!r} is not a finite number; write the count as digits")
     if number < 0:
-        raise CellError(f"{raw!r} is negative; a count cannot be below zero")
+        raise OutOfRange(f"{raw!r} is negative; a count cannot be below zero")
     return number, qualifier
 
 
@@ -126,7 +139,7 @@ def parse_float(text, low: float, high: float, what: str) -> float | None:
     except ValueError:
         raise CellError(f"{raw!r} is not a number; {what} is written like 35.13") from None
     if not low <= value <= high:
-        raise CellError(f"{raw!r} is outside {low}..{high}, the range of {what}")
+        raise OutOfRange(f"{raw!r} is outside {low}..{high}, the range of {what}")
     return value
 
 
@@ -251,5 +264,5 @@ def parse_json_count(value) -> float | None:
     if not math.isfinite(value):  # json reads 1e400 as inf, and NaN as nan
         raise ImplausibleCount(f"{value!r} is not a finite number; the API should give the count as digits")
     if value < 0:
-        raise CellError(f"{value!r} is negative; a count cannot be below zero")
+        raise OutOfRange(f"{value!r} is negative; a count cannot be below zero")
     return float(value)

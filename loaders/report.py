@@ -30,6 +30,9 @@ ISSUE_CODES = {
                       "whether it still loads",
     "unused-column": "columns (or sheets) the file's kind has no use for; their values are not loaded "
                      "(reported once per file)",
+    "unused-figure-column": "a column holds figures (numbers that are not codes, dates or coordinates) and the "
+                            "file's kind did not read it; reported once per column with the option that loads it "
+                            "as one of the kind's fields (--map COLUMN=FIELD)",
     "conflicting-cells": "cells of one row contradict each other (a date and a period, two different hedges)",
     "uncached-formula": "a spreadsheet cell holds a formula whose result was never saved with the file; "
                         "formulas are not evaluated, so the cell has no value",

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
-from loaders.ingest import ingest_file
+from loaders.ingest import ingest_file, parse_column_map
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
 from loaders.registry import SOURCE_KINDS
 from ui.access import gate
@@ -83,8 +83,16 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
     published = None
+    mapped = st.text_area("Map columns (optional): COLUMN=FIELD, one per line", key=f"map-{key}", height=68,
+                          help="Reads a column of the file as one of its kind's fields; the check below names "
+                               "every column of figures the kind does not read, with the fields it has.")
     try:
-        preview = ingest_file(engine, name, kind, data=data, dry_run=True)
+        column_map = parse_column_map(line for line in mapped.splitlines() if line.strip())
+        preview = ingest_file(engine, name, kind, data=data, dry_run=True, column_map=column_map)
+        if preview.already_loaded:
+            st.info(f"Already loaded as batch {preview.batch.batch_id} ({preview.batch.rows_loaded:,} rows): "
+                    "recognised by its bytes; loading it again changes nothing.")
+            return
         if preview.kind == "text_report":
             found = preview.published
             published = st.date_input("Publication date (relative dates such as \"last Saturday\" resolve against it)",
@@ -95,19 +103,31 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
                 st.warning("No publication date: relative dates stay unresolved, and undated events must be dated "
                            "on review before they count.")
             if published != found:
-                preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
+                preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published,
+                                      column_map=column_map)
     except Exception as exc:  # whatever the file does to a reader: one message, no traceback (ui/file_errors.py)
         show_file_failure(name, exc)
         return
     noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
     st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
              f"{len(preview.report.rejected_rows):,} with problems.")
+    st.write(f"{preview.rows_landed:,} row(s) would be loaded:")
+    for line in preview.understood.lines() if preview.understood else []:
+        st.text(line)  # the country, period and totals the load would store; st.text renders nothing from a file
+    unused = [i for i in preview.report.issues if i.code == "unused-figure-column"]
+    if unused:
+        st.warning(f"{len(unused)} column(s) of figures will not be loaded (named below, with the fields this "
+                   "kind has). To load one as a field, write COLUMN=FIELD in the box above.")
     if preview.kind == "text_report" and preview.preview:
         st.dataframe(text_facts(preview.preview), hide_index=True)
     show_report(preview.report)
-    if st.button("Load this file", key=f"load-{key}", type="primary"):
+    if not preview.rows_landed:
+        st.error("No rows from this file would be loaded; the lines above say why. Nothing can be loaded from it "
+                 "as it is.")
+    if st.button("Load this file", key=f"load-{key}", type="primary", disabled=not preview.rows_landed):
         try:
-            result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor)
+            result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor,
+                                 column_map=column_map)
         except Exception as exc:
             show_file_failure(name, exc)
             return

@@ -1,7 +1,8 @@
 """Every real file in ../shared/fixtures/data through `python -m loaders ingest`, as a user runs it.
 
-One CLI run loads them all (exit 0, the counts each file should give); a second run of the same
-command finds every file already loaded and changes nothing. The per-kind tests check what the
+One CLI run loads them all (the counts each file should give; exit 1, as one file lands no rows); a
+second run of the same command finds every file already loaded before reading it, changes nothing
+and exits 0. The per-kind tests check what the
 rows hold; this one checks the command and its counts end to end, on SQLite and PostgreSQL.
 """
 
@@ -45,7 +46,7 @@ def _lines(stdout: str) -> dict[str, str]:
             if line and not line.startswith(" ")}
 
 
-def test_every_shared_data_file_loads_with_exit_0_and_reloads_unchanged(databases):
+def test_every_shared_data_file_loads_and_reloads_unchanged_without_reading(databases):
     folder = shared_path("fixtures", "data")
     on_disk = sorted(p.name for p in folder.iterdir() if p.name != "SOURCES.md")
     assert on_disk == sorted(EXPECTED), "a shared data file has no expected counts here"
@@ -53,7 +54,10 @@ def test_every_shared_data_file_loads_with_exit_0_and_reloads_unchanged(database
     url = databases.new_url()
 
     first = _ingest(url, paths)
-    assert first.returncode == 0, first.stderr
+    # Exit 1: the 3W sheet landed no rows (issue 17: exit 0 only when rows landed); it alone is named.
+    assert first.returncode == 1, first.stderr
+    assert first.stderr.splitlines() == [f"{folder / 'hxl_input_valid_sample.csv'}: no rows landed; the lines "
+                                         "above say why"]
     lines = _lines(first.stdout)
     for batch, (name, (kind, read, inserted, rejected)) in enumerate(EXPECTED.items(), start=2):
         assert lines[name].endswith(
@@ -70,7 +74,9 @@ def test_every_shared_data_file_loads_with_exit_0_and_reloads_unchanged(database
             issues_before = conn.execute(select(func.count()).select_from(load_issue)).scalar()
 
         second = _ingest(url, paths)
-        assert second.returncode == 0, second.stderr
+        assert second.returncode == 0, second.stderr  # every file already loaded: exit 0, the 3W sheet too
+        # Recognised by their bytes before reading: no file's rows were looked at again, so no issue lines
+        assert [line for line in second.stdout.splitlines() if line.startswith(" ")] == []
         again = _lines(second.stdout)
         for batch, (name, (kind, read, inserted, rejected)) in enumerate(EXPECTED.items(), start=2):
             loaded = inserted + (76 if kind == "ocha_pcodes" else 0)

@@ -202,8 +202,7 @@ def _coordinates(values: list[str], column: str, low: float, high: float, what: 
         try:
             out.append(parse_float(text, low, high, what))
         except CellError as exc:
-            code = "out-of-range" if "outside" in str(exc) else "type-error"
-            bad.setdefault(i, []).append((column, code, str(exc)))
+            bad.setdefault(i, []).append((column, exc.code, str(exc)))
             out.append(None)
     return out
 

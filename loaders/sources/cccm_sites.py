@@ -39,7 +39,7 @@ from typing import Iterator
 
 from db.records import PlaceRecord
 from loaders.context import Chunk, LoadContext
-from loaders.parsing import CellError, ImplausibleCount, clean, parse_date, parse_float, parse_int
+from loaders.parsing import CellError, clean, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 from loaders.report import LoadError
 
@@ -270,9 +270,7 @@ def _lat_lon(text) -> tuple[float | None, float | None]:
 
 
 def _code_of(exc: CellError) -> str:
-    if isinstance(exc, ImplausibleCount):
-        return "implausible-figure"
-    return "out-of-range" if "outside" in str(exc) or "negative" in str(exc) else "type-error"
+    return exc.code
 
 
 def _parent_key(ctx: LoadContext, number: int, row: dict) -> str | None:

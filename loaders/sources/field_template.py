@@ -32,7 +32,8 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
-from loaders.parsing import EASTERN_ARABIC_DIGITS, CellError, clean, infer_day_first, parse_count, parse_date
+from loaders.parsing import (EASTERN_ARABIC_DIGITS, CellError, HedgedCount, clean, infer_day_first, parse_count,
+                             parse_date)
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 from loaders.sources.hxl_tagged import hashtag_row
@@ -137,7 +138,7 @@ def _counts(cell, *, plain: bool) -> dict[str, tuple[float | None, str]]:
         try:
             value, qualifier = parse_count(text, allow_hedge=not plain)
         except CellError as exc:
-            if plain and "not a plain number" in str(exc):
+            if plain and isinstance(exc, HedgedCount):
                 raise _RowProblem(column, "type-error", f"{text!r}: a site count is a head count; write the "
                                   "number alone", text) from None
             raise _RowProblem(column, count_issue_code(exc), str(exc), text) from None

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from db import vocab
 from db.records import PlaceRecord
+from loaders.context import PlaceContext
 from loaders.readers.delimited import Table
 from loaders.report import LoadReport
 
@@ -36,7 +37,14 @@ def _admin0_code(iso3: str, admin1_codes: list[str]) -> str:
     return prefix or iso3
 
 
-def normalise(table: Table, report: LoadReport, known_keys: set[str]) -> list[tuple[int | None, PlaceRecord]]:
+def normalise(table: Table, ctx: PlaceContext) -> list[PlaceRecord]:
+    """Rows → the places to write, countries first; rows with problems go to the report (the same
+    face as every kind: normalise(parsed, context))."""
+    records = read_places(table, ctx.report, ctx.known_keys)
+    return validate(records, ctx.report, ctx.known_keys)
+
+
+def read_places(table: Table, report: LoadReport, known_keys: set[str]) -> list[tuple[int | None, PlaceRecord]]:
     """Rows → (row number, PlaceRecord), countries first; rows with problems go to the report."""
     records: list[tuple[int | None, PlaceRecord]] = []
     admin1_by_country: dict[str, list[str]] = {}
