@@ -34,7 +34,7 @@ def test_a_50_mb_acled_export_is_read_in_bounded_memory(tmp_path):
     run = subprocess.run([sys.executable, "-c", MEASURED_RUN, "ingest", "--dry-run", str(path)], cwd=REPO_ROOT,
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
-    assert "[acled]: 215,000 rows read; dry run, nothing written" in run.stdout
+    assert "[acled]: 215,000 rows read, 215,000 would load; dry run, nothing written" in run.stdout
     base_mb = int(run.stdout.split("BASE_KB", 1)[1].split()[0]) / 1024
     peak_mb = int(run.stdout.rsplit("PEAK_KB", 1)[1]) / 1024
     # The file is 50 MB of text; held as Python rows it would take several times that (over 300 MB).
