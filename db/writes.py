@@ -198,6 +198,8 @@ def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: i
     not change are left alone (and keep the batch that wrote them).
     """
     counts = LoadCounts()
+    if conn.execute(select(place.c.place_id).limit(1)).first() is None:
+        return _insert_first_places(conn, records, source_id, batch_id)
     before = {row[0]: tuple(row[1:]) for row in conn.execute(
         select(place.c.place_key, *[place.c[f] for f in _PLACE_FIELDS]))}
     known = {key: None for key in before}
@@ -245,6 +247,46 @@ def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: i
     _add_aliases(conn, records, known, batch_id)
     _upsert_sites(conn, [r for r in records if r.site_type], known, source_id, batch_id)
     return counts
+
+
+def _insert_first_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int,
+                         batch_id: int) -> LoadCounts:
+    """A fresh database's gazetteer (34,000 places of every country) in one bulk insert.
+
+    Every test and every new database starts here; the upsert path (one statement per level of
+    the hierarchy with ON CONFLICT, dicts per row) took 1.6 s on SQLite and 6 s on PostgreSQL.
+    Ids are given here so that children can name their parents without a round trip.
+    """
+    ids: dict[str, int] = {}
+    rows = []
+    pending = list(records)
+    while pending:  # parents first, whatever order the records come in
+        ready = [r for r in pending if r.parent_key is None or r.parent_key in ids]
+        if not ready:
+            missing = sorted({r.parent_key for r in pending})[:10]
+            raise ValueError(f"places refer to parents that are not in the gazetteer: {missing}")
+        for r in ready:
+            if r.place_key in ids:
+                raise ValueError(f"the place key {r.place_key} is given twice")
+            ids[r.place_key] = len(ids) + 1
+            rows.append((ids[r.place_key], r.place_key, r.pcode, r.country_iso3, r.kind, r.name_en, r.name_ar,
+                         ids[r.parent_key] if r.parent_key else None, r.lat, r.lon, source_id, batch_id))
+        ready_keys = {r.place_key for r in ready}
+        pending = [r for r in pending if r.place_key not in ready_keys]
+    bulk_insert(conn, place, ("place_id", "place_key", "pcode", "country_iso3", "kind", "name_en", "name_ar",
+                              "parent_id", "lat", "lon", "source_id", "batch_id"), rows)
+    if conn.dialect.name == "postgresql" and rows:  # the next place takes the next id
+        conn.execute(select(func.setval(func.pg_get_serial_sequence("place", "place_id"), len(rows))))
+    aliases, seen = [], set()
+    for r in records:
+        for alias, language in r.aliases:
+            key = name_key(alias)
+            if key and (ids[r.place_key], key) not in seen:
+                seen.add((ids[r.place_key], key))
+                aliases.append((ids[r.place_key], alias, key, language, batch_id))
+    bulk_insert(conn, place_alias, ("place_id", "alias", "alias_key", "language", "batch_id"), aliases)
+    _upsert_sites(conn, [r for r in records if r.site_type], ids, source_id, batch_id)
+    return LoadCounts(rows_inserted=len(rows))
 
 
 def _upsert_sites(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str, int], source_id: int,

@@ -1,5 +1,9 @@
 """Resolve a written place name to one gazetteer entry, or say honestly that it cannot.
 
+A name is looked for inside an area (`within`: a country, or an admin unit): in practice the
+row's own country. Without one, only an exact name that belongs to a single country resolves;
+sound-alikes and fuzzy matches are never sought across the world, so never across a border.
+
 Order of trust:
 1. exact match of the normalised name against every name and alias (score 100);
 2. the same consonant skeleton (Idlib/Idleb, Menbij/Manbij) when only one place in scope has it
@@ -46,6 +50,7 @@ class PlaceRef:
     parent_id: int | None
     lat: float | None = None
     lon: float | None = None
+    country_iso3: str | None = None  # only on country rows
 
 
 @dataclass(frozen=True)
@@ -108,10 +113,61 @@ class Gazetteer:
                 if key:
                     self._exact[key].add(place_id)
                     self._phonetic[phonetic_key(key)].add(place_id)
+        self._country_ids: dict[int, int | None] = {}
+        self._countries = self._country_index()
+
+    def _country_index(self) -> dict[str, int]:
+        """Every way a file names a country → its place: ISO3, ISO2 and numeric (M49) codes, the
+        admin-0 p-code, and its names and aliases (exact, normalised: a country is never guessed)."""
+        from gazetteer.countries import country_codes
+
+        index: dict[str, int] = {}
+        codes = country_codes()
+        for p in self.places.values():
+            if p.kind != "country":
+                continue
+            for key in self._names.get(p.place_id, ()):
+                index.setdefault(key, p.place_id)
+            for code in (p.place_key, p.pcode, p.country_iso3, *codes.get(p.country_iso3 or "", ())):
+                if code:
+                    index[code.upper()] = p.place_id
+        return index
+
+    def find_country(self, text: str | None) -> PlaceRef | None:
+        """The country a cell names ("Sudan", "SDN", "SD", "729", "the Sudan"), or None."""
+        text = (text or "").strip()
+        if not text:
+            return None
+        code = text.upper()
+        if code.isdigit():
+            code = code.lstrip("0") or "0"  # M49 codes are written with or without leading zeros
+        place_id = self._countries.get(code)
+        if place_id is None:
+            place_id = self._countries.get(name_key(text))
+        return self.places[place_id] if place_id is not None else None
+
+    def _country_id(self, place_id: int) -> int | None:
+        country = self.country_of(place_id)
+        return country.place_id if country else None
+
+    def country_of(self, place_id: int) -> PlaceRef | None:
+        """The country a place lies in (itself for a country)."""
+        if place_id not in self._country_ids:
+            place = self.places.get(place_id)
+            chain = [place, *self.ancestors(place_id)] if place else []
+            top = next((p for p in chain if p.kind == "country"), None)
+            self._country_ids[place_id] = top.place_id if top else None
+        found = self._country_ids[place_id]
+        return self.places[found] if found is not None else None
 
     # -- lookups --------------------------------------------------------------------------
     def by_key(self, place_key_or_pcode: str) -> PlaceRef | None:
+        """A place by its key or p-code; a country also by its ISO3 code (files name countries so)."""
         place_id = self._by_key.get(place_key_or_pcode) or self._by_pcode.get(place_key_or_pcode)
+        if place_id is None and len(place_key_or_pcode) == 3 and place_key_or_pcode.isalpha():
+            place_id = self._countries.get(place_key_or_pcode.upper())
+            if place_id is not None and self.places[place_id].country_iso3 != place_key_or_pcode.upper():
+                place_id = None
         return self.places.get(place_id) if place_id else None
 
     def ancestors(self, place_id: int) -> list[PlaceRef]:
@@ -171,6 +227,10 @@ class Gazetteer:
             return Resolution(name, None, 0.0, None, kind)
 
         exact = whole or self._in_scope(self._exact.get(key, ()), within_id, kind)
+        if within_id is None and len({self._country_id(i) for i in exact}) > 1:
+            # The same name in two countries: only the row's country can say which.
+            ranked = tuple((self.places[i], 100.0) for i in sorted(exact))
+            return Resolution(name, None, 100.0, None, kind, ranked)
         if exact:
             chosen = self._pick(exact, kind)
             ranked = tuple((self.places[i], 100.0) for i in sorted(exact))
@@ -178,6 +238,10 @@ class Gazetteer:
                 return Resolution(name, None, 100.0, None, kind, ranked)
             return Resolution(name, self.places[chosen], 100.0, "exact", kind, ranked)
 
+        if within_id is None:
+            # No country given: nothing but an exact name, and only one country's. A sound-alike or a
+            # near spelling anywhere in the world is how Shwebo (Myanmar) became Shahba (Syria).
+            return Resolution(name, None, 0.0, None, kind)
         skeleton = phonetic_key(key)
         if len(skeleton.replace(" ", "")) >= MIN_PHONETIC_LENGTH:
             same_sound = self._in_scope(self._phonetic.get(skeleton, ()), within_id, kind)
@@ -255,6 +319,7 @@ def gazetteer_from_rows(places: Iterable[Mapping], aliases: Iterable[Mapping]) -
             parent_id=r["parent_id"],
             lat=r["lat"],
             lon=r["lon"],
+            country_iso3=r.get("country_iso3"),
         )
         for r in places
     ]
