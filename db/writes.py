@@ -644,6 +644,18 @@ def _rejected_as_duplicates(conn: Connection, table: Table, row_ids: list[int]) 
     return found & set(row_ids)
 
 
+def _with_new_place_ids(columns: Sequence[str], rows: list, ids: dict[str, int]) -> list:
+    """A row may name a place this load added (a location the gazetteer lacked) by its place key:
+    the key becomes the place's id, now that the place is written."""
+    positions = [i for i, name in enumerate(columns) if name.endswith("place_id")]
+    out = []
+    for number, values in rows:
+        if any(isinstance(values[i], str) for i in positions):
+            values = tuple(ids[v] if i in positions and isinstance(v, str) else v for i, v in enumerate(values))
+        out.append((number, values))
+    return out
+
+
 def _with_site_ids(conn: Connection, rows: list[tuple[int | None, dict]]) -> list[tuple[int | None, dict]]:
     """Population rows may name their site by `site_key` (its place_key): a site written earlier
     in the same load has no id the adapter could know. An unknown key leaves site_id empty."""
@@ -717,9 +729,14 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         # the indexes. On PostgreSQL dropping an index would lock the table against every reader.
         bulky = conn.dialect.name == "sqlite" and expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
         reindex: dict[str, _SecondaryIndexes] = {}
+        new_place_ids: dict[str, int] = {}
         for chunk in chunks:
-            if chunk.table == "place":  # places a source brings itself (CCCM sites), before their facts
-                counts.add(upsert_places(conn, [record for _, record in chunk.rows], source_id, batch_id))
+            if chunk.table in ("place", "new_place"):  # places a source brings (CCCM sites), before their facts
+                records = [record for _, record in chunk.rows]
+                added = upsert_places(conn, records, source_id, batch_id)
+                if chunk.table == "place":  # a site list's sites are its rows; places found on the way are not
+                    counts.add(added)
+                new_place_ids.update(place_ids_by_key(conn, [r.place_key for r in records]))
                 write_issues(conn, batch_id, report.drain())
                 continue
             table = metadata.tables[chunk.table]
@@ -727,6 +744,8 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
             if columns is None:
                 rows = _with_site_ids(conn, rows) if chunk.table == "site_population" else rows
                 columns, rows = row_tuples(table, rows)
+            if new_place_ids:
+                rows = _with_new_place_ids(columns, rows, new_place_ids)
             if bulky and chunk.table not in reindex:
                 reindex[chunk.table] = _SecondaryIndexes(conn, table)
                 reindex[chunk.table].drop()

@@ -114,6 +114,7 @@ class Gazetteer:
                     self._exact[key].add(place_id)
                     self._phonetic[phonetic_key(key)].add(place_id)
         self._country_ids: dict[int, int | None] = {}
+        self._children: dict[int, list[int]] | None = None
         self._countries = self._country_index()
 
     def _country_index(self) -> dict[str, int]:
@@ -145,6 +146,20 @@ class Gazetteer:
         if place_id is None:
             place_id = self._countries.get(name_key(text))
         return self.places[place_id] if place_id is not None else None
+
+    def _descendants(self, area_id: int) -> list[int]:
+        """Every place below `area_id` (the world's 34,000 places are not scanned per scope)."""
+        if self._children is None:
+            self._children = defaultdict(list)
+            for p in self.places.values():
+                if p.parent_id is not None:
+                    self._children[p.parent_id].append(p.place_id)
+        found, stack = [], list(self._children.get(area_id, ()))
+        while stack:
+            place_id = stack.pop()
+            found.append(place_id)
+            stack.extend(self._children.get(place_id, ()))
+        return found
 
     def _country_id(self, place_id: int) -> int | None:
         country = self.country_of(place_id)
@@ -256,10 +271,11 @@ class Gazetteer:
         choices = self._fuzzy_choices.get((within_id, kind))
         if choices is None:  # built once per scope: a file asks the same scope many times
             choices = defaultdict(set)
-            for candidate_key, ids in self._exact.items():
-                in_scope = self._in_scope(ids, within_id, kind)
-                if in_scope:
-                    choices[candidate_key.replace(" ", "")] |= in_scope
+            for place_id in self._descendants(within_id):
+                if kind is None or self.places[place_id].kind == kind:
+                    for candidate_key in self._names.get(place_id, ()):
+                        if candidate_key:
+                            choices[candidate_key.replace(" ", "")].add(place_id)
             self._fuzzy_choices[(within_id, kind)] = choices
         if not choices:
             return Resolution(name, None, 0.0, None, kind)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def read_seed_records() -> tuple[PlaceRecord, ...]:
                     aliases=tuple(aliases.get(key, ())),
                 )
             )
+    # A country Syria's files give keeps their record, with the names OCHA's country list knows it by
+    world = {row["iso3"]: row for row in _rows("world_countries.csv")}
+    records = [replace(r, aliases=r.aliases + tuple((a, _alias_language(a))
+                                                     for a in world[r.country_iso3]["aliases"].split("|") if a))
+               if r.country_iso3 in world else r for r in records]
     return tuple(records) + tuple(_world_records({r.place_key for r in records}, {r.country_iso3 for r in records} - {None}))
 
 

@@ -30,7 +30,7 @@ from loaders.context import LoadContext
 from loaders.intake import check_file
 from loaders.readers import read_any
 from loaders.registry import SourceKind, detect_kind, get_kind
-from loaders.report import LoadReport
+from loaders.report import LoadError, LoadReport
 from loaders.validate import plausible_limits, validate_rows
 
 
@@ -106,7 +106,8 @@ def _source_info(source_kind: SourceKind, path: Path, data: bytes | None, parsed
 def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, data: bytes | None = None,
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
                 progress: Callable[[int], None] | None = None, published: date | None = None,
-                actor: Actor | None = None, max_bytes: int | None = None) -> IngestResult:
+                actor: Actor | None = None, max_bytes: int | None = None,
+                country: str | None = None) -> IngestResult:
     """Load one file. `published` is a text report's publication date when the file has none
     (or to override its metadata); other kinds ignore it. `max_bytes`: refuse a larger file before
     reading it (the CLI passes intake.max_upload_bytes(); the upload page checks an upload's size
@@ -114,6 +115,10 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
 
     `actor`: who loads it (the command line when None); a load needs the upload permission and
     goes on the audit trail (db/audit.py). `loaded_by` defaults to the actor's name.
+
+    `country` (a name, ISO3/ISO2 code or admin-0 p-code; --country, or the Upload page's choice):
+    the country of rows that do not name their own. Without it, and without a country column,
+    a row's places stay unresolved (queued), never looked for in some other country.
     """
     if not dry_run:
         actor = acting(actor, Permission.UPLOAD)
@@ -147,14 +152,18 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         forget_cached_gazetteers()
         return IngestResult(source_kind.name, report, rows_read(), batch)
 
-    context = LoadContext(report, load_gazetteer(engine))
+    gazetteer = load_gazetteer(engine)
+    if country and gazetteer.find_country(country) is None:
+        raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
+                        "ISO3 code (e.g. SDN for Sudan)")
+    context = LoadContext(report, gazetteer, country=country or getattr(adapter, "COUNTRY", None))
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     chunks = adapter.normalise(parsed, context)
     if dry_run:
         preview: dict[str, list] = {}
         for chunk in chunks:
-            if chunk.table != "place":
+            if chunk.table not in ("place", "new_place"):
                 columns, rows = chunk.columns, chunk.rows
                 if columns is None:
                     columns, rows = row_tuples(metadata.tables[chunk.table], rows)

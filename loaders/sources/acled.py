@@ -4,9 +4,9 @@ Post-2023 exports carry `disorder_type` and ISO dates; older ones carry `data_id
 `event_id_no_cnty` and dates written "05 December 2019". Both name the event `event_id_cnty`,
 which is ACLED's stable id: a re-export with the same id and new values revises the row.
 
-Places: `location` is resolved as a town inside the governorate named by `admin1`; when the town
-is not in the gazetteer the row keeps the district (`admin2`) or governorate as its place and the
-town's name as written, and the name is queued for review.
+Places: only inside the row's own country (`country`/`iso`, else the load's): `admin1`, then
+`admin2` within it, then `location` within that; a location the gazetteer lacks becomes a new
+place at the event's coordinates (see _Places).
 """
 
 from __future__ import annotations
@@ -40,43 +40,26 @@ def _missing_columns(table: Table) -> list[str]:
 
 
 class _Places:
-    """Each (admin1, admin2, location) triple resolved once per file.
+    """Each row's place, resolved once per (country, admin1, admin2, location) in the file.
 
-    `location` is looked for as a town inside the governorate `admin1` names; the row's place is
-    the town, else the district, else the governorate. A town the gazetteer does not know is
-    reported on every row that names it and queued once for review.
+    Only inside the row's country (its `country` or numeric `iso` cell, else the load's
+    country): admin1 there, admin2 within it, `location` within admin2. A location the
+    gazetteer lacks becomes a new place under admin2 at the event's coordinates (ACLED gives
+    them for every event); without coordinates the row keeps the area and the location is
+    queued. A row whose country is unknown stays unresolved.
     """
 
     def __init__(self, ctx: LoadContext):
         self.ctx = ctx
-        self.triples: dict = {}
-        self.names: dict = {}  # (name, within, kind) → the resolved place or None
 
-    def _lookup(self, name: str, within: str | None, kind: str):
-        key = (name, within, kind)
-        if key not in self.names:
-            found = self.ctx.gazetteer.resolve(name, within=within, kind=kind) if name else None
-            self.names[key] = found.place if found is not None and found.is_resolved else None
-        return self.names[key]
-
-    def resolve(self, key: tuple[str, str, str]) -> tuple[int | None, str | None, bool]:
-        admin1, admin2, location = key
-        governorate = self._lookup(admin1, None, "governorate")
-        within = governorate.place_key if governorate else None
-        town = self._lookup(location, within, "community")
-        area = town or self._lookup(admin2, within, "district") or governorate
-        return area.place_id if area else None, within, town is not None
-
-    def place_ids(self, admin1: list, admin2: list, location: list, numbers: list) -> list:
-        triples, ids = self.triples, []
-        for key, number in zip(zip(admin1, admin2, location), numbers):
-            found = triples.get(key)
-            if found is None:
-                found = triples[key] = self.resolve(key)
-            if key[2] and not found[2]:
-                # The row keeps the coarser area as its place and the town as written.
-                self.ctx.place_id(key[2], within=found[1], kind="community", row=number, column="location")
-            ids.append(found[0])
+    def place_ids(self, admin1: list, admin2: list, location: list, numbers: list, country: list, iso: list,
+                  lat: list, lon: list) -> list:
+        ctx, ids = self.ctx, []
+        for i, number in enumerate(numbers):
+            row_country = ctx.row_country(country[i] or iso[i] or None)
+            place, _ = ctx.place_in_country(row_country, admin1[i], admin2[i], location[i], lat[i], lon[i],
+                                            row=number, column="location")
+            ids.append(place)
         return ids
 
 
@@ -168,12 +151,14 @@ def _chunk(batch: list, places: _Places, report) -> Chunk:
         for column, code, message in bad[i]:
             report.add(numbers[i], column, code, message, rows[i].get(column), raw_row=rows[i])
     admin1, admin2, location = col("admin1"), col("admin2"), col("location")
+    country, iso = col("country"), col("iso")
     assoc = ["; ".join(a for a in pair if a) for pair in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
     keep = [i for i in range(len(rows)) if i not in bad] if bad else None
     if keep is not None:
         pick = lambda values: [values[i] for i in keep]  # noqa: E731
         numbers, event_ids, dates, fatalities, lat, lon = map(pick, (numbers, event_ids, dates, fatalities, lat, lon))
         admin1, admin2, location, assoc, rows = map(pick, (admin1, admin2, location, assoc, rows))
+        country, iso = pick(country), pick(iso)
     count = len(rows)
     precision = [PRECISION.get(v, "day") for v in clean_column(_column(rows, "time_precision"))]
     values = zip(
@@ -181,7 +166,7 @@ def _chunk(batch: list, places: _Places, report) -> Chunk:
         clean_column(_column(rows, "event_type")),
         _or_none(clean_column(_column(rows, "sub_event_type"))),
         _or_none(clean_column(_column(rows, "actor1"))), _or_none(clean_column(_column(rows, "actor2"))),
-        _or_none(assoc), places.place_ids(admin1, admin2, location, numbers),
+        _or_none(assoc), places.place_ids(admin1, admin2, location, numbers, country, iso, lat, lon),
         _or_none(location), _or_none(admin1), _or_none(admin2), _or_none(clean_column(_column(rows, "admin3"))),
         lat, lon, fatalities, _or_none(clean_column(_column(rows, "notes"))), ("not_required",) * count,
     )
@@ -200,7 +185,15 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     for item in table.rows:
         batch.append(item)
         if len(batch) >= CHUNK_ROWS:
-            yield _chunk(batch, places, ctx.report)
+            yield from _with_new_places(_chunk(batch, places, ctx.report), ctx)
             batch = []
     if batch:
-        yield _chunk(batch, places, ctx.report)
+        yield from _with_new_places(_chunk(batch, places, ctx.report), ctx)
+
+
+def _with_new_places(chunk: Chunk, ctx: LoadContext) -> Iterator[Chunk]:
+    """The places the chunk's rows added (locations the gazetteer lacked) go to the writer first."""
+    new = ctx.take_new_places()
+    if new:
+        yield Chunk("new_place", [(None, record) for record in new])
+    yield chunk
