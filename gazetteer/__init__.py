@@ -31,10 +31,28 @@ def load_gazetteer(engine: Engine) -> Gazetteer:
     built = _BUILT.get(key)
     if built is not None and built[0] == version:
         return built[1]
+    if built is not None and _only_added(built, version, engine):
+        return _BUILT[key][1]
     places, aliases = read_gazetteer_rows(engine)
     gazetteer = gazetteer_from_rows(places, aliases)
     _BUILT[key] = (version, gazetteer)
     return gazetteer
+
+
+def _only_added(built: tuple[tuple, Gazetteer], version: tuple, engine: Engine) -> bool:
+    """Extend the index in place when the change since it was built is new places and aliases
+    only (a load added the towns it did not find); False when anything else changed."""
+    from db.lookups import read_gazetteer_rows
+
+    before, gazetteer = built
+    places, aliases = read_gazetteer_rows(engine, since=before)
+    if any(p["place_id"] in gazetteer.places for p in places):  # a known place was rewritten
+        return False
+    if version[0] != before[0] + len(places) or version[3] != before[3] + len(aliases):  # something was removed
+        return False
+    gazetteer.add(gazetteer_from_rows(places, ()).places.values(), ((a["place_id"], a["alias"]) for a in aliases))
+    _BUILT[engine.url.render_as_string(hide_password=True)] = (version, gazetteer)
+    return True
 
 
 def forget_cached_gazetteers() -> None:

@@ -90,31 +90,43 @@ class Gazetteer:
     """An in-memory index of places and their names; build once, resolve many times."""
 
     def __init__(self, places: Iterable[PlaceRef], aliases: Iterable[tuple[int, str]] = ()):
-        self.places: dict[int, PlaceRef] = {p.place_id: p for p in places}
+        self.places: dict[int, PlaceRef] = {}
         self._by_key: dict[str, str] = {}
         self._by_pcode: dict[str, int] = {}
         self._names: dict[int, set[str]] = defaultdict(set)
-        for p in self.places.values():
-            self._by_key[p.place_key] = p.place_id
-            if p.pcode:
-                self._by_pcode[p.pcode] = p.place_id
-            for name in (p.name_en, p.name_ar):
-                if name:
-                    self._names[p.place_id].add(name_key(name))
-        for place_id, alias in aliases:
-            if place_id in self.places:
-                self._names[place_id].add(name_key(alias))
         self._ancestor_ids: dict[int, frozenset[int]] = {}
         self._fuzzy_choices: dict[tuple, dict[str, set[int]]] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)
         self._phonetic: dict[str, set[int]] = defaultdict(set)
-        for place_id, keys in self._names.items():
+        self._country_ids: dict[int, int | None] = {}
+        self._children: dict[int, list[int]] | None = None
+        self.add(places, aliases)
+
+    def add(self, places: Iterable[PlaceRef], aliases: Iterable[tuple[int, str]] = ()) -> None:
+        """Index new places and aliases (a load added a few): cheaper than building the world again.
+        Places already indexed must not have changed; the caller rebuilds when they have."""
+        places = [p for p in places]
+        for p in places:
+            self.places[p.place_id] = p
+            self._by_key[p.place_key] = p.place_id
+            if p.pcode:
+                self._by_pcode[p.pcode] = p.place_id
+        added: dict[int, set[str]] = defaultdict(set)
+        for p in places:
+            for name in (p.name_en, p.name_ar):
+                if name:
+                    added[p.place_id].add(name_key(name))
+        for place_id, alias in aliases:
+            if place_id in self.places:
+                added[place_id].add(name_key(alias))
+        for place_id, keys in added.items():
+            self._names[place_id] |= keys
             for key in keys:
                 if key:
                     self._exact[key].add(place_id)
                     self._phonetic[phonetic_key(key)].add(place_id)
-        self._country_ids: dict[int, int | None] = {}
-        self._children: dict[int, list[int]] | None = None
+        self._fuzzy_choices.clear()  # scopes may hold new names
+        self._children = None
         self._countries = self._country_index()
 
     def _country_index(self) -> dict[str, int]:

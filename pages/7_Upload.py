@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
+from gazetteer.countries import country_names
 from loaders.ingest import ingest_file
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
 from loaders.registry import SOURCE_KINDS
@@ -27,6 +28,7 @@ st.caption(
 )
 engine = get_engine()
 ensure_database(engine)
+COUNTRIES = dict(country_names())  # ISO3 → name
 
 try:
     from loaders.sources.field_template import field_template_bytes
@@ -82,9 +84,13 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     st.subheader(file_title(name))
     kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
+    country = st.selectbox("Country of rows that name none", [None, *COUNTRIES], key=f"country-{key}",
+                           format_func=lambda iso3: "from the file" if iso3 is None else f"{COUNTRIES[iso3]} ({iso3})",
+                           help="Places are looked for only inside each row's own country. A file without a country "
+                                "column needs one here, or its places stay unresolved (queued for review).")
     published = None
     try:
-        preview = ingest_file(engine, name, kind, data=data, dry_run=True)
+        preview = ingest_file(engine, name, kind, data=data, dry_run=True, country=country)
         if preview.kind == "text_report":
             found = preview.published
             published = st.date_input("Publication date (relative dates such as \"last Saturday\" resolve against it)",
@@ -95,7 +101,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
                 st.warning("No publication date: relative dates stay unresolved, and undated events must be dated "
                            "on review before they count.")
             if published != found:
-                preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published)
+                preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published,
+                                      country=country)
     except Exception as exc:  # whatever the file does to a reader: one message, no traceback (ui/file_errors.py)
         show_file_failure(name, exc)
         return
@@ -107,7 +114,8 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     show_report(preview.report)
     if st.button("Load this file", key=f"load-{key}", type="primary"):
         try:
-            result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor)
+            result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor,
+                                 country=country)
         except Exception as exc:
             show_file_failure(name, exc)
             return

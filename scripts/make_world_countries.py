@@ -16,11 +16,10 @@ a country without p-codes is keyed by its ISO3 code and has no p-code.
 from __future__ import annotations
 
 import csv
-import os
-import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 DATA_DIR = Path(__file__).resolve().parent.parent / "gazetteer" / "data"
 PCODES = DATA_DIR / "global_pcodes_adm1_adm2.csv"
 OUT = DATA_DIR / "world_countries.csv"
@@ -30,18 +29,16 @@ NAME_COLUMNS = ("Preferred Term", "ISO Alt Term", "DGACM Alt Term", "HPC Tools A
                 "Spanish Short")
 
 
-def _common_prefix(words: set[str]) -> str:
-    return os.path.commonprefix(sorted(words)) if words else ""
-
-
 def admin0_codes() -> dict[str, str]:
     """ISO3 → the letters every admin-1 p-code of that country starts with."""
-    letters: dict[str, set[str]] = {}
+    from gazetteer.countries import admin0_code
+
+    codes: dict[str, list[str]] = {}
     with open(PCODES, encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["Admin Level"] == "1":
-                letters.setdefault(row["Location"], set()).add(re.match(r"[A-Za-z]*", row["P-Code"]).group(0))
-    return {iso3: prefix for iso3, words in letters.items() if len(prefix := _common_prefix(words)) >= 2}
+                codes.setdefault(row["Location"], []).append(row["P-Code"])
+    return {iso3: prefix for iso3, admin1 in codes.items() if (prefix := admin0_code(admin1))}
 
 
 def _longitude(text: str | None) -> str:

@@ -8,11 +8,11 @@ already holds keep their names; new ones are named by ISO3 until someone adds a 
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from db import vocab
 from db.records import PlaceRecord
+from gazetteer.countries import admin0_code
 from loaders.readers.delimited import Table
 from loaders.report import LoadReport
 
@@ -31,9 +31,8 @@ def detect(table) -> bool:
 
 
 def _admin0_code(iso3: str, admin1_codes: list[str]) -> str:
-    prefixes = {re.match(r"[A-Za-z]*", code).group(0) for code in admin1_codes}
-    prefix = prefixes.pop() if len(prefixes) == 1 else ""
-    return prefix or iso3
+    # as the shipped gazetteer keys countries (Ecuador's EC01 and ECISLA → EC)
+    return admin0_code(admin1_codes) or iso3
 
 
 def normalise(table: Table, report: LoadReport, known_keys: set[str]) -> list[tuple[int | None, PlaceRecord]]:
