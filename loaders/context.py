@@ -50,6 +50,9 @@ class LoadContext:
     _pending_places: list[PlaceRecord] = field(default_factory=list)
     _triples: dict[tuple, tuple] = field(default_factory=dict)  # (country, admin 1, admin 2, location) → found
     _reported_new: set = field(default_factory=set)
+    # (row number, its country) of the last row whose country was known: a row that names its
+    # destination by p-code and its origin by name looks for the origin in the same country
+    _last_row: tuple = (None, None)
 
     # -- the country a row is resolved in ---------------------------------------------------
     def find_country(self, text: str | None) -> PlaceRef | None:
@@ -90,6 +93,10 @@ class LoadContext:
         """
         ref = self.gazetteer.by_key(pcode) if pcode else None
         scope = self.row_country(country, within=ref.place_key if ref is not None else within)
+        if scope is None and row is not None and self._last_row[0] == row:
+            scope = self._last_row[1]  # the row's other place (its p-code, say) told its country
+        if scope is not None and row is not None:
+            self._last_row = (row, scope)
         if pcode:
             if ref is not None and scope is not None and self.gazetteer.country_of(ref.place_id) == scope:
                 self.check_pcode_name(ref, pcode, name, row=row, column=column)
