@@ -212,6 +212,8 @@ def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: i
     not change are left alone (and keep the batch that wrote them).
     """
     counts = LoadCounts()
+    if conn.execute(select(place.c.place_id).limit(1)).first() is None:
+        return _insert_first_places(conn, records, source_id, batch_id)
     before = {row[0]: tuple(row[1:]) for row in conn.execute(
         select(place.c.place_key, *[place.c[f] for f in _PLACE_FIELDS]))}
     known = {key: None for key in before}
@@ -259,6 +261,46 @@ def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: i
     _add_aliases(conn, records, known, batch_id)
     _upsert_sites(conn, [r for r in records if r.site_type], known, source_id, batch_id)
     return counts
+
+
+def _insert_first_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int,
+                         batch_id: int) -> LoadCounts:
+    """A fresh database's gazetteer (34,000 places of every country) in one bulk insert.
+
+    Every test and every new database starts here; the upsert path (one statement per level of
+    the hierarchy with ON CONFLICT, dicts per row) took 1.6 s on SQLite and 6 s on PostgreSQL.
+    Ids are given here so that children can name their parents without a round trip.
+    """
+    ids: dict[str, int] = {}
+    rows = []
+    pending = list(records)
+    while pending:  # parents first, whatever order the records come in
+        ready = [r for r in pending if r.parent_key is None or r.parent_key in ids]
+        if not ready:
+            missing = sorted({r.parent_key for r in pending})[:10]
+            raise ValueError(f"places refer to parents that are not in the gazetteer: {missing}")
+        for r in ready:
+            if r.place_key in ids:
+                raise ValueError(f"the place key {r.place_key} is given twice")
+            ids[r.place_key] = len(ids) + 1
+            rows.append((ids[r.place_key], r.place_key, r.pcode, r.country_iso3, r.kind, r.name_en, r.name_ar,
+                         ids[r.parent_key] if r.parent_key else None, r.lat, r.lon, source_id, batch_id))
+        ready_keys = {r.place_key for r in ready}
+        pending = [r for r in pending if r.place_key not in ready_keys]
+    bulk_insert(conn, place, ("place_id", "place_key", "pcode", "country_iso3", "kind", "name_en", "name_ar",
+                              "parent_id", "lat", "lon", "source_id", "batch_id"), rows)
+    if conn.dialect.name == "postgresql" and rows:  # the next place takes the next id
+        conn.execute(select(func.setval(func.pg_get_serial_sequence("place", "place_id"), len(rows))))
+    aliases, seen = [], set()
+    for r in records:
+        for alias, language in r.aliases:
+            key = name_key(alias)
+            if key and (ids[r.place_key], key) not in seen:
+                seen.add((ids[r.place_key], key))
+                aliases.append((ids[r.place_key], alias, key, language, batch_id))
+    bulk_insert(conn, place_alias, ("place_id", "alias", "alias_key", "language", "batch_id"), aliases)
+    _upsert_sites(conn, [r for r in records if r.site_type], ids, source_id, batch_id)
+    return LoadCounts(rows_inserted=len(rows))
 
 
 def _upsert_sites(conn: Connection, records: Sequence[PlaceRecord], ids: dict[str, int], source_id: int,
@@ -616,6 +658,18 @@ def _rejected_as_duplicates(conn: Connection, table: Table, row_ids: list[int]) 
     return found & set(row_ids)
 
 
+def _with_new_place_ids(columns: Sequence[str], rows: list, ids: dict[str, int]) -> list:
+    """A row may name a place this load added (a location the gazetteer lacked) by its place key:
+    the key becomes the place's id, now that the place is written."""
+    positions = [i for i, name in enumerate(columns) if name.endswith("place_id")]
+    out = []
+    for number, values in rows:
+        if any(isinstance(values[i], str) for i in positions):
+            values = tuple(ids[v] if i in positions and isinstance(v, str) else v for i, v in enumerate(values))
+        out.append((number, values))
+    return out
+
+
 def _with_site_ids(conn: Connection, rows: list[tuple[int | None, dict]]) -> list[tuple[int | None, dict]]:
     """Population rows may name their site by `site_key` (its place_key): a site written earlier
     in the same load has no id the adapter could know. An unknown key leaves site_id empty."""
@@ -689,9 +743,14 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         # the indexes. On PostgreSQL dropping an index would lock the table against every reader.
         bulky = conn.dialect.name == "sqlite" and expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
         reindex: dict[str, _SecondaryIndexes] = {}
+        new_place_ids: dict[str, int] = {}
         for chunk in chunks:
-            if chunk.table == "place":  # places a source brings itself (CCCM sites), before their facts
-                counts.add(upsert_places(conn, [record for _, record in chunk.rows], source_id, batch_id))
+            if chunk.table in ("place", "new_place"):  # places a source brings (CCCM sites), before their facts
+                records = [record for _, record in chunk.rows]
+                added = upsert_places(conn, records, source_id, batch_id)
+                if chunk.table == "place":  # a site list's sites are its rows; places found on the way are not
+                    counts.add(added)
+                new_place_ids.update(place_ids_by_key(conn, [r.place_key for r in records]))
                 write_issues(conn, batch_id, report.drain())
                 continue
             table = metadata.tables[chunk.table]
@@ -699,6 +758,8 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
             if columns is None:
                 rows = _with_site_ids(conn, rows) if chunk.table == "site_population" else rows
                 columns, rows = row_tuples(table, rows)
+            if new_place_ids:
+                rows = _with_new_place_ids(columns, rows, new_place_ids)
             if bulky and chunk.table not in reindex:
                 reindex[chunk.table] = _SecondaryIndexes(conn, table)
                 reindex[chunk.table].drop()

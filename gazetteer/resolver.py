@@ -1,5 +1,9 @@
 """Resolve a written place name to one gazetteer entry, or say honestly that it cannot.
 
+A name is looked for inside an area (`within`: a country, or an admin unit): in practice the
+row's own country. Without one, only an exact name that belongs to a single country resolves;
+sound-alikes and fuzzy matches are never sought across the world, so never across a border.
+
 Order of trust:
 1. exact match of the normalised name against every name and alias (score 100);
 2. the same consonant skeleton (Idlib/Idleb, Menbij/Manbij) when only one place in scope has it
@@ -46,6 +50,7 @@ class PlaceRef:
     parent_id: int | None
     lat: float | None = None
     lon: float | None = None
+    country_iso3: str | None = None  # only on country rows
 
 
 @dataclass(frozen=True)
@@ -85,33 +90,111 @@ class Gazetteer:
     """An in-memory index of places and their names; build once, resolve many times."""
 
     def __init__(self, places: Iterable[PlaceRef], aliases: Iterable[tuple[int, str]] = ()):
-        self.places: dict[int, PlaceRef] = {p.place_id: p for p in places}
+        self.places: dict[int, PlaceRef] = {}
         self._by_key: dict[str, str] = {}
         self._by_pcode: dict[str, int] = {}
         self._names: dict[int, set[str]] = defaultdict(set)
-        for p in self.places.values():
-            self._by_key[p.place_key] = p.place_id
-            if p.pcode:
-                self._by_pcode[p.pcode] = p.place_id
-            for name in (p.name_en, p.name_ar):
-                if name:
-                    self._names[p.place_id].add(name_key(name))
-        for place_id, alias in aliases:
-            if place_id in self.places:
-                self._names[place_id].add(name_key(alias))
         self._ancestor_ids: dict[int, frozenset[int]] = {}
         self._fuzzy_choices: dict[tuple, dict[str, set[int]]] = {}
         self._exact: dict[str, set[int]] = defaultdict(set)
         self._phonetic: dict[str, set[int]] = defaultdict(set)
-        for place_id, keys in self._names.items():
+        self._country_ids: dict[int, int | None] = {}
+        self._children: dict[int, list[int]] | None = None
+        self.add(places, aliases)
+
+    def add(self, places: Iterable[PlaceRef], aliases: Iterable[tuple[int, str]] = ()) -> None:
+        """Index new places and aliases (a load added a few): cheaper than building the world again.
+        Places already indexed must not have changed; the caller rebuilds when they have."""
+        places = [p for p in places]
+        for p in places:
+            self.places[p.place_id] = p
+            self._by_key[p.place_key] = p.place_id
+            if p.pcode:
+                self._by_pcode[p.pcode] = p.place_id
+        added: dict[int, set[str]] = defaultdict(set)
+        for p in places:
+            for name in (p.name_en, p.name_ar):
+                if name:
+                    added[p.place_id].add(name_key(name))
+        for place_id, alias in aliases:
+            if place_id in self.places:
+                added[place_id].add(name_key(alias))
+        for place_id, keys in added.items():
+            self._names[place_id] |= keys
             for key in keys:
                 if key:
                     self._exact[key].add(place_id)
                     self._phonetic[phonetic_key(key)].add(place_id)
+        self._fuzzy_choices.clear()  # scopes may hold new names
+        self._children = None
+        self._countries = self._country_index()
+
+    def _country_index(self) -> dict[str, int]:
+        """Every way a file names a country → its place: ISO3, ISO2 and numeric (M49) codes, the
+        admin-0 p-code, and its names and aliases (exact, normalised: a country is never guessed)."""
+        from gazetteer.countries import country_codes
+
+        index: dict[str, int] = {}
+        codes = country_codes()
+        for p in self.places.values():
+            if p.kind != "country":
+                continue
+            for key in self._names.get(p.place_id, ()):
+                index.setdefault(key, p.place_id)
+            for code in (p.place_key, p.pcode, p.country_iso3, *codes.get(p.country_iso3 or "", ())):
+                if code:
+                    index[code.upper()] = p.place_id
+        return index
+
+    def find_country(self, text: str | None) -> PlaceRef | None:
+        """The country a cell names ("Sudan", "SDN", "SD", "729", "the Sudan"), or None."""
+        text = (text or "").strip()
+        if not text:
+            return None
+        code = text.upper()
+        if code.isdigit():
+            code = code.lstrip("0") or "0"  # M49 codes are written with or without leading zeros
+        place_id = self._countries.get(code)
+        if place_id is None:
+            place_id = self._countries.get(name_key(text))
+        return self.places[place_id] if place_id is not None else None
+
+    def _descendants(self, area_id: int) -> list[int]:
+        """Every place below `area_id` (the world's 34,000 places are not scanned per scope)."""
+        if self._children is None:
+            self._children = defaultdict(list)
+            for p in self.places.values():
+                if p.parent_id is not None:
+                    self._children[p.parent_id].append(p.place_id)
+        found, stack = [], list(self._children.get(area_id, ()))
+        while stack:
+            place_id = stack.pop()
+            found.append(place_id)
+            stack.extend(self._children.get(place_id, ()))
+        return found
+
+    def _country_id(self, place_id: int) -> int | None:
+        country = self.country_of(place_id)
+        return country.place_id if country else None
+
+    def country_of(self, place_id: int) -> PlaceRef | None:
+        """The country a place lies in (itself for a country)."""
+        if place_id not in self._country_ids:
+            place = self.places.get(place_id)
+            chain = [place, *self.ancestors(place_id)] if place else []
+            top = next((p for p in chain if p.kind == "country"), None)
+            self._country_ids[place_id] = top.place_id if top else None
+        found = self._country_ids[place_id]
+        return self.places[found] if found is not None else None
 
     # -- lookups --------------------------------------------------------------------------
     def by_key(self, place_key_or_pcode: str) -> PlaceRef | None:
+        """A place by its key or p-code; a country also by its ISO3 code (files name countries so)."""
         place_id = self._by_key.get(place_key_or_pcode) or self._by_pcode.get(place_key_or_pcode)
+        if place_id is None and len(place_key_or_pcode) == 3 and place_key_or_pcode.isalpha():
+            place_id = self._countries.get(place_key_or_pcode.upper())
+            if place_id is not None and self.places[place_id].country_iso3 != place_key_or_pcode.upper():
+                place_id = None
         return self.places.get(place_id) if place_id else None
 
     def ancestors(self, place_id: int) -> list[PlaceRef]:
@@ -171,6 +254,10 @@ class Gazetteer:
             return Resolution(name, None, 0.0, None, kind)
 
         exact = whole or self._in_scope(self._exact.get(key, ()), within_id, kind)
+        if within_id is None and len({self._country_id(i) for i in exact}) > 1:
+            # The same name in two countries: only the row's country can say which.
+            ranked = tuple((self.places[i], 100.0) for i in sorted(exact))
+            return Resolution(name, None, 100.0, None, kind, ranked)
         if exact:
             chosen = self._pick(exact, kind)
             ranked = tuple((self.places[i], 100.0) for i in sorted(exact))
@@ -178,6 +265,10 @@ class Gazetteer:
                 return Resolution(name, None, 100.0, None, kind, ranked)
             return Resolution(name, self.places[chosen], 100.0, "exact", kind, ranked)
 
+        if within_id is None:
+            # No country given: nothing but an exact name, and only one country's. A sound-alike or a
+            # near spelling anywhere in the world is how Shwebo (Myanmar) became Shahba (Syria).
+            return Resolution(name, None, 0.0, None, kind)
         skeleton = phonetic_key(key)
         if len(skeleton.replace(" ", "")) >= MIN_PHONETIC_LENGTH:
             same_sound = self._in_scope(self._phonetic.get(skeleton, ()), within_id, kind)
@@ -192,10 +283,11 @@ class Gazetteer:
         choices = self._fuzzy_choices.get((within_id, kind))
         if choices is None:  # built once per scope: a file asks the same scope many times
             choices = defaultdict(set)
-            for candidate_key, ids in self._exact.items():
-                in_scope = self._in_scope(ids, within_id, kind)
-                if in_scope:
-                    choices[candidate_key.replace(" ", "")] |= in_scope
+            for place_id in self._descendants(within_id):
+                if kind is None or self.places[place_id].kind == kind:
+                    for candidate_key in self._names.get(place_id, ()):
+                        if candidate_key:
+                            choices[candidate_key.replace(" ", "")].add(place_id)
             self._fuzzy_choices[(within_id, kind)] = choices
         if not choices:
             return Resolution(name, None, 0.0, None, kind)
@@ -255,6 +347,7 @@ def gazetteer_from_rows(places: Iterable[Mapping], aliases: Iterable[Mapping]) -
             parent_id=r["parent_id"],
             lat=r["lat"],
             lon=r["lon"],
+            country_iso3=r.get("country_iso3"),
         )
         for r in places
     ]

@@ -1,11 +1,14 @@
 """python -m loaders {ingest,kinds,extract}
 
-  ingest PATH... [--kind K] [--dry-run] [--strict] [--published YYYY-MM-DD] [--max-mb N]
+  ingest PATH... [--kind K] [--dry-run] [--strict] [--published YYYY-MM-DD] [--max-mb N] [--country C]
                                                      load files into DATABASE_URL (text reports: facts
                                                      are stored pending review); files pass the upload
                                                      page's content checks (loaders/intake.py); no size
                                                      limit unless --max-mb is given (the server's operator
-                                                     loads large exports here; uploads have their limit)
+                                                     loads large exports here; uploads have their limit).
+                                                     --country (name or ISO3): the country of rows that
+                                                     name none; places are looked for only inside a row's
+                                                     own country, and without one they stay unresolved
   kinds                                              list the kinds and what each expects
   extract FILE [--published YYYY-MM-DD] [--json]     print the facts a text report states (writes nothing)
 
@@ -109,6 +112,8 @@ def main(argv=None) -> int:
                              "DASHBOARD_MAX_UPLOAD_MB)")
     ingest.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                         help="read the file's COLUMN as the kind's FIELD (repeat for more columns)")
+    ingest.add_argument("--country", help="the country of rows that name none (a name or ISO3 code, e.g. SDN); "
+                                          "a row's own country column wins")
     sub.add_parser("kinds", help="list the kinds of file the loaders read")
     extract = sub.add_parser("extract", help="print the displacement and event facts a text report states")
     extract.add_argument("path")
@@ -129,7 +134,7 @@ def main(argv=None) -> int:
         try:
             result = ingest_file(engine, path, args.kind, dry_run=args.dry_run, strict=args.strict,
                                  progress=_progress_printer(path), published=args.published, max_bytes=max_bytes,
-                                 column_map=parse_column_map(args.map))
+                                 column_map=parse_column_map(args.map), country=args.country)
         except Exception as exc:  # any file, however broken, gets one line (loaders/errors.py), never a traceback
             print(cli_message(path, exc), file=sys.stderr)
             report = getattr(exc, "report", None)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from db.records import PlaceRecord
 from gazetteer import Gazetteer, PlaceRef, Resolution, scope_key
+from gazetteer.normalise import name_key
 from loaders.report import LoadReport
 
 
@@ -39,59 +41,201 @@ class PlaceContext:
 class LoadContext:
     report: LoadReport
     gazetteer: Gazetteer
+    # The load's country (a place key, ISO3 or name): from --country or the Upload page, or the
+    # kind's own when a kind is one country's (an adapter's COUNTRY). A row's own country column
+    # wins over it. With neither, a row's places stay unresolved: never looked for anywhere.
+    country: str | None = None
     # (raw name, scope key) → what the review queue needs, and how many rows named it
     unresolved: dict[tuple[str, str], dict] = field(default_factory=dict)
     # rows the reader passed on that the adapter found to be headers (HXL: the rows above and
     # including the hashtag row): not counted as rows read
     header_rows: int = 0
-    _cache: dict[tuple, tuple[int | None, tuple[str, str] | None]] = field(default_factory=dict)
+    # places this load adds (a location the gazetteer lacks, at the file's coordinates), by key,
+    # until the adapter hands them to the writer (take_new_places)
+    new_places: dict[str, PlaceRecord] = field(default_factory=dict)
+    _cache: dict[tuple, tuple[int | str | None, tuple[str, str] | None]] = field(default_factory=dict)
     _name_fits: dict[tuple[int, str], bool] = field(default_factory=dict)  # (place id, name) → name_fits
+    _countries: dict[str, PlaceRef | None] = field(default_factory=dict)
+    _pending_places: list[PlaceRecord] = field(default_factory=list)
+    _triples: dict[tuple, tuple] = field(default_factory=dict)  # (country, admin 1, admin 2, location) → found
+    _reported_new: set = field(default_factory=set)
+    # (row number, its country) of the last row whose country was known: a row that names its
+    # destination by p-code and its origin by name looks for the origin in the same country
+    _last_row: tuple = (None, None)
 
+    # -- the country a row is resolved in ---------------------------------------------------
+    def find_country(self, text: str | None) -> PlaceRef | None:
+        text = (text or "").strip()
+        if text not in self._countries:
+            self._countries[text] = self.gazetteer.find_country(text) or (
+                self.gazetteer.by_key(text) if text and self._is_country_key(text) else None)
+        return self._countries[text]
+
+    def _is_country_key(self, text: str) -> bool:
+        ref = self.gazetteer.by_key(text)
+        return ref is not None and ref.kind == "country"
+
+    def load_country(self) -> PlaceRef | None:
+        return self.find_country(self.country) if self.country else None
+
+    def row_country(self, written: str | None = None, *, within: str | None = None) -> PlaceRef | None:
+        """The row's country: the one its country cell names; else the country of the area its p-code
+        or `within` names; else the load's. None when the cell names no country we know."""
+        if written and written.strip():
+            return self.find_country(written)
+        area = self.gazetteer.by_key(within) if within else None
+        if area is not None:
+            return self.gazetteer.country_of(area.place_id)
+        return self.load_country()
+
+    # -- places -------------------------------------------------------------------------------
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,
                  kind: str | None = None, row: int | None = None, column: str | None = None,
-                 only_within: bool = False) -> int | None:
-        """The place a row names: by p-code when the gazetteer knows it, else by name.
+                 only_within: bool = False, country: str | None = None) -> int | None:
+        """The place a row names, inside the row's country only (`row_country`).
 
-        With `only_within`, the name is looked for inside `within` only: when the gazetteer does
-        not hold that area (a country it has no places for), the name stays unresolved in that
-        area's scope instead of being matched anywhere. Without it, Haiti's "Centre" department
-        (DTM API) sounds like a Syrian governorate.
+        By p-code when the gazetteer knows it and it lies in that country, else by name inside
+        `within` (an area of that country) or the country itself. With `only_within`, a `within`
+        the gazetteer does not hold leaves the name unresolved in that area's scope rather than
+        widening to the country. A row whose country is unknown keeps its name, unresolved and
+        queued: nothing is looked for across a border.
         """
+        ref = self.gazetteer.by_key(pcode) if pcode else None
+        scope = self.row_country(country, within=ref.place_key if ref is not None else within)
+        if scope is None and row is not None and self._last_row[0] == row:
+            scope = self._last_row[1]  # the row's other place (its p-code, say) told its country
+        if scope is not None and row is not None:
+            self._last_row = (row, scope)
         if pcode:
-            ref = self.gazetteer.by_key(pcode)
-            if ref is not None:
+            if ref is not None and scope is not None and self.gazetteer.country_of(ref.place_id) == scope:
                 self.check_pcode_name(ref, pcode, name, row=row, column=column)
                 return ref.place_id
         name = (name or "").strip()
         if not name:
             return None
-        unknown_area = bool(within) and self.gazetteer.by_key(within) is None
-        if unknown_area and not only_within:
-            within, unknown_area = None, False  # an area we do not know cannot narrow the search
-        key = (name, within, kind)
+        if kind == "country":
+            found = self.find_country(name)
+            if found is not None:
+                return found.place_id
+        area = self.gazetteer.by_key(within) if within else None
+        if area is not None and self.gazetteer.country_of(area.place_id) != scope:
+            area = None  # an area of another country cannot narrow this row's search
+        unknown_area = bool(within) and area is None and only_within
+        if area is None and not unknown_area and scope is not None:
+            area = scope
+        key = (name, area.place_key if area else (within if unknown_area else None), kind)
         if key not in self._cache:
-            if unknown_area:
+            if area is None:  # no country, or an area the gazetteer lacks: nothing to look in
                 resolution = Resolution(name, None, 0.0, None, kind)
             else:
-                resolution = self.gazetteer.resolve(name, within=within, kind=kind)
+                resolution = self.gazetteer.resolve(name, within=area.place_key, kind=kind)
             if resolution.is_resolved:
                 self._cache[key] = (resolution.place.place_id, None)
             else:
-                best = resolution.best_candidate
-                area = self.gazetteer.by_key(within) if within else None
-                queue_key = (name, scope_key(within, resolution.kind))
-                self.unresolved.setdefault(queue_key, {
-                    "raw_name": name, "scope_key": queue_key[1], "within_place_id": area.place_id if area else None,
-                    "kind": resolution.kind, "best_place_id": best[0].place_id if best else None,
-                    "best_score": best[1] if best else None, "occurrences": 0})
-                self._cache[key] = (None, queue_key)
+                self._cache[key] = (None, self._queue(name, key[1], resolution))
         place_id, queue_key = self._cache[key]
         if place_id is None:
-            self.unresolved[queue_key]["occurrences"] += 1
+            self._unresolved_row(queue_key, name, row, column, country_known=area is not None or unknown_area)
+        return place_id
+
+    def _queue(self, name: str, within: str | None, resolution: Resolution) -> tuple[str, str]:
+        best = resolution.best_candidate
+        area = self.gazetteer.by_key(within) if within else None
+        queue_key = (name, scope_key(within, resolution.kind))
+        self.unresolved.setdefault(queue_key, {
+            "raw_name": name, "scope_key": queue_key[1], "within_place_id": area.place_id if area else None,
+            "kind": resolution.kind, "best_place_id": best[0].place_id if best else None,
+            "best_score": best[1] if best else None, "occurrences": 0})
+        return queue_key
+
+    def _unresolved_row(self, queue_key, name: str, row, column, *, country_known: bool = True) -> None:
+        self.unresolved[queue_key]["occurrences"] += 1
+        if country_known:
             self.report.add(row, column, "unresolved-place",
                             "the place name did not match the gazetteer; the row is kept with the name as "
                             "written and the name is queued for review", name, severity="warning")
-        return place_id
+        else:
+            self.report.add(row, column, "unknown-country",
+                            "the row's country is not known, so its place is not looked for (a name can belong to "
+                            "places in several countries); it is kept as written and queued for review. Add a "
+                            "country column, or give the country (--country, or on the Upload page)", name,
+                            severity="warning")
+
+    def place_in_country(self, country: PlaceRef | None, admin1: str | None, admin2: str | None,
+                         location: str | None, lat: float | None = None, lon: float | None = None, *,
+                         admin1_code: str | None = None, admin2_code: str | None = None,
+                         row: int | None = None, column: str | None = None) -> tuple[int | str | None, bool]:
+        """Down the hierarchy of one country: admin 1 by code or name, admin 2 within it, the
+        location within admin 2 (or admin 1). (place, whether the location itself was placed).
+
+        A location the gazetteer lacks, with coordinates, becomes a new place under the row's
+        admin 2 (else admin 1): the place returned is then its place key (a str), which the writer
+        turns into an id once `take_new_places` has been written. Without coordinates, the row
+        keeps the finest area found and the location is queued for review.
+        """
+        if country is None:
+            if location or admin2 or admin1:
+                written = location or admin2 or admin1
+                key = (written, None, "community")
+                if key not in self._cache:
+                    self._cache[key] = (None, self._queue(written, None, Resolution(written, None, 0.0, None,
+                                                                                     "community")))
+                self._unresolved_row(self._cache[key][1], written, row, column, country_known=False)
+            return None, False
+        triple = (country.place_key, admin1_code or admin1, admin2_code or admin2, location)
+        found = self._triples.get(triple)
+        if found is None:
+            found = self._triples[triple] = self._resolve_down(country, admin1, admin2, location, lat, lon,
+                                                             admin1_code, admin2_code)
+        place, is_location, queue = found
+        if queue is not None:
+            self._unresolved_row(queue, location, row, column)
+        elif isinstance(place, str) and place in self.new_places and triple not in self._reported_new:
+            self._reported_new.add(triple)
+            self.report.add(row, column, "new-place",
+                            f"{location!r} is not in the gazetteer; it is added under "
+                            f"{self.new_places[place].parent_key} at the row's coordinates", location,
+                            severity="warning")
+        return place, is_location
+
+    def _area(self, within: PlaceRef, code: str | None, name: str | None, kind: str) -> PlaceRef | None:
+        if code:
+            ref = self.gazetteer.by_key(code)
+            if ref is not None and self.gazetteer.is_within(ref.place_id, within.place_id):
+                return ref
+        if name:
+            found = self.gazetteer.resolve(name, within=within.place_key, kind=kind)
+            if found.is_resolved:
+                return found.place
+        return None
+
+    def _resolve_down(self, country, admin1, admin2, location, lat, lon, admin1_code, admin2_code):
+        region = self._area(country, admin1_code, admin1, "governorate")
+        district = self._area(region or country, admin2_code, admin2, "district")
+        area = district or region
+        if not location:
+            return (area or country).place_id, False, None
+        found = self.gazetteer.resolve(location, within=(area or country).place_key, kind="community")
+        if found.is_resolved:
+            return found.place.place_id, True, None
+        if area is not None and lat is not None and lon is not None:
+            slug = name_key(location).replace(" ", "-")
+            place_key = f"{area.place_key}:{slug}"[:80]
+            if self.gazetteer.by_key(place_key) is not None:  # added by an earlier load
+                return self.gazetteer.by_key(place_key).place_id, True, None
+            if place_key not in self.new_places:
+                record = PlaceRecord(place_key=place_key, kind="community", name_en=location,
+                                     parent_key=area.place_key, lat=lat, lon=lon)
+                self.new_places[place_key] = record
+                self._pending_places.append(record)
+            return place_key, True, None
+        return (area or country).place_id, False, self._queue(location, (area or country).place_key, found)
+
+    def take_new_places(self) -> list[PlaceRecord]:
+        """Places added since the last call, for the adapter to yield as a "new_place" chunk before
+        the rows that name them (written like a site list's places, not counted as rows)."""
+        taken, self._pending_places = self._pending_places, []
+        return taken
 
     def check_pcode_name(self, ref: PlaceRef, pcode: str, name: str | None, *, row: int | None = None,
                          column: str | None = None) -> None:

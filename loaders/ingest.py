@@ -295,7 +295,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                 dry_run: bool = False, strict: bool = False, loaded_by: str | None = None,
                 progress: Callable[[int], None] | None = None, published: date | None = None,
                 actor: Actor | None = None, max_bytes: int | None = None,
-                column_map: dict[str, str] | None = None) -> IngestResult:
+                column_map: dict[str, str] | None = None, country: str | None = None) -> IngestResult:
     """Load one file. `published` is a text report's publication date when the file has none
     (or to override its metadata); other kinds ignore it. `max_bytes`: refuse a larger file before
     reading it (the CLI passes intake.max_upload_bytes(); the upload page checks an upload's size
@@ -304,6 +304,10 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
 
     `actor`: who loads it (the command line when None); a load needs the upload permission and
     goes on the audit trail (db/audit.py). `loaded_by` defaults to the actor's name.
+
+    `country` (a name, ISO3/ISO2 code or admin-0 p-code; --country, or the Upload page's choice):
+    the country of rows that do not name their own. Without it, and without a country column,
+    a row's places stay unresolved (queued), never looked for in some other country.
     """
     if not dry_run:
         actor = acting(actor, Permission.UPLOAD)
@@ -358,7 +362,11 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         forget_cached_gazetteers()
         return IngestResult(source_kind.name, report, rows_read(), batch)
 
-    context = LoadContext(report, load_gazetteer(engine))
+    gazetteer = load_gazetteer(engine)
+    if country and gazetteer.find_country(country) is None:
+        raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
+                        "ISO3 code (e.g. SDN for Sudan)")
+    context = LoadContext(report, gazetteer, country=country or getattr(adapter, "COUNTRY", None))
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
@@ -367,7 +375,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         preview: dict[str, list] = {}
         would_load, understood = 0, Understood()
         for chunk in chunks:
-            if chunk.table != "place":
+            if chunk.table not in ("place", "new_place"):
                 columns, rows = chunk.columns, chunk.rows
                 if columns is None:
                     columns, rows = row_tuples(metadata.tables[chunk.table], rows)

@@ -24,6 +24,11 @@ ISSUE_CODES = {
     "unknown-value": "a value is not in the column's vocabulary",
     "duplicate-key": "the row repeats the natural key of an earlier row in the same file",
     "unresolved-place": "a place name did not match the gazetteer well enough; it is queued for review",
+    "unknown-country": "a row's country is not known (no country, ISO or p-code column, no --country or Upload "
+                       "choice, or a value no country has): its place names stay unresolved and queued, never "
+                       "looked for in another country",
+    "new-place": "a location the gazetteer lacks is added as a place of its own under the row's admin 2 (or "
+                 "admin 1), at the coordinates the file gives; the row is placed there",
     "unknown-pcode": "an area's p-code is not in the gazetteer (its country's p-code list is not loaded, or "
                      "writes the code another way); the row is kept with the code as given and no place",
     "provider-error": "the provider's own error column flags the row (HDX HAPI files); the adapter says "

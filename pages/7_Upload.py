@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
+from gazetteer.countries import country_names
 from loaders.ingest import ingest_file, parse_column_map
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
 from loaders.registry import SOURCE_KINDS
@@ -27,6 +28,7 @@ st.caption(
 )
 engine = get_engine()
 ensure_database(engine)
+COUNTRIES = dict(country_names())  # ISO3 → name
 
 try:
     from loaders.sources.field_template import field_template_bytes
@@ -82,13 +84,17 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     st.subheader(file_title(name))
     kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
     kind = None if kind_choice == "detect" else kind_choice
+    country = st.selectbox("Country of rows that name none", [None, *COUNTRIES], key=f"country-{key}",
+                           format_func=lambda iso3: "from the file" if iso3 is None else f"{COUNTRIES[iso3]} ({iso3})",
+                           help="Places are looked for only inside each row's own country. A file without a country "
+                                "column needs one here, or its places stay unresolved (queued for review).")
     published = None
     mapped = st.text_area("Map columns (optional): COLUMN=FIELD, one per line", key=f"map-{key}", height=68,
                           help="Reads a column of the file as one of its kind's fields; the check below names "
                                "every column of figures the kind does not read, with the fields it has.")
     try:
         column_map = parse_column_map(line for line in mapped.splitlines() if line.strip())
-        preview = ingest_file(engine, name, kind, data=data, dry_run=True, column_map=column_map)
+        preview = ingest_file(engine, name, kind, data=data, dry_run=True, column_map=column_map, country=country)
         if preview.already_loaded:
             st.info(f"Already loaded as batch {preview.batch.batch_id} ({preview.batch.rows_loaded:,} rows): "
                     "recognised by its bytes; loading it again changes nothing.")
@@ -104,7 +110,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
                            "on review before they count.")
             if published != found:
                 preview = ingest_file(engine, name, kind, data=data, dry_run=True, published=published,
-                                      column_map=column_map)
+                                      column_map=column_map, country=country)
     except Exception as exc:  # whatever the file does to a reader: one message, no traceback (ui/file_errors.py)
         show_file_failure(name, exc)
         return
@@ -127,7 +133,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     if st.button("Load this file", key=f"load-{key}", type="primary", disabled=not preview.rows_landed):
         try:
             result = ingest_file(engine, name, kind, data=data, strict=strict, published=published, actor=actor,
-                                 column_map=column_map)
+                                 column_map=column_map, country=country)
         except Exception as exc:
             show_file_failure(name, exc)
             return

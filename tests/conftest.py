@@ -11,6 +11,7 @@ Files from ../shared are used where a test needs data written by others: outside
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -68,15 +69,17 @@ class DatabaseFactory:
         self.tmp_root = tmp_root
         self._engines: list[Engine] = []
         self._pg_databases: list[str] = []
+        self._prepared_url: str | None = None
 
-    def new_url(self) -> str:
+    def new_url(self, template: str | None = None) -> str:
         if is_postgres():
             base = make_url(backend_url())
             name = f"dd_test_{uuid.uuid4().hex[:12]}"
             admin = make_engine(base.render_as_string(hide_password=False)).execution_options(
                 isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))  # name made above, not input
+                # names made here, not input
+                conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
             admin.dispose()
             self._pg_databases.append(name)
             return base.set(database=name).render_as_string(hide_password=False)
@@ -85,6 +88,26 @@ class DatabaseFactory:
 
     def new_engine(self) -> Engine:
         engine = make_engine(self.new_url())
+        self._engines.append(engine)
+        return engine
+
+    def new_prepared_engine(self) -> Engine:
+        """A copy of one database prepared once per session: the shipped gazetteer holds every
+        country's admin units (34,000 places), too many to write again for every test."""
+        if self._prepared_url is None:
+            from db.setup import prepare_database
+
+            template = make_engine(self.new_url())
+            prepare_database(template)
+            template.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+            self._prepared_url = template.url.render_as_string(hide_password=False)
+        if is_postgres():
+            template_name = make_url(self._prepared_url).database
+            url = self.new_url(template=template_name)
+        else:
+            url = self.new_url()
+            shutil.copyfile(make_url(self._prepared_url).database, make_url(url).database)
+        engine = make_engine(url)
         self._engines.append(engine)
         return engine
 
@@ -117,10 +140,7 @@ def empty_engine(databases) -> Engine:
 @pytest.fixture
 def prepared_engine(databases) -> Engine:
     """A fresh database with the schema and the shipped gazetteer."""
-    from db.setup import prepare_database
-
-    engine = databases.new_engine()
-    prepare_database(engine)
+    engine = databases.new_prepared_engine()
     yield engine
     engine.dispose()
 
@@ -140,12 +160,9 @@ def demo_engine(databases) -> Engine:
 @pytest.fixture(scope="session")
 def seeded_gazetteer(databases):
     """The shipped gazetteer as a resolver index (read from a prepared database)."""
-    from db.setup import prepare_database
     from gazetteer import load_gazetteer
 
-    engine = databases.new_engine()
-    prepare_database(engine)
-    return load_gazetteer(engine)
+    return load_gazetteer(databases.new_prepared_engine())
 
 
 def only_revision(engine) -> tuple[str, dict]:

@@ -38,14 +38,33 @@ def test_post_2023_export_loads_with_places_resolved(prepared_engine):
     assert events["SYR900004"]["date_precision"] == "week"
 
 
-def test_an_unknown_village_keeps_its_name_and_district_and_is_queued(prepared_engine):
+def test_an_unknown_village_becomes_a_place_under_its_district_at_its_coordinates(prepared_engine):
     result = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
-    assert result.report.flatten() == [[5, "location", "unresolved-place"]]
+    assert result.report.flatten() == [[5, "location", "new-place"]]
+    event = _events(prepared_engine)["SYR900004"]
+    assert (event["place_name_raw"], event["place_key"]) == ("Kafr Takharim", "SY0700:kafr-takharim")
+    with prepared_engine.connect() as conn:
+        village = conn.execute(select(place.c.name_en, place.c.kind, place.c.lat, place.c.lon, place.c.parent_id)
+                               .where(place.c.place_key == "SY0700:kafr-takharim")).one()
+        district = conn.execute(select(place.c.place_id).where(place.c.place_key == "SY0700")).scalar()
+        queued = conn.execute(select(unresolved_place_name.c.raw_name)).all()
+    # the file's own coordinates, under the district the row names (Idleb, SY0700)
+    assert tuple(village) == ("Kafr Takharim", "community", 36.12, 36.52, district)
+    assert queued == []
+
+
+def test_a_village_without_coordinates_keeps_its_district_and_is_queued(prepared_engine, tmp_path):
+    lines = (ACLED / "acled_2023_format_syria.csv").read_text(encoding="utf-8").splitlines()
+    uncoordinated = tmp_path / "acled_syria_village_without_coordinates.csv"
+    uncoordinated.write_text("\n".join([lines[0], lines[4].replace(",36.1200,36.5200,", ",,,")]) + "\n",
+                             encoding="utf-8")
+    result = ingest_file(prepared_engine, uncoordinated)
+    assert result.report.flatten() == [[2, "location", "unresolved-place"]]
     event = _events(prepared_engine)["SYR900004"]
     assert (event["place_name_raw"], event["place_key"]) == ("Kafr Takharim", "SY0700")
     with prepared_engine.connect() as conn:
         queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.scope_key)).all()
-    assert queued == [("Kafr Takharim", "SY07|community")]
+    assert queued == [("Kafr Takharim", "SY0700|community")]
 
 
 def test_pre_2023_export_with_dates_in_words(prepared_engine):
@@ -114,12 +133,15 @@ def test_cli_exit_codes_and_counts(tmp_path):
     assert kinds.returncode == 0 and "acled" in kinds.stdout and "ocha_pcodes" in kinds.stdout
 
 
-def test_the_review_queue_counts_every_row_that_named_the_place(prepared_engine):
+def test_a_place_one_file_added_is_found_by_the_next(prepared_engine):
     ingest_file(prepared_engine, ACLED / "acled_unknown_village_twice.csv")
-    ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    second = ingest_file(prepared_engine, ACLED / "acled_2023_format_syria.csv")
+    assert second.report.flatten() == []
     with prepared_engine.connect() as conn:
-        queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.occurrences)).all()
-    assert queued == [("Kafr Takharim", 3)]
+        villages = conn.execute(select(place.c.place_key).where(place.c.name_en == "Kafr Takharim")).all()
+        queued = conn.execute(select(unresolved_place_name.c.raw_name)).all()
+    assert villages == [("SY0700:kafr-takharim",)] and queued == []
+    assert _events(prepared_engine)["SYR900004"]["place_key"] == "SY0700:kafr-takharim"
 
 
 def _index_names(engine):

@@ -84,10 +84,11 @@ def test_global_conflict_file_loads_every_countable_row(prepared_engine):
     assert _errors(result.report) == sorted(
         [[n, "admin2_code", "missing-cell"] for n in ROWS_WITHOUT_ADMIN2_CODE]
         + [[n, "period_end", "duplicate-key"] for n in ROWS_REPEATING_AN_AREA])
-    # Only Syria is in the shipped gazetteer: every other admin-2 code is kept without a place.
-    # Kosovo's country rows carry HAPI's "Non matching p-code" error and still load.
+    # Every country's admin 2 is shipped: each code has its place; 294 rows name theirs otherwise than
+    # OCHA's list (warned, placed by the code). Kosovo's country rows carry HAPI's "Non matching
+    # p-code" error and still load.
     expected = Counter({
-        ("unknown-pcode", "admin2_code", "warning"): 13_683 - 186,
+        ("pcode-name-mismatch", "provider_admin2_name", "warning"): 294,
         ("missing-cell", "admin2_code", "error"): 30,
         ("duplicate-key", "period_end", "error"): 9,
         ("provider-error", "error", "warning"): 3,
@@ -95,9 +96,7 @@ def test_global_conflict_file_loads_every_countable_row(prepared_engine):
     stored = _stored_issues(prepared_engine, batch.batch_id)
     assert Counter((code, field, severity) for _, field, code, severity in stored) == expected
     assert result.report.tally() == expected
-    # The report keeps the first 10,000 warnings for display; the database keeps every one.
-    assert Counter(i.severity for i in result.report.issues) == {"warning": 10_000, "error": 39}
-    assert result.report.truncated
+    assert Counter(i.severity for i in result.report.issues) == {"warning": 294 + 3, "error": 39}
     assert [row for row, _, code, _ in stored if code == "provider-error"] == [106, 4897, 9688]
     counts = _counts(prepared_engine)
     assert counts[("XKX", "political_violence")]["admin_level"] == 0
@@ -194,15 +193,15 @@ def test_codes_the_gazetteer_lacks_are_kept_and_syrian_ones_resolved_by_name_ins
     result = ingest_file(prepared_engine, CONFLICT / "conflict_event_pcodes_not_in_gazetteer.csv")
     assert result.report.flatten(("row", "field", "code", "severity")) == [
         [3, "admin2_code", "unresolved-place", "warning"],
-        [4, "admin2_code", "unknown-pcode", "warning"],
+        [4, "provider_admin2_name", "pcode-name-mismatch", "warning"],  # Iraq's code is shipped; its name differs
     ]
     counts = _counts(prepared_engine)
     assert counts[("SY0299", "political_violence")]["place_key"] == "SY0202"  # "Al Bab" in Aleppo
     assert counts[("SY0298", "political_violence")]["place_key"] is None
-    assert counts[("IQG15Q02", "political_violence")]["place_key"] is None
+    assert counts[("IQG15Q02", "political_violence")]["place_key"] == "IQG15Q02"
     with prepared_engine.connect() as conn:
         queued = conn.execute(select(unresolved_place_name.c.raw_name, unresolved_place_name.c.scope_key)).all()
-    assert queued == [("Nowhere Valley", "SY02|district")]  # Mosul's name is not queued: Iraq is not held
+    assert queued == [("Nowhere Valley", "SY02|district")]
 
 
 # --- IDP stocks: the real global file ----------------------------------------------------------
@@ -218,9 +217,8 @@ def test_global_idps_file_stores_every_round(prepared_engine):
     assert result.kind == "hapi_idps"
     batch = result.batch
     assert (batch.rows_read, batch.rows_inserted, batch.rows_rejected) == (6_854, 6_854, 0)
-    # AFG, HTI and TCD are not in the shipped gazetteer.
-    assert _codes(result.report) == Counter({("unknown-pcode", "admin2_code", "warning"): 6_153,
-                                             ("unknown-pcode", "admin1_code", "warning"): 598})
+    # AFG, HTI and TCD are shipped; two districts' names differ from the list's (see below).
+    assert _codes(result.report) == Counter({("pcode-name-mismatch", "provider_admin2_name", "warning"): 6 + 5})
     figures = _figures(prepared_engine)
     first = figures["AFG|Returns and displacement in Afghanistan|BA|AFG|1|2017-03-30|2017-03-30"]
     assert (first["figure"], first["figure_kind"], first["unit"], first["qualifier"], first["is_cumulative"]) == (
@@ -264,15 +262,13 @@ def test_current_stocks_are_the_latest_round_of_each_operation_and_area(prepared
     assert set(chad.reporting_round) == {24} and set(chad.period_end) == {date(2025, 1, 31)}
 
 
-def test_with_the_ocha_pcode_list_loaded_only_chads_rewritten_codes_stay_without_a_place(prepared_engine):
+def test_with_the_ocha_pcode_list_loaded_chads_rewritten_codes_resolve_by_name_in_chad(prepared_engine):
     ingest_file(prepared_engine, _pcode_list())
     result = ingest_file(prepared_engine, _idps_file())
-    # HAPI writes Chad's codes TCD07…, the OCHA list TD07…: those areas stay as given.
+    # HAPI writes Chad's codes TCD07…, the OCHA list TD07…: their names are found inside Chad.
     # Two districts' names disagree with the list's names for their codes: HT0542 cut short ("Petite
     # Riviere De L'Art", 6 rows) and AF1722 "Darwaz-e-Balla" where the list has Darwaz-e-Payin (5 rows).
-    assert _codes(result.report) == Counter({("unknown-pcode", "admin2_code", "warning"): 87,
-                                             ("unknown-pcode", "admin1_code", "warning"): 29,
-                                             ("pcode-name-mismatch", "provider_admin2_name", "warning"): 6 + 5})
+    assert _codes(result.report) == Counter({("pcode-name-mismatch", "provider_admin2_name", "warning"): 6 + 5})
     current = query_current_idp_stocks(prepared_engine, "HTI")
     delmas = current[(current.operation == "Countrywide monitoring") & (current.area_pcode == "HT0112")].iloc[0]
     assert delmas.place_key == "HT0112"

@@ -81,16 +81,13 @@ def test_dtm_quickcharts_file_loads_one_idp_stock_per_row(prepared_engine):
     batch = result.batch
     # 34 rows below the API field names: the hashtag row (a header, not counted as read) and 33 rows of figures.
     assert (batch.rows_read, batch.rows_inserted, batch.rows_rejected) == (33, 33, 0)
-    # The gazetteer holds Syria only: every country and every origin is kept as written and queued.
-    assert result.report.counts() == Counter({"unresolved-place": 42, "unused-column": 1})
+    # The shipped gazetteer holds every country and its admin 1: countries and origins all resolve.
+    assert result.report.counts() == Counter({"unused-column": 1})
     unused = result.report.issues[0]
     assert (unused.row, unused.field, unused.code, unused.severity, unused.message, unused.value) == (
         None, None, "unused-column", "warning", DTM_UNUSED,
         "#date+year+reported, #date+month+reported, #round+code, #affected+idps+m, #affected+idps+f, "
         "#operation+status")  # #assessment+type is read: it tells DTM's overlapping assessments apart
-    assert result.report.flatten()[1:4] == [[3, "#country+name", "unresolved-place"],
-                                            [3, "#adm1+name+origin", "unresolved-place"],
-                                            [4, "#country+name", "unresolved-place"]]
     figures = _figures(prepared_engine)
     assert len(figures) == 33 and sum(f["figure"] for f in figures) == 11_092_757  # the sum of the column
     assert {(f["figure_kind"], f["unit"], f["qualifier"], f["alt_figure"]) for f in figures} == {
@@ -102,10 +99,10 @@ def test_dtm_quickcharts_file_loads_one_idp_stock_per_row(prepared_engine):
     # "Not available" is DTM's way of saying there is no origin.
     assert Counter(f["origin_name_raw"] for f in figures) == Counter(
         {None: 24, "Lac": 6, "Artibonite": 2, "Baghlan": 1})
-    # Origins are looked for inside their own country, never across the gazetteer's Syria.
-    assert _queued(prepared_engine) == {
-        ("Afghanistan", "*|country"), ("Haiti", "*|country"), ("Chad", "*|country"),
-        ("Baghlan", "AFG|governorate"), ("Artibonite", "HTI|governorate"), ("Lac", "TCD|governorate")}
+    # Origins are looked for inside their own country, never across a border.
+    assert _queued(prepared_engine) == set()
+    assert Counter(f["origin_key"] for f in figures if f["origin_name_raw"]) == Counter(
+        {"TD07": 6, "HT05": 2, "AF09": 1})
 
 
 def test_dtm_rows_keep_their_keys_whatever_the_bytes(prepared_engine):
@@ -124,8 +121,8 @@ def test_dtm_origin_pcodes_resolve_once_their_pcode_list_is_loaded(prepared_engi
     # whole list takes seconds to load and is tested in test_pcodes_loader.py.
     ingest_file(prepared_engine, HXL / "pcodes_dtm_origin_governorates.csv")
     result = ingest_file(prepared_engine, _dtm())
-    # The countries are still unresolved (the gazetteer has no ISO3 lookup); the origins now resolve.
-    assert result.report.counts() == Counter({"unresolved-place": 33, "unused-column": 1})
+    # The list's rows are the shipped ones: countries and origins resolve as without it.
+    assert result.report.counts() == Counter({"unused-column": 1})
     origins = Counter(f["origin_key"] for f in _figures(prepared_engine) if f["origin_name_raw"])
     assert origins == Counter({"TD07": 6, "HT05": 2, "AF09": 1})
 
@@ -319,7 +316,7 @@ def test_dates_hedges_and_digits_are_read_as_the_field_writes_them(prepared_engi
                                                                     "SY0203:afrin"),
         ("Idleb", "Sarmin", date(2024, 12, 5), date(2024, 12, 5)): (300, "persons", "exact", None, None),
     }
-    assert ("Sarmin", "*|*") in _queued(prepared_engine)
+    assert ("Sarmin", "SY|*") in _queued(prepared_engine)  # the template's country (Syria) is the scope
 
 
 @pytest.mark.parametrize(("file_name", "message"), [

@@ -106,18 +106,15 @@ def test_dtm_haiti_admin1_loads_every_record_as_an_idp_stock(prepared_engine):
         "Not available": 97, "Ouest": 90, "Artibonite": 22, "Centre": 11, "Nord Ouest": 9, "Sud": 4, "Nord": 2}
 
 
-def test_dtm_haiti_names_are_never_matched_to_syria_and_each_is_queued_once(prepared_engine):
+def test_dtm_haiti_names_resolve_in_haiti_and_never_in_syria(prepared_engine):
     result = ingest_file(prepared_engine, shared_path(*DTM_FILE))
-    assert Counter(tuple(i) for i in result.report.flatten(("field", "code", "severity"))) == {
-        ("admin1Name", "unresolved-place", "warning"): 235,
-        ("idpOriginAdmin1Name", "unresolved-place", "warning"): 138,
-    }
+    # The shipped gazetteer holds Haiti's departments: the names resolve there, none is queued.
+    assert result.report.issues == [] and _queued(prepared_engine) == []
     figures = _figures(prepared_engine, "IOM DTM").values()
     # "Centre" sounds like Quneitra (SY14) to the resolver: only Haiti's own places may match.
-    assert {f["destination_key"] for f in figures} == {f["origin_key"] for f in figures} == {None}
-    assert _queued(prepared_engine) == [(name, "HT|governorate") for name in sorted(
-        ["Artibonite", "Centre", "Grande Anse", "Nippes", "Nord", "Nord Est", "Nord Ouest", "Ouest", "Sud",
-         "Sud-Est"])]
+    assert {f["destination_key"][:2] for f in figures} == {"HT"}
+    assert Counter(f["origin_key"] for f in figures) == {
+        None: 97, "HT01": 90, "HT05": 22, "HT06": 11, "HT09": 9, "HT07": 4, "HT03": 2}
 
 
 def test_dtm_not_available_origin_is_kept_as_written_and_never_looked_up(prepared_engine):
@@ -139,7 +136,8 @@ def test_dtm_second_load_of_the_same_file_changes_nothing(prepared_engine):
 
 def test_dtm_rows_resolve_by_pcode_once_haitis_pcodes_are_loaded(prepared_engine):
     pcodes = ingest_file(prepared_engine, JSON / "pcodes_haiti_admin1.csv")
-    assert (pcodes.kind, pcodes.batch.rows_inserted) == ("ocha_pcodes", 11)  # the country and 10 departments
+    # the country and its 10 departments are shipped with the gazetteer already: nothing new
+    assert (pcodes.kind, pcodes.batch.rows_inserted, pcodes.batch.rows_unchanged) == ("ocha_pcodes", 0, 10)
     result = ingest_file(prepared_engine, shared_path(*DTM_FILE))
     assert result.report.issues == [] and _queued(prepared_engine) == []
     figures = _figures(prepared_engine, "IOM DTM").values()
@@ -171,13 +169,10 @@ def test_dtm_error_envelopes_are_refused_with_the_apis_message(prepared_engine, 
 def test_dtm_bad_records_are_reported_and_the_good_ones_load(prepared_engine):
     result = ingest_file(prepared_engine, JSON / "dtm_negative_missing_and_mistyped_values.json")
     assert result.report.flatten(("row", "field", "code")) == [
-        [1, "admin1Name", "unresolved-place"],
         [2, "numPresentIdpInd", "out-of-range"],
         [3, "reportingDate", "missing-cell"],
-        [4, "admin1Name", "unresolved-place"],
         [5, "numPresentIdpInd", "type-error"],
         [6, None, "type-error"],
-        [7, "admin1Name", "unresolved-place"],
         [8, "reportingDate", "type-error"],
     ]
     assert (result.batch.rows_read, result.batch.rows_inserted, result.batch.rows_rejected) == (8, 3, 5)
@@ -198,11 +193,11 @@ def test_dtm_records_of_a_country_in_the_gazetteer_resolve_by_pcode_or_name(prep
 
 def test_dtm_admin2_records_count_idps_in_the_district(prepared_engine):
     result = ingest_file(prepared_engine, JSON / "dtm_admin2_level_records.json")
-    assert result.report.flatten() == [[1, "admin2Name", "unresolved-place"], [2, "admin2Name", "unresolved-place"]]
+    assert result.report.flatten() == []  # Haiti's communes are shipped as its admin 2
     figures = _figures(prepared_engine, "IOM DTM")
     gressier = figures["HT0116|Haiti Earthquake|round 1|from Not available|Natural disaster|SA"]
-    assert (gressier["destination_name_raw"], gressier["figure"]) == ("Gressier", 6683)
-    assert _queued(prepared_engine) == [("Gressier", "HT|district"), ("Leogane", "HT|district")]
+    assert (gressier["destination_key"], gressier["figure"]) == ("HT0116", 6683)
+    assert _queued(prepared_engine) == []
 
 
 # --- IDMC IDU --------------------------------------------------------------------------------
@@ -219,8 +214,8 @@ def test_idu_india_sample_loads_both_conflict_and_disaster_figures(prepared_engi
     result = ingest_file(prepared_engine, shared_path(*IDU_FILE))
     assert result.kind == "idmc_idu"
     assert (result.batch.rows_read, result.batch.rows_inserted, result.batch.rows_rejected) == (113, 113, 0)
-    assert result.report.flatten(("field", "code", "value")) == [["country", "unresolved-place", "India"]] * 113
-    assert _queued(prepared_engine) == [("India", "*|country")]
+    assert result.report.flatten(("field", "code", "value")) == []  # India is in the shipped gazetteer
+    assert _queued(prepared_engine) == []
     figures = _figures(prepared_engine, "IDMC")
     assert set(figures) == {str(r["id"]) for r in records}
     assert Counter(f["qualifier"] for f in figures.values()) == {"exact": 100, "approx": 10, "at_least": 3}
@@ -278,10 +273,7 @@ def test_idu_revised_figure_under_the_same_id_updates_the_row(prepared_engine):
 
 def test_idu_unknown_qualifier_rejects_the_row(prepared_engine):
     result = ingest_file(prepared_engine, JSON / "idu_qualifier_unknown.json")
-    assert result.report.flatten(("row", "field", "code", "value")) == [
-        [1, "country", "unresolved-place", "India"],
-        [2, "qualifier", "unknown-value", "between"],
-    ]
+    assert result.report.flatten(("row", "field", "code", "value")) == [[2, "qualifier", "unknown-value", "between"]]
     assert (result.batch.rows_inserted, result.batch.rows_rejected) == (1, 1)
 
 
@@ -291,7 +283,6 @@ def test_idu_missing_dates_reversed_periods_and_missing_figures_are_reported(pre
         ingest_file(prepared_engine, JSON / "idu_missing_start_end_before_start_and_no_figure.json")
     assert refused.value.report.flatten() == [
         [1, "displacement_start_date", "missing-cell"],
-        [2, "country", "unresolved-place"],
         [3, "figure", "missing-cell"],
         [2, "period_end", "out-of-range"],
     ]

@@ -217,7 +217,7 @@ def test_cccm_list_without_pcodes_keys_sites_by_name_within_their_district(prepa
     # The list has no date: its month goes in the file name, as the loader asks.
     path = tmp_path / "cccm__IRQ__camp_list_2020-08.csv"
     shutil.copy(REAL / "cccm__IRQ__2020_camp_list_no_pcode_reach_sampling.csv", path)
-    result = ingest_file(prepared_engine, path)
+    result = ingest_file(prepared_engine, path, country="IRQ")  # the list names no country: the user says it
     assert result.kind == "cccm_sites"
     frame = pd.read_csv(path)
     camps = frame[frame["Camp long name"].notna()]

@@ -16,13 +16,12 @@ An extract without it gets a key derived from the row's own values, so loading i
 nothing.
 
 Country: every event is placed inside its own country, read from `iso3`, else the numeric `iso`
-(ISO 3166), else `gwno` (Gleditsch-Ward), else the `country` name (loaders/sources/_countries.py).
-Places are looked for inside that country only: `admin1` as a governorate of it, `location` as
-a town inside the governorate (or the country when the governorate is not found). When the town
-is not in the gazetteer the row keeps the district (`admin2`) or governorate as its place and the
-town's name as written, and the name is queued for review in its area's scope. A row whose
-country is unknown, or not in the gazetteer, is never matched to a place elsewhere: it keeps its
-names as written, unplaced, and the name is queued.
+(ISO 3166), else `gwno` (Gleditsch-Ward), else the `country` name (loaders/sources/_countries.py),
+else the load's country (`--country`, the Upload page). Places: only inside that country, down its
+hierarchy (LoadContext.place_in_country): `admin1`, then `admin2` within it, then `location`
+within that; a location the gazetteer lacks becomes a new place at the event's coordinates. A row
+whose country is unknown, or not in the gazetteer, is never matched to a place elsewhere: it keeps
+its names as written, unplaced, and the name is queued.
 """
 
 from __future__ import annotations
@@ -85,59 +84,35 @@ UNKNOWN_COUNTRY = "country-unknown"  # the review queue's scope of names from ro
 
 
 class _Places:
-    """Each (country, admin1, admin2, location) resolved once per file, inside its country only.
+    """Each row's place, inside its own country only.
 
-    `admin1` is looked for as a governorate of the row's country, `location` as a town inside
-    that governorate (else inside the country); the row's place is the town, else the district,
-    else the governorate. A town the gazetteer does not know is reported on every row that names
-    it and queued once for review, in the scope of the area it was looked for in.
+    The country once per distinct set of country cells (a file names a few countries); then
+    LoadContext.place_in_country walks that country's hierarchy, once per (country, admin1,
+    admin2, location), and adds a location the gazetteer lacks as a new place at the event's
+    coordinates (without coordinates the row keeps the finest area and the location is queued).
     """
 
     def __init__(self, ctx: LoadContext):
         self.ctx = ctx
-        self.keys: dict = {}
-        self.names: dict = {}  # (name, within, kind) → the resolved place or None
-        self.countries: dict = {}  # (iso3, iso, gwno, country) cells → (ISO3 or None, country place key or None)
+        self.countries: dict = {}  # (iso3, iso, gwno, country) cells → the country's place or None
 
-    def country(self, cells: tuple) -> tuple[str | None, str | None]:
-        found = self.countries.get(cells)
-        if found is None:  # once per distinct set of cells: a file names a few countries
+    def country(self, cells: tuple):
+        if cells not in self.countries:
             iso3, iso_numeric, gwno, name = cells
-            country = country_of(iso3=iso3, iso_numeric=iso_numeric, gwno=gwno, name=name)
-            ref = country_place(self.ctx.gazetteer, country)
-            found = self.countries[cells] = (country.iso3 if country else None, ref.place_key if ref else None)
-        return found
+            if any(cells):
+                country = country_of(iso3=iso3, iso_numeric=iso_numeric, gwno=gwno, name=name)
+                self.countries[cells] = country_place(self.ctx.gazetteer, country) if country else None
+            else:  # the row names no country: the load's (--country), if one was given
+                self.countries[cells] = self.ctx.load_country()
+        return self.countries[cells]
 
-    def _lookup(self, name: str, within: str, kind: str):
-        key = (name, within, kind)
-        if key not in self.names:
-            found = self.ctx.gazetteer.resolve(name, within=within, kind=kind) if name else None
-            self.names[key] = found.place if found is not None and found.is_resolved else None
-        return self.names[key]
-
-    def resolve(self, key: tuple) -> tuple[int | None, str, bool]:
-        """(place id or None, the scope a town not found is queued in, whether the town was found)."""
-        iso3, country_key, admin1, admin2, location = key
-        if country_key is None:  # no country, or one the gazetteer lacks: nothing is looked up
-            return None, iso3 or UNKNOWN_COUNTRY, False
-        governorate = self._lookup(admin1, country_key, "governorate")
-        within = governorate.place_key if governorate else country_key
-        town = self._lookup(location, within, "community")
-        area = town or self._lookup(admin2, within, "district") or governorate
-        return area.place_id if area else None, within, town is not None
-
-    def place_ids(self, countries: list, admin1: list, admin2: list, location: list, numbers: list) -> list:
-        known, ids = self.keys, []
-        for key, number in zip(zip(countries, admin1, admin2, location), numbers):
-            found = known.get(key)
-            if found is None:
-                found = known[key] = self.resolve((*key[0], *key[1:]))
-            if key[3] and not found[2]:
-                # The row keeps the coarser area as its place and the town as written; the name
-                # is queued inside the row's own area, never matched outside it.
-                self.ctx.place_id(key[3], within=found[1], kind="community", row=number, column="location",
-                                  only_within=True)
-            ids.append(found[0])
+    def place_ids(self, countries: list, admin1: list, admin2: list, location: list, lat: list, lon: list,
+                  numbers: list) -> list:
+        ctx, ids = self.ctx, []
+        for i, number in enumerate(numbers):
+            place, _ = ctx.place_in_country(countries[i], admin1[i], admin2[i], location[i], lat[i], lon[i],
+                                            row=number, column="location")
+            ids.append(place)
         return ids
 
 
@@ -295,7 +270,7 @@ def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chu
         count = len(numbers)
     values = zip(
         ("ACLED",) * count, event_ids, dates, precision, types, subs, _or_none(actor1), _or_none(actor2),
-        _or_none(assoc), places.place_ids(countries, admin1, admin2, location, numbers),
+        _or_none(assoc), places.place_ids(countries, admin1, admin2, location, lat, lon, numbers),
         _or_none(location), _or_none(admin1), _or_none(admin2), _or_none(admin3),
         lat, lon, fatalities, _or_none(notes), ("not_required",) * count,
     )
@@ -316,7 +291,15 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     for item in table.rows:
         batch.append(item)
         if len(batch) >= CHUNK_ROWS:
-            yield _chunk(batch, names, places, ctx.report, seen)
+            yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen), ctx)
             batch = []
     if batch:
-        yield _chunk(batch, names, places, ctx.report, seen)
+        yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen), ctx)
+
+
+def _with_new_places(chunk: Chunk, ctx: LoadContext) -> Iterator[Chunk]:
+    """The places the chunk's rows added (locations the gazetteer lacked) go to the writer first."""
+    new = ctx.take_new_places()
+    if new:
+        yield Chunk("new_place", [(None, record) for record in new])
+    yield chunk

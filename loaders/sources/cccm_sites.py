@@ -44,6 +44,7 @@ from loaders.readers.delimited import Table
 from loaders.report import LoadError
 
 KIND = "cccm_sites"
+COUNTRY = "SYR"  # ISIMM's NW Syria site list: its governorates and districts are Syrian
 TITLE = "CCCM IDP site list (ISIMM)"
 PUBLISHER = "CCCM Cluster (Turkey cross-border)"
 FORMAT = "delimited"

@@ -39,6 +39,7 @@ from loaders.report import LoadError
 from loaders.sources.hxl_tagged import hashtag_row
 
 KIND = "field_template"
+COUNTRY = "SYR"  # the template ships for the Syria response; --country or the Upload page replaces it
 TITLE = "Field template (flows and site counts)"
 PUBLISHER = None  # the organisation that filled it in: the `source` column, row by row
 FORMAT = "delimited"

@@ -66,6 +66,7 @@ from loaders.readers.workbook import FormulaWithoutValue, Sheet, Workbook, repor
 from loaders.report import LoadError
 
 KIND = "idptf_workbook"
+COUNTRY = "SYR"  # the Syria IDP Task Force's workbook: its rows are Syrian unless --country says otherwise
 TITLE = "OCHA Syria IDP Task Force monthly IDP movements workbook"
 PUBLISHER = "OCHA (Syria IDP Task Force)"
 FORMAT = "workbook"

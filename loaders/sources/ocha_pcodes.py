@@ -8,11 +8,11 @@ already holds keep their names; new ones are named by ISO3 until someone adds a 
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from db import vocab
 from db.records import PlaceRecord
+from gazetteer.countries import admin0_code
 from loaders.context import PlaceContext
 from loaders.readers.delimited import Table
 from loaders.report import LoadReport
@@ -32,9 +32,19 @@ def detect(table) -> bool:
 
 
 def _admin0_code(iso3: str, admin1_codes: list[str]) -> str:
-    prefixes = {re.match(r"[A-Za-z]*", code).group(0) for code in admin1_codes}
-    prefix = prefixes.pop() if len(prefixes) == 1 else ""
-    return prefix or iso3
+    # as the shipped gazetteer keys countries (Ecuador's EC01 and ECISLA → EC)
+    return admin0_code(admin1_codes) or iso3
+
+
+def _parent_key(record: PlaceRecord, countries: dict[str, str], admin1_by_country: dict[str, list[str]]) -> str:
+    """A row whose parent is its country's ISO3: an admin 1 stands under the country; an admin 2
+    (Ecuador's list names the country as every district's parent) under the admin 1 whose code
+    starts its own, as the shipped gazetteer places it (gazetteer/seed.py)."""
+    country = countries[record.parent_key]
+    if record.kind == "governorate":
+        return country
+    codes = admin1_by_country.get(record.parent_key, ())
+    return max((c for c in codes if record.pcode.startswith(c) and c != record.pcode), key=len, default=country)
 
 
 def normalise(table: Table, ctx: PlaceContext) -> list[PlaceRecord]:
@@ -77,10 +87,8 @@ def read_places(table: Table, report: LoadReport, known_keys: set[str]) -> list[
                                  name_en=name, parent_key=parent))
         )
     countries = {iso3: _admin0_code(iso3, codes) for iso3, codes in admin1_by_country.items()}
-    records = [
-        (n, replace(r, parent_key=countries.get(r.parent_key, r.parent_key)) if r.kind == "governorate" else r)
-        for n, r in records
-    ]
+    records = [(n, replace(r, parent_key=_parent_key(r, countries, admin1_by_country)) if r.parent_key in countries
+                else r) for n, r in records]
     country_records = [
         (None, PlaceRecord(place_key=code, pcode=code, kind="country", name_en=iso3, country_iso3=iso3))
         for iso3, code in sorted(countries.items())

@@ -44,6 +44,7 @@ from textfacts import extract_facts
 from textfacts.scrub import scrub_quote
 
 KIND = "text_report"
+COUNTRY = "SYR"  # textfacts' place lexicon is Syria's: the places it reads are Syrian names (--country replaces it)
 TITLE = "Text report"
 PUBLISHER = None
 FORMAT = "report"
