@@ -46,46 +46,43 @@ def plausible_limits(today: date | None = None) -> PlausibleLimits:
         raise PlausibilitySettingError(str(exc)) from None
 
 
+def _cells(columns: dict, names: tuple[str, ...], live):
+    """(row index, column, value) of every filled cell of `names` in the live rows."""
+    for name in names:
+        values = columns.get(name)
+        if values is None:
+            continue
+        for i in live:
+            if values[i] is not None:
+                yield i, name, values[i]
+
+
 def _implausible(columns: dict, live, limits: PlausibleLimits) -> dict:
     """Dates and counts that cannot be true, column by column; (row index, column) → problem."""
     found = {}
     low, high = limits.earliest_date, limits.latest_date
-    for name in DATE_COLUMNS:
-        if name not in columns:
+    for i, name, value in _cells(columns, DATE_COLUMNS, live):
+        day = value.date() if isinstance(value, datetime) else value
+        if day < low:
+            message = (f"the date is before {low.isoformat()}, too early to be a record of this dashboard; "
+                       "correct the year (the limit is DASHBOARD_EARLIEST_DATE)")
+        elif day > high:
+            message = (f"the date is after {high.isoformat()}, too far after the day of the load; correct the "
+                       "year (the limit is DASHBOARD_MAX_DAYS_AHEAD)")
+        else:
             continue
-        values = columns[name]
-        for i in live:
-            value = values[i]
-            if value is None:
-                continue
-            day = value.date() if isinstance(value, datetime) else value
-            if day < low:
-                message = (f"the date is before {low.isoformat()}, too early to be a record of this dashboard; "
-                           "correct the year (the limit is DASHBOARD_EARLIEST_DATE)")
-            elif day > high:
-                message = (f"the date is after {high.isoformat()}, too far after the day of the load; correct the "
-                           "year (the limit is DASHBOARD_MAX_DAYS_AHEAD)")
-            else:
-                continue
-            found[(i, name)] = (i, name, "implausible-date", message, str(value))
-    for name in NON_NEGATIVE:
-        if name not in columns:
+        found[(i, name)] = (i, name, "implausible-date", message, str(value))
+    for i, name, value in _cells(columns, NON_NEGATIVE, live):
+        if isinstance(value, float) and not math.isfinite(value):
+            message = "the count is not a finite number (infinite or NaN); write the count as digits"
+        elif value > INT64_MAX:
+            message = "the count is beyond what a 64-bit integer holds; correct the cell"
+        elif value > limits.max_figure:
+            message = (f"more than {limits.max_figure:,} in one cell is implausible; correct the cell (the "
+                       "limit is DASHBOARD_MAX_FIGURE)")
+        else:
             continue
-        values = columns[name]
-        for i in live:
-            value = values[i]
-            if value is None:
-                continue
-            if isinstance(value, float) and not math.isfinite(value):
-                message = "the count is not a finite number (infinite or NaN); write the count as digits"
-            elif value > INT64_MAX:
-                message = "the count is beyond what a 64-bit integer holds; correct the cell"
-            elif value > limits.max_figure:
-                message = (f"more than {limits.max_figure:,} in one cell is implausible; correct the cell (the "
-                           "limit is DASHBOARD_MAX_FIGURE)")
-            else:
-                continue
-            found[(i, name)] = (i, name, "implausible-figure", message, value)
+        found[(i, name)] = (i, name, "implausible-figure", message, value)
     return found
 
 

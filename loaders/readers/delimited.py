@@ -55,7 +55,8 @@ def find_duplicate_columns(names) -> tuple[tuple[str, tuple[int, ...]], ...]:
     return tuple((name, tuple(at)) for name, at in positions.items() if len(at) > 1)
 
 
-def _column_letters(index: int) -> str:
+def column_letters(index: int) -> str:
+    """A 1-based column number as a spreadsheet names it (1 → A, 27 → AA); also used by the workbook reader."""
     letters = ""
     while index:
         index, remainder = divmod(index - 1, 26)
@@ -73,7 +74,7 @@ def refuse_duplicate_columns(table: Table) -> None:
         places = " and ".join(str(i) for i in at)
     else:
         where = f"the header of the sheet {table.sheet!r} (row {table.header_row})"
-        places = " and ".join(_column_letters(i) for i in at)
+        places = " and ".join(column_letters(i) for i in at)
     more = ""
     if len(table.duplicate_columns) > 1:
         more = "; so does " + ", ".join(repr(n) for n, _ in table.duplicate_columns[1:])

@@ -46,7 +46,7 @@ from xml.sax.saxutils import unescape
 
 from loaders.intake import (RefusedFile, XlsxLimits, describe_limit, describe_size, refuse_too_many_members,
                             xlsx_limits, zip_entry_count)
-from loaders.readers.delimited import Row, Table, find_duplicate_columns, refuse_duplicate_columns
+from loaders.readers.delimited import Row, Table, column_letters, find_duplicate_columns, refuse_duplicate_columns
 from loaders.report import LoadError
 
 PREVIEW_ROWS = 25
@@ -291,19 +291,11 @@ def _worksheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
     return members
 
 
-def _column_letters(index: int) -> str:
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 @functools.lru_cache(maxsize=8)
 def _cells_beyond(max_columns: int) -> re.Pattern:
     """Cell references (`<c r="XFD1"`) in a column past `max_columns`, found at the speed of a search
     for ' r="': same-length column letters compare in column order, longer ones are always further."""
-    letters = _column_letters(max_columns)
+    letters = column_letters(max_columns)
     width = len(letters)
     alternatives = [f"[A-Z]{{{width + 1},}}"]
     for index, letter in enumerate(letters):
@@ -343,7 +335,7 @@ def _refuse_sheet_rows(file_name: str, sheet: str, row: int, limits: XlsxLimits)
 def _refuse_sheet_columns(file_name: str, sheet: str, cell: str, limits: XlsxLimits) -> None:
     raise RefusedFile("sheet-too-large", (
         f"{file_name}: the sheet {sheet!r} has a cell at {cell}, beyond the {limits.max_columns:,} columns a sheet "
-        f"may have (up to column {_column_letters(limits.max_columns)}); delete the columns past the data (stray "
+        f"may have (up to column {column_letters(limits.max_columns)}); delete the columns past the data (stray "
         f"cells or formatting far to the right), or ask the administrator to raise DASHBOARD_XLSX_MAX_COLUMNS"))
 
 
@@ -517,7 +509,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
         if number > limits.max_rows:
             _refuse_sheet_rows(file_name, worksheet.title, number, limits)
         if len(cells) > limits.max_columns:
-            _refuse_sheet_columns(file_name, worksheet.title, f"{_column_letters(len(cells))}{number}", limits)
+            _refuse_sheet_columns(file_name, worksheet.title, f"{column_letters(len(cells))}{number}", limits)
 
     preview: list[list] = []
     try:
