@@ -10,8 +10,13 @@ the deleted batch had revised it). Earlier values of deleted batches stay in rec
 but are never restored.
 
 The batch itself is kept with status "deleted", with its issues, so the Data quality page and
-the audit trail still say what it was; the same file can be loaded again afterwards. A batch
-that brought places to the gazetteer is not deleted: rows of other loads may name those places.
+the audit trail still say what it was; the same file can be loaded again afterwards.
+
+Places the batch brought to the gazetteer (towns a file named at its coordinates, sites of a
+camp list) go with it when no row left names them. A place that another load's row, a queued
+name or a child place still names stays, with the deleted batch on record as where it came
+from. A batch that brought administrative places (a p-code list, the shipped gazetteer) is not
+deleted: every load is placed in them.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, delete, func, select, up
 from access.policy import Actor, Permission
 from db import audit, summary
 from db.engine import write_transaction
+from db.vocab import ADMIN_LEVEL_BY_KIND
 from db.audit import acting
-from db.schema import conflict_event, displacement_figure, event_count, load_batch, place, record_holder, \
-    record_revision, site_population
+from db.schema import conflict_event, displacement_figure, event_count, load_batch, metadata, place, \
+    place_alias, record_holder, record_revision, site, site_population, \
+    unresolved_place_name
 from db.writes import ROW_ID
 
 FACT_TABLES = (conflict_event, event_count, displacement_figure, site_population)
@@ -44,6 +51,8 @@ class DeletedBatch:
     restored: int  # rows it revised, back to their previous values
     kept: int  # rows it revised that a later load revised again: left as they are
     handed_over: int = 0  # rows another live batch loaded unchanged: now that batch's
+    places_removed: int = 0  # places the batch brought that nothing names any more
+    places_kept: int = 0  # places the batch brought that other rows still name
 
 
 def _typed(table, values: dict) -> dict:
@@ -162,6 +171,45 @@ def _delete_from_table(conn, table, batch_id: int, live: dict[int, int]) -> tupl
     return removed, restored, kept, handed_over
 
 
+def _place_references() -> list:
+    """Every column that names a place, except the rows that belong to the place itself (its
+    aliases and its site row, which go with it) and a queued name's best guess."""
+    own = {"place_alias", "site"}
+    columns = []
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name in ("place", "site") and fk.column.name == "place_id" \
+                    and table.name not in own and fk.parent is not unresolved_place_name.c.best_place_id:
+                columns.append(fk.parent)
+    return columns
+
+
+def _delete_own_places(conn, batch_id: int) -> tuple[int, int]:
+    """(removed, kept): places of this batch, or of a batch deleted before it, that no row names go
+    (a town kept for another load's row goes once that load is deleted too); children first, so a
+    new town under a new district lets the district go too."""
+    references = _place_references()
+    deleted = select(load_batch.c.batch_id).where(load_batch.c.status == "deleted").scalar_subquery()
+    removed = 0
+    while True:
+        candidates = select(place.c.place_id).where((place.c.batch_id == batch_id) | place.c.batch_id.in_(deleted),
+                                                    place.c.kind.not_in(tuple(ADMIN_LEVEL_BY_KIND)))
+        for column in references:
+            candidates = candidates.where(place.c.place_id.not_in(
+                select(column).where(column.is_not(None)).scalar_subquery()))
+        ids = list(conn.execute(candidates).scalars())
+        if not ids:
+            break
+        for part in _chunks(ids):  # a queued name's best guess is only a hint: it goes, the name stays queued
+            conn.execute(update(unresolved_place_name).where(unresolved_place_name.c.best_place_id.in_(part))
+                         .values(best_place_id=None, best_score=None))
+            conn.execute(delete(site).where(site.c.place_id.in_(part)))
+            conn.execute(delete(place_alias).where(place_alias.c.place_id.in_(part)))
+            removed += conn.execute(delete(place).where(place.c.place_id.in_(part))).rowcount or 0
+    kept = conn.execute(select(func.count()).select_from(place).where(place.c.batch_id == batch_id)).scalar()
+    return removed, kept
+
+
 def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -> DeletedBatch:
     """Take a batch's rows out (see the module's docstring) in one transaction, on the audit trail.
 
@@ -175,19 +223,25 @@ def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -
             raise BatchError(f"load batch {batch_id} does not exist")
         if batch.status == "deleted":
             raise BatchError(f"load batch {batch_id} ({batch.file_name}) was deleted already")
-        places = conn.execute(select(func.count()).select_from(place).where(place.c.batch_id == batch_id)).scalar()
-        if places:
-            raise BatchError(f"load batch {batch_id} ({batch.file_name}) brought {places} place(s) to the gazetteer; "
-                             "rows of other loads may name them, so it is not deleted. Load a corrected file "
-                             "instead: its rows replace these.")
+        units = conn.execute(select(func.count()).select_from(place).where(
+            place.c.batch_id == batch_id, place.c.kind.in_(tuple(ADMIN_LEVEL_BY_KIND)))).scalar()
+        if units:
+            raise BatchError(f"load batch {batch_id} ({batch.file_name}) brought {units} administrative place(s) "
+                             "(countries, provinces, districts) to the gazetteer: every load is placed in them, so "
+                             "it is not deleted. Load a corrected p-code list instead: its rows replace these.")
         live = _live_batches(conn)
         live.pop(batch_id, None)
         for table in FACT_TABLES:
             counts = _delete_from_table(conn, table, batch_id, live)
             removed, restored, kept, handed_over = (a + b for a, b in zip((removed, restored, kept, handed_over),
                                                                            counts))
+        places_removed, places_kept = _delete_own_places(conn, batch_id)
         conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(status="deleted"))
         audit.record(conn, actor, "delete_batch", "load_batch", batch_id, batch_id=batch_id,
                      detail={"file": batch.file_name, "kind": batch.source_kind, "removed": removed,
-                             "restored": restored, "kept": kept, "handed_over": handed_over})
-    return DeletedBatch(batch_id, removed, restored, kept, handed_over)
+                             "restored": restored, "kept": kept, "handed_over": handed_over,
+                             "places_removed": places_removed, "places_kept": places_kept})
+    if places_removed:
+        from gazetteer import forget_cached_gazetteers
+        forget_cached_gazetteers()
+    return DeletedBatch(batch_id, removed, restored, kept, handed_over, places_removed, places_kept)

@@ -127,5 +127,5 @@ def test_a_row_a_later_load_revised_again_is_left_as_that_load_made_it(prepared_
 def test_a_gazetteer_batch_is_not_deleted(prepared_engine):
     with prepared_engine.connect() as conn:
         gazetteer = conn.execute(select(load_batch.c.batch_id).order_by(load_batch.c.batch_id)).scalars().first()
-    with pytest.raises(batches.BatchError, match="brought .* place"):
+    with pytest.raises(batches.BatchError, match="brought .* administrative place"):
         batches.delete_batch(prepared_engine, gazetteer, actor=ADMIN)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from access.policy import Actor, Role
 from db import batches, summary
-from db.schema import conflict_event, displacement_figure, event_count, load_batch, site_population
+from db.schema import conflict_event, displacement_figure, event_count, load_batch, place, place_alias, site, \
+    site_population
 from db.setup import prepare_database
 from loaders.ingest import ingest_file
 from tests.conftest import FIXTURES_DIR
@@ -30,19 +31,8 @@ def _template(*rows: str) -> bytes:
 
 
 def _acled_text() -> str:
-    """The ACLED fixture without coordinates: a town the gazetteer lacks then waits for review instead of
-    becoming a place of the batch (a batch that brought places is never deletable, like a site list's)."""
-    import csv
-    import io
-
-    rows = list(csv.reader(io.StringIO((FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv")
-                                       .read_text(encoding="utf-8"))))
-    lat, lon = rows[0].index("latitude"), rows[0].index("longitude")
-    for row in rows[1:]:
-        row[lat] = row[lon] = ""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
+    """The ACLED fixture: towns the gazetteer lacks become places of the batch, at their coordinates."""
+    return (FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv").read_text(encoding="utf-8")
 
 
 def _acled_revised() -> bytes:
@@ -70,7 +60,7 @@ CASES = {
                ("acled_revised.csv", _acled_revised(), None)],
     # the second date moves "on Saturday" to another day; "since 1 December" stays the same fact
     "text facts": [("sitrep.md", SITREP, date(2024, 12, 10)), ("sitrep.md", SITREP, date(2024, 12, 17))],
-    # the first list brings the sites (its batch is never deletable); the third repeats it, line ends aside
+    # the first list brings the sites; the third repeats it, line ends aside
     "site counts": [("cccm_three_sites_2020-07.csv", _cccm("cccm_three_sites_2020-07.csv"), None),
                     ("cccm_three_sites_revised_individuals_2020-07.csv",
                      _cccm("cccm_three_sites_revised_individuals_2020-07.csv"), None),
@@ -83,6 +73,8 @@ DELETES = [
     ("events", (0,)), ("events", (1,)),
     ("text facts", (0,)), ("text facts", (1,)),
     ("site counts", (1,)), ("site counts", (2,)), ("site counts", (1, 2)), ("site counts", (2, 1)),
+    # the batch that brought the sites and towns: they stay while a live batch names them, and go after
+    ("site counts", (0,)), ("site counts", (0, 1, 2)), ("events", (0, 1)), ("events", (1, 0)),
 ]
 
 
@@ -102,6 +94,11 @@ def _facts(engine) -> dict[str, list[tuple]]:
             rows = conn.execute(select(*columns, load_batch.c.status)
                                 .join(load_batch, load_batch.c.batch_id == table.c.batch_id)).all()
             found[table.name] = sorted((tuple(row) for row in rows), key=repr)
+        # places by their natural key (ids differ between databases), with their sites and aliases
+        found["place"] = sorted(conn.execute(select(place.c.place_key, place.c.kind, place.c.name_en,
+                                                    place.c.lat, place.c.lon)).all())
+        found["site"] = sorted(conn.execute(select(site.c.site_code, site.c.site_type)).all(), key=repr)
+        found["place_alias"] = len(conn.execute(select(place_alias.c.alias_id)).all())
     return found
 
 
@@ -132,3 +129,24 @@ def test_a_row_held_by_a_live_batch_is_handed_over_and_its_file_reloads_as_nothi
     # every batch of the first file is deleted: it loads again, and revises the figure back
     again = ingest_file(prepared_engine, "week1.csv", data=CASES["figures"][0][1]).batch
     assert (again.status, again.rows_updated, again.rows_unchanged) == ("loaded", 1, 1)
+
+
+def test_a_deleted_batchs_towns_leave_the_gazetteer_and_come_back_with_its_file(prepared_engine):
+    def towns():
+        with prepared_engine.connect() as conn:
+            return dict(conn.execute(select(place.c.place_key, place.c.batch_id)
+                                     .where(place.c.kind == "community", place.c.batch_id.is_not(None))).all())
+
+    before = towns()
+    (first,) = _load(prepared_engine, CASES["events"][:1])
+    brought = {key for key, batch in towns().items() if batch == first}
+    assert brought  # the fixture names towns the shipped gazetteer lacks
+    done = batches.delete_batch(prepared_engine, first, actor=ADMIN)
+    assert (done.places_removed, done.places_kept) == (len(brought), 0)
+    assert towns() == before
+    # the gazetteer this process built before the delete does not keep the removed towns' ids
+    (again,) = _load(prepared_engine, CASES["events"][:1])
+    assert {key for key, batch in towns().items() if batch == again} == brought
+    with prepared_engine.connect() as conn:
+        placed = conn.execute(select(conflict_event.c.place_id).where(conflict_event.c.batch_id == again)).scalars()
+        assert None not in set(placed)
