@@ -436,13 +436,15 @@ def _csv(columns, rows) -> bytes:
 
 def hostile_acled() -> bytes:
     """Per payload: an event with the payload in every text column (it loads), and one with it in
-    the event type and fatalities too (rejected: the payload is kept as the issue's value)."""
+    the event type and fatalities too (rejected: the payload is kept as the issue's value). The
+    country is the payload too and no ISO code is given, so no place is guessed: every name stays
+    as written, waiting on the queue."""
     rows = []
     for i, payload in enumerate(PAYLOADS):
         row = dict.fromkeys(ACLED_COLUMNS, payload)
         row.update(event_id_cnty=f"SYR99{i}", event_date=f"2024-12-0{2 + i}", year="2024", time_precision="1",
                    event_type="Battles", sub_event_type="Armed clash", inter1="1", inter2="2", interaction="12",
-                   iso="760", latitude="35.1", longitude="36.7", geo_precision="1", fatalities="1",
+                   iso="", latitude="35.1", longitude="36.7", geo_precision="1", fatalities="1",
                    timestamp="1733000000")
         rows += [row, dict(row, event_id_cnty=f"SYR98{i}", event_type=payload, fatalities=payload)]
     return _csv(ACLED_COLUMNS, rows)
