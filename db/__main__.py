@@ -68,7 +68,10 @@ def main(argv=None) -> int:
                 print("run `python -m db summary --rebuild` to compute them again")
                 return 1
             return 0
+        from db.levels import refresh_all_held
+
         with write_transaction(engine) as conn:
+            refresh_all_held(conn)  # which figures finer rows hold, then the sums without them
             rows = rebuild_summaries(conn)
         for name, count in rows.items():
             print(f"  {name:<24} {count:>10,}")

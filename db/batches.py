@@ -28,7 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Engine, delete, func, select, update
 
 from access.policy import Actor, Permission
-from db import audit, summary
+from db import audit, levels, summary
 from db.engine import write_transaction
 from db.vocab import ADMIN_LEVEL_BY_KIND
 from db.audit import acting
@@ -231,10 +231,12 @@ def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -
                              "it is not deleted. Load a corrected p-code list instead: its rows replace these.")
         live = _live_batches(conn)
         live.pop(batch_id, None)
+        figure_groups = levels.groups_of(conn, displacement_figure.c.batch_id == batch_id)
         for table in FACT_TABLES:
             counts = _delete_from_table(conn, table, batch_id, live)
             removed, restored, kept, handed_over = (a + b for a, b in zip((removed, restored, kept, handed_over),
                                                                            counts))
+        levels.refresh_held(conn, figure_groups, summaries=True)  # a province's figure its districts held
         places_removed, places_kept = _delete_own_places(conn, batch_id)
         conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(status="deleted"))
         audit.record(conn, actor, "delete_batch", "load_batch", batch_id, batch_id=batch_id,

@@ -75,6 +75,7 @@ def _raw_counted(filters: Filters, kind: str, inside, days=None) -> list:
     return [
         f.c.figure_kind == kind,
         f.c.is_cumulative.is_(False),
+        f.c.held_in_finer.is_(False),  # its people are in its districts' figures (db/levels.py)
         f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
         f.c.figure.is_not(None),
         plausible_figure(f.c.figure),

@@ -134,6 +134,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
         .where(
             fd.c.figure_kind == "new_displacement",
             fd.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
+            fd.c.held_in_finer.is_(False),  # a province's figure beside its districts' (db/levels.py)
             fd.c.review_status.in_(counted),
             fd.c.day.between(start, end),
         )
@@ -275,6 +276,7 @@ def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
         .where(
             fd.c.figure_kind == "new_displacement",
             fd.c.is_cumulative.is_(False),  # a running total is not a flow of its last day
+            fd.c.held_in_finer.is_(False),  # a province's figure beside its districts' (db/levels.py)
             fd.c.review_status.in_(counted),
             fd.c.reports_with_figure > 0,
             fd.c.day.between(start, end),

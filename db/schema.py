@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from db import vocab
@@ -372,6 +373,8 @@ displacement_figure = Table(
     Column("alt_figure", Float),
     Column("alt_unit", String(12)),
     Column("is_cumulative", Boolean, nullable=False, default=False),
+    # Its people are in the provider's figures of places inside its own (db/levels.py): never added to them.
+    Column("held_in_finer", Boolean, nullable=False, server_default=false()),
     Column("origin_place_id", Integer, ForeignKey("place.place_id")),
     Column("origin_name_raw", Text),
     # For stocks and arrivals the destination is where the people are counted; may be a site.
@@ -604,6 +607,7 @@ summary_figure_day = Table(
     Column("figure_kind", String(20), nullable=False),
     Column("unit", String(12), nullable=False),
     Column("is_cumulative", Boolean, nullable=False),
+    Column("held_in_finer", Boolean, nullable=False, server_default=false()),
     Column("reports", Integer, nullable=False),
     Column("reports_with_figure", Integer, nullable=False),  # the others are vague ("hundreds of families")
     Column("value", Float),  # the sum of the figures; NULL when none of the reports gave a number

@@ -19,7 +19,8 @@ over these tables takes 40–50 ms, DataFrame included. The tables (db/schema.py
   window's headline and daily totals) from a few thousand rows.
 
 The weekly tables sum only rows that count, by the rules every query uses (db.queries): review
-status in vocab.COUNTED_REVIEW_STATUSES, and for figures not a running total, with a number, and
+status in vocab.COUNTED_REVIEW_STATUSES, and for figures not a running total, not held in finer
+rows (db/levels.py: a province's figure beside its districts'), with a number, and
 with a day, coalesce(period_end, period_start); for events a date. A week starts on Monday. The
 day tables hold every dated row, with its review status, so a query can ask for all of them (a
 source's latest data) or for those that count.
@@ -202,7 +203,8 @@ def figure_days_between(first: date, last: date):
 def counted_figures() -> list:
     f = displacement_figure
     return [f.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), f.c.is_cumulative.is_(False),
-            f.c.figure.is_not(None), figure_day().is_not(None), plausible_figure(f.c.figure)]
+            f.c.held_in_finer.is_(False), f.c.figure.is_not(None), figure_day().is_not(None),
+            plausible_figure(f.c.figure)]
 
 
 def counted_events() -> list:
@@ -288,10 +290,11 @@ _DAY_KEYS = ("day", "batch_id", "source_id", "provider", "review_status")
 
 
 def _figure_day_select(where: list):
-    """Every dated figure, whatever its review status, per day, batch, status, kind, unit and running-total flag."""
+    """Every dated figure, whatever its review status, per day, batch, status, kind, unit, running-total flag
+    and whether finer rows hold it (db/levels.py)."""
     f = displacement_figure
     groups = (figure_day(), f.c.batch_id, f.c.source_id, f.c.provider, f.c.review_status, f.c.figure_kind, f.c.unit,
-              f.c.is_cumulative)
+              f.c.is_cumulative, f.c.held_in_finer)
     # An impossible figure (plausible_figure) is a report, but adds nothing to the day's value
     value = func.sum(case((plausible_figure(f.c.figure), f.c.figure), else_=None))
     return (select(*groups, func.count(), func.count(f.c.figure), value)
@@ -311,7 +314,7 @@ def _fill_figures(conn: Connection, where: list) -> None:
     conn.execute(insert(summary_flow_place_week).from_select(_PLACE_COLUMNS, sides))
     conn.execute(insert(summary_flow_pair_week).from_select(_PAIR_COLUMNS, _pair_select(where)))
     conn.execute(insert(summary_figure_day).from_select(
-        (*_DAY_KEYS, "figure_kind", "unit", "is_cumulative", "reports", "reports_with_figure", "value"),
+        (*_DAY_KEYS, "figure_kind", "unit", "is_cumulative", "held_in_finer", "reports", "reports_with_figure", "value"),
         _figure_day_select(where)))
 
 

@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, or_, select, tuple_, update
 
 from access.policy import Actor, command_line_actor
-from db import audit, summary
+from db import audit, levels, summary
 from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
 from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_holder, record_revision,
@@ -357,6 +357,15 @@ def write_places_batch(engine: Engine, info: SourceInfo, records: Sequence[Place
                              len(report.rejected_rows) if report is not None else 0, counts, actor)
 
 
+def _refresh_levels(conn: Connection, batch_id: int, touched: summary.TouchedWeeks) -> None:
+    """The figures of the days this batch wrote: which are held in finer rows (db/levels.py), before
+    the summaries of those weeks are computed."""
+    if touched.figures:
+        from db.schema import displacement_figure
+
+        levels.refresh_held(conn, levels.groups_of(conn, displacement_figure.c.batch_id == batch_id))
+
+
 def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Table, Sequence[str], list[tuple]]],
                      *, started_at: datetime | None = None, loaded_by: str | None = None,
                      actor: Actor | None = None) -> BatchResult:
@@ -386,6 +395,7 @@ def write_rows_batch(engine: Engine, info: SourceInfo, tables: Sequence[tuple[Ta
             loaded += bulk_insert(conn, table, (*columns, "source_id", "batch_id"),
                                   (row + provenance for row in touched.passing(table.name, columns, rows)))
             indexes.rebuild()
+        _refresh_levels(conn, batch_id, touched)
         touched.refresh(conn)
         return _finish_batch(conn, info, source_id, batch_id, loaded, 0, LoadCounts(rows_inserted=loaded), actor)
 
@@ -776,6 +786,8 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         _refuse_empty_load(info, report, counts)
         for indexes in reindex.values():
             indexes.rebuild()
+        _refresh_levels(conn, batch_id, touched)
+        _refresh_levels(conn, batch_id, touched)
         touched.refresh(conn)  # after the indexes: recomputing a few weeks reads the rows through them
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())

@@ -107,8 +107,15 @@ def _country_prefix(pcode: str) -> str:
 
 def area_place_id(ctx: LoadContext, area: Area, row: Mapping[str, str], number: int) -> int | None:
     if area.level == 0:
-        # Country rows carry an ISO3 code; the gazetteer keys countries by their admin-0 p-code
-        # (SY) and has no ISO3 lookup, so these totals stay keyed by area_pcode alone.
+        # Country rows carry an ISO3 code: the country itself (db/levels.py keeps its total apart
+        # from its provinces' rows of the same day).
+        country = ctx.gazetteer.find_country(area.pcode)
+        if country is not None:
+            return country.place_id
+        ctx.report.add(number, area.code_column, "unknown-country",
+                       f"{area.pcode} is not a country code the gazetteer knows (ISO3, ISO2 or the admin-0 "
+                       "p-code); the row is kept with the code as given and no place. Correct the code",
+                       area.pcode, severity="warning")
         return None
     ref = ctx.gazetteer.by_key(area.pcode)
     if ref is not None:
