@@ -6,6 +6,7 @@ the small files under tests/fixtures/hapi_* are named after the defect they carr
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from datetime import date
 
@@ -17,7 +18,7 @@ from db.schema import displacement_figure, event_count, load_batch, load_issue, 
 from db.writes import RejectedLoad
 from loaders.ingest import ingest_file
 from loaders.sources.hapi_idps import KEY_LENGTH, record_key
-from tests.conftest import FIXTURES_DIR, shared_path
+from tests.conftest import FIXTURES_DIR, REPO_ROOT, shared_path
 
 CONFLICT = FIXTURES_DIR / "hapi_conflict_event"
 IDPS = FIXTURES_DIR / "hapi_idps"
@@ -86,17 +87,18 @@ def test_global_conflict_file_loads_every_countable_row(prepared_engine):
         + [[n, "period_end", "duplicate-key"] for n in ROWS_REPEATING_AN_AREA])
     # Every country's admin 2 is shipped: each code has its place; 294 rows name theirs otherwise than
     # OCHA's list (warned, placed by the code). Kosovo's country rows carry HAPI's "Non matching
-    # p-code" error and still load.
+    # p-code" error and still load, without a place: XKX is not in OCHA's country list.
     expected = Counter({
         ("pcode-name-mismatch", "provider_admin2_name", "warning"): 294,
         ("missing-cell", "admin2_code", "error"): 30,
         ("duplicate-key", "period_end", "error"): 9,
         ("provider-error", "error", "warning"): 3,
+        ("unknown-country", "location_code", "warning"): 3,
     })
     stored = _stored_issues(prepared_engine, batch.batch_id)
     assert Counter((code, field, severity) for _, field, code, severity in stored) == expected
     assert result.report.tally() == expected
-    assert Counter(i.severity for i in result.report.issues) == {"warning": 294 + 3, "error": 39}
+    assert Counter(i.severity for i in result.report.issues) == {"warning": 294 + 3 + 3, "error": 39}
     assert [row for row, _, code, _ in stored if code == "provider-error"] == [106, 4897, 9688]
     counts = _counts(prepared_engine)
     assert counts[("XKX", "political_violence")]["admin_level"] == 0
@@ -152,7 +154,13 @@ def test_with_the_ocha_pcode_list_loaded_every_coded_area_has_its_place(prepared
         placed = dict(conn.execute(
             select(event_count.c.admin_level, func.count(event_count.c.place_id)).group_by(event_count.c.admin_level)
         ).all())
-    assert placed == {0: 0, 2: 13_683 - 9}  # country rows are keyed by ISO3, which places do not carry
+    # country rows are placed at their country by ISO3: those of every country OCHA's list holds
+    with open(REPO_ROOT / "gazetteer" / "data" / "world_countries.csv", encoding="utf-8", newline="") as handle:
+        countries = {row["iso3"] for row in csv.DictReader(handle)}
+    with open(_conflict_file(), encoding="utf-8-sig", newline="") as handle:
+        country_rows = [row for row in csv.DictReader(handle) if row["admin_level"] == "0"]
+    assert placed == {0: sum(row["location_code"] in countries for row in country_rows), 2: 13_683 - 9}
+    assert 0 < placed[0] < len(country_rows)  # Kosovo (XKX) is not in the list
 
 
 # --- conflict events: defects --------------------------------------------------------------------
@@ -184,6 +192,7 @@ def test_hapi_error_column_rejects_duplicates_and_tolerates_kosovo(prepared_engi
         [2, "error", "provider-error", "error"],
         [3, "error", "provider-error", "error"],
         [4, "error", "provider-error", "warning"],
+        [4, "location_code", "unknown-country", "warning"],
     ]
     assert list(_counts(prepared_engine)) == [("XKX", "political_violence")]
 

@@ -95,8 +95,9 @@ def expected_day_summaries(f: pd.DataFrame, e: pd.DataFrame) -> dict[str, Counte
     """The day tables: every dated row, whatever its review status, per day, batch and status."""
     f = f[f["day"].notna()]
     keys = ["day", "batch_id", "source_id", "provider", "review_status"]
-    by_figure_day = (f.assign(is_cumulative=f["is_cumulative"].astype(bool))
-                     .groupby(keys + ["figure_kind", "unit", "is_cumulative"], as_index=False)
+    flags = {"is_cumulative": f["is_cumulative"].astype(bool), "held_in_finer": f["held_in_finer"].astype(bool)}
+    by_figure_day = (f.assign(**flags)
+                     .groupby(keys + ["figure_kind", "unit", "is_cumulative", "held_in_finer"], as_index=False)
                      .agg(reports=("figure_id", "size"), reports_with_figure=("figure", "count"),
                           value=("figure", _sum_or_none)))
     e = e[e["event_date"].notna()].rename(columns={"event_date": "day"})
@@ -113,7 +114,7 @@ def expected_summaries(engine) -> dict[str, Counter]:
     e = _raw(engine, conflict_event)
     days = expected_day_summaries(f, e)
     f = f[f["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES) & ~f["is_cumulative"].astype(bool)
-          & f["figure"].notna() & f["day"].notna()].copy()
+          & ~f["held_in_finer"].astype(bool) & f["figure"].notna() & f["day"].notna()].copy()
     f["week_start"] = [_monday(day) for day in f["day"]]
     f["from_text"] = f["provider"] == "text"
     places = []
@@ -466,7 +467,7 @@ def _counted_raw(engine):
 
 def _flows_in(f: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return f[f["counted"] & (f["figure_kind"] == "new_displacement") & ~f["is_cumulative"].astype(bool)
-             & (f["day"] >= start) & (f["day"] <= end)]
+             & ~f["held_in_finer"].astype(bool) & (f["day"] >= start) & (f["day"] <= end)]
 
 
 def assert_home_queries_equal_the_raw_rows(engine, windows) -> None:
