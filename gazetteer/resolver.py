@@ -23,6 +23,7 @@ table of movements most often means the town.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
@@ -158,6 +159,26 @@ class Gazetteer:
         if place_id is None:
             place_id = self._countries.get(name_key(text))
         return self.places[place_id] if place_id is not None else None
+
+    def countries_named_in(self, text: str) -> dict[int, int]:
+        """country place id → how often a text names it by a name or alias (runs of up to four
+        words, normalised; never by a code: "CAR", "AND" and "IN" are words too)."""
+        names = {key: place_id for key, place_id in self._countries.items()
+                 if len(key) >= 4 and not key.isupper() and not key.isdigit()}
+        longest = max((key.count(" ") + 1 for key in names), default=1)
+        words = [name_key(re.sub(r"['’]s$", "", word)) for word in re.findall(r"[^\W\d_][\w'’-]*", text)]
+        found: dict[int, int] = defaultdict(int)
+        at = 0
+        while at < len(words):
+            for size in range(min(longest, 4, len(words) - at), 0, -1):
+                place_id = names.get(" ".join(w for w in words[at:at + size] if w))
+                if place_id is not None:
+                    found[place_id] += 1
+                    at += size
+                    break
+            else:
+                at += 1
+        return dict(found)
 
     def _descendants(self, area_id: int) -> list[int]:
         """Every place below `area_id` (the world's 34,000 places are not scanned per scope)."""

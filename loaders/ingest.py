@@ -366,7 +366,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     if country and gazetteer.find_country(country) is None:
         raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
                         "ISO3 code (e.g. SDN for Sudan)")
-    context = LoadContext(report, gazetteer, country=country or getattr(adapter, "COUNTRY", None))
+    context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report))
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
@@ -395,6 +395,29 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                             rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
                             validate=validate, expected_rows=_expected_rows(path, data), actor=actor)
     return IngestResult(source_kind.name, report, batch.rows_read, batch)
+
+
+def _country_of(adapter, parsed, gazetteer, report: LoadReport) -> str | None:
+    """The country of rows that name none, when no one gave it: the one a document names (a text
+    report about Sudan), else the kind's own (COUNTRY). A document naming several countries alike
+    is the kind's when its country is among them, else has none: its places wait on the queue
+    rather than be looked for in the wrong country."""
+    default = getattr(adapter, "COUNTRY", None)
+    if not hasattr(adapter, "country_named"):
+        return default
+    names_any, named, why, among = adapter.country_named(parsed, gazetteer)
+    if not names_any or named == default:
+        return default
+    if named is None and default in among:  # the kind's country beside its neighbours: still the kind's
+        return default
+    if named is None:
+        report.add(None, None, "unknown-country", f"{why}: its places are not looked for. Give the country "
+                   "(--country, or on the Upload page) to place them", severity="warning")
+    else:
+        report.add(None, None, "country-from-text", f"{why}: its places are looked for in "
+                   f"{gazetteer.find_country(named).name_en}. Give the country (--country, or on the Upload "
+                   "page) if that is wrong", severity="warning")
+    return named
 
 
 def _already_loaded(path: Path, kind: str, batch: BatchResult) -> IngestResult:

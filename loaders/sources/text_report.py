@@ -44,7 +44,9 @@ from textfacts import extract_facts
 from textfacts.scrub import scrub_quote
 
 KIND = "text_report"
-COUNTRY = "SYR"  # textfacts' place lexicon is Syria's: the places it reads are Syrian names (--country replaces it)
+# textfacts' place lexicon is Syria's: a report that names no country is read as Syrian. One that
+# names another country is read as that country's (country_named), and --country replaces both.
+COUNTRY = "SYR"
 TITLE = "Text report"
 PUBLISHER = None
 FORMAT = "report"
@@ -58,6 +60,27 @@ UNIT = {"people": "persons", "persons": "persons", "households": "households"}
 
 def detect(document) -> bool:
     return isinstance(document, TextDocument)
+
+
+# A report is about the country it names most, when that country has at least this share of every
+# country name in it; naming none, it is about COUNTRY (the lexicon's).
+COUNTRY_SHARE = 2 / 3
+
+
+def country_named(document: TextDocument, gazetteer) -> tuple[bool, str | None, str, set[str]]:
+    """(whether the text names any country, the ISO3 code of the one it is about or None, why, the
+    ISO3 codes of every country it names)."""
+    named = gazetteer.countries_named_in(f"{document.title or ''}\n{document.text}")
+    if not named:
+        return False, None, "the report names no country", set()
+    among = {gazetteer.places[place_id].country_iso3 for place_id in named}
+    ranked = sorted(named.items(), key=lambda item: -item[1])
+    place_id, times = ranked[0]
+    country = gazetteer.places[place_id]
+    listing = ", ".join(f"{gazetteer.places[p].name_en} ({n})" for p, n in ranked[:4])
+    if times / sum(named.values()) >= COUNTRY_SHARE:
+        return True, country.country_iso3, f"the report names {listing}", among
+    return True, None, f"the report names several countries ({listing}) and none most of the time", among
 
 
 def period(value: str | None, *, end: bool) -> tuple[date | None, str | None]:
