@@ -180,6 +180,16 @@ class Gazetteer:
                 at += 1
         return dict(found)
 
+    def countries_of_admin1_names(self, names) -> dict[int, int]:
+        """country place id → how many of these names are, exactly, names of its admin 1 units."""
+        found: dict[int, int] = defaultdict(int)
+        for name in set(names):
+            countries = {self._country_id(place_id) for place_id in self._exact.get(name_key(name or ""), ())
+                         if self.places[place_id].kind == "governorate"}
+            for country_id in countries - {None}:
+                found[country_id] += 1
+        return dict(found)
+
     def _descendants(self, area_id: int) -> list[int]:
         """Every place below `area_id` (the world's 34,000 places are not scanned per scope)."""
         if self._children is None:

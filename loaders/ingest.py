@@ -414,7 +414,7 @@ def _country_of(adapter, parsed, gazetteer, report: LoadReport) -> str | None:
         report.add(None, None, "unknown-country", f"{why}: its places are not looked for. Give the country "
                    "(--country, or on the Upload page) to place them", severity="warning")
     else:
-        report.add(None, None, "country-from-text", f"{why}: its places are looked for in "
+        report.add(None, None, "country-from-file", f"{why}: its places are looked for in "
                    f"{gazetteer.find_country(named).name_en}. Give the country (--country, or on the Upload "
                    "page) if that is wrong", severity="warning")
     return named

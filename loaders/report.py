@@ -27,8 +27,9 @@ ISSUE_CODES = {
     "unknown-country": "a row's country is not known (no country, ISO or p-code column, no --country or Upload "
                        "choice, or a value no country has): its place names stay unresolved and queued, never "
                        "looked for in another country",
-    "country-from-text": "a text report names a country other than its kind's, and no country was given: its "
-                         "places are looked for in the country it names most",
+    "country-from-file": "a file of a kind made for one country (a text report, a site list) names no country "
+                         "column but its contents name another (the country a report names most, the one whose "
+                         "admin 1 units a list's governorates are): its places are looked for there",
     "new-place": "a location the gazetteer lacks is added as a place of its own under the row's admin 2 (or "
                  "admin 1), at the coordinates the file gives; the row is placed there",
     "unknown-pcode": "an area's p-code is not in the gazetteer (its country's p-code list is not loaded, or "

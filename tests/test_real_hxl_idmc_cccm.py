@@ -206,7 +206,8 @@ def test_idmc_idu_as_hdx_csv_loads_like_the_api_json(prepared_engine):
     _assert_inside(prepared_engine, figures, {"IND"})
 
 
-def test_cccm_list_without_pcodes_keys_sites_by_name_within_their_district(prepared_engine, tmp_path):
+@pytest.mark.parametrize("given", ["IRQ", None], ids=["country-given", "country-from-its-governorates"])
+def test_cccm_list_without_pcodes_keys_sites_by_name_within_their_district(prepared_engine, tmp_path, given):
     # Iraq's admin 1 and 2 from OCHA's global p-code list, as a user in Iraq would have them.
     pcodes = shared_path("fixtures", "data", "global_pcodes_adm1_adm2.csv")
     lines = pcodes.read_text(encoding="utf-8-sig").splitlines()
@@ -217,7 +218,8 @@ def test_cccm_list_without_pcodes_keys_sites_by_name_within_their_district(prepa
     # The list has no date: its month goes in the file name, as the loader asks.
     path = tmp_path / "cccm__IRQ__camp_list_2020-08.csv"
     shutil.copy(REAL / "cccm__IRQ__2020_camp_list_no_pcode_reach_sampling.csv", path)
-    result = ingest_file(prepared_engine, path, country="IRQ")  # the list names no country: the user says it
+    # The list names no country: the user says it, or its governorates (Iraq's admin 1 names) do.
+    result = ingest_file(prepared_engine, path, country=given)
     assert result.kind == "cccm_sites"
     frame = pd.read_csv(path)
     camps = frame[frame["Camp long name"].notna()]
@@ -232,8 +234,8 @@ def test_cccm_list_without_pcodes_keys_sites_by_name_within_their_district(prepa
     assert _countries_of(prepared_engine, [s.place_id for s in sites]) <= {"IRQ", "no country above the place"}
     # The totals row under the list names no camp: it is reported, not loaded.
     # The sampling frame's column of planned surveys is a figure the kind does not read: named, not loaded.
-    assert result.report.flatten(("field", "code")) == [[None, "missing-cell"], ["camp_name", "missing-cell"],
-                                                        ["# target surveys", "unused-figure-column"]]
+    assert result.report.flatten(("field", "code")) == [[None, "country-from-file"]] * (given is None) + [
+        [None, "missing-cell"], ["camp_name", "missing-cell"], ["# target surveys", "unused-figure-column"]]
 
 
 def test_kobo_geopoints_and_unreadable_coordinates(prepared_engine, tmp_path):

@@ -41,7 +41,7 @@ def _countries_of_places(engine) -> list[tuple]:
 def test_a_report_about_sudan_is_placed_in_sudan(prepared_engine):
     result = ingest_file(prepared_engine, "darfur_update.txt", data=ABOUT_SUDAN, published=PUBLISHED)
     assert result.batch.status == "loaded"
-    assert result.report.counts()["country-from-text"] == 1
+    assert result.report.counts()["country-from-file"] == 1
     # 250 families to Tawila; 4,000 people from Kutum to Kabkabiya: every place found is Sudanese
     assert _countries_of_places(prepared_engine) == [(None, "SDN"), ("SDN", "SDN")]
 
@@ -56,6 +56,6 @@ def test_a_report_naming_two_countries_alike_places_nothing(prepared_engine):
 def test_the_country_given_wins_over_the_text(prepared_engine):
     result = ingest_file(prepared_engine, "regional_update.txt", data=TWO_COUNTRIES, published=PUBLISHED,
                          country="TCD")
-    assert "country-from-text" not in result.report.counts() and "unknown-country" not in result.report.counts()
+    assert "country-from-file" not in result.report.counts() and "unknown-country" not in result.report.counts()
     origin, destination = _countries_of_places(prepared_engine)[0]
     assert origin != "SDN" and destination in (None, "TCD")  # Kutum is Sudanese: never looked for in Chad's places

@@ -44,7 +44,9 @@ from loaders.readers.delimited import Table
 from loaders.report import LoadError
 
 KIND = "cccm_sites"
-COUNTRY = "SYR"  # ISIMM's NW Syria site list: its governorates and districts are Syrian
+# ISIMM's NW Syria site list: its governorates and districts are Syrian. A list whose governorates
+# are another country's admin 1 units is of that country (country_named); --country replaces both.
+COUNTRY = "SYR"
 TITLE = "CCCM IDP site list (ISIMM)"
 PUBLISHER = "CCCM Cluster (Turkey cross-border)"
 FORMAT = "delimited"
@@ -122,6 +124,34 @@ def reported_date_from_name(file_name: str) -> date:
     raise LoadError(f"{file_name}: a CCCM site list has no date column, so its month is read from the file "
                     "name; add the month to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv) and "
                     "load it again")
+
+
+# A list is of the country whose admin 1 units its governorate column names, when at least this
+# share of its distinct names are that country's exactly; else of COUNTRY.
+COUNTRY_SHARE = 2 / 3
+
+
+def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
+    """(whether the governorate column names some country's admin 1 units, the ISO3 code of the one
+    it is of or None, why, every country it names). A site list is small: its rows are read here and
+    handed to normalise again."""
+    column = column_map(getattr(table, "columns", ())).get("governorate")
+    if not isinstance(table, Table) or column is None:
+        return False, None, "the list has no governorate column", set()
+    rows = list(table.rows)
+    table.rows = iter(rows)
+    names = {clean(row.get(column)) for _, row in rows} - {None, ""}
+    votes = gazetteer.countries_of_admin1_names(names)
+    if not votes:
+        return False, None, "its governorates are no country's admin 1 names", set()
+    among = {gazetteer.places[place_id].country_iso3 for place_id in votes}
+    ranked = sorted(votes.items(), key=lambda item: -item[1])
+    place_id, matched = ranked[0]
+    country = gazetteer.places[place_id]
+    why = f"{matched} of the list's {len(names)} governorate names are {country.name_en}'s admin 1 units"
+    if matched / len(names) >= COUNTRY_SHARE and (len(ranked) == 1 or ranked[1][1] < matched):
+        return True, country.country_iso3, why, among
+    return True, None, why + ", too few to tell its country", among
 
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
