@@ -385,8 +385,8 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                 understood.add(chunk.table, columns, passed, context.gazetteer)
                 for number, row in passed[:PREVIEW_ROWS - len(kept)]:
                     kept.append((number, dict(zip(columns, row))))
-            else:  # a site list's own places: they say which country its sites are in
-                understood.add_places(chunk.rows, context.gazetteer)
+            else:  # a site list's own places (its rows), or towns found at their coordinates
+                understood.add_places(chunk.rows, context.gazetteer, are_rows=chunk.table == "place")
             report.drain()  # nothing is written: the report keeps the counts and the first issues
         return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
                             getattr(parsed, "published_from", None), rows_would_load=would_load,

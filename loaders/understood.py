@@ -36,11 +36,17 @@ class Understood:
     _latest: dict = field(default_factory=dict)  # displacement unit → {period end → sum}
     undated: Counter = field(default_factory=Counter)  # table → figures with no period end
 
-    def add_places(self, records, gazetteer) -> None:
-        """Places a file brings itself (a site list's sites): counted in the country of their parent."""
+    _new_places: dict = field(default_factory=dict)  # key of a place the load would add → its country
+
+    def add_places(self, records, gazetteer, *, are_rows: bool = True) -> None:
+        """Places a file brings itself, in the country of their parent: a site list's sites are its
+        rows (counted); towns found at their coordinates (`are_rows` False) are where its rows are."""
         for _, record in records:
             parent = gazetteer.by_key(record.parent_key) if record.parent_key else None
-            self.countries[country_of(gazetteer, parent.place_id if parent else None)] += 1
+            country = country_of(gazetteer, parent.place_id if parent else None)
+            self._new_places[record.place_key] = country
+            if are_rows:
+                self.countries[country] += 1
 
     def add(self, table: str, columns, rows, gazetteer) -> None:
         """Count `rows` ((row number, values tuple) in `columns`' order) that passed validation."""
@@ -70,7 +76,10 @@ class Understood:
                     self.undated[table] += 1
             if places:
                 place_id = next((values[at[n]] for n in places if n in at and values[at[n]] is not None), None)
-                self.countries[country_of(gazetteer, place_id)] += 1
+                if isinstance(place_id, str):  # a town the load would add: not in the gazetteer yet
+                    self.countries[self._new_places.get(place_id, UNPLACED)] += 1
+                else:
+                    self.countries[country_of(gazetteer, place_id)] += 1
 
     def lines(self) -> list[str]:
         """One line per table, then the countries: what the upload page and `--dry-run` print."""

@@ -200,3 +200,14 @@ def test_the_upload_pages_country_places_rows_that_name_none(app_on, prepared_en
     events = _events(prepared_engine)
     assert len(events) == len(frame)
     assert {countries[int(p)] for p in events["place_id"]} == {"SOM"}
+
+
+@pytest.mark.parametrize("name", sorted(ACLED_FILES), ids=lambda name: ACLED_FILES[name])
+def test_the_dry_run_says_every_event_is_in_the_files_country(prepared_engine, name):
+    """What the Upload preview and --dry-run print: the rows' country, counting the events placed
+    at towns the load would add (they are not in the gazetteer before it)."""
+    rows = len(pd.read_csv(REAL / name, dtype=str, keep_default_na=False))
+    result = ingest_file(prepared_engine, REAL / name, dry_run=True)
+    assert result.rows_would_load == rows
+    country = load_gazetteer(prepared_engine).find_country(ACLED_FILES[name]).name_en
+    assert dict(result.understood.countries) == {country: rows}
