@@ -134,7 +134,7 @@ def xlsx_limits() -> XlsxLimits:
         max_unpacked_bytes=int(_number_from_env("DASHBOARD_XLSX_MAX_UNPACKED_MB", 200) * MB),
         max_members=int(_number_from_env("DASHBOARD_XLSX_MAX_MEMBERS", 2_000, integer=True)),
         max_rows=int(_number_from_env("DASHBOARD_XLSX_MAX_ROWS", 200_000, integer=True)),
-        max_columns=int(_number_from_env("DASHBOARD_XLSX_MAX_COLUMNS", 500, integer=True)),
+        max_columns=int(_number_from_env("DASHBOARD_XLSX_MAX_COLUMNS", 2_000, integer=True)),  # DTM baselines: 1,000+
     )
 
 

@@ -259,11 +259,11 @@ def test_columns_past_the_limit_are_refused_by_the_cell_that_reaches_them(tmp_pa
         with pytest.raises(RefusedFile) as refused:
             read_workbook(path)
     assert (refused.value.code, str(refused.value)) == ("sheet-too-large", (
-        "sites.xlsx: the sheet 'Sites & people' has a cell at XFD4, beyond the 500 columns a sheet may have (up to "
-        "column SF); delete the columns past the data (stray cells or formatting far to the right), or ask the "
+        "sites.xlsx: the sheet 'Sites & people' has a cell at XFD4, beyond the 2,000 columns a sheet may have (up "
+        "to column BXX); delete the columns past the data (stray cells or formatting far to the right), or ask the "
         "administrator to raise DASHBOARD_XLSX_MAX_COLUMNS"))
     at_limit = write_xlsx(tmp_path / "at_limit.xlsx", [*HEADER_AND_TWO_SITES, b'<row r="4"><c r="A4"><v>5</v></c>'
-                                                                             b'<c r="SF4"><v>1</v></c></row>'])
+                                                                             b'<c r="BXX4"><v>1</v></c></row>'])
     assert read_workbook(at_limit).sheets[0].columns == ("site", "individuals")
 
 
