@@ -106,7 +106,8 @@ def main(argv=None) -> int:
     ingest.add_argument("--dry-run", action="store_true", help="read and check, write nothing")
     ingest.add_argument("--strict", action="store_true", help="reject a whole file when any row has a problem")
     ingest.add_argument("--published", type=_iso_date,
-                        help="a text report's publication date (relative dates resolve against it)")
+                        help="a text report's publication date (relative dates resolve against it), or the date of a "
+                             "sheet or site list that has no date column")
     ingest.add_argument("--max-mb", type=_megabytes,
                         help="refuse files larger than this many MB (default: no limit; the upload page's limit is "
                              "DASHBOARD_MAX_UPLOAD_MB)")

@@ -7,6 +7,8 @@ never dropped, never guessed.
 
 from __future__ import annotations
 
+from datetime import date
+
 from dataclasses import dataclass, field
 
 from db.records import PlaceRecord
@@ -45,6 +47,9 @@ class LoadContext:
     # kind's own when a kind is one country's (an adapter's COUNTRY). A row's own country column
     # wins over it. With neither, a row's places stay unresolved: never looked for anywhere.
     country: str | None = None
+    # The file's date as the user gave it (--published, or on the Upload page): the date of a
+    # sheet or list that has no date column, before any date in its name.
+    file_date: date | None = None
     # (raw name, scope key) → what the review queue needs, and how many rows named it
     unresolved: dict[tuple[str, str], dict] = field(default_factory=dict)
     # rows the reader passed on that the adapter found to be headers (HXL: the rows above and

@@ -272,13 +272,16 @@ def _source_info(source_kind: SourceKind, path: Path, sha256: str, parsed, publi
 
     A text report's publication date (given, or from its metadata) is part of its identity:
     the same bytes loaded with another date resolve "last Saturday" to another day, so that load
-    is not "already loaded" — its facts are revised instead.
+    is not "already loaded" — its facts are revised instead. So is the date given for a table (a
+    sheet without a date column): its rows are that date's.
     """
     adapter = source_kind.adapter
-    if published is not None and hasattr(parsed, "published"):
-        parsed.published, parsed.published_from = published, "the date given at load"
-    published = getattr(parsed, "published", None)
     if hasattr(parsed, "published"):
+        if published is not None:
+            parsed.published, parsed.published_from = published, "the date given at load"
+        published = parsed.published
+        sha256 = _dated_identity(sha256, published)
+    elif published is not None:  # a sheet's date given at load: its rows' date, so part of its identity too
         sha256 = _dated_identity(sha256, published)
     title = getattr(parsed, "title", None)
     return SourceInfo(
@@ -366,7 +369,8 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
     if country and gazetteer.find_country(country) is None:
         raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
                         "ISO3 code (e.g. SDN for Sudan)")
-    context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report))
+    context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report),
+                          file_date=published)
     if counted:
         rows_read = lambda: counted.count - context.header_rows  # noqa: E731
     # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)

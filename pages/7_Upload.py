@@ -6,6 +6,8 @@ only once accepted.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from access.policy import Permission
 from gazetteer.countries import country_names
 from loaders.ingest import ingest_file, parse_column_map
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
+from loaders.readers.report_text import SUFFIXES as REPORT_SUFFIXES
 from loaders.registry import SOURCE_KINDS
 from ui.access import gate
 from ui.common import ensure_database, get_engine
@@ -88,13 +91,19 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
                            format_func=lambda iso3: "from the file" if iso3 is None else f"{COUNTRIES[iso3]} ({iso3})",
                            help="Places are looked for only inside each row's own country. A file without a country "
                                 "column needs one here, or its places stay unresolved (queued for review).")
+    # A sheet or site list without a date column takes this date (a text report asks for its own, below)
     published = None
+    if PurePath(name).suffix.lower() not in REPORT_SUFFIXES and fixed_kind != "text_report":
+        published = st.date_input("Date of the file, when it has no date column", value=None, format="YYYY-MM-DD",
+                                  key=f"file-date-{key}", help="The date of a sheet or camp list whose rows give "
+                                  "none, instead of a date in the file's name.")
     mapped = st.text_area("Map columns (optional): COLUMN=FIELD, one per line", key=f"map-{key}", height=68,
                           help="Reads a column of the file as one of its kind's fields; the check below names "
                                "every column of figures the kind does not read, with the fields it has.")
     try:
         column_map = parse_column_map(line for line in mapped.splitlines() if line.strip())
-        preview = ingest_file(engine, name, kind, data=data, dry_run=True, column_map=column_map, country=country)
+        preview = ingest_file(engine, name, kind, data=data, dry_run=True, column_map=column_map, country=country,
+                              published=published)
         if preview.already_loaded:
             st.info(f"Already loaded as batch {preview.batch.batch_id} ({preview.batch.rows_loaded:,} rows): "
                     "recognised by its bytes; loading it again changes nothing.")

@@ -222,10 +222,18 @@ def test_a_file_name_without_a_month_is_refused_before_anything_is_written(prepa
     with pytest.raises(LoadError) as refused:
         ingest_file(prepared_engine, CCCM / "cccm_no_month_in_file_name.csv")
     assert str(refused.value) == (
-        "cccm_no_month_in_file_name.csv: a CCCM site list has no date column, so its month is read from the "
-        "file name; add the month to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv) and load it "
-        "again")
+        "cccm_no_month_in_file_name.csv: a CCCM site list has no date column, so its month is the one given at "
+        "load (--published YYYY-MM-DD, or on the Upload page) or read from the file name; give it, or add the month "
+        "to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv), and load it again")
     assert _counts(prepared_engine) == before
+
+
+def test_the_month_given_at_load_dates_a_list_without_one(prepared_engine):
+    result = ingest_file(prepared_engine, CCCM / "cccm_no_month_in_file_name.csv", published=date(2021, 4, 1))
+    assert result.batch.status == "loaded" and result.batch.rows_inserted > 0
+    with prepared_engine.connect() as conn:
+        days = set(conn.execute(select(site_population.c.reported_date)).scalars())
+    assert days == {date(2021, 4, 1)}
 
 
 @pytest.mark.parametrize(("file_name", "expected"), [

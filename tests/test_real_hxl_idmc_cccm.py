@@ -255,7 +255,7 @@ def test_kobo_geopoints_and_unreadable_coordinates(prepared_engine, tmp_path):
 def test_a_sheet_tagged_on_two_columns_takes_its_date_from_its_name(prepared_engine, tmp_path):
     name = "hxl__ETH__drought_idp_estimates_woreda_partial_hxl_row.csv"
     # Only the woreda p-code and the figure are tagged, and no column holds a date.
-    with pytest.raises(LoadError, match="or put the date in the file's name as YYYY-MM-DD or YYYY-MM"):
+    with pytest.raises(LoadError, match="or give the file's date with --published YYYY-MM-DD or on the Upload page"):
         ingest_file(prepared_engine, REAL / name)
     path = tmp_path / "eth_drought_idps_2022-09.csv"
     shutil.copy(REAL / name, path)
@@ -267,3 +267,32 @@ def test_a_sheet_tagged_on_two_columns_takes_its_date_from_its_name(prepared_eng
     assert {(f["period_start"], f["period_end"]) for f in figures} == {(date(2022, 9, 1), date(2022, 9, 1))}
     assert {f["destination_name_raw"] for f in figures} == set(frame["Woreda p-code"])
     _assert_inside(prepared_engine, figures, {"ETH"})
+
+
+def test_a_sheet_without_dates_takes_the_date_given_at_load(prepared_engine):
+    name = "hxl__ETH__drought_idp_estimates_woreda_partial_hxl_row.csv"
+    result = ingest_file(prepared_engine, REAL / name, published=date(2022, 10, 15))
+    figures = _figures(prepared_engine)
+    assert (result.kind, len(figures)) == ("hxl", len(_hxl_frame(name)))
+    assert {(f["period_start"], f["period_end"]) for f in figures} == {(date(2022, 10, 15), date(2022, 10, 15))}
+    # the same bytes with another date are another load of that date, not "already loaded"
+    again = ingest_file(prepared_engine, REAL / name, published=date(2022, 11, 15))
+    assert again.batch.status == "loaded" and again.batch.rows_inserted == len(figures)
+
+
+def test_the_upload_page_takes_the_date_of_a_sheet_without_one(app_on, prepared_engine):
+    name = "hxl__ETH__drought_idp_estimates_woreda_partial_hxl_row.csv"
+    at = app_on(prepared_engine, "../pages/7_Upload.py")
+    at.file_uploader[0].upload(name, (REAL / name).read_bytes(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Load this file"]  # refused, with the way out named
+    assert any("give the file's date" in e.value for e in at.error)
+    [day] = [d for d in at.date_input if d.label == "Date of the file, when it has no date column"]
+    day.set_value(date(2022, 10, 15)).run()
+    [load] = [b for b in at.button if b.label == "Load this file"]
+    load.click().run()
+    assert not at.exception
+    figures = _figures(prepared_engine)
+    assert len(figures) == len(_hxl_frame(name))
+    assert {f["period_end"] for f in figures} == {date(2022, 10, 15)}

@@ -121,9 +121,9 @@ def reported_date_from_name(file_name: str) -> date:
             return parse_date(f"1 {match[2]} {match[1]}")
         except CellError:
             continue
-    raise LoadError(f"{file_name}: a CCCM site list has no date column, so its month is read from the file "
-                    "name; add the month to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv) and "
-                    "load it again")
+    raise LoadError(f"{file_name}: a CCCM site list has no date column, so its month is the one given at load "
+                    "(--published YYYY-MM-DD, or on the Upload page) or read from the file name; give it, or add "
+                    "the month to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv), and load it again")
 
 
 # A list is of the country whose admin 1 units its governorate column names, when at least this
@@ -166,7 +166,7 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     if "TypeSite" not in found:
         ctx.report.add(None, None, "missing-cell", f"the list has no site type column (TypeSite); its sites are "
                        f"loaded as {BLANK_SITE_TYPE!r} until a list gives their type", severity="warning")
-    reported_date = reported_date_from_name(table.file_name)
+    reported_date = ctx.file_date or reported_date_from_name(table.file_name)
     rows = ((number, {ours: row.get(theirs) for ours, theirs in found.items()}) for number, row in table.rows)
     return _chunks(rows, ctx, reported_date, has_type="TypeSite" in found)
 

@@ -206,7 +206,7 @@ def _drop_parts_of_totals(plan: Plan) -> None:
         plan.unused.extend(plan.figures.pop(key).values())
 
 
-def make_plan(file_name: str, tag_index: int, cells) -> Plan:
+def make_plan(file_name: str, tag_index: int, cells, given_date: date | None = None) -> Plan:
     plan = Plan(tag_row=tag_index + 1, tagged=_columns(cells))
     _refuse_repeated_hashtags(file_name, plan.tag_row, plan.tagged)
     level_tags = {tag for tag, _ in PLACE_LEVELS}
@@ -247,12 +247,13 @@ def make_plan(file_name: str, tag_index: int, cells) -> Plan:
     if not plan.places:
         missing.append("a place (#adm1+code, #adm2+code, #adm1+name, #loc+name or #country+code)")
     if not plan.dates:
-        # A sheet tagged on a few columns only (a place and a figure) may carry its date in its
-        # name, as CCCM site lists do: "drought_idps_2022-09.csv".
-        plan.file_date = date_in_name(file_name)
+        # A sheet tagged on a few columns only (a place and a figure) takes the date given at load,
+        # else the one in its name, as CCCM site lists do: "drought_idps_2022-09.csv".
+        plan.file_date = given_date or date_in_name(file_name)
     if not plan.dates and plan.file_date is None:
-        missing.append("a date (#date+reported, or #date+start and #date+end; or put the date in the file's "
-                       "name as YYYY-MM-DD or YYYY-MM)")
+        missing.append("a date (#date+reported, or #date+start and #date+end; or give the file's date with "
+                       "--published YYYY-MM-DD or on the Upload page, or put it in the file's name as YYYY-MM-DD "
+                       "or YYYY-MM)")
     if missing:
         found = ", ".join(c.display for c in plan.tagged)
         raise LoadError(f"{file_name}: the HXL hashtag row (row {plan.tag_row}) has no column for "
@@ -476,7 +477,7 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        "put each of the other tagged sheets in a file of its own",
                        ", ".join(t.sheet for t in others), severity="warning")
     tag_index = hashtag_row(table.preview)
-    plan = make_plan(table.file_name, tag_index, table.preview[tag_index])
+    plan = make_plan(table.file_name, tag_index, table.preview[tag_index], given_date=ctx.file_date)
     # Columns are found by their hashtags (checked just above), not by the human header, which may
     # repeat a name over columns the tags tell apart ("Affected" over #affected+f and #affected+m).
     table.duplicate_columns = ()
