@@ -240,7 +240,8 @@ CASES = [
     ("ck_summary_event_location_week_fatalities_non_negative", "summary_event_location_week", {"fatalities": -1}),
     # Day summaries: every dated row per day, batch and review status; a sum only of numbers given.
     ("ck_summary_figure_day_review_status_vocab", "summary_figure_day", {"review_status": "maybe"}),
-    ("ck_summary_figure_day_reports_positive", "summary_figure_day", {"reports": 0}),
+    ("ck_summary_figure_day_reports_positive", "summary_figure_day",
+     {"reports": 0, "reports_with_figure": 0, "value": None}),  # only this check broken: no figure either
     ("ck_summary_figure_day_reports_with_figure_range", "summary_figure_day", {"reports_with_figure": 4}),
     ("ck_summary_figure_day_value_iff_figures", "summary_figure_day", {"reports_with_figure": 0}),
     ("ck_summary_figure_day_value_non_negative", "summary_figure_day", {"value": -1.0}),
