@@ -196,12 +196,27 @@ def write_issues(conn: Connection, batch_id: int, issues: Iterable) -> None:
 
 def place_ids_by_key(conn: Connection, keys: Iterable[str] | None = None) -> dict[str, int]:
     query = select(place.c.place_key, place.c.place_id)
-    if keys is not None:
-        query = query.where(place.c.place_key.in_(list(set(keys))))
-    return dict(conn.execute(query).all())
+    if keys is None:
+        return dict(conn.execute(query).all())
+    found: dict[str, int] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), 5_000):  # a p-code list names 33,000 keys: more than one statement binds
+        found.update(conn.execute(query.where(place.c.place_key.in_(wanted[start:start + 5_000]))).all())
+    return found
 
 
 _PLACE_FIELDS = ("kind", "name_en", "name_ar", "pcode", "country_iso3", "parent_id", "lat", "lon")
+
+
+def _places_by_key(conn: Connection, keys: Iterable[str]) -> dict[str, tuple]:
+    """place_key → (place_id, *_PLACE_FIELDS) of the places among `keys` that exist."""
+    query = select(place.c.place_key, place.c.place_id, *[place.c[f] for f in _PLACE_FIELDS])
+    found: dict[str, tuple] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), 5_000):
+        for row in conn.execute(query.where(place.c.place_key.in_(wanted[start:start + 5_000]))):
+            found[row[0]] = tuple(row[1:])
+    return found
 
 
 def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: int, batch_id: int) -> LoadCounts:
@@ -214,10 +229,11 @@ def upsert_places(conn: Connection, records: Sequence[PlaceRecord], source_id: i
     counts = LoadCounts()
     if conn.execute(select(place.c.place_id).limit(1)).first() is None:
         return _insert_first_places(conn, records, source_id, batch_id)
-    before = {row[0]: tuple(row[1:]) for row in conn.execute(
-        select(place.c.place_key, *[place.c[f] for f in _PLACE_FIELDS]))}
-    known = {key: None for key in before}
-    known.update(place_ids_by_key(conn))
+    # Only the places these records name, as themselves or as parents: a load that adds the towns
+    # of each chunk (ACLED at coordinates) read all 34,000 places per chunk, a third of its time.
+    existing = _places_by_key(conn, [r.place_key for r in records] + [r.parent_key for r in records if r.parent_key])
+    before = {key: row[1:] for key, row in existing.items()}
+    known = {key: row[0] for key, row in existing.items()}
     pending = list(records)
     while pending:
         ready = [r for r in pending if r.parent_key is None or r.parent_key in known]
