@@ -199,6 +199,12 @@ class LoadContext:
                             severity="warning")
         return place, is_location
 
+    def is_settled(self, country: PlaceRef, admin1: str | None, admin2: str | None, location: str | None) -> bool:
+        """Whether place_in_country has nothing more to do for another row naming these places (it
+        found them, or added the location and reported it): a caller may reuse the place it gave."""
+        found = self._triples.get((country.place_key, admin1, admin2, location))
+        return found is not None and found[2] is None
+
     def _area(self, within: PlaceRef, code: str | None, name: str | None, kind: str) -> PlaceRef | None:
         """The admin area a row names inside `within`, once per distinct (area, code, name, kind): a
         file names a few hundred areas, each with thousands of locations under it."""
