@@ -595,17 +595,20 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
     key_at = [columns.index(name) for name in key_names]
     key_of = itemgetter(*key_at) if len(key_at) > 1 else (lambda row: (row[key_at[0]],))
     duplicate_field = key_names[-1] if table.name != "site_population" else "reported_date"
-    numbers, values, keys, seen = [], [], [], {}
-    for number, row in rows:
-        key = key_of(row)
-        if key in seen:
-            report.add(number, duplicate_field, "duplicate-key", f"this row repeats row {seen[key]} (same "
-                       f"{', '.join(key_names)}); keep one of them", str(key[-1] if len(key) > 1 else key[0]))
-            continue
-        seen[key] = number
-        numbers.append(number)
-        values.append(row)
-        keys.append(key)
+    numbers, values = [number for number, _ in rows], [row for _, row in rows]
+    keys = list(map(key_of, values))
+    if len(set(keys)) < len(keys):  # the chunk repeats a key: keep the first row of each
+        numbers, values, keys, seen = [], [], [], {}
+        for number, row in rows:
+            key = key_of(row)
+            if key in seen:
+                report.add(number, duplicate_field, "duplicate-key", f"this row repeats row {seen[key]} (same "
+                           f"{', '.join(key_names)}); keep one of them", str(key[-1] if len(key) > 1 else key[0]))
+                continue
+            seen[key] = number
+            numbers.append(number)
+            values.append(row)
+            keys.append(key)
     digests = content_hashes(columns, values)
     existing = _existing_rows(conn, table, keys)
     inserts, updates, held = [], [], []
@@ -678,6 +681,10 @@ def _with_new_place_ids(columns: Sequence[str], rows: list, ids: dict[str, int])
     """A row may name a place this load added (a location the gazetteer lacked) by its place key:
     the key becomes the place's id, now that the place is written."""
     positions = [i for i, name in enumerate(columns) if name.endswith("place_id")]
+    if len(positions) == 1:  # one place per row (events): one test per row
+        at = positions[0]
+        return [(number, values[:at] + (ids[values[at]],) + values[at + 1:] if isinstance(values[at], str) else values)
+                for number, values in rows]
     out = []
     for number, values in rows:
         if any(isinstance(values[i], str) for i in positions):
