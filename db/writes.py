@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, Table, bindparam, func, inspect, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from access.policy import Actor, command_line_actor
 from db import audit, summary
@@ -586,10 +587,39 @@ def _existing_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tu
     return found
 
 
+def _held_nothing(conn: Connection, table: Table, head: tuple, fresh: dict) -> bool:
+    """Whether `table` held no row under this head of its natural key (the provider) when the load
+    first wrote under it; `fresh` keeps the answer for the rest of the load."""
+    if (table.name, head) not in fresh:
+        key_columns = [table.c[name] for name in NATURAL_KEYS[table.name][:-1]]
+        query = select(table.c[ROW_ID[table.name]]).where(*[c == v for c, v in zip(key_columns, head)]).limit(1)
+        fresh[(table.name, head)] = conn.execute(query).first() is None
+    return fresh[(table.name, head)]
+
+
+def _inserted_as_new(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> bool:
+    """Insert rows whose keys the table cannot hold from before this load, in a savepoint. False,
+    with nothing inserted, when the database refuses one (it repeats a row of an earlier chunk, or
+    breaks a constraint): the caller then compares the rows one by one and says which."""
+    try:
+        with conn.begin_nested():
+            bulk_insert(conn, table, columns, rows)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[int | None, tuple]],
                  source_id: int, batch_id: int, counts: LoadCounts, report,
-                 touched: summary.TouchedWeeks | None = None) -> None:
-    """Insert, revise or leave each row by its natural key; `touched` notes the weeks written."""
+                 touched: summary.TouchedWeeks | None = None, fresh: dict | None = None) -> None:
+    """Insert, revise or leave each row by its natural key; `touched` notes the weeks written.
+
+    `fresh` (kept by the caller for the whole load): the heads of natural keys (the provider) the
+    table held no row under when the load began. A chunk all under one of them cannot revise or
+    repeat a row from before: it is inserted without looking its keys up first (a first load of a
+    million ACLED events asked for 200 chunks' keys and found none). Should it repeat a row of an
+    earlier chunk, the insert is undone and the chunk goes the way of any other.
+    """
     touched = touched if touched is not None else summary.TouchedWeeks()
     key_names = NATURAL_KEYS[table.name]
     key_at = [columns.index(name) for name in key_names]
@@ -610,6 +640,13 @@ def _write_chunk(conn: Connection, table: Table, columns: tuple[str, ...], rows:
             values.append(row)
             keys.append(key)
     digests = content_hashes(columns, values)
+    heads = {key[:-1] for key in keys}
+    if fresh is not None and len(heads) == 1 and _held_nothing(conn, table, heads.pop(), fresh):
+        inserts = [row + (digest, source_id, batch_id) for row, digest in zip(values, digests)]
+        if _inserted_as_new(conn, table, (*columns, "content_hash", "source_id", "batch_id"), inserts):
+            touched.add_rows(table.name, columns, inserts)
+            counts.rows_inserted += len(inserts)
+            return
     existing = _existing_rows(conn, table, keys)
     inserts, updates, held = [], [], []
     if not existing:  # the common case of a first load: everything is new
@@ -767,6 +804,7 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         bulky = conn.dialect.name == "sqlite" and expected_rows is not None and expected_rows > REINDEX_ABOVE_ROWS
         reindex: dict[str, _SecondaryIndexes] = {}
         new_place_ids: dict[str, int] = {}
+        fresh: dict = {}  # (table, head of its natural key) → whether the table held no row under it
         for chunk in chunks:
             if chunk.table in ("place", "new_place"):  # places a source brings (CCCM sites), before their facts
                 records = [record for _, record in chunk.rows]
@@ -788,7 +826,7 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
                 reindex[chunk.table].drop()
             rows = validate(chunk.table, columns, rows, report) if validate else rows
             if rows:
-                _write_chunk(conn, table, columns, rows, source_id, batch_id, counts, report, touched)
+                _write_chunk(conn, table, columns, rows, source_id, batch_id, counts, report, touched, fresh)
             write_issues(conn, batch_id, report.drain())
         read = rows_read()
         rejected = len(report.rejected_rows)
