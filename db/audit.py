@@ -9,13 +9,15 @@ command run on the server (access.policy.command_line_actor).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from access.policy import Actor, Permission, command_line_actor
-from db.queries import _frame
 from db.schema import audit_event
+
+if TYPE_CHECKING:  # pandas only for the Admin page's read: every load imports this module (~70 MB less)
+    import pandas as pd
 
 AUDIT_COLUMNS = ["audit_id", "occurred_at", "actor", "role", "how", "action", "target_table", "target_id", "batch_id",
                  "detail"]
@@ -41,6 +43,8 @@ def record(conn: Connection, actor: Actor, action: str, target_table: str, targe
 
 def query_audit(engine: Engine, limit: int = 500, action: str | None = None) -> pd.DataFrame:
     """The latest entries first (at most `limit`), optionally of one action."""
+    from db.queries import _frame
+
     a = audit_event
     query = select(*(a.c[name] for name in AUDIT_COLUMNS)).order_by(a.c.audit_id.desc()).limit(limit)
     if action:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas and numpy only where a page reads: a load's process does without them (~70 MB)
+    import numpy as np
 
 EARLIEST_DATE = date(1990, 1, 1)
 MAX_DAYS_AHEAD = 31
@@ -78,6 +79,9 @@ def plausible_numbers(values) -> np.ndarray:
     """Counts as floats with the impossible ones (NaN, infinite, above the largest plausible
     figure: stored before the loaders refused them) as 0, so that sums and whole numbers can be
     drawn; a page would otherwise stop on "cannot convert float infinity to integer"."""
+    import numpy as np
+    import pandas as pd
+
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").astype(float).to_numpy()
     return np.where(np.isfinite(numbers) & (np.abs(numbers) <= shown_limits().max_figure), numbers, 0.0)
 

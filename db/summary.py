@@ -571,8 +571,9 @@ class TouchedWeeks:
 
     def add_rows(self, table_name: str, columns, rows: Iterable[tuple]) -> None:
         """Note the weeks of rows given as tuples in `columns` order."""
-        for _ in self.passing(table_name, columns, rows):
-            pass
+        weeks, day_of = self._weeks(table_name), _day_of(table_name, columns)
+        if weeks is not None and day_of is not None:
+            weeks.update(monday(day) for day in set(map(day_of, rows)) if day)
 
     def add_values(self, table_name: str, values: dict) -> None:
         """Note the week of one row given as a column → value mapping (a row before or after a revision)."""

@@ -40,7 +40,7 @@ MIN_PHONETIC_LENGTH = 3
 KIND_PREFERENCE = ("community", "governorate", "district", "subdistrict", "site", "country")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the world's 34,000 places, each without a __dict__
 class PlaceRef:
     place_id: int
     place_key: str
@@ -94,11 +94,13 @@ class Gazetteer:
         self.places: dict[int, PlaceRef] = {}
         self._by_key: dict[str, str] = {}
         self._by_pcode: dict[str, int] = {}
-        self._names: dict[int, set[str]] = defaultdict(set)
+        # Tuples, not sets: most names belong to one place and most places have one or two names, and
+        # a set each took about four times the memory (the world's index: ~60 MB, issue 17's 200 MB)
+        self._names: dict[int, tuple[str, ...]] = {}
         self._ancestor_ids: dict[int, frozenset[int]] = {}
         self._fuzzy_choices: dict[tuple, dict[str, set[int]]] = {}
-        self._exact: dict[str, set[int]] = defaultdict(set)
-        self._phonetic: dict[str, set[int]] = defaultdict(set)
+        self._exact: dict[str, tuple[int, ...]] = {}
+        self._phonetic: dict[str, tuple[int, ...]] = {}
         self._country_ids: dict[int, int | None] = {}
         self._children: dict[int, list[int]] | None = None
         self.add(places, aliases)
@@ -121,11 +123,13 @@ class Gazetteer:
             if place_id in self.places:
                 added[place_id].add(name_key(alias))
         for place_id, keys in added.items():
-            self._names[place_id] |= keys
+            known = self._names.get(place_id, ())
+            self._names[place_id] = known + tuple(sorted(keys.difference(known)))
             for key in keys:
                 if key:
-                    self._exact[key].add(place_id)
-                    self._phonetic[phonetic_key(key)].add(place_id)
+                    self._exact[key] = _with_place(self._exact.get(key, ()), place_id)
+                    skeleton = phonetic_key(key)
+                    self._phonetic[skeleton] = _with_place(self._phonetic.get(skeleton, ()), place_id)
         self._fuzzy_choices.clear()  # scopes may hold new names
         self._children = None
         self._countries = self._country_index()
@@ -347,7 +351,7 @@ class Gazetteer:
         Ise/Orun). Compass words in French or Spanish count as English and "St." as "Saint" (HAPI and
         DTM write Haiti's names in French, OCHA's p-code list in English). A name that normalises
         to nothing says nothing: True."""
-        names = {_plain(k) for k in self._names.get(place_id, set())}
+        names = {_plain(k) for k in self._names.get(place_id, ())}
         keys = {_plain(name_key(name)), _plain(name_key(kind_hint(name)[0]))} - {""}
         if not keys or keys & names:
             return True
@@ -363,7 +367,11 @@ class Gazetteer:
 
     def _same_name_family(self, a: int, b: int) -> bool:
         """City, district and governorate called alike do not compete with each other."""
-        return bool(self._names[a] & self._names[b])
+        return not set(self._names.get(a, ())).isdisjoint(self._names.get(b, ()))
+
+
+def _with_place(ids: tuple[int, ...], place_id: int) -> tuple[int, ...]:
+    return ids if place_id in ids else ids + (place_id,)
 
 
 def gazetteer_from_rows(places: Iterable[Mapping], aliases: Iterable[Mapping]) -> Gazetteer:

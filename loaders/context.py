@@ -63,6 +63,7 @@ class LoadContext:
     _countries: dict[str, PlaceRef | None] = field(default_factory=dict)
     _pending_places: list[PlaceRecord] = field(default_factory=list)
     _triples: dict[tuple, tuple] = field(default_factory=dict)  # (country, admin 1, admin 2, location) → found
+    _areas: dict[tuple, PlaceRef | None] = field(default_factory=dict)  # (within id, code, name, kind) → area
     _reported_new: set = field(default_factory=set)
     # (row number, its country) of the last row whose country was known: a row that names its
     # destination by p-code and its origin by name looks for the origin in the same country
@@ -203,7 +204,21 @@ class LoadContext:
                             severity="warning")
         return place, is_location
 
+    def is_settled(self, country: PlaceRef, admin1: str | None, admin2: str | None, location: str | None) -> bool:
+        """Whether place_in_country has nothing more to do for another row naming these places (it
+        found them, or added the location and reported it): a caller may reuse the place it gave."""
+        found = self._triples.get((country.place_key, admin1, admin2, location))
+        return found is not None and found[2] is None
+
     def _area(self, within: PlaceRef, code: str | None, name: str | None, kind: str) -> PlaceRef | None:
+        """The admin area a row names inside `within`, once per distinct (area, code, name, kind): a
+        file names a few hundred areas, each with thousands of locations under it."""
+        key = (within.place_id, code, name, kind)
+        if key not in self._areas:
+            self._areas[key] = self._find_area(within, code, name, kind)
+        return self._areas[key]
+
+    def _find_area(self, within: PlaceRef, code: str | None, name: str | None, kind: str) -> PlaceRef | None:
         if code:
             ref = self.gazetteer.by_key(code)
             if ref is not None and self.gazetteer.is_within(ref.place_id, within.place_id):

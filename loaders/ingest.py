@@ -17,8 +17,10 @@ COLUMN=FIELD` option that would load it: one rule for every tabular kind, no lis
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -256,6 +258,27 @@ def _tracked(chunks, uses: list[_ColumnUse], source_kind: SourceKind, report: Lo
     _report_unused_figures(uses, source_kind, report)
 
 
+@contextmanager
+def _collector_skips_the_heap():
+    """While a file loads, Python's cyclic garbage collector leaves alone what existed before (the
+    world gazetteer's index, SQLAlchemy's tables, the modules): `gc.freeze()`, undone at the end.
+
+    A chunk's thousands of rows outlive the youngest generations, so full collections kept
+    coming, and each walked every object of the process: about 30 % of a 300,000-row ACLED load's
+    CPU time (26.1 s, 18.3 s frozen). Rows are freed by reference counting as before; cycles made
+    during the load are collected as usual. A process that froze its heap itself (the server,
+    ui/heap.py) is left as it is: unfreezing would undo its own freeze.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _expected_rows(path: Path, data: bytes | None) -> int:
     """A rough row count from the size (an ACLED row is ~250 bytes): enough to tell a bulk load."""
     size = len(data) if data is not None else path.stat().st_size
@@ -366,39 +389,40 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         return IngestResult(source_kind.name, report, rows_read(), batch)
 
     gazetteer = load_gazetteer(engine)
-    if country and gazetteer.find_country(country) is None:
-        raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
-                        "ISO3 code (e.g. SDN for Sudan)")
-    context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report),
-                          file_date=published)
-    if counted:
-        rows_read = lambda: counted.count - context.header_rows  # noqa: E731
-    # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
-    chunks = _tracked(source_kind.normalise(parsed, context), uses, source_kind, report)
-    if dry_run:
-        preview: dict[str, list] = {}
-        would_load, understood = 0, Understood()
-        for chunk in chunks:
-            if chunk.table not in ("place", "new_place"):
-                columns, rows = chunk.columns, chunk.rows
-                if columns is None:
-                    columns, rows = row_tuples(metadata.tables[chunk.table], rows)
-                kept = preview.setdefault(chunk.table, [])
-                passed = validate(chunk.table, columns, rows, report)
-                would_load += len(passed)
-                understood.add(chunk.table, columns, passed, context.gazetteer)
-                for number, row in passed[:PREVIEW_ROWS - len(kept)]:
-                    kept.append((number, dict(zip(columns, row))))
-            else:  # a site list's own places (its rows), or towns found at their coordinates
-                understood.add_places(chunk.rows, context.gazetteer, are_rows=chunk.table == "place")
-            report.drain()  # nothing is written: the report keeps the counts and the first issues
-        return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
-                            getattr(parsed, "published_from", None), rows_would_load=would_load,
-                            understood=understood)
-    batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
-                            rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
-                            validate=validate, expected_rows=_expected_rows(path, data), actor=actor)
-    return IngestResult(source_kind.name, report, batch.rows_read, batch)
+    with _collector_skips_the_heap():  # the gazetteer and what the process holds: not walked per chunk
+        if country and gazetteer.find_country(country) is None:
+            raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
+                            "ISO3 code (e.g. SDN for Sudan)")
+        context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report),
+                              file_date=published)
+        if counted:
+            rows_read = lambda: counted.count - context.header_rows  # noqa: E731
+        # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
+        chunks = _tracked(source_kind.normalise(parsed, context), uses, source_kind, report)
+        if dry_run:
+            preview: dict[str, list] = {}
+            would_load, understood = 0, Understood()
+            for chunk in chunks:
+                if chunk.table not in ("place", "new_place"):
+                    columns, rows = chunk.columns, chunk.rows
+                    if columns is None:
+                        columns, rows = row_tuples(metadata.tables[chunk.table], rows)
+                    kept = preview.setdefault(chunk.table, [])
+                    passed = validate(chunk.table, columns, rows, report)
+                    would_load += len(passed)
+                    understood.add(chunk.table, columns, passed, context.gazetteer)
+                    for number, row in passed[:PREVIEW_ROWS - len(kept)]:
+                        kept.append((number, dict(zip(columns, row))))
+                else:  # a site list's own places (its rows), or towns found at their coordinates
+                    understood.add_places(chunk.rows, context.gazetteer, are_rows=chunk.table == "place")
+                report.drain()  # nothing is written: the report keeps the counts and the first issues
+            return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
+                                getattr(parsed, "published_from", None), rows_would_load=would_load,
+                                understood=understood)
+        batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
+                                rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
+                                validate=validate, expected_rows=_expected_rows(path, data), actor=actor)
+        return IngestResult(source_kind.name, report, batch.rows_read, batch)
 
 
 def _country_of(adapter, parsed, gazetteer, report: LoadReport) -> str | None:

@@ -206,6 +206,34 @@ def test_fifty_million_is_still_plausible(table, column):
     assert judged(table, **{column: 50_000_000}) == []
 
 
+EVENT_COLUMNS = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type", "lat", "lon",
+                 "fatalities")
+
+
+@pytest.mark.parametrize("column, value, code", [
+    ("event_date", date(9999, 12, 31), "implausible-date"),
+    ("event_date", None, "missing-cell"),
+    ("fatalities", -1, "out-of-range"),
+    ("fatalities", math.nan, "implausible-figure"),
+    ("lat", math.nan, "out-of-range"),
+    ("lon", 181.0, "out-of-range"),
+    ("sub_event_type", "Peaceful protest", "unknown-value"),
+    ("date_precision", "fortnight", "unknown-value"),
+])
+def test_one_broken_cell_among_a_chunk_of_good_rows_is_found(column, value, code):
+    """Large chunks are judged column by column from their distinct values, least and greatest:
+    the one broken cell of a thousand rows is still found, on its own row."""
+    good = ("ACLED", "K", date(2024, 12, 1), "day", "Battles", "Armed clash", 35.1, 36.7, 1)
+    rows = [(number, good[:1] + (f"K{number}",) + good[2:]) for number in range(2, 1002)]
+    broken = list(rows[500][1])
+    broken[EVENT_COLUMNS.index(column)] = value
+    rows[500] = (rows[500][0], tuple(broken))
+    report = LoadReport("rows.csv")
+    kept = validate_rows("conflict_event", EVENT_COLUMNS, rows, report)
+    assert len(kept) == 999 and rows[500] not in kept
+    assert report.flatten() == [[502, "lat" if column == "lon" else column, code]]
+
+
 # --- the limits are settings ---------------------------------------------------------------------
 
 def test_the_limits_follow_the_environment(monkeypatch):

@@ -253,3 +253,31 @@ def test_what_a_dry_run_understood_totals_the_latest_period_and_counts_undated_f
         "4 displacement figures, 2024-01-01 to 2024-02-29; totals: 290 persons in the period ending 2024-02-29; "
         "1 without a date",
         "countries: no place resolved (4 rows)"]
+
+
+def test_a_load_freezes_the_heap_for_the_collector_only_while_it_runs(prepared_engine, monkeypatch):
+    """While rows pass, the garbage collector leaves the heap that existed before alone (gc.freeze:
+    full collections walked the world gazetteer over and over); after the load, the process is as it
+    was. A process that froze its own heap (the server, ui/heap.py) keeps its freeze."""
+    import gc
+
+    frozen_while_writing = []
+    write = ingest_module.write_fact_load
+
+    def watched(*args, **kwargs):
+        frozen_while_writing.append(gc.get_freeze_count())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "write_fact_load", watched)
+    frozen_before = gc.get_freeze_count() > 0  # an earlier test may have frozen this process (ui/heap.py)
+    gc.unfreeze()
+    try:
+        ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv")
+        assert frozen_while_writing[0] > 0
+        assert gc.get_freeze_count() == 0
+        gc.freeze()
+        ingest_file(prepared_engine, FIXTURES_DIR / "acled" / "acled_pre2023_format_dates_in_words.csv")
+        assert len(frozen_while_writing) == 2 and gc.get_freeze_count() > 0  # not thawed by the load
+    finally:
+        if not frozen_before:
+            gc.unfreeze()

@@ -46,3 +46,19 @@ def test_a_50_mb_acled_export_is_read_in_bounded_memory(tmp_path):
     # a hundred times the rows costs no more than a few chunks' worth over the small file's run.
     taken = peak_mb - small_mb
     assert taken < 40, f"215,000 rows took {taken:.0f} MB more than 2,000 rows (peaks {peak_mb:.0f}, {small_mb:.0f} MB)"
+
+
+def test_a_load_does_not_import_pandas(tmp_path):
+    """pandas and numpy are the pages' (about 70 MB of a load's 200 MB budget, issue 17): preparing a
+    database and loading an ACLED file must not pull them in."""
+    from ingest_acled import write_rows
+
+    path = tmp_path / "acled.csv"
+    write_rows(path, 50)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite'}", "PATH": "/usr/bin:/bin"}
+    script = ("import sys\nfrom loaders.__main__ import main\nstatus = main(sys.argv[1:])\n"
+              "print('IMPORTED', sorted(m for m in ('pandas', 'numpy') if m in sys.modules))\nsys.exit(status)\n")
+    run = subprocess.run([sys.executable, "-c", script, "ingest", str(path)], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "IMPORTED []" in run.stdout

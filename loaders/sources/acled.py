@@ -27,6 +27,7 @@ its names as written, unplaced, and the name is queued.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import date
 from operator import itemgetter
 from typing import Iterator
@@ -95,6 +96,9 @@ class _Places:
     def __init__(self, ctx: LoadContext):
         self.ctx = ctx
         self.countries: dict = {}  # (iso3, iso, gwno, country) cells → the country's place or None
+        # (country id, admin 1, admin 2, location) → place, once its row needs nothing more per row (no
+        # queued name to count, no new place to report): most rows are then one dictionary lookup
+        self.settled: dict = {}
 
     def country(self, cells: tuple):
         if cells not in self.countries:
@@ -108,12 +112,21 @@ class _Places:
 
     def place_ids(self, countries: list, admin1: list, admin2: list, location: list, lat: list, lon: list,
                   numbers: list) -> list:
-        ctx, ids = self.ctx, []
+        ctx, ids, settled = self.ctx, [], self.settled
         for i, number in enumerate(numbers):
-            place, _ = ctx.place_in_country(countries[i], admin1[i], admin2[i], location[i], lat[i], lon[i],
-                                            row=number, column="location")
+            country = countries[i]
+            key = (country.place_id if country is not None else None, admin1[i], admin2[i], location[i])
+            place = settled.get(key, _UNSETTLED)
+            if place is _UNSETTLED:
+                place, _ = ctx.place_in_country(country, admin1[i], admin2[i], location[i], lat[i], lon[i],
+                                                row=number, column="location")
+                if country is not None and ctx.is_settled(country, admin1[i], admin2[i], location[i]):
+                    settled[key] = place
             ids.append(place)
         return ids
+
+
+_UNSETTLED = object()
 
 
 def _or_none(values: list[str]) -> list:
@@ -132,54 +145,64 @@ COLUMNS = ("provider", "record_key", "event_date", "date_precision", "event_type
            "admin3_name_raw", "lat", "lon", "fatalities", "notes", "review_status")
 
 
-def _dates(values: list[str], bad: dict) -> list:
-    out = []
-    for i, text in enumerate(values):
-        if len(text) == 10 and text[4] == "-" and text[7] == "-":
-            try:
-                out.append(date.fromisoformat(text))
-                continue
-            except ValueError:
-                pass
+def _by_value(values: list[str], convert, column: str, code, bad: dict) -> list:
+    """convert(text) once per distinct text of a column (a file repeats its dates and counts); a
+    text it refuses (CellError) marks every row that holds it with code(error)."""
+    found, refused = {}, {}
+    for text in set(values):
         try:
-            out.append(parse_date(text, day_first=True))
+            found[text] = convert(text)
         except CellError as exc:
-            bad.setdefault(i, []).append(("event_date", "type-error", str(exc)))
-            out.append(None)
-    return out
+            refused[text] = exc
+            found[text] = None
+    if refused:
+        for i, text in enumerate(values):
+            if text in refused:
+                bad.setdefault(i, []).append((column, code(refused[text]), str(refused[text])))
+    return list(map(found.__getitem__, values))
+
+
+def _date(text: str) -> date | None:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return parse_date(text, day_first=True)
+
+
+def _dates(values: list[str], bad: dict) -> list:
+    return _by_value(values, _date, "event_date", lambda exc: "type-error", bad)
+
+
+def _integer(text: str) -> int | None:
+    if text.isdigit() and text.isascii():
+        return int(text)
+    return parse_int(text)
 
 
 def _integers(values: list[str], column: str, bad: dict) -> list:
-    out = []
-    for i, text in enumerate(values):
-        if text.isdigit() and text.isascii():
-            out.append(int(text))
-            continue
-        try:
-            out.append(parse_int(text))
-        except CellError as exc:
-            code = count_issue_code(exc)
-            bad.setdefault(i, []).append((column, code, str(exc)))
-            out.append(None)
-    return out
+    return _by_value(values, _integer, column, count_issue_code, bad)
 
 
 def _coordinates(values: list[str], column: str, low: float, high: float, what: str, bad: dict) -> list:
-    out = []
-    for i, text in enumerate(values):
+    try:  # every cell a plain number in range: the common case, checked in one pass
+        out = list(map(float, values))
+        if out and math.isfinite(math.fsum(out)) and low <= min(out) and max(out) <= high:
+            return out
+    except (ValueError, OverflowError):  # an empty or written-out cell: each distinct text on its own
+        pass
+
+    def coordinate(text: str) -> float | None:
         try:
             value = float(text) if text else None
             if value is None or (low <= value <= high):
-                out.append(value)
-                continue
+                return value
         except ValueError:
             pass
-        try:
-            out.append(parse_float(text, low, high, what))
-        except CellError as exc:
-            bad.setdefault(i, []).append((column, exc.code, str(exc)))
-            out.append(None)
-    return out
+        return parse_float(text, low, high, what)
+
+    return _by_value(values, coordinate, column, lambda exc: exc.code, bad)
 
 
 def _event_types(types: list[str], subs: list[str], inter, bad: dict) -> tuple[list, list]:
@@ -254,12 +277,15 @@ def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chu
         for column, code, message in bad[i]:
             report.add(numbers[i], names.get(column, column), code, message, rows[i].get(names.get(column, column)),
                        raw_row=rows[i])
-    country = places.country
-    countries = [country(cells) for cells in zip(col("iso3"), col("iso"), col("gwno"), col("country"))]
+    cells = list(zip(col("iso3"), col("iso"), col("gwno"), col("country")))
+    country = {key: places.country(key) for key in set(cells)}  # a file names a few countries
+    countries = list(map(country.__getitem__, cells))
     admin1, admin2, location = col("admin1"), col("admin2"), col("location")
-    assoc = ["; ".join(a for a in pair if a) for pair in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
+    assoc = [f"{first}; {second}" if first and second else first or second
+             for first, second in zip(col("assoc_actor_1"), col("assoc_actor_2"))]
     actor1, actor2, admin3, notes = col("actor1"), col("actor2"), col("admin3"), col("notes")
-    precision = [PRECISION.get(v, "day") for v in col("time_precision")]
+    precisions = col("time_precision")
+    precision = list(map({v: PRECISION.get(v, "day") for v in set(precisions)}.__getitem__, precisions))
     keep = [i for i in range(count) if i not in bad] if bad else None
     if keep is not None:
         pick = lambda values: [values[i] for i in keep]  # noqa: E731
