@@ -1,4 +1,4 @@
-"""Three more real files (tests/fixtures/real, SOURCES.md there): their counts, their country, and
+"""Four more real files (tests/fixtures/real, SOURCES.md there): their counts, their country, and
 nothing outside it (issue 17). The oracles are read from the files here, with pandas and json.
 """
 
@@ -10,7 +10,7 @@ import json
 import pandas as pd
 from sqlalchemy import select
 
-from db.schema import event_count
+from db.schema import event_count, place
 from loaders.ingest import ingest_file
 from tests.test_real_hxl_idmc_cccm import REAL, _assert_inside, _countries_of, _figures, _sum
 
@@ -57,3 +57,25 @@ def test_hapi_conflict_counts_of_1997_land_in_their_own_countries(prepared_engin
     for level in ("0", "2"):
         expected = sum(int(r["events"]) for r in rows if r["admin_level"] == level and r not in without_area)
         assert sum(c.events for c in counts if c.admin_level == int(level)) == expected
+
+
+def test_a_dtm_table_of_three_countries_and_three_levels_keeps_each_row_in_its_country(prepared_engine):
+    name = "dtm__GLOBAL__hdx_from_api_admin0_2_hxl.csv"
+    with open(REAL / name, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))[1:]  # the hashtag row dropped
+    result = ingest_file(prepared_engine, REAL / name)
+    assert (result.kind, result.batch.rows_inserted, result.batch.rows_rejected) == ("hxl", len(rows), 0)
+    figures = _figures(prepared_engine)
+    expected: dict[str, float] = {}
+    for row in rows:
+        expected[row["admin0Pcode"]] = expected.get(row["admin0Pcode"], 0) + int(row["numPresentIdpInd"] or 0)
+    found: dict[str, float] = {}
+    for figure in figures:  # every row, held in finer rows or not, in the country its own row names
+        (country,) = _countries_of(prepared_engine, [figure["destination_place_id"]])
+        found[country] = found.get(country, 0) + figure["figure"]
+    assert found == expected
+    # the file gives the same IDPs at admin 0, 1 and 2: some coarser rows are held, no admin 2 row is
+    held = {f["destination_place_id"] for f in figures if f["held_in_finer"]}
+    with prepared_engine.connect() as conn:
+        kinds = set(conn.execute(select(place.c.kind).where(place.c.place_id.in_(held))).scalars())
+    assert held and kinds <= {"country", "governorate"}
