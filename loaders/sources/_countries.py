@@ -122,3 +122,15 @@ def country_place(gazetteer, country: Country | None):
         if ref is not None and ref.kind == "country":
             return ref
     return None
+
+
+def leading_country(gazetteer, votes: dict[int, int], total: int, share: float) -> tuple[str | None, set[str], str]:
+    """From country place id → votes (a report's mentions, a list's governorate names that are its
+    admin 1 units): the ISO3 code of the one with at least `share` of `total` and more votes than any
+    other, else None; the ISO3 codes of every country voted for; the leaders, as "Sudan (4), Chad (1)"."""
+    ranked = sorted(votes.items(), key=lambda item: -item[1])
+    among = {gazetteer.places[place_id].country_iso3 for place_id in votes}
+    listing = ", ".join(f"{gazetteer.places[place_id].name_en} ({n})" for place_id, n in ranked[:4])
+    place_id, leading = ranked[0]
+    alone = len(ranked) == 1 or ranked[1][1] < leading
+    return (gazetteer.places[place_id].country_iso3 if alone and leading / total >= share else None), among, listing

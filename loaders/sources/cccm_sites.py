@@ -42,6 +42,7 @@ from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, clean, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 from loaders.report import LoadError
+from loaders.sources._countries import leading_country
 
 KIND = "cccm_sites"
 # ISIMM's NW Syria site list: its governorates and districts are Syrian. A list whose governorates
@@ -144,14 +145,9 @@ def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     votes = gazetteer.countries_of_admin1_names(names)
     if not votes:
         return False, None, "its governorates are no country's admin 1 names", set()
-    among = {gazetteer.places[place_id].country_iso3 for place_id in votes}
-    ranked = sorted(votes.items(), key=lambda item: -item[1])
-    place_id, matched = ranked[0]
-    country = gazetteer.places[place_id]
-    why = f"{matched} of the list's {len(names)} governorate names are {country.name_en}'s admin 1 units"
-    if matched / len(names) >= COUNTRY_SHARE and (len(ranked) == 1 or ranked[1][1] < matched):
-        return True, country.country_iso3, why, among
-    return True, None, why + ", too few to tell its country", among
+    country, among, listing = leading_country(gazetteer, votes, len(names), COUNTRY_SHARE)
+    why = f"of the list's {len(names)} governorate names, countries' admin 1 units: {listing}"
+    return True, country, why if country else why + ", too few to tell its country", among
 
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:

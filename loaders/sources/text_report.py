@@ -40,6 +40,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.readers.report_text import TextDocument
+from loaders.sources._countries import leading_country
 from textfacts import extract_facts
 from textfacts.scrub import scrub_quote
 
@@ -73,13 +74,9 @@ def country_named(document: TextDocument, gazetteer) -> tuple[bool, str | None, 
     named = gazetteer.countries_named_in(f"{document.title or ''}\n{document.text}")
     if not named:
         return False, None, "the report names no country", set()
-    among = {gazetteer.places[place_id].country_iso3 for place_id in named}
-    ranked = sorted(named.items(), key=lambda item: -item[1])
-    place_id, times = ranked[0]
-    country = gazetteer.places[place_id]
-    listing = ", ".join(f"{gazetteer.places[p].name_en} ({n})" for p, n in ranked[:4])
-    if times / sum(named.values()) >= COUNTRY_SHARE:
-        return True, country.country_iso3, f"the report names {listing}", among
+    country, among, listing = leading_country(gazetteer, named, sum(named.values()), COUNTRY_SHARE)
+    if country:
+        return True, country, f"the report names {listing}", among
     return True, None, f"the report names several countries ({listing}) and none most of the time", among
 
 
