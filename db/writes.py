@@ -27,8 +27,8 @@ from access.policy import Actor, command_line_actor
 from db import audit, levels, summary
 from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
-from db.schema import (duplicate_decision, load_batch, load_issue, place, place_alias, record_holder, record_revision,
-                       site, source, unresolved_place_name)
+from db.schema import (displacement_figure, duplicate_decision, load_batch, load_issue, place, place_alias,
+                       record_holder, record_revision, site, source, unresolved_place_name)
 from gazetteer.normalise import name_key
 
 
@@ -378,8 +378,6 @@ def _refresh_levels(conn: Connection, batch_id: int, touched: summary.TouchedWee
     """The figures of the days this batch wrote: which are held in finer rows (db/levels.py), before
     the summaries of those weeks are computed."""
     if touched.figures:
-        from db.schema import displacement_figure
-
         levels.refresh_held(conn, levels.groups_of(conn, displacement_figure.c.batch_id == batch_id))
 
 

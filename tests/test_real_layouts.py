@@ -145,18 +145,25 @@ def test_loading_an_acled_extract_without_ids_again_changes_nothing(prepared_eng
     assert (again.status, again.rows_inserted) == ("unchanged", 0)
 
 
-def test_an_acled_workbook_loads_its_data_sheet_and_names_the_licence_sheet(prepared_engine, tmp_path):
-    name = "acled__KEN__2022_api_small_extract.csv"
-    frame = pd.read_csv(REAL / name, dtype=str, keep_default_na=False)
+def _workbook(frame: pd.DataFrame, path, first_sheet: str, first_text: str, *, empty_cells: bool = False):
+    """The frame as a workbook's "Data" sheet, after a sheet of text only (a licence, a read-me); with
+    `empty_cells`, blank cells are left empty rather than written as empty strings."""
     workbook = openpyxl.Workbook()
-    workbook.active.title = "TOU"
-    workbook.active.append(["By using ACLED data you agree to abide by the Terms of Use"])
+    workbook.active.title = first_sheet
+    workbook.active.append([first_text])
     data = workbook.create_sheet("Data")
     data.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        data.append(list(row))
-    path = tmp_path / "acled_kenya.xlsx"
+        data.append([None if empty_cells and cell == "" else cell for cell in row])
     workbook.save(path)
+    return path
+
+
+def test_an_acled_workbook_loads_its_data_sheet_and_names_the_licence_sheet(prepared_engine, tmp_path):
+    name = "acled__KEN__2022_api_small_extract.csv"
+    frame = pd.read_csv(REAL / name, dtype=str, keep_default_na=False)
+    path = _workbook(frame, tmp_path / "acled_kenya.xlsx", "TOU",
+                     "By using ACLED data you agree to abide by the Terms of Use")
     result = ingest_file(prepared_engine, path)
     assert result.kind == "acled"
     assert (result.batch.rows_inserted, result.batch.rows_rejected) == (5, 0)
@@ -305,15 +312,8 @@ TABLE_KIND_FILES = {
 def test_every_table_kind_reads_the_same_rows_from_a_workbook(prepared_engine, tmp_path, kind):
     source, workbook_name = TABLE_KIND_FILES[kind]
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    workbook = openpyxl.Workbook()
-    workbook.active.title = "Read me"
-    workbook.active.append(["What these columns mean, and the terms of use"])
-    data = workbook.create_sheet("Data")
-    data.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        data.append([cell if cell != "" else None for cell in row])
-    path = tmp_path / workbook_name
-    workbook.save(path)
+    path = _workbook(frame, tmp_path / workbook_name, "Read me", "What these columns mean, and the terms of use",
+                     empty_cells=True)
     from_workbook = ingest_file(prepared_engine, path)
     assert from_workbook.kind == kind
     assert from_workbook.batch.rows_inserted > 0
