@@ -133,6 +133,9 @@ class Gazetteer:
         self._fuzzy_choices.clear()  # scopes may hold new names
         self._children = None
         self._countries = self._country_index()
+        # admin-0 p-code (ET, TUR, BDI: the letters OCHA's p-codes of the country start with) → country
+        self._country_by_pcode = {p.pcode.upper(): p.place_id for p in self.places.values()
+                                  if p.kind == "country" and p.pcode}
 
     def _country_index(self) -> dict[str, int]:
         """Every way a file names a country → its place: ISO3, ISO2 and numeric (M49) codes, the
@@ -231,6 +234,40 @@ class Gazetteer:
             if place_id is not None and self.places[place_id].country_iso3 != place_key_or_pcode.upper():
                 place_id = None
         return self.places.get(place_id) if place_id else None
+
+    def pcode_area(self, code: str | None) -> tuple[PlaceRef, bool] | None:
+        """The area an OCHA p-code names, as (place, True), or for a finer p-code the gazetteer lacks
+        (an admin 3 woreda ET020102, an admin 4) the finest area above it, as (place, False); else None.
+
+        OCHA's p-codes are hierarchical: a unit's code is its parent's code and digits of its own,
+        and they all begin with the country's admin-0 p-code (ET for Ethiopia; TUR, BDI for the few
+        countries that use their ISO3). A code the gazetteer does not hold is placed under a known
+        area only when that area's p-code begins it, the rest is digits, and the letters it begins
+        with are that area's country's admin-0 p-code: "ET041295" lies in ET0412 of Ethiopia; a
+        code of an unknown prefix ("XQ0101"), of digits only, or whose prefix is only a country
+        ("ET99": no admin 1 of that code) lies nowhere. Never decided from a place's name.
+        """
+        code = (code or "").strip()
+        if not code:
+            return None
+        ref = self.by_key(code) or self.by_key(code.upper())
+        if ref is not None:
+            return ref, True
+        code = code.upper()
+        letters = re.match(r"[A-Z]+", code)
+        country_id = self._country_by_pcode.get(letters.group(0)) if letters else None
+        if country_id is None:
+            return None
+        for end in range(len(code) - 1, letters.end(), -1):
+            if not code[end:].isdigit():
+                break
+            place_id = self._by_pcode.get(code[:end])
+            if place_id is not None:
+                area = self.places[place_id]
+                if area.kind != "country" and self._country_id(place_id) == country_id:
+                    return area, False
+                return None  # the longest known code it begins with is another country's, or no area
+        return None
 
     def ancestors(self, place_id: int) -> list[PlaceRef]:
         chain, seen = [], set()

@@ -94,6 +94,40 @@ class LoadContext:
             return self.gazetteer.country_of(area.place_id)
         return self.load_country()
 
+    def pcode_place(self, pcode: str | None, country: str | None = None, *, row: int | None = None,
+                    column: str | None = None) -> tuple[PlaceRef | None, PlaceRef | None]:
+        """(the place a p-code names, the area above a finer p-code the gazetteer lacks), by OCHA's
+        p-code convention (Gazetteer.pcode_area); (None, None) for a code of no known country.
+
+        A p-code tells a row's country only when nothing else does: when the row's own country
+        cell names another country, the row stays in the one it names, the p-code is not used, and
+        the conflict is reported (`pcode-country-conflict`)."""
+        found = self.gazetteer.pcode_area(pcode) if pcode else None
+        if found is None:
+            return None, None
+        area, exact = found
+        if country and country.strip():
+            written = self.find_country(country)
+            if written is not None and self.gazetteer.country_of(area.place_id) != written:
+                self.report.add(row, column, "pcode-country-conflict",
+                                f"the p-code {pcode} is of {self.gazetteer.country_of(area.place_id).name_en}, the "
+                                f"row's country is {written.name_en}; the row is kept in {written.name_en} and the "
+                                "p-code is not used. Correct the country or the p-code, whichever is wrong",
+                                pcode, severity="warning")
+                return None, None
+        return (area, None) if exact else (None, area)
+
+    def pcode_area(self, pcode: str | None, country: str | None = None) -> PlaceRef | None:
+        """The known area a p-code names or lies in (see pcode_place), none when the row's country
+        cell names another country: where a row stays when its finer place is not found."""
+        found = self.gazetteer.pcode_area(pcode) if pcode else None
+        if found is None:
+            return None
+        written = self.find_country(country) if country and country.strip() else None
+        if written is not None and self.gazetteer.country_of(found[0].place_id) != written:
+            return None
+        return found[0]
+
     # -- places -------------------------------------------------------------------------------
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,
                  kind: str | None = None, row: int | None = None, column: str | None = None,
@@ -106,16 +140,16 @@ class LoadContext:
         widening to the country. A row whose country is unknown keeps its name, unresolved and
         queued: nothing is looked for across a border.
         """
-        ref = self.gazetteer.by_key(pcode) if pcode else None
-        scope = self.row_country(country, within=ref.place_key if ref is not None else within)
+        ref, above = self.pcode_place(pcode, country, row=row, column=column)
+        told = ref or above  # the p-code's country is the row's when nothing else names one
+        scope = self.row_country(country, within=told.place_key if told is not None else within)
         if scope is None and row is not None and self._last_row[0] == row:
             scope = self._last_row[1]  # the row's other place (its p-code, say) told its country
         if scope is not None and row is not None:
             self._last_row = (row, scope)
-        if pcode:
-            if ref is not None and scope is not None and self.gazetteer.country_of(ref.place_id) == scope:
-                self.check_pcode_name(ref, pcode, name, row=row, column=column)
-                return ref.place_id
+        if ref is not None and scope is not None and self.gazetteer.country_of(ref.place_id) == scope:
+            self.check_pcode_name(ref, pcode, name, row=row, column=column)
+            return ref.place_id
         name = (name or "").strip()
         if not name:
             return None
@@ -126,6 +160,9 @@ class LoadContext:
         area = self.gazetteer.by_key(within) if within else None
         if area is not None and self.gazetteer.country_of(area.place_id) != scope:
             area = None  # an area of another country cannot narrow this row's search
+        if above is not None and self.gazetteer.country_of(above.place_id) == scope and (
+                area is None or self.gazetteer.is_within(above.place_id, area.place_id)):
+            area = above  # a woreda's name is looked for in the zone its p-code lies in
         unknown_area = bool(within) and area is None and only_within
         if area is None and not unknown_area and scope is not None:
             area = scope

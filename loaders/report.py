@@ -57,6 +57,8 @@ ISSUE_CODES = {
     "pcode-name-mismatch": "a row gives a p-code and a name, and the name is not one the gazetteer knows for that "
                            "p-code (spellings and transliterations such as Idlib/Idleb aside); the row is placed by "
                            "the p-code and loaded",
+    "pcode-country-conflict": "a row's p-code is of another country than the one its own country cell (or ISO3 "
+                              "code) names; the row stays in the country it names and the p-code is not used",
     "undated-fact": "an event read from text has no date it could resolve; it waits for review, and a "
                     "reviewer gives it a date before it can be accepted",
     "hidden-sheet": "a workbook's sheet is hidden (or very hidden); it is not read (reported once per sheet)",

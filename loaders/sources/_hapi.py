@@ -117,19 +117,23 @@ def area_place_id(ctx: LoadContext, area: Area, row: Mapping[str, str], number: 
                        "p-code); the row is kept with the code as given and no place. Correct the code",
                        area.pcode, severity="warning")
         return None
-    ref = ctx.gazetteer.by_key(area.pcode)
+    # The row's location_code is its country: an admin code of another country does not move the
+    # row there (LoadContext.pcode_place reports the conflict and the name decides, inside it).
+    country = clean(row.get("location_code")) or None
+    ref, above = ctx.pcode_place(area.pcode, country, row=number, column=area.code_column)
     if ref is not None:
         # the level's own name only: a level-2 row without one borrows its governorate's name above
         own_name = f"provider_admin{area.level}_name"
         ctx.check_pcode_name(ref, area.pcode, clean(row.get(own_name)), row=number, column=own_name)
         return ref.place_id
     parent = clean(row.get("admin1_code")) if area.level == 2 else ""
-    within = next((code for code in (parent, _country_prefix(area.pcode))
+    within = next((code for code in (parent, above.place_key if above else "", country,
+                                     _country_prefix(area.pcode))
                    if code and ctx.gazetteer.by_key(code) is not None), None)
     if within is not None and area.name_raw:
         # A country the gazetteer holds, with a code it does not: the name decides, inside it.
         return ctx.place_id(area.name_raw, within=within, kind=_PLACE_KIND[area.level], row=number,
-                            column=area.code_column)
+                            column=area.code_column, country=country)
     # hapi_idps_global.csv: HAPI writes Chad's codes TCD07/TCD0701 where the OCHA global list has
     # TD07/TD0701, so these stay without a place even with the list loaded.
     ctx.report.add(number, area.code_column, "unknown-pcode",

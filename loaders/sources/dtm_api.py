@@ -25,7 +25,6 @@ Quirks, seen in the Haiti admin-1 response (displacement-admin1-admin0pcode-hti.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
@@ -87,25 +86,27 @@ def _is_unknown(value: str) -> bool:
     return value.casefold() == UNKNOWN_ORIGIN
 
 
-def _pcode_prefix(record: dict) -> str:
-    """The letters the record's admin p-codes start with ("HT01" → "HT"): its country's place key."""
+def _pcode_country(ctx: LoadContext, record: dict) -> str:
+    """The place key of the country the record's admin p-codes are of, by OCHA's p-code convention
+    (LoadContext.pcode_area: HT01 is Haiti's when the gazetteer holds it or an area above it), or ""."""
     for field in ("admin1Pcode", "admin2Pcode"):
-        match = re.match(r"[A-Za-z]+", _text(record.get(field)))
-        if match:
-            return match.group(0)
+        area = ctx.pcode_area(_text(record.get(field)))
+        country = ctx.gazetteer.country_of(area.place_id) if area is not None else None
+        if country is not None:
+            return country.place_key
     return ""
 
 
-def _country_keys(records: list) -> dict[str, str]:
-    """admin0Pcode (ISO3) → the country's place key, learnt from the records that give p-codes.
+def _country_keys(ctx: LoadContext, records: list) -> dict[str, str]:
+    """admin0Pcode → the country's place key, learnt from the records that give p-codes.
 
-    A record without admin p-codes still names its country by ISO3 ("SYR"), which is not a
-    gazetteer key; the other records of the same response tell which key it is ("SY").
+    A record without admin p-codes names its country by admin0Pcode alone, which may be a code the
+    gazetteer does not hold; the other records of the same response tell which country it is.
     """
     keys: dict[str, str] = {}
     for record in records:
-        if isinstance(record, dict) and _pcode_prefix(record):
-            keys.setdefault(_text(record.get("admin0Pcode")), _pcode_prefix(record))
+        if isinstance(record, dict) and (country := _pcode_country(ctx, record)):
+            keys.setdefault(_text(record.get("admin0Pcode")), country)
     return keys
 
 
@@ -129,14 +130,15 @@ def _record_key(record: dict, area_code: str, origin: str) -> str:
     return key
 
 
-def _origin(ctx: LoadContext, record: dict, country: str, number: int) -> tuple[int | None, str | None, str]:
+def _origin(ctx: LoadContext, record: dict, country: str, number: int,
+            named: str | None = None) -> tuple[int | None, str | None, str]:
     """(origin place id, name as written, key part) for the IDPs' origin governorate."""
     written = _text(record.get("idpOriginAdmin1Name"))
     name, pcode = ("" if _is_unknown(v) else v for v in (written, _text(record.get("idpOriginAdmin1Pcode"))))
     if not name and not pcode:  # no origin, or DTM's "Not available": kept as written, never looked up
         return None, written or None, written
     place_id = ctx.place_id(name or pcode, pcode=pcode or None, within=country, kind="governorate",
-                            only_within=True, row=number, column="idpOriginAdmin1Name")
+                            only_within=True, row=number, column="idpOriginAdmin1Name", country=named)
     return place_id, name or pcode, pcode or name
 
 
@@ -168,15 +170,18 @@ def _normalise_record(ctx: LoadContext, record, number: int, countries: dict[str
             return None
     level, kind, area_pcode, area_name = area
     iso3 = _text(record.get("admin0Pcode"))
-    # No country at all: names are looked up nowhere rather than anywhere.
-    country = _pcode_prefix(record) or countries.get(iso3) or iso3 or "?"
+    # The record's own admin0Pcode first; a p-code of another country does not move it there (the
+    # conflict is reported). No country at all: names are looked up nowhere rather than anywhere.
+    named = ctx.find_country(iso3) if iso3 else None
+    country = named.place_key if named else (_pcode_country(ctx, record) or countries.get(iso3) or iso3 or "?")
     admin1 = _text(record.get("admin1Pcode"))
     # A district is looked for in its governorate when the gazetteer has it, else in the country;
     # a country among all countries.
     within = admin1 if level == 2 and ctx.gazetteer.by_key(admin1) else (country if level > 0 else None)
     destination_id = ctx.place_id(area_name or area_pcode, pcode=area_pcode or None, within=within, kind=kind,
-                                  only_within=True, row=number, column=f"admin{level}Name")
-    origin_id, origin_name, origin_key = _origin(ctx, record, country, number)
+                                  only_within=True, row=number, column=f"admin{level}Name",
+                                  country=iso3 if named else None)
+    origin_id, origin_name, origin_key = _origin(ctx, record, country, number, iso3 if named else None)
     return {
         "provider": PROVIDER,
         "record_key": _record_key(record, area_pcode or area_name, origin_key),
@@ -199,6 +204,6 @@ def _normalise_record(ctx: LoadContext, record, number: int, countries: dict[str
 
 def normalise(document: JsonDocument, ctx: LoadContext) -> Iterator[Chunk]:
     records = _records(document)
-    countries = _country_keys(records)
+    countries = _country_keys(ctx, records)
     yield from chunked("displacement_figure", ((number, _normalise_record(ctx, record, number, countries))
                                                for number, record in enumerate(records, start=1)))

@@ -369,14 +369,18 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
     if not given:
         return None, None
     (kind, code, name, column), coarser = given[0], given[1:]
+    # The row's own #country cell: a p-code of another country never moves the row there.
+    written = next((c or n for k, c, n, _ in coarser if k == "country"), None) or country
     area_codes = [c for _, c, _, _ in coarser if c] or ([country] if country and kind != "country" else [])
     within = area_codes[0] if area_codes else None
     place_id = ctx.place_id(name or code, pcode=code or None, within=within, kind=kind, row=number,
-                            column=column.display, only_within=bool(within))
+                            column=column.display, only_within=bool(within), country=written)
     if place_id is None:
         # Like an ACLED town the gazetteer lacks: the row keeps the coarser area it names by
-        # p-code, and the finer name as written (queued for review above).
-        place_id = next((ref.place_id for ref in map(ctx.gazetteer.by_key, area_codes) if ref), None)
+        # p-code (in its own columns, or above its own p-code: a woreda's zone), and the finer
+        # name as written (queued for review above).
+        areas = [ctx.pcode_area(c, written) for c in ([code] if code else []) + area_codes]
+        place_id = next((ref.place_id for ref in areas if ref), None)
     return place_id, name or code
 
 
