@@ -17,8 +17,9 @@ The finer rows win rather than the coarser because they are what the maps and th
 charts draw; where they cover only part of the area, the total is smaller than the provider's
 own, never larger.
 
-The flag is recomputed for whole groups (provider, kind, unit, day) after every load and every
-batch deletion that touched them, in the same transaction, before the summaries are.
+The flag is recomputed for whole groups (provider, kind, unit, day) after every load, every
+batch deletion and every review edit or place-name link that touched them (db/review.py: the
+groups before the change and after it), in the same transaction, before the summaries are.
 """
 
 from __future__ import annotations

@@ -12,13 +12,15 @@ queue.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from access.policy import Actor, Permission
-from db import audit, summary, vocab
+from db import audit, levels, summary, vocab
 from db.engine import write_transaction
 from db.audit import acting
 from db.schema import conflict_event, displacement_figure, event_count, place, place_alias, unresolved_place_name
@@ -87,7 +89,8 @@ def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | 
             if current.review_status == "not_required":
                 raise ReviewError(f"fact {row_id} came from a data table, not from text: it is not reviewed here")
             # The weekly summaries of the fact's week before and after the edit are recomputed with it.
-            with summary.kept_current(conn, table, id_column == row_id):
+            # The levels first (db/levels.py): the summaries count only figures no finer row holds.
+            with summary.kept_current(conn, table, id_column == row_id), _levels_kept(conn, table, id_column == row_id):
                 conn.execute(update(table).where(id_column == row_id).values(**edits, review_status=status))
             audit.record(conn, actor, "review", kind, row_id, detail={"decision": decision, "status": status,
                                                                       "edited": sorted(edits)})
@@ -96,6 +99,21 @@ def decide(engine: Engine, kind: str, row_id: int, decision: str, edits: dict | 
         rule = next((text for name, text in RULES.items() if name in message), None)
         raise ReviewError(f"not saved: {rule or 'the edit breaks a rule of the database'}") from None
     return Decision(kind, row_id, status)
+
+
+@contextmanager
+def _levels_kept(conn, table, condition) -> Iterator[None]:
+    """Around an UPDATE of displacement figures: which figures are held in finer rows (db/levels.py),
+    recomputed for the groups (provider, kind, unit, day) of the rows before the change and after it,
+    in the same transaction and before the summaries are (summary.kept_current, around this). An
+    edit may move a district's figure to another province, or to another day: the province it left
+    is no longer held, the one it joined may be."""
+    if table is not displacement_figure:
+        yield
+        return
+    before = levels.groups_of(conn, condition)
+    yield
+    levels.refresh_held(conn, before | levels.groups_of(conn, condition))
 
 
 def place_id_for(engine: Engine, key: str) -> int | None:
@@ -177,7 +195,8 @@ def link_place_name(engine: Engine, raw_name: str, place_id: int, *, actor: Acto
             names = [name for name in written if _key_of(name) == key]
             if names:
                 naming = and_(raw_col.in_(names), unplaced)
-                with summary.kept_current(conn, table, naming):  # weekly sums are kept per place
+                # weekly sums are kept per place; a place given inside a province may hold its figure
+                with summary.kept_current(conn, table, naming), _levels_kept(conn, table, naming):
                     result = conn.execute(update(table).where(naming).values({id_col.key: place_id}))
                 resolved += result.rowcount or 0
         conn.execute(update(unresolved_place_name)

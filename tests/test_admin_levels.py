@@ -16,10 +16,12 @@ from datetime import date
 from sqlalchemy import func, select
 
 from access.policy import Actor, Role
-from db import batches, queries, summary
+from db import batches, queries, review, summary
 from db.filters import Filters
 from db.flow_queries import query_weekly_flows
-from db.schema import displacement_figure, summary_figure_day, summary_flow_place_week
+from db.records import SourceInfo
+from db.schema import displacement_figure, place, summary_figure_day, summary_flow_place_week
+from db.writes import write_rows_batch
 from loaders.ingest import ingest_file
 from tests.conftest import shared_path
 
@@ -117,4 +119,73 @@ def test_a_governorate_beside_its_districts_counts_once_and_again_when_they_go(p
     batches.delete_batch(prepared_engine, districts.batch_id, actor=ADMIN)
     assert _stocks(prepared_engine, *week) == {"SY02": 1000 + 1100, "SY05": 50}
     assert _persons(prepared_engine, *week) == 1000 + 1100 + 50
+    assert not any(summary.check_summaries(prepared_engine).values())
+
+
+# --- a reviewer's edit moves a figure: the levels follow it (db/review.py) -----------------------
+
+TEXT_COLUMNS = ("provider", "record_key", "figure_kind", "unit", "qualifier", "figure", "is_cumulative",
+                "destination_place_id", "destination_name_raw", "period_start", "period_end", "review_status")
+
+
+def _place_ids(engine, *keys: str) -> list[int]:
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(place.c.place_key, place.c.place_id).where(place.c.place_key.in_(keys))).all())
+    return [found[key] for key in keys]
+
+
+def _text_facts(engine, *rows: tuple) -> dict[str, int]:
+    """Facts read from a report (provider "text"): (record key, place key, figure, day, status) → figure ids."""
+    ids = dict(zip((r[1] for r in rows), _place_ids(engine, *(r[1] for r in rows))))
+    values = [("text", key, "new_displacement", "persons", "exact", figure, False, ids[area], area, day, day, status)
+              for key, area, figure, day, status in ((r[0], *r[1:]) for r in rows)]
+    write_rows_batch(engine, SourceInfo(source_kind="text_report", title="a report", sha256="r".ljust(64, "0")),
+                     [(displacement_figure, TEXT_COLUMNS, values)])
+    with engine.connect() as conn:
+        return dict(conn.execute(select(displacement_figure.c.record_key, displacement_figure.c.figure_id)).all())
+
+
+def _held(engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(displacement_figure.c.record_key).where(displacement_figure.c.held_in_finer))
+                   .scalars())
+
+
+def test_an_edit_that_moves_a_district_figure_to_another_province_frees_the_first(prepared_engine):
+    day = date(2024, 12, 5)
+    week = (date(2024, 12, 2), date(2024, 12, 8))
+    # Aleppo governorate (SY02) 1,000 accepted; Jebel Saman (SY0200, in Aleppo) 600, waiting for review
+    ids = _text_facts(prepared_engine, ("aleppo", "SY02", 1000, day, "accepted"),
+                      ("district", "SY0200", 600, day, "pending"))
+    assert _held(prepared_engine) == {"aleppo"}  # the district holds its province, as a load leaves it
+    [hama_district] = _place_ids(prepared_engine, "SY0501")  # Hama district, in Hama governorate (SY05)
+
+    review.decide(prepared_engine, "displacement_figure", ids["district"], "accept",
+                  {"destination_place_id": hama_district})
+    assert _held(prepared_engine) == set()  # nothing inside Aleppo any more: its own figure counts
+    assert _stocks(prepared_engine, *week) == {"SY02": 1000, "SY0501": 600}
+    assert _persons(prepared_engine, *week) == 1000 + 600
+
+    # moved back into Aleppo on another day: still free; on the same day: held again
+    review.decide(prepared_engine, "displacement_figure", ids["district"], "accept",
+                  {"destination_place_id": _place_ids(prepared_engine, "SY0200")[0],
+                   "period_start": date(2024, 12, 6), "period_end": date(2024, 12, 6)})
+    assert _held(prepared_engine) == set()
+    review.decide(prepared_engine, "displacement_figure", ids["district"], "accept",
+                  {"period_start": day, "period_end": day})
+    assert _held(prepared_engine) == {"aleppo"}
+    assert _stocks(prepared_engine, *week) == {"SY0200": 600}
+    assert not any(summary.check_summaries(prepared_engine).values())
+
+
+def test_linking_a_name_inside_a_province_holds_the_province(prepared_engine):
+    day = date(2024, 12, 5)
+    ids = _text_facts(prepared_engine, ("aleppo", "SY02", 1000, day, "accepted"))
+    values = [("text", "unplaced", "new_displacement", "persons", "exact", 400, False, None, "Jebel Semaan town",
+               day, day, "accepted")]
+    write_rows_batch(prepared_engine, SourceInfo(source_kind="text_report", title="another report",
+                                                 sha256="s".ljust(64, "0")), [(displacement_figure, TEXT_COLUMNS, values)])
+    assert "aleppo" in ids and _held(prepared_engine) == set()
+    review.link_place_name(prepared_engine, "Jebel Semaan town", _place_ids(prepared_engine, "SY0200")[0])
+    assert _held(prepared_engine) == {"aleppo"}
     assert not any(summary.check_summaries(prepared_engine).values())
