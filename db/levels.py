@@ -7,8 +7,8 @@ are counted two or three times.
 
 A figure is *held in finer rows* (displacement_figure.held_in_finer) when the same provider gives,
 for the same figure kind, unit, running-total flag and day, and the same other end of the flow,
-a figure at a place inside its own (a district of its province, a town of its district): its
-people are already in theirs. Summaries and every total skip it (db.summary.counted_figures,
+a figure at a place inside its own (a district of its province, a town of its district) that
+counts (a fact read from text once a reviewer accepted it): its people are already in theirs. Summaries and every total skip it (db.summary.counted_figures,
 the day summary's own column), so a country's total is the sum of its finest rows and a
 province on the Flows page is the sum of its districts; the row itself stays, as loaded, for
 Data quality and for the current stocks, which show the levels side by side.
@@ -30,7 +30,7 @@ from typing import Iterable
 from sqlalchemy import Connection, or_, select, tuple_, update
 
 from db.schema import displacement_figure, place
-from db import summary
+from db import summary, vocab
 from db.summary import figure_day
 
 Group = tuple  # (provider, figure_kind, unit, day)
@@ -69,15 +69,16 @@ def _strict_ancestors(conn: Connection) -> dict[int, frozenset[int]]:
 
 def held_ids(rows: Iterable[tuple], ancestors: dict[int, frozenset[int]]) -> set[int]:
     """The figure ids held in finer rows, among rows (figure id, group key, origin id, origin name,
-    destination id, destination name) of the same groups: a row is held when a row of its group with
-    the same origin has a destination inside its destination, or one with the same destination an
-    origin inside its origin."""
+    destination id, destination name[, whether it counts]) of the same groups: a row is held when a
+    row of its group with the same origin has a destination inside its destination, or one with the
+    same destination an origin inside its origin. Only a row that counts holds another: a district's
+    figure a reviewer rejected, or has not accepted yet, leaves its province's figure counted."""
     rows = list(rows)
     held: set[int] = set()
     for area, other in ((4, 2), (2, 4)):  # destination inside, origin the same; then the other way round
         above: dict[tuple, set[int]] = defaultdict(set)  # (group, other end) → places above the rows' areas
         for row in rows:
-            if row[area] is not None:
+            if row[area] is not None and (len(row) < 7 or row[6]):
                 above[(row[1], row[other], row[other + 1])] |= ancestors.get(row[area], frozenset())
         for row in rows:
             if row[area] is not None and row[area] in above.get((row[1], row[other], row[other + 1]), ()):
@@ -114,9 +115,11 @@ def refresh_held(conn: Connection, groups: Iterable[Group], *, summaries: bool =
         for start in range(0, len(ordered), _CHUNK):
             rows = conn.execute(
                 select(f.c.figure_id, f.c.provider, f.c.figure_kind, f.c.unit, f.c.is_cumulative, day,
-                       f.c.origin_place_id, f.c.origin_name_raw, f.c.destination_place_id, f.c.destination_name_raw)
+                       f.c.origin_place_id, f.c.origin_name_raw, f.c.destination_place_id, f.c.destination_name_raw,
+                       f.c.review_status)
                 .where(key.in_(ordered[start:start + _CHUNK]))).all()
-            held |= held_ids(((r[0], tuple(r[1:6]), *r[6:]) for r in rows), ancestors)
+            held |= held_ids(((r[0], tuple(r[1:6]), *r[6:10], r[10] in vocab.COUNTED_REVIEW_STATUSES) for r in rows),
+                             ancestors)
     for flag, ids in ((False, sorted(was_held - held)), (True, sorted(held - was_held))):
         for start in range(0, len(ids), _CHUNK):
             conn.execute(update(f).where(f.c.figure_id.in_(ids[start:start + _CHUNK])).values(held_in_finer=flag))

@@ -154,9 +154,9 @@ def _held(engine) -> set[str]:
 def test_an_edit_that_moves_a_district_figure_to_another_province_frees_the_first(prepared_engine):
     day = date(2024, 12, 5)
     week = (date(2024, 12, 2), date(2024, 12, 8))
-    # Aleppo governorate (SY02) 1,000 accepted; Jebel Saman (SY0200, in Aleppo) 600, waiting for review
+    # Aleppo governorate (SY02) 1,000 and Jebel Saman (SY0200, in Aleppo) 600, both accepted
     ids = _text_facts(prepared_engine, ("aleppo", "SY02", 1000, day, "accepted"),
-                      ("district", "SY0200", 600, day, "pending"))
+                      ("district", "SY0200", 600, day, "accepted"))
     assert _held(prepared_engine) == {"aleppo"}  # the district holds its province, as a load leaves it
     [hama_district] = _place_ids(prepared_engine, "SY0501")  # Hama district, in Hama governorate (SY05)
 
@@ -175,6 +175,23 @@ def test_an_edit_that_moves_a_district_figure_to_another_province_frees_the_firs
                   {"period_start": day, "period_end": day})
     assert _held(prepared_engine) == {"aleppo"}
     assert _stocks(prepared_engine, *week) == {"SY0200": 600}
+    assert not any(summary.check_summaries(prepared_engine).values())
+
+
+def test_only_a_district_figure_that_counts_holds_its_province(prepared_engine):
+    day = date(2024, 12, 5)
+    week = (date(2024, 12, 2), date(2024, 12, 8))
+    ids = _text_facts(prepared_engine, ("aleppo", "SY02", 1000, day, "accepted"),
+                      ("district", "SY0200", 600, day, "pending"))
+    assert _held(prepared_engine) == set()  # waiting for review: counts nothing, holds nothing
+    assert _stocks(prepared_engine, *week) == {"SY02": 1000}
+    review.decide(prepared_engine, "displacement_figure", ids["district"], "accept")
+    assert _held(prepared_engine) == {"aleppo"}
+    assert _stocks(prepared_engine, *week) == {"SY0200": 600}
+    review.decide(prepared_engine, "displacement_figure", ids["district"], "reject")
+    assert _held(prepared_engine) == set()  # the province's people are counted again
+    assert _stocks(prepared_engine, *week) == {"SY02": 1000}
+    assert _persons(prepared_engine, *week) == 1000
     assert not any(summary.check_summaries(prepared_engine).values())
 
 
