@@ -15,6 +15,7 @@ from db.records import PlaceRecord
 from gazetteer import Gazetteer, PlaceRef, Resolution, scope_key
 from gazetteer.normalise import name_key
 from loaders.report import LoadReport
+from loaders.sources._countries import by_name, country_place
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,15 @@ class LoadContext:
 
     # -- the country a row is resolved in ---------------------------------------------------
     def find_country(self, text: str | None) -> PlaceRef | None:
+        """The country a cell names: by the gazetteer's codes, names and aliases, else by the one
+        country whose name pattern in OCHA's country taxonomy it fits (loaders/sources/_countries.py),
+        as UNHCR's short names ("Syrian Arab Rep.", "Dem. Rep. of the Congo") and former names
+        ("Turkey") are written. A name two countries' patterns fit is no country."""
         text = (text or "").strip()
         if text not in self._countries:
             self._countries[text] = self.gazetteer.find_country(text) or (
-                self.gazetteer.by_key(text) if text and self._is_country_key(text) else None)
+                self.gazetteer.by_key(text) if text and self._is_country_key(text) else None) or (
+                country_place(self.gazetteer, by_name(text)))
         return self._countries[text]
 
     def _is_country_key(self, text: str) -> bool:

@@ -390,7 +390,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
 
     gazetteer = load_gazetteer(engine)
     with _collector_skips_the_heap():  # the gazetteer and what the process holds: not walked per chunk
-        if country and gazetteer.find_country(country) is None:
+        if country and LoadContext(report, gazetteer, country=country).load_country() is None:
             raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
                             "ISO3 code (e.g. SDN for Sudan)")
         context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report),

@@ -6,6 +6,7 @@ computed here with pandas or written in /work/corpus/real/EXPECTED.md, never aga
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from datetime import date
@@ -296,3 +297,46 @@ def test_the_upload_page_takes_the_date_of_a_sheet_without_one(app_on, prepared_
     figures = _figures(prepared_engine)
     assert len(figures) == len(_hxl_frame(name))
     assert {f["period_end"] for f in figures} == {date(2022, 10, 15)}
+
+
+# --- UNHCR's country names: short forms and former names are their countries ------------------
+
+def test_unhcr_short_and_former_country_names_are_their_countries(prepared_engine):
+    name = "unhcr__SYR__persons_of_concern_2017_origin_syria_hxl_short_names.csv"
+    with open(REAL / name, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))[1:]  # the hashtag row left out
+    residence, origin, idps = "Country / territory of asylum/residence", "Origin", "Internally displaced persons (IDPs)"
+    assert {r[origin] for r in rows} == {"Syrian Arab Rep."}
+    result = ingest_file(prepared_engine, REAL / name)
+    figures = _figures(prepared_engine)
+    assert len(figures) == len(rows) == 136
+    with prepared_engine.connect() as conn:
+        countries = dict(conn.execute(select(place.c.place_id, place.c.country_iso3)
+                                      .where(place.c.kind == "country")).all())
+    # every row's origin is Syria as UNHCR writes it; each residence is its own country
+    assert {countries.get(f["origin_place_id"]) for f in figures} == {"SYR"}
+    by_residence = {f["destination_name_raw"]: countries.get(f["destination_place_id"]) for f in figures}
+    for written, iso3 in {"Syrian Arab Rep.": "SYR", "Turkey": "TUR", "Dem. Rep. of the Congo": "COD",
+                          "Rep. of Korea": "KOR", "Rep. of Moldova": "MDA", "Czech Rep.": "CZE",
+                          "The former Yugoslav Republic of Macedonia": "MKD", "China, Macao SAR": "MAC"}.items():
+        assert by_residence[written] == iso3, written
+    # "Serbia and Kosovo" names two countries: no country, never a guess
+    serbia = "Serbia and Kosovo (S/RES/1244 (1999))"
+    assert by_residence[serbia] is None
+    assert [i[:3] for i in result.report.flatten(("row", "field", "code")) if i[2] == "unknown-country"] == [
+        [number, "#country+residence", "unknown-country"]
+        for number, row in enumerate(rows, start=3) if row[residence] == serbia]
+    [syria] = [f for f in figures if f["destination_name_raw"] == "Syrian Arab Rep."]
+    [syria_row] = [r for r in rows if r[residence] == "Syrian Arab Rep."]
+    assert (syria["figure_kind"], syria["figure"]) == ("idp_stock", float(syria_row[idps]))
+    _assert_inside(prepared_engine, figures, {r for r in countries.values() if r} - {"SRB", "XKX"})
+
+
+def test_the_country_given_at_load_may_be_written_as_a_former_name(prepared_engine):
+    sheet = "Province,IDPs,Date\n#adm1+name,#affected+idps,#date+reported\nAdana,100,2024-05-01\n"
+    result = ingest_file(prepared_engine, "provinces.csv", data=sheet.encode(), country="Turkey")
+    assert result.batch.rows_loaded == 1
+    [figure] = _figures(prepared_engine)
+    with prepared_engine.connect() as conn:
+        placed = conn.execute(select(place.c.pcode).where(place.c.place_id == figure["destination_place_id"])).scalar()
+    assert placed == "TUR001"  # Adana, in OCHA's p-code list of Türkiye
