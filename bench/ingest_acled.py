@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import random
 import shutil
 import subprocess
 import sys
+import sqlite3
 import tempfile
 import time
 from datetime import date, timedelta
@@ -58,14 +60,18 @@ def write_rows(path: Path, n: int, seed: int = 1) -> None:
             town = towns[rng.randrange(len(towns))]
             district = by_key[town.parent_key]
             governorate = by_key[district.parent_key]
-            location = town.name_en if rng.random() < 0.9 else f"Village {rng.randrange(400)}"
+            # ACLED gives each location its own coordinates, the same for every event there (the real
+            # exports in tests/fixtures/real have about one coordinate pair per location name): a town
+            # at its gazetteer coordinates, a village at a fixed offset from the town it is drawn with.
+            village = rng.randrange(400) if rng.random() >= 0.9 else None
+            location = town.name_en if village is None else f"Village {village}"
+            offset = (0.0, 0.0) if village is None else ((village % 20 - 10) / 500, (village // 20 - 10) / 500)
             etype, sub = TYPES[rng.randrange(len(TYPES))]
             day = first + timedelta(days=rng.randrange(730))
             writer.writerow([f"SYR{i + 1}", day.isoformat(), day.year, 1, "Political violence", etype, sub,
                              "Actor A", "", 1, "Actor B", "", 2, 12, "", 760, "Middle East", "Syria",
                              governorate.name_en, district.name_en, "", location,
-                             round(town.lat + rng.uniform(-0.02, 0.02), 4),
-                             round(town.lon + rng.uniform(-0.02, 0.02), 4), 1, "Benchmark", "National",
+                             round(town.lat + offset[0], 4), round(town.lon + offset[1], 4), 1, "Benchmark", "National",
                              "synthetic benchmark row", rng.randrange(6), "", 1700000000])
 
 
@@ -132,6 +138,57 @@ def run_floor_schema(csv_path: str, db_path: str) -> dict:
                    float(r["longitude"]), int(r["fatalities"]), r["notes"], "not_required", source_id, batch_id))
 
 
+def run_floor_kept(csv_path: str, db_path: str) -> dict:
+    """The floor's code into this schema's table plus what every load of this project must keep,
+    whatever its reader and normaliser: each row's content hash (a re-load tells unchanged rows
+    from revised ones), the secondary indexes built after the rows (as the loader does on SQLite)
+    and the weekly, location and day summaries of the weeks written, all in one transaction.
+    No reading into the adapter's shape, no validation, no place resolution: the least a loader
+    keeping this schema's guarantees can cost."""
+    from db import summary
+    from db.engine import make_engine
+    from db.records import SourceInfo
+    from db.schema import conflict_event
+    from db.setup import prepare_database
+    from db.writes import _SecondaryIndexes, content_hashes, get_or_create_source, open_batch, utc_now
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    prepare_database(engine)
+    with engine.begin() as conn:
+        info = SourceInfo(source_kind="acled", title="bench", publisher="bench", file_name="bench.csv",
+                          sha256="0" * 64)
+        source_id = get_or_create_source(conn, info)
+        batch_id = open_batch(conn, source_id, info, utc_now())
+    columns = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type", "actor1",
+               "actor2", "place_name_raw", "admin1_name_raw", "admin2_name_raw", "lat", "lon", "fatalities", "notes",
+               "review_status")
+    sql = (f"INSERT INTO conflict_event ({', '.join(columns)}, content_hash, source_id, batch_id) "
+           f"VALUES ({', '.join('?' * (len(columns) + 3))}) ON CONFLICT DO NOTHING")
+    started, cpu = time.perf_counter(), time.process_time()
+    with engine.begin() as conn:
+        indexes = _SecondaryIndexes(conn, conflict_event)
+        indexes.drop()
+        touched = summary.TouchedWeeks()
+        cursor = conn.connection.driver_connection.cursor()
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            while True:
+                chunk = [(
+                    "ACLED", r["event_id_cnty"], date.fromisoformat(r["event_date"]), "day", r["event_type"],
+                    r["sub_event_type"], r["actor1"], r["actor2"], r["location"], r["admin1"], r["admin2"],
+                    float(r["latitude"]), float(r["longitude"]), int(r["fatalities"]), r["notes"], "not_required")
+                    for r in itertools.islice(reader, 5000)]
+                if not chunk:
+                    break
+                rows = [row + (digest, source_id, batch_id) for row, digest in zip(chunk, content_hashes(columns, chunk))]
+                cursor.executemany(sql, [(*row[:2], row[2].isoformat(), *row[3:]) for row in rows])
+                touched.add_rows("conflict_event", columns, chunk)
+        indexes.rebuild()
+        touched.refresh(conn)
+    count = sqlite3.connect(db_path).execute("SELECT count(*) FROM conflict_event").fetchone()[0]
+    return {"rows": count, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
+
+
 def run_pandas(csv_path: str, db_path: str) -> dict:
     import pandas as pd
     from sqlalchemy import create_engine
@@ -181,7 +238,7 @@ def run_loader_rebytes(csv_path: str, db_path: str) -> dict:
             "inserted": batch.rows_inserted, "updated": batch.rows_updated}
 
 
-CONTENDERS = {"floor": run_floor, "floor_schema": run_floor_schema, "pandas": run_pandas, "loader": run_loader, "loader_rebytes": run_loader_rebytes}
+CONTENDERS = {"floor": run_floor, "floor_schema": run_floor_schema, "floor_kept": run_floor_kept, "pandas": run_pandas, "loader": run_loader, "loader_rebytes": run_loader_rebytes}
 
 
 def child(name: str, csv_path: str, db_path: str) -> None:
@@ -215,6 +272,7 @@ def main() -> None:
         size_mb = csv_path.stat().st_size / 1e6
         floor = measure("floor", csv_path, folder)
         floor_schema = measure("floor_schema", csv_path, folder)
+        floor_kept = measure("floor_kept", csv_path, folder)
         pandas = measure("pandas", csv_path, folder)
         twice = measure("loader_twice", csv_path, folder)
         rebytes = measure("loader_rebytes", csv_path, folder)
@@ -231,6 +289,10 @@ def main() -> None:
         f"| floor into this schema's conflict_event | {rate(floor_schema):,.0f} | {floor_schema['seconds']:.1f} | "
         f"{rate(floor_schema) / rate(floor):.2f} | {floor_schema['peak_mb']:.0f} | same, with the table's checks, "
         "foreign keys and indexes; no resolution, validation or hashing |",
+        f"| floor into this schema + what every load keeps | {rate(floor_kept):,.0f} | {floor_kept['seconds']:.1f} | "
+        f"{rate(floor_kept) / rate(floor):.2f} | {floor_kept['peak_mb']:.0f} | same, plus content hashes, indexes "
+        "built after the rows and the weeks' summaries, one transaction; no reading into rows, validation or "
+        "resolution |",
         f"| pandas read_csv + to_sql | {rate(pandas):,.0f} | {pandas['seconds']:.1f} | {rate(pandas) / rate(floor):.2f} | "
         f"{pandas['peak_mb']:.0f} | through SQLAlchemy |",
         f"| loader, first load | {rate(first):,.0f} | {first['seconds']:.1f} | {rate(first) / rate(floor):.2f} | "
@@ -248,6 +310,7 @@ def main() -> None:
     # contender's own process (time.process_time) are shown beside them as the steadier ratio.
     cpu_rate = lambda r: r["rows"] / r["cpu"]  # noqa: E731
     cpu_schema, cpu_pandas = cpu_rate(first) / cpu_rate(floor_schema), cpu_rate(first) / cpu_rate(pandas)
+    kept_schema, kept_pandas = cpu_rate(floor_kept) / cpu_rate(floor_schema), cpu_rate(floor_kept) / cpu_rate(pandas)
     peak = max(twice["peak_mb"], rebytes["peak_mb"])
     lines += [
         "",
@@ -259,8 +322,13 @@ def main() -> None:
         f"{'yes' if min(to_pandas, cpu_pandas) >= 1 else 'no'} |",
         f"| peak memory ≤ 200 MB | {peak:.0f} MB | | {'yes' if peak <= 200 else 'no'} |",
         "",
-        f"CPU seconds: floor {floor['cpu']:.1f}, floor into this schema {floor_schema['cpu']:.1f}, pandas "
-        f"{pandas['cpu']:.1f}, loader first load {first['cpu']:.1f}.",
+        f"CPU seconds: floor {floor['cpu']:.1f}, floor into this schema {floor_schema['cpu']:.1f}, the same plus "
+        f"what every load keeps {floor_kept['cpu']:.1f}, pandas {pandas['cpu']:.1f}, loader first load "
+        f"{first['cpu']:.1f}.",
+        "",
+        f"What every load keeps, alone (CPU): {kept_schema:.2f} × the floor into this schema, {kept_pandas:.2f} × "
+        "pandas — the most any loader keeping these guarantees could reach; the loader is at "
+        f"{cpu_rate(first) / cpu_rate(floor_kept):.2f} of it.",
     ]
     table = "\n".join(lines)
     print(table)

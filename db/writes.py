@@ -846,7 +846,6 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         for indexes in reindex.values():
             indexes.rebuild()
         _refresh_levels(conn, batch_id, touched)
-        _refresh_levels(conn, batch_id, touched)
         touched.refresh(conn)  # after the indexes: recomputing a few weeks reads the rows through them
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())
