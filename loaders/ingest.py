@@ -6,6 +6,10 @@ reading, no gazetteer, no comparison row by row. (A text report loaded without -
 one exception: its publication date, part of its identity, is in its text, so it is recognised
 once read, still before the gazetteer and normalising.)
 
+Every reader gives a Document (loaders/readers/document.py): its tables, text, data and
+metadata, one shape whatever the format; detection, the column map and the column watch below
+look at that, and the registry hands each adapter the part it reads.
+
 Intake (loaders/intake.py) then checks the file's size (when the caller gives a limit) and what its
 content is against its name's ending, before any reader parses a byte of it.
 
@@ -38,7 +42,7 @@ from db.writes import BatchResult, find_loaded_file, row_tuples, utc_now, write_
 from gazetteer import forget_cached_gazetteers, load_gazetteer
 from loaders.context import LoadContext, PlaceContext
 from loaders.intake import check_file, check_size
-from loaders.readers import read_any
+from loaders.readers import Document, read_any
 from loaders.readers.delimited import Row
 from loaders.registry import SourceKind, detect_kind, get_kind
 from loaders.report import LoadError, LoadReport
@@ -181,15 +185,6 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _tables_of(parsed) -> list:
-    """The tables a reader's result holds: a CSV's one, a workbook's sheets; none for JSON or text."""
-    if isinstance(parsed, list):
-        return [t for item in parsed for t in _tables_of(item)]
-    if hasattr(parsed, "sheets"):
-        return list(parsed.sheets)
-    return [parsed] if hasattr(parsed, "rows") and hasattr(parsed, "columns") else []
-
-
 def parse_column_map(pairs) -> dict[str, str]:
     """`COLUMN=FIELD` texts (the CLI's --map, the upload page's box) → {column: field}."""
     mapping: dict[str, str] = {}
@@ -201,11 +196,11 @@ def parse_column_map(pairs) -> dict[str, str]:
     return mapping
 
 
-def _apply_column_map(file_name: str, parsed, mapping: dict[str, str]) -> None:
+def _apply_column_map(file_name: str, document: Document, mapping: dict[str, str]) -> None:
     """Rename mapped columns in every table before detection: the adapter then reads FIELD."""
     if not mapping:
         return
-    tables = _tables_of(parsed)
+    tables = document.tables
     if not tables:
         raise LoadError(f"{file_name}: --map renames a table's columns, and this file is not a table; "
                         "load it without --map")
@@ -290,7 +285,8 @@ def _dated_identity(sha256: str, published: date | None) -> str:
     return hashlib.sha256(f"{sha256}|published={published}".encode()).hexdigest()
 
 
-def _source_info(source_kind: SourceKind, path: Path, sha256: str, parsed, published: date | None) -> SourceInfo:
+def _source_info(source_kind: SourceKind, path: Path, sha256: str, document: Document,
+                 published: date | None) -> SourceInfo:
     """What the source table records about the file.
 
     A text report's publication date (given, or from its metadata) is part of its identity:
@@ -299,14 +295,14 @@ def _source_info(source_kind: SourceKind, path: Path, sha256: str, parsed, publi
     sheet without a date column): its rows are that date's.
     """
     adapter = source_kind.adapter
-    if hasattr(parsed, "published"):
+    if document.format == "report":
         if published is not None:
-            parsed.published, parsed.published_from = published, "the date given at load"
-        published = parsed.published
+            document.published, document.published_from = published, "the date given at load"
+        published = document.published
         sha256 = _dated_identity(sha256, published)
     elif published is not None:  # a sheet's date given at load: its rows' date, so part of its identity too
         sha256 = _dated_identity(sha256, published)
-    title = getattr(parsed, "title", None)
+    title = document.title
     return SourceInfo(
         source_kind=source_kind.name,
         title=f"{adapter.TITLE}: {title or path.name}"[:300],
@@ -358,28 +354,27 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
 
     reader_format = source_kind.reader_format(path.name) if source_kind else None
     check_file(path, data, reader_format=reader_format, max_bytes=max_bytes)  # before any reader parses it
-    parsed = read_any(path, data, reader_format)
-    _apply_column_map(path.name, parsed, column_map)
-    source_kind = source_kind or detect_kind(path.name, parsed)
+    document = read_any(path, data, reader_format)
+    _apply_column_map(path.name, document, column_map)
+    source_kind = source_kind or detect_kind(path.name, document)
     _check_map_fields(path.name, source_kind, column_map)
     adapter = source_kind.adapter
     report = LoadReport(path.name)
-    info = _source_info(source_kind, path, sha256, parsed, published)
+    info = _source_info(source_kind, path, sha256, document, published)
     if info.sha256 not in identities:  # a report dated by its own text: recognised now, before any work
         loaded = find_loaded_file(engine, [info.sha256])
         if loaded is not None:
             return _already_loaded(path, *loaded)
     counted = None
-    for table in parsed if isinstance(parsed, list) else [parsed]:
-        if hasattr(table, "rows"):
-            counted = _Counted(table.rows, progress)
-            table.rows = counted
-    uses = [_ColumnUse(table) for table in _tables_of(parsed)]
-    rows_read = (lambda: counted.count) if counted else (lambda: getattr(parsed, "record_count", 0))
+    if document.format == "delimited":  # a workbook counts the rows its sheets hand out (record_count)
+        [table] = document.tables
+        counted = table.rows = _Counted(table.rows, progress)
+    uses = [_ColumnUse(table) for table in document.tables]
+    rows_read = (lambda: counted.count) if counted else (lambda: document.record_count)
 
     if adapter.TARGET == "places":
         known = read_place_keys(engine)
-        records = adapter.normalise(parsed, PlaceContext(report, known))
+        records = source_kind.normalise(document, PlaceContext(report, known))
         _report_unused_figures(uses, source_kind, report)
         if dry_run:
             return IngestResult(source_kind.name, report, rows_read(), None, rows_would_load=len(records))
@@ -393,12 +388,12 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         if country and LoadContext(report, gazetteer, country=country).load_country() is None:
             raise LoadError(f"{path.name}: the country {country!r} is not one the gazetteer knows; give its name or "
                             "ISO3 code (e.g. SDN for Sudan)")
-        context = LoadContext(report, gazetteer, country=country or _country_of(adapter, parsed, gazetteer, report),
+        context = LoadContext(report, gazetteer, country=country or _country_of(source_kind, document, gazetteer, report),
                               file_date=published)
         if counted:
             rows_read = lambda: counted.count - context.header_rows  # noqa: E731
         # a workbook reaches a table kind sheet by sheet (registry.SourceKind.normalise)
-        chunks = _tracked(source_kind.normalise(parsed, context), uses, source_kind, report)
+        chunks = _tracked(source_kind.normalise(document, context), uses, source_kind, report)
         if dry_run:
             preview: dict[str, list] = {}
             would_load, understood = 0, Understood()
@@ -417,7 +412,7 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
                     understood.add_places(chunk.rows, context.gazetteer, are_rows=chunk.table == "place")
                 report.drain()  # nothing is written: the report keeps the counts and the first issues
             return IngestResult(source_kind.name, report, rows_read(), None, preview, info.published_date,
-                                getattr(parsed, "published_from", None), rows_would_load=would_load,
+                                document.published_from, rows_would_load=would_load,
                                 understood=understood)
         batch = write_fact_load(engine, info, chunks, report=report, unresolved=context.unresolved,
                                 rows_read=rows_read, strict=strict, started_at=started_at, loaded_by=loaded_by,
@@ -425,15 +420,16 @@ def ingest_file(engine: Engine, path: str | Path, kind: str | None = None, *, da
         return IngestResult(source_kind.name, report, batch.rows_read, batch)
 
 
-def _country_of(adapter, parsed, gazetteer, report: LoadReport) -> str | None:
+def _country_of(source_kind: SourceKind, document: Document, gazetteer, report: LoadReport) -> str | None:
     """The country of rows that name none, when no one gave it: the one a document names (a text
     report about Sudan), else the kind's own (COUNTRY). A document naming several countries alike
     is the kind's when its country is among them, else has none: its places wait on the queue
     rather than be looked for in the wrong country."""
-    default = getattr(adapter, "COUNTRY", None)
-    if not hasattr(adapter, "country_named"):
+    default = getattr(source_kind.adapter, "COUNTRY", None)
+    reading = source_kind.country_named(document, gazetteer)
+    if reading is None:
         return default
-    names_any, named, why, among = adapter.country_named(parsed, gazetteer)
+    names_any, named, why, among = reading
     if not names_any or named == default:
         return default
     if named is None and default in among:  # the kind's country beside its neighbours: still the kind's

@@ -1,9 +1,10 @@
-"""The registry of source kinds, used by the CLI (and later the upload page).
+"""The registry of source kinds, used by the CLI and the Upload page.
 
-Each entry points at one adapter module with the same face: KIND, TITLE, PUBLISHER,
-EXPECTED_COLUMNS, detect(columns), normalise(table, report, known_keys),
-validate(records, report, known_keys); plus the reader for its file format and the writer for
-its records.
+Each entry points at one adapter module with the same face (checked by
+tests/test_ingest_pipeline.py): KIND, TITLE, PUBLISHER, FORMAT (or FORMATS), TARGET,
+EXPECTED_COLUMNS, detect(part) and normalise(part, ctx); the p-code list also has its writer.
+Every reader gives a Document (loaders/readers/document.py); the registry hands an adapter the
+part of it the adapter reads: a table, when the adapter reads tables only; else the document.
 
 Every tabular kind reads XLSX as well as CSV. An adapter that reads tables only (FORMAT
 "delimited") is handed a workbook's data sheets one by one, each with a CSV's face: detection
@@ -22,6 +23,7 @@ from types import ModuleType
 from typing import Callable
 
 from db import writes
+from loaders.readers.document import Document
 from loaders.report import LoadError
 from loaders.sources import acled, acled_aggregate, ocha_pcodes
 from loaders.sources import hapi_conflict_event, hapi_idps
@@ -54,32 +56,54 @@ class SourceKind:
         return formats + ("workbook",) if self.by_sheet else formats
 
     @property
+    def takes_tables(self) -> bool:
+        """True when the adapter is handed tables one at a time (a CSV's, or each of a workbook's
+        data sheets); an adapter that reads several formats, JSON or prose is handed the document."""
+        return tuple(getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,))) == ("delimited",)
+
+    @property
     def by_sheet(self) -> bool:
         """True when a workbook reaches this kind as its data sheets, one table at a time."""
-        formats = getattr(self.adapter, "FORMATS", (self.adapter.FORMAT,))
-        return formats == ("delimited",) and self.adapter.TARGET == "facts"
+        return self.takes_tables and self.adapter.TARGET == "facts"
 
-    def detect(self, parsed) -> bool:
-        if _format_of(parsed) == "workbook" and self.by_sheet:
-            return bool(self.data_sheets(parsed))
-        return _format_of(parsed) in self.formats and self.adapter.detect(parsed)
+    def detect(self, document: Document) -> bool:
+        if document.format not in self.formats:
+            return False
+        if not self.takes_tables:
+            return self.adapter.detect(document)
+        if document.format == "workbook":
+            return bool(self.data_sheets(document))
+        return self.adapter.detect(document.tables[0])
 
-    def data_sheets(self, workbook) -> list:
-        return [s for s in workbook.sheets if s.columns and not NOT_DATA_SHEET.search(s.sheet)
+    def data_sheets(self, workbook: Document) -> list:
+        return [s for s in workbook.tables if s.columns and not NOT_DATA_SHEET.search(s.sheet)
                 and self.adapter.detect(s)]
 
-    def normalise(self, parsed, ctx):
-        """The adapter's chunks: of the file, or of each of a workbook's data sheets in turn."""
-        if _format_of(parsed) != "workbook" or not self.by_sheet:
-            return self.adapter.normalise(parsed, ctx)
-        return self._normalise_sheets(parsed, ctx)
+    def normalise(self, document: Document, ctx):
+        """The adapter's chunks: of the document, of its table, or of each of a workbook's data sheets
+        in turn."""
+        if not self.takes_tables:
+            return self.adapter.normalise(document, ctx)
+        if document.format == "workbook":
+            return self._normalise_sheets(document, ctx)
+        return self.adapter.normalise(document.tables[0], ctx)
+
+    def country_named(self, document: Document, gazetteer):
+        """The adapter's reading of the country a file names (None when the kind does not read one):
+        of its table, its first data sheet or the document, as `normalise` hands them."""
+        if not hasattr(self.adapter, "country_named"):
+            return None
+        if not self.takes_tables:
+            return self.adapter.country_named(document, gazetteer)
+        tables = self.data_sheets(document) if document.format == "workbook" else document.tables
+        return self.adapter.country_named(tables[0], gazetteer) if tables else None
 
     def _normalise_sheets(self, workbook, ctx):
         from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 
         sheets = self.data_sheets(workbook)
         report_hidden_sheets(workbook, ctx.report)
-        others = [s.sheet for s in workbook.sheets if s not in sheets]
+        others = [s.sheet for s in workbook.tables if s not in sheets]
         if others:
             ctx.report.add(None, None, "unused-column", f"these sheets do not hold {self.adapter.TITLE} rows (a "
                            "licence, notes, a dictionary or a summary) and are not loaded", ", ".join(others),
@@ -87,7 +111,7 @@ class SourceKind:
         report = ctx.report
         try:
             for sheet in sheets:
-                ctx.report = _SheetReport(report, sheet.sheet) if len(workbook.sheets) > 1 else report
+                ctx.report = _SheetReport(report, sheet.sheet) if len(workbook.tables) > 1 else report
                 report_sheet_notes(sheet, ctx.report, (sheet.header_row or 0) + 1)
                 yield from self.adapter.normalise(sheet, ctx)
         finally:
@@ -141,20 +165,14 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 }
 
 
-def _format_of(parsed) -> str:
-    from loaders.readers.delimited import Table
-
-    return "delimited" if isinstance(parsed, Table) else getattr(parsed, "FORMAT", "unknown")
-
-
 def get_kind(name: str) -> SourceKind:
     if name not in SOURCE_KINDS:
         raise LoadError(f"unknown kind {name!r}; choose one of: {', '.join(SOURCE_KINDS)}")
     return SOURCE_KINDS[name]
 
 
-def detect_kind(file_name: str, parsed) -> SourceKind:
-    matches = [k for k in SOURCE_KINDS.values() if k.detect(parsed)]
+def detect_kind(file_name: str, document: Document) -> SourceKind:
+    matches = [k for k in SOURCE_KINDS.values() if k.detect(document)]
     if len(matches) > 1 and hxl_tagged.KIND in {k.name for k in matches}:
         # A file of a known kind that also carries HXL hashtags (HDX's ACLED aggregates as CSV) is
         # read as that kind: its adapter knows the file, the generic HXL reader only its tags.
@@ -163,7 +181,7 @@ def detect_kind(file_name: str, parsed) -> SourceKind:
         return matches[0]
     expected = "; ".join(f"{k.name}: {', '.join(k.expected_columns)}" for k in SOURCE_KINDS.values())
     if not matches:
-        columns = getattr(parsed, "columns", ())
+        columns = document.columns
         raise LoadError(
             f"{file_name}: cannot tell what kind of file this is from its columns "
             f"({', '.join(list(columns)[:12])}). Name the kind with --kind, or give the file the "

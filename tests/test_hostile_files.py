@@ -192,7 +192,7 @@ def write_xlsx(path: Path, rows, *, dimension: bytes = b"", extra_members: int =
 def test_the_minimal_workbook_the_limits_are_tested_on_is_read(tmp_path):
     """The control: what the refusals below refuse is the size, never the way the file is made."""
     book = read_workbook(write_xlsx(tmp_path / "sites.xlsx", HEADER_AND_TWO_SITES))
-    [sheet] = book.sheets
+    [sheet] = book.tables
     assert (sheet.sheet, sheet.columns) == ("Sites & people", ("site", "individuals"))
     assert [(n, dict(r)) for n, r in sheet.rows] == [(2, {"site": "Atmeh", "individuals": 1200}),
                                                      (3, {"site": "Sarmada", "individuals": 800})]
@@ -226,7 +226,7 @@ def test_an_xlsx_zip_bomb_is_refused_before_its_sheet_is_unpacked(tmp_path, empt
 def test_a_workbook_that_unpacks_past_the_limit_is_refused(tmp_path, monkeypatch):
     rows = [HEADER_AND_TWO_SITES[0], *(_row(n, f"site {n * 7919 % 100_003}", n * 31) for n in range(2, 40_000))]
     path = write_xlsx(tmp_path / "sites.xlsx", rows)
-    assert read_workbook(path).sheets[0].columns == ("site", "individuals")  # within the default 200 MB
+    assert read_workbook(path).tables[0].columns == ("site", "individuals")  # within the default 200 MB
     monkeypatch.setenv("DASHBOARD_XLSX_MAX_UNPACKED_MB", "1")
     with pytest.raises(RefusedFile) as refused:
         read_workbook(path)
@@ -249,7 +249,7 @@ def test_rows_past_the_limit_are_refused_by_the_row_they_reach(tmp_path, monkeyp
         "raise DASHBOARD_XLSX_MAX_ROWS"))
     # The last row allowed is read.
     at_limit = write_xlsx(tmp_path / "at_limit.xlsx", [*HEADER_AND_TWO_SITES, _row(200_000, "Last", 1)])
-    assert [n for n, _ in read_workbook(at_limit).sheets[0].rows] == [2, 3, 200_000]
+    assert [n for n, _ in read_workbook(at_limit).tables[0].rows] == [2, 3, 200_000]
 
 
 def test_columns_past_the_limit_are_refused_by_the_cell_that_reaches_them(tmp_path, monkeypatch):
@@ -264,7 +264,7 @@ def test_columns_past_the_limit_are_refused_by_the_cell_that_reaches_them(tmp_pa
         "administrator to raise DASHBOARD_XLSX_MAX_COLUMNS"))
     at_limit = write_xlsx(tmp_path / "at_limit.xlsx", [*HEADER_AND_TWO_SITES, b'<row r="4"><c r="A4"><v>5</v></c>'
                                                                              b'<c r="BXX4"><v>1</v></c></row>'])
-    assert read_workbook(at_limit).sheets[0].columns == ("site", "individuals")
+    assert read_workbook(at_limit).tables[0].columns == ("site", "individuals")
 
 
 def test_cells_written_without_references_are_counted_too(tmp_path, monkeypatch):
@@ -284,7 +284,7 @@ def test_cells_written_without_references_are_counted_too(tmp_path, monkeypatch)
 def test_a_declared_dimension_is_not_trusted_either_way(tmp_path):
     """Writers store wrong used ranges: a sheet that says A1:XFD1048576 but holds three rows is read."""
     path = write_xlsx(tmp_path / "sites.xlsx", HEADER_AND_TWO_SITES, dimension=b'<dimension ref="A1:XFD1048576"/>')
-    assert len(list(read_workbook(path).sheets[0].rows)) == 2
+    assert len(list(read_workbook(path).tables[0].rows)) == 2
 
 
 def test_an_archive_with_more_members_than_a_workbook_needs_is_refused(tmp_path, empty_engine):

@@ -23,7 +23,7 @@ import loaders.sources
 from db.schema import conflict_event
 from loaders import parsing
 from loaders.ingest import ingest_file
-from loaders.readers import READERS
+from loaders.readers import READERS, Document
 from loaders.registry import SOURCE_KINDS
 from loaders.report import ISSUE_CODES, LoadError
 from tests.conftest import FIXTURES_DIR, REPO_ROOT, shared_path
@@ -155,6 +155,33 @@ def test_every_source_module_has_the_same_face_and_is_registered(module):
     # normalise(parsed, context): the reader's result and the load's context, for gazetteer kinds too
     assert len(inspect.signature(module.normalise).parameters) == 2, module.__name__
     assert SOURCE_KINDS[module.KIND].adapter is module
+
+
+ONE_FILE_PER_FORMAT = [
+    ("delimited", FIXTURES_DIR / "real" / "acled__KEN__2022_api_small_extract.csv"),
+    ("workbook", FIXTURES_DIR / "real" / "acledagg__GTM__political_violence_country_month_year.xlsx"),
+    ("json", FIXTURES_DIR / "json" / "dtm_admin2_level_records.json"),
+    ("report", FIXTURES_DIR / "reports" / "flash_update_raqqa.html"),
+]
+
+
+@pytest.mark.parametrize(("file_format", "path"), ONE_FILE_PER_FORMAT, ids=[f for f, _ in ONE_FILE_PER_FORMAT])
+def test_every_reader_gives_one_shape(file_format, path):
+    """Tables, text, data and metadata in one Document, whatever the format (issue 17)."""
+    document = READERS[file_format](path)
+    assert isinstance(document, Document) and document.format == file_format
+    assert document.file_name == path.name
+    has = {"tables": bool(document.tables), "text": document.text is not None, "data": document.data is not None}
+    assert has == {"tables": file_format in ("delimited", "workbook"), "text": file_format == "report",
+                   "data": file_format == "json"}
+    if file_format == "delimited":
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle))
+        assert document.columns == tuple(header) and document.encoding is not None
+    if file_format == "report":
+        assert document.published is not None and document.title
+    # the registry hands each adapter its part: one kind recognises each of these files
+    assert len([k for k in SOURCE_KINDS.values() if k.detect(document)]) >= 1
 
 
 def test_row_problem_codes_come_from_the_error_type_not_its_text():

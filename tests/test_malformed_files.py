@@ -130,7 +130,7 @@ SITES = [["site", "individuals"], ["Atmeh", 1200], ["Sarmada", 800]]
 def test_the_workbook_these_tests_build_is_read():
     """The control: what the refusals below refuse is the hostile part, never the way the file is built."""
     book = loaders.readers.read_any("sites.xlsx", xlsx([("Sites", "visible", sheet_xml(SITES))]))
-    [sheet] = book.sheets
+    [sheet] = book.tables
     assert [(n, dict(r)) for n, r in sheet.rows] == [(2, {"site": "Atmeh", "individuals": 1200}),
                                                      (3, {"site": "Sarmada", "individuals": 800})]
 
@@ -287,7 +287,7 @@ def test_a_sheet_header_naming_a_column_twice_is_refused_by_column_letters(prepa
     assert result.kind == "hxl"
     assert [(n, r["figure"]) for n, r in result.preview["displacement_figure"]] == [(3, 1200)]
     plain = xlsx([("Sites", "visible", sheet_xml([["site", "individuals", "site"], ["Atmeh", 1200, "Sarmada"]]))])
-    [sheet] = loaders.readers.read_any("sites.xlsx", plain).sheets
+    [sheet] = loaders.readers.read_any("sites.xlsx", plain).tables
     with pytest.raises(LoadError) as refused:
         next(sheet.rows)
     assert str(refused.value) == (

@@ -64,7 +64,7 @@ def test_markdown_report_loses_its_markup_and_keeps_its_front_matter_date():
 
 def test_a_txt_file_is_a_report_when_it_is_prose_and_a_table_when_it_has_a_header():
     prose = read_any(REPORTS / "radio_transcript_no_date.txt")
-    assert prose.FORMAT == "report" and prose.published is None
+    assert prose.format == "report" and prose.published is None
     table = read_any("export.txt", b"event_id_cnty\tevent_date\tevent_type\nSYR1\t2024-12-01\tBattles\n")
     assert list(table.columns) == ["event_id_cnty", "event_date", "event_type"]
 

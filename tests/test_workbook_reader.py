@@ -10,7 +10,6 @@ import pytest
 
 from loaders.readers import read_any
 from loaders.readers.workbook import FormulaWithoutValue, read_workbook
-from loaders.registry import _format_of
 from loaders.report import LoadError
 from tests.conftest import FIXTURES_DIR, shared_path
 
@@ -23,8 +22,8 @@ def _rows(sheet):
 
 def test_every_sheet_is_read_with_its_header_and_sheet_row_numbers():
     book = read_any(WORKBOOKS / "xlsx_several_sheets.xlsx")
-    assert (book.FORMAT, _format_of(book), book.file_name) == ("workbook", "workbook", "xlsx_several_sheets.xlsx")
-    assert [(s.sheet, s.header_row) for s in book.sheets] == [
+    assert (book.format, book.file_name) == ("workbook", "xlsx_several_sheets.xlsx")
+    assert [(s.sheet, s.header_row) for s in book.tables] == [
         ("March_IDPflow", 1), ("March_Retflow", 1), ("IDPFlow_Summarysince2016", 2),
         ("RetFlow_Summary_SinceAugust2018", 2), ("Table-Origin_vs_Departure", 1),
         ("ReturnTABLE-Origin_vs_Departure", 1), ("Notes", None)]
@@ -41,7 +40,7 @@ def test_every_sheet_is_read_with_its_header_and_sheet_row_numbers():
 
 def test_merged_and_two_row_headers_are_joined_and_a_title_is_kept_apart():
     book = read_workbook(WORKBOOKS / "xlsx_merged_headers.xlsx")
-    merged, unmerged, repeated = book.sheets
+    merged, unmerged, repeated = book.tables
     assert merged.columns == ("Governorate", "2023 January", "2023 February", "2024 January", "2024 February",
                               "Since 2023 Total")
     assert (merged.header_row, merged.titles) == (3, ["IDP movements by governorate"])
@@ -68,7 +67,7 @@ def test_saved_formula_results_are_read_from_the_task_force_workbook():
     rows = dict(matrix.rows)
     # P3 is =SUM(B3:O3) with its result saved; P2 is the number 3 the uploader typed over the formula.
     assert (rows[3]["Grand Total"], rows[2]["Grand Total"]) == (282, 3)
-    assert all(not s.formulas_without_value for s in book.sheets)
+    assert all(not s.formulas_without_value for s in book.tables)
     # The years are merged over their months; the blank column between years has no name.
     assert book.sheet("IDPFlow_Summarysince2016").columns[40:44] == (
         "2018 December", "2018 Total 2018", "", "2019 January")
@@ -77,7 +76,7 @@ def test_saved_formula_results_are_read_from_the_task_force_workbook():
 def test_bytes_of_an_upload_are_read_like_the_file():
     data = (WORKBOOKS / "xlsx_merged_headers.xlsx").read_bytes()
     book = read_any("upload.xlsx", data)
-    assert book.file_name == "upload.xlsx" and book.sheets[0].columns[1] == "2023 January"
+    assert book.file_name == "upload.xlsx" and book.tables[0].columns[1] == "2023 January"
 
 
 def test_a_text_file_named_xlsx_is_refused_with_the_fix():
@@ -139,7 +138,7 @@ def test_a_header_is_found_below_title_rows_and_dates_name_columns(tmp_path):
     sheet.append(["Site", datetime(2024, 12, 1), datetime(2024, 12, 8)])
     sheet.append(["Atmeh", 120, 95.5])
     book.save(tmp_path / "weekly.xlsx")
-    read = read_workbook(tmp_path / "weekly.xlsx").sheets[0]
+    read = read_workbook(tmp_path / "weekly.xlsx").tables[0]
     assert (read.header_row, read.titles, read.columns) == (3, ["Weekly arrivals, Idleb"],
                                                             ("Site", "2024-12-01", "2024-12-08"))
     assert _rows(read) == [(4, ["Atmeh", 120, 95.5])]

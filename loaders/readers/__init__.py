@@ -5,12 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.readers.delimited import Table, read_delimited
-from loaders.readers.json_document import JsonDocument, read_json_document
-from loaders.readers.report_text import TextDocument, read_report
-from loaders.readers.workbook import Workbook, read_workbook
+from loaders.readers.document import Document, table_document
+from loaders.readers.json_document import read_json_document
+from loaders.readers.report_text import read_report
+from loaders.readers.workbook import read_workbook
 from loaders.report import LoadError
 
-READERS = {"delimited": read_delimited, "json": read_json_document, "workbook": read_workbook,
+
+def read_delimited_document(path: str | Path, data: bytes | None = None) -> Document:
+    """A CSV, TSV or tab-separated .txt: its one table."""
+    return table_document(read_delimited(path, data))
+
+
+# Every reader gives a Document (loaders/readers/document.py): the pipeline after it sees one shape.
+READERS = {"delimited": read_delimited_document, "json": read_json_document, "workbook": read_workbook,
            "report": read_report}
 # ".txt" is either a tab/comma-separated export or a report in prose: txt_format() looks.
 FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited", ".json": "json",
@@ -39,7 +47,7 @@ def txt_format(path: Path, data: bytes | None) -> str:
     return "report"
 
 
-def read_any(path: str | Path, data: bytes | None = None, file_format: str | None = None):
+def read_any(path: str | Path, data: bytes | None = None, file_format: str | None = None) -> Document:
     """Read with the reader of `file_format`, or of the file's suffix."""
     path = Path(path)
     if file_format is None and path.suffix.lower() == ".txt":
@@ -53,4 +61,4 @@ def read_any(path: str | Path, data: bytes | None = None, file_format: str | Non
     return READERS[file_format](path, data)
 
 
-__all__ = ["JsonDocument", "Table", "TextDocument", "Workbook", "read_any"]
+__all__ = ["Document", "Table", "read_any"]

@@ -11,26 +11,14 @@ JSON records have no row numbers; issues give the 1-based position of the record
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
+from loaders.readers.document import Document
 from loaders.report import LoadError
 
 # Where APIs usually put their records inside an envelope object, in the order looked for.
 RECORD_LIST_KEYS = ("result", "results", "data", "records", "items", "features")
-
-
-@dataclass
-class JsonDocument:
-    """A parsed JSON file: its data as parsed, and how many records it holds."""
-
-    FORMAT: ClassVar[str] = "json"  # registry._format_of reads this to pick the source kinds to try
-
-    file_name: str
-    data: Any
-    record_count: int = 0
-    columns: tuple[str, ...] = field(default=())  # keys of the first record, for "unknown file" messages
 
 
 def records_of(data: Any) -> list | None:
@@ -115,7 +103,7 @@ def _refuse_huge_numbers(name: str, text: str):
     return parse_int, parse_float
 
 
-def read_json_document(path: str | Path, data: bytes | None = None) -> JsonDocument:
+def read_json_document(path: str | Path, data: bytes | None = None) -> Document:
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
     if not raw.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -149,4 +137,4 @@ def read_json_document(path: str | Path, data: bytes | None = None) -> JsonDocum
     first = records[0] if records else None
     columns = tuple(first) if isinstance(first, dict) else tuple(parsed) if isinstance(parsed, dict) else ()
     count = len(records) if records is not None else 1
-    return JsonDocument(path.name, parsed, count, columns)
+    return Document(path.name, "json", data=parsed, records=count, record_keys=columns)

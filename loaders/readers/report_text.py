@@ -15,29 +15,15 @@ name. Nothing is inferred from the prose.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import ClassVar
 
+from loaders.readers.document import Document
 from loaders.report import LoadError
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_CHARS = 2_000_000  # a report, not a book: refuse what is surely not one
-
-
-@dataclass
-class TextDocument:
-    FORMAT: ClassVar[str] = "report"  # registry._format_of reads this
-
-    file_name: str
-    text: str
-    title: str | None = None
-    published: date | None = None
-    published_from: str | None = None  # where the date was found ("the --published flag", "HTML meta ...")
-    record_count: int = 0  # facts found, set by the adapter (they are its "rows")
-    columns: tuple[str, ...] = ()
 
 
 # --- dates in metadata ---------------------------------------------------------------------
@@ -207,7 +193,7 @@ def looks_like_html(text: str) -> bool:
     return "<html" in head or "<!doctype html" in head or ("<p>" in head and "</p>" in head)
 
 
-def read_report(path: str | Path, data: bytes | None = None) -> TextDocument:
+def read_report(path: str | Path, data: bytes | None = None) -> Document:
     path = Path(path)
     raw = data if data is not None else path.read_bytes()
     if b"\x00" in raw[:4096]:
@@ -237,4 +223,5 @@ def read_report(path: str | Path, data: bytes | None = None) -> TextDocument:
         if published:
             published_from = where
             break
-    return TextDocument(path.name, text, title, published, published_from)
+    return Document(path.name, "report", text=text, title=title, published=published,
+                    published_from=published_from)

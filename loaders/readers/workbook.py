@@ -41,11 +41,12 @@ from xml.parsers import expat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import Iterator
 from xml.sax.saxutils import unescape
 
 from loaders.intake import (RefusedFile, XlsxLimits, describe_limit, describe_size, refuse_too_many_members,
                             xlsx_limits, zip_entry_count)
+from loaders.readers.document import Document
 from loaders.readers.delimited import Row, Table, column_letters, find_duplicate_columns, refuse_duplicate_columns
 from loaders.report import LoadError
 
@@ -117,29 +118,6 @@ class Sheet(Table):
     formulas_without_value: list[str] = field(default_factory=list)  # cell references, "P2"
     hidden_rows: list[int] = field(default_factory=list)  # rows hidden in Excel: never handed out as rows
     external_formulas: dict = field(default_factory=dict)  # row → [(column name, ExternalFormula)]
-
-
-@dataclass
-class Workbook:
-    FORMAT: ClassVar[str] = "workbook"
-
-    file_name: str
-    sheets: list[Sheet]  # the visible sheets: hidden ones are not data (see hidden_sheets)
-    hidden_sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, "hidden" or "veryHidden")
-    _counter: list[int] = field(default_factory=lambda: [0], repr=False)
-
-    @property
-    def record_count(self) -> int:
-        """Rows handed out so far, over all sheets (the `rows read` of a load)."""
-        return self._counter[0]
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The first sheet's columns that has a header: what an unknown-file message shows."""
-        return next((s.columns for s in self.sheets if s.columns), ())
-
-    def sheet(self, name: str) -> Sheet | None:
-        return next((s for s in self.sheets if s.sheet.casefold() == name.casefold()), None)
 
 
 def _column_index(letters: str) -> int:
@@ -582,7 +560,7 @@ def _read_sheet(file_name: str, worksheet, archive: zipfile.ZipFile, counter: li
     return sheet
 
 
-def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
+def read_workbook(path: str | Path, data: bytes | None = None) -> Document:
     """Open an .xlsx/.xlsm workbook: every sheet with its header found and its rows still unread."""
     import openpyxl
 
@@ -625,7 +603,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
                             "unhide it in Excel (right-click a sheet tab > Unhide) and save again")
         raise LoadError(f"{path.name}: the workbook is empty: no cell is filled in on any sheet ({names}); "
                         "save the workbook again with its data")
-    return Workbook(path.name, sheets, hidden, counter)
+    return Document(path.name, "workbook", tables=sheets, hidden_sheets=hidden, row_counter=counter)
 
 
 def report_hidden_sheets(workbook, report) -> None:

@@ -32,6 +32,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, clean, count_issue_code, parse_int
+from loaders.readers.document import Document
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 from loaders.sources._countries import by_iso3, by_name, country_place
@@ -98,8 +99,8 @@ def _is_data(columns: dict) -> bool:
     return {"month", "year", "events"} <= set(columns) and bool({"country", "iso3", "admin2_pcode"} & set(columns))
 
 
-def _tables(parsed) -> list:
-    return list(parsed.sheets) if hasattr(parsed, "sheets") else [parsed]
+def _tables(document: Document) -> list:
+    return document.tables
 
 
 def detect(parsed) -> bool:
@@ -252,7 +253,7 @@ def _rows(table, columns: dict, category: str, areas: _Areas, ctx: LoadContext, 
 def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     category = category_of(parsed.file_name)
     tables = _tables(parsed)
-    in_workbook = hasattr(parsed, "sheets")
+    in_workbook = parsed.format == "workbook"
     data, skipped = [], []
     for table in tables:
         columns = _columns(table.columns, _hashtag_row(table))

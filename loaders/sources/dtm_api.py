@@ -29,7 +29,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, count_issue_code, parse_date, parse_json_count
-from loaders.readers.json_document import JsonDocument
+from loaders.readers.document import Document
 from loaders.report import LoadError
 
 KIND = "dtm_api"
@@ -46,7 +46,7 @@ AREA_LEVELS = ((2, "district"), (1, "governorate"), (0, "country"))  # finest fi
 KEY_LENGTH = 160  # displacement_figure.record_key
 
 
-def detect(document: JsonDocument) -> bool:
+def detect(document: Document) -> bool:
     data = document.data
     if not isinstance(data, dict) or not {"result", "isSuccess", "errorMessages"} <= set(data):
         return False
@@ -57,7 +57,7 @@ def detect(document: JsonDocument) -> bool:
     return isinstance(records, list) and isinstance(records[0], dict) and set(RECORD_FIELDS) <= set(records[0])
 
 
-def _records(document: JsonDocument) -> list:
+def _records(document: Document) -> list:
     data, name = document.data, document.file_name
     if not isinstance(data, dict) or "result" not in data:
         raise LoadError(f"{name}: not a DTM API response (no `result` envelope); save the API's whole answer")
@@ -202,7 +202,7 @@ def _normalise_record(ctx: LoadContext, record, number: int, countries: dict[str
     }
 
 
-def normalise(document: JsonDocument, ctx: LoadContext) -> Iterator[Chunk]:
+def normalise(document: Document, ctx: LoadContext) -> Iterator[Chunk]:
     records = _records(document)
     countries = _country_keys(ctx, records)
     yield from chunked("displacement_figure", ((number, _normalise_record(ctx, record, number, countries))

@@ -34,6 +34,7 @@ from loaders.context import Chunk, LoadContext
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import (EASTERN_ARABIC_DIGITS, CellError, HedgedCount, clean, infer_day_first, parse_count,
                              parse_date)
+from loaders.readers.document import Document
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 from loaders.sources.hxl_tagged import hashtag_row
@@ -74,8 +75,8 @@ def _matches(table) -> bool:
     return bool(keys & {"individuals", "households"}) and len(shared) >= 3 and hashtag_row(table.preview) is None
 
 
-def _tables(parsed) -> list:
-    return list(parsed.sheets) if hasattr(parsed, "sheets") else [parsed]
+def _tables(document: Document) -> list:
+    return document.tables
 
 
 def detect(parsed) -> bool:

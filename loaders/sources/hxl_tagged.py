@@ -135,8 +135,7 @@ def hashtag_row(preview) -> int | None:
 
 def _tagged_sheets(parsed) -> list:
     """The CSV itself, or the workbook's sheets that carry hashtags."""
-    tables = list(parsed.sheets) if hasattr(parsed, "sheets") else [parsed]
-    return [t for t in tables if hashtag_row(getattr(t, "preview", ())) is not None]
+    return [t for t in parsed.tables if hashtag_row(getattr(t, "preview", ())) is not None]
 
 
 def detect(parsed) -> bool:

@@ -27,7 +27,7 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, count_issue_code, parse_json_count
-from loaders.readers.json_document import JsonDocument, records_of
+from loaders.readers.json_document import records_of
 from loaders.report import LoadError
 
 KIND = "idmc_gidd"
@@ -45,11 +45,11 @@ _CAUSE_WORDS = re.compile(r"(conflict|disaster)s?", re.I)
 
 
 def _records(parsed) -> tuple[list | None, tuple[str, ...]]:
-    if isinstance(parsed, JsonDocument):
+    if parsed.format == "json":
         records = records_of(parsed.data)
         first = records[0] if records and isinstance(records[0], dict) else {}
         return records, tuple(first)
-    return None, tuple(getattr(parsed, "columns", ()))
+    return None, parsed.columns
 
 
 def detect(parsed) -> bool:
@@ -62,7 +62,7 @@ def _cause(parsed, columns) -> str | None:
     if any(c in columns for c in DISASTER_FIELDS):
         return "disaster"
     hints = [parsed.file_name]
-    if isinstance(parsed, JsonDocument) and isinstance(parsed.data, dict):
+    if parsed.format == "json" and isinstance(parsed.data, dict):
         hints += [str(parsed.data.get(k) or "") for k in ("next", "previous")]
     for hint in hints:
         found = {m.lower().rstrip("s") for m in _CAUSE_WORDS.findall(hint)}
@@ -130,12 +130,12 @@ def _figures(ctx: LoadContext, record: dict, number: int, cause: str) -> list[di
 def _numbered(parsed, records):
     if records is not None:
         return enumerate(records, start=1)
-    return parsed.rows
+    return parsed.tables[0].rows
 
 
 def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     records, columns = _records(parsed)
-    if isinstance(parsed, JsonDocument) and not records:
+    if parsed.format == "json" and not records:
         raise LoadError(f"{parsed.file_name}: the GIDD response holds no records; check the request")
     columns = tuple(c.strip().lower() for c in columns)
     cause = _cause(parsed, columns)
@@ -146,7 +146,7 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     if unused:
         ctx.report.add(None, None, "unused-column", "IDMC's rounded figures are not loaded: the exact figures "
                        "beside them are", ", ".join(unused), severity="warning")
-    if isinstance(parsed, JsonDocument) and isinstance(parsed.data, dict) and parsed.data.get("next"):
+    if parsed.format == "json" and isinstance(parsed.data, dict) and parsed.data.get("next"):
         ctx.report.add(None, None, "partial-response", "the response is one page of several (its `next` link is "
                        "set): only this page's rows are loaded; download the other pages and load them too",
                        f"{len(records)} of {parsed.data.get('count', '?')} records", severity="warning")

@@ -34,7 +34,6 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext, chunked
 from loaders.parsing import CellError, clean, count_issue_code, parse_json_count, parse_timestamp
-from loaders.readers.json_document import JsonDocument
 from loaders.report import LoadError
 from textfacts.scrub import scrub_quote
 
@@ -64,8 +63,8 @@ IDU_DAY_OFFSET = timezone(timedelta(hours=13))  # see idu_date
 
 
 def detect(document) -> bool:
-    if not isinstance(document, JsonDocument):  # HDX's CSV
-        return set(DETECT_FIELDS) <= set(getattr(document, "columns", ()))
+    if document.format != "json":  # HDX's CSV
+        return set(DETECT_FIELDS) <= set(document.columns)
     data = document.data
     return (isinstance(data, list) and bool(data) and isinstance(data[0], dict)
             and set(DETECT_FIELDS) <= set(data[0]))
@@ -191,8 +190,8 @@ def _is_hashtag_row(row: dict) -> bool:
 
 
 def normalise(document, ctx: LoadContext) -> Iterator[Chunk]:
-    if not isinstance(document, JsonDocument):  # HDX's CSV: rows keyed by the same field names
-        rows = ((number, row) for number, row in document.rows if not _is_hashtag_row(row))
+    if document.format != "json":  # HDX's CSV: rows keyed by the same field names
+        rows = ((number, row) for number, row in document.tables[0].rows if not _is_hashtag_row(row))
         yield from chunked("displacement_figure", ((number, _normalise_record(ctx, dict(row), number))
                                                    for number, row in rows))
         return

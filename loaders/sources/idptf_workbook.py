@@ -62,7 +62,8 @@ from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, ImplausibleCount, clean, count_issue_code, parse_count
-from loaders.readers.workbook import FormulaWithoutValue, Sheet, Workbook, report_hidden_sheets, report_sheet_notes
+from loaders.readers.document import Document
+from loaders.readers.workbook import FormulaWithoutValue, Sheet, report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
 KIND = "idptf_workbook"
@@ -102,7 +103,7 @@ RETURN = Flow("return", "Ret_Flow_Estimation", True)
 
 def detect(workbook) -> bool:
     return any("Community PCODE" in s.columns and (IDP.value_column in s.columns or RETURN.value_column in s.columns)
-               for s in getattr(workbook, "sheets", ()))
+               for s in workbook.tables)
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -145,24 +146,24 @@ def _same_total(stated: float, summed: float) -> bool:
 
 # --- sheets and period ---------------------------------------------------------------------------
 
-def _one_sheet(workbook: Workbook, role: str, matches) -> Sheet | None:
-    found = [s for s in workbook.sheets if matches(s)]
+def _one_sheet(workbook: Document, role: str, matches) -> Sheet | None:
+    found = [s for s in workbook.tables if matches(s)]
     if len(found) > 1:
         raise LoadError(f"{workbook.file_name}: several sheets look like the {role} "
                         f"({', '.join(s.sheet for s in found)}); keep one month's sheets per workbook")
     return found[0] if found else None
 
 
-def _community_sheet(workbook: Workbook, flow: Flow) -> Sheet | None:
+def _community_sheet(workbook: Document, flow: Flow) -> Sheet | None:
     return _one_sheet(workbook, f"{flow.value_column} list", lambda s: flow.value_column in s.columns)
 
 
-def _matrix_sheet(workbook: Workbook, flow: Flow) -> Sheet | None:
+def _matrix_sheet(workbook: Document, flow: Flow) -> Sheet | None:
     return _one_sheet(workbook, "return matrix" if flow.is_return else "IDP movement matrix",
                       lambda s: s.columns[:1] == ("Origin",) and ("return" in s.sheet.casefold()) == flow.is_return)
 
 
-def _summary_sheet(workbook: Workbook, flow: Flow) -> Sheet | None:
+def _summary_sheet(workbook: Document, flow: Flow) -> Sheet | None:
     prefix = "retflow_summary" if flow.is_return else "idpflow_summary"
     return _one_sheet(workbook, f"{prefix} sheet", lambda s: s.sheet.casefold().startswith(prefix))
 
@@ -203,7 +204,7 @@ def _latest_summary_month(sheet: Sheet) -> Period | None:
     return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), column, values)
 
 
-def _periods(workbook: Workbook, ctx: LoadContext) -> dict[Flow, Period]:
+def _periods(workbook: Document, ctx: LoadContext) -> dict[Flow, Period]:
     found = {}
     for flow in (IDP, RETURN):
         summary = _summary_sheet(workbook, flow)
@@ -386,7 +387,7 @@ def _check_total(ctx: LoadContext, sheet: Sheet, number: int, column: str, state
 
 # --- the adapter -------------------------------------------------------------------------------
 
-def normalise(workbook: Workbook, ctx: LoadContext) -> Iterator[Chunk]:
+def normalise(workbook: Document, ctx: LoadContext) -> Iterator[Chunk]:
     periods = _periods(workbook, ctx)
     report_hidden_sheets(workbook, ctx.report)
     rows: list = []

@@ -39,7 +39,7 @@ from datetime import date
 from typing import Iterator
 
 from loaders.context import Chunk, LoadContext
-from loaders.readers.report_text import TextDocument
+from loaders.readers.document import Document
 from loaders.sources._countries import leading_country
 from textfacts import extract_facts
 from textfacts.scrub import scrub_quote
@@ -60,7 +60,7 @@ FIGURE_KIND_BY_TERM = {"fled": "new_displacement", "displaced": "new_displacemen
 UNIT = {"people": "persons", "persons": "persons", "households": "households"}
 
 def detect(document) -> bool:
-    return isinstance(document, TextDocument)
+    return document.format == "report"
 
 
 # A report is about the country it names most, when that country has at least this share of every
@@ -68,7 +68,7 @@ def detect(document) -> bool:
 COUNTRY_SHARE = 2 / 3
 
 
-def country_named(document: TextDocument, gazetteer) -> tuple[bool, str | None, str, set[str]]:
+def country_named(document: Document, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     """(whether the text names any country, the ISO3 code of the one it is about or None, why, the
     ISO3 codes of every country it names)."""
     named = gazetteer.countries_named_in(f"{document.title or ''}\n{document.text}")
@@ -130,14 +130,14 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def normalise(document: TextDocument, ctx: LoadContext) -> Iterator[Chunk]:
+def normalise(document: Document, ctx: LoadContext) -> Iterator[Chunk]:
     if document.published is None:
         ctx.report.add(None, None, "no-publication-date",
                        "no publication date was given or found in the file; relative dates such as \"last "
                        "Saturday\" stay unresolved. Give the date (--published YYYY-MM-DD, or on the upload page) "
                        "to resolve them", severity="warning")
     facts = extract_facts(document.text, document.published)
-    document.record_count = len(facts["displacements"]) + len(facts["events"])
+    document.records = len(facts["displacements"]) + len(facts["events"])
     if not document.record_count:
         ctx.report.add(None, None, "nothing-to-load", "no displacement or conflict-event fact was found in the text",
                        severity="warning")
