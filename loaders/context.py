@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from db.records import PlaceRecord
 from gazetteer import Gazetteer, PlaceRef, Resolution, scope_key
@@ -213,14 +214,16 @@ class LoadContext:
     def place_in_country(self, country: PlaceRef | None, admin1: str | None, admin2: str | None,
                          location: str | None, lat: float | None = None, lon: float | None = None, *,
                          admin1_code: str | None = None, admin2_code: str | None = None,
-                         row: int | None = None, column: str | None = None) -> tuple[int | str | None, bool]:
+                         row: int | None = None, column: str | None = None,
+                         kind: str = "community") -> tuple[int | str | None, bool]:
         """Down the hierarchy of one country: admin 1 by code or name, admin 2 within it, the
         location within admin 2 (or admin 1). (place, whether the location itself was placed).
 
         A location the gazetteer lacks, with coordinates, becomes a new place under the row's
         admin 2 (else admin 1): the place returned is then its place key (a str), which the writer
         turns into an id once `take_new_places` has been written. Without coordinates, the row
-        keeps the finest area found and the location is queued for review.
+        keeps the finest area found and the location is queued for review. `kind`: what the
+        location is (a town; a sheet's admin 3 or 4 unit is a subdistrict or community).
         """
         if country is None:
             if location or admin2 or admin1:
@@ -233,9 +236,10 @@ class LoadContext:
             return None, False
         triple = (country.place_key, admin1_code or admin1, admin2_code or admin2, location)
         found = self._triples.get(triple)
-        if found is None:
+        if found is None or (found[2] is not None and lat is not None and lon is not None):
+            # (again when an earlier row of the place, without coordinates, could only queue it)
             found = self._triples[triple] = self._resolve_down(country, admin1, admin2, location, lat, lon,
-                                                             admin1_code, admin2_code)
+                                                             admin1_code, admin2_code, kind)
         place, is_location, queue = found
         if queue is not None:
             self._unresolved_row(queue, location, row, column)
@@ -272,13 +276,13 @@ class LoadContext:
                 return found.place
         return None
 
-    def _resolve_down(self, country, admin1, admin2, location, lat, lon, admin1_code, admin2_code):
+    def _resolve_down(self, country, admin1, admin2, location, lat, lon, admin1_code, admin2_code, kind="community"):
         region = self._area(country, admin1_code, admin1, "governorate")
         district = self._area(region or country, admin2_code, admin2, "district")
         area = district or region
         if not location:
             return (area or country).place_id, False, None
-        found = self.gazetteer.resolve(location, within=(area or country).place_key, kind="community")
+        found = self.gazetteer.resolve(location, within=(area or country).place_key, kind=kind)
         if found.is_resolved:
             return found.place.place_id, True, None
         if area is not None and lat is not None and lon is not None:
@@ -287,7 +291,7 @@ class LoadContext:
             if self.gazetteer.by_key(place_key) is not None:  # added by an earlier load
                 return self.gazetteer.by_key(place_key).place_id, True, None
             if place_key not in self.new_places:
-                record = PlaceRecord(place_key=place_key, kind="community", name_en=location,
+                record = PlaceRecord(place_key=place_key, kind=kind, name_en=location,
                                      parent_key=area.place_key, lat=lat, lon=lon)
                 self.new_places[place_key] = record
                 self._pending_places.append(record)
@@ -318,6 +322,15 @@ class LoadContext:
 
 
 CHUNK_ROWS = 5_000
+
+
+def with_new_places(chunk: Chunk, ctx: LoadContext) -> Iterator[Chunk]:
+    """The places the chunk's rows added (locations the gazetteer lacked, at their coordinates) go
+    to the writer first, as a "new_place" chunk; then the chunk."""
+    new = ctx.take_new_places()
+    if new:
+        yield Chunk("new_place", [(None, record) for record in new])
+    yield chunk
 
 
 def chunked(table: str, rows, size: int = CHUNK_ROWS):

@@ -23,11 +23,15 @@ not their names, so a file from any organisation loads if it tags its figures, p
 - `#adm+level` says which level a row is about (0 country, 1, 2, ...): the row's place is taken at
   that level, whatever finer columns it fills, and the level is part of its record key, so a
   country row and its provinces' rows stay separate rows, never one sum.
+- `#geo+lat` and `#geo+lon` (both) place a location the gazetteer lacks: a village or site named
+  below admin 2 (`#loc`, `#adm4`, `#adm3`) that is not in the gazetteer becomes a place of its own
+  under the admin 2 (else admin 1) the row names, at the row's coordinates, as an ACLED town does
+  (LoadContext.place_in_country). The point is never used to pick the nearest known place: that
+  would be a guess. A coordinate that cannot be read is dropped with a warning; the row still
+  loads, at its area.
 - `#cause`, `#operation`, `#org`, `#id`, `#crisis`, `#event`, `#assessment` (DTM's baseline
   and site assessments of the same area overlap) identify a row (its record key) but
-  have no column of their own. Every other tag is reported once per file as not loaded, among
-  them `#geo+lat`/`#geo+lon`: a figure has no coordinates, and picking the place nearest to a
-  point would be a guess.
+  have no column of their own. Every other tag is reported once per file as not loaded.
 
 libhxl parses the hashtags (case, spacing and attribute grammar are its business); a cell of the
 hashtag row that lost its `#` (`Country+name` in a DTM Libya sheet) is read as the tag it spells.
@@ -46,9 +50,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
-from loaders.context import Chunk, LoadContext
+from loaders.context import Chunk, LoadContext, with_new_places
 from loaders.figures import count_issue_code, one_fact
-from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date
+from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date, parse_float
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
 
@@ -67,6 +71,10 @@ CHUNK_ROWS = 5_000
 # Finest first; kinds as the gazetteer knows them (#loc may be a town or a site).
 PLACE_LEVELS = (("#loc", None), ("#adm4", "community"), ("#adm3", "subdistrict"), ("#adm2", "district"),
                 ("#adm1", "governorate"), ("#country", "country"))
+# Places below any admin level that a sheet may tag outside HXL's core list: when a row names one,
+# its coordinates are that place's, never an area's.
+FINER_PLACE_TAGS = {"village", "site", "settlement", "camp", "community", "town", "city", "neighbourhood",
+                    "neighborhood", "quarter", "locality", "hamlet", "facility"}
 # Describe a place rather than name it: DTM Sudan's #loc+type is "Rural" or "Urban".
 NOT_A_PLACE_ATTRIBUTES = {"type", "class", "category", "status", "level"}
 KEY_TAGS = ("#cause", "#operation", "#org", "#id", "#crisis", "#event", "#assessment")
@@ -113,6 +121,7 @@ class Plan:
     places: dict[str, dict[str, dict[str, TaggedColumn]]] = field(default_factory=dict)
     dates: dict[str, TaggedColumn] = field(default_factory=dict)  # "reported"/"start"/"end"/"year"
     level: TaggedColumn | None = None  # #adm+level
+    point: tuple[TaggedColumn, TaggedColumn] | None = None  # (#geo+lat, #geo+lon) of the row's own place
     file_date: date | None = None  # the date in the file's name, for a sheet without a date column
     identifying: list[TaggedColumn] = field(default_factory=list)
     unused: list[TaggedColumn] = field(default_factory=list)
@@ -209,6 +218,7 @@ def make_plan(file_name: str, tag_index: int, cells, given_date: date | None = N
     plan = Plan(tag_row=tag_index + 1, tagged=_columns(cells))
     _refuse_repeated_hashtags(file_name, plan.tag_row, plan.tagged)
     level_tags = {tag for tag, _ in PLACE_LEVELS}
+    geo: dict[str, TaggedColumn] = {}
     for column in plan.tagged:
         used = False
         if role := _figure_role(column):
@@ -229,6 +239,9 @@ def make_plan(file_name: str, tag_index: int, cells, given_date: date | None = N
             side = "origin" if "origin" in column.attributes else "destination"
             part = "code" if "code" in column.attributes else "name"
             used = plan.places.setdefault(side, {}).setdefault(column.tag, {}).setdefault(part, column) is column
+        elif column.tag == "#geo" and not column.attributes & {"origin"} and column.attributes & {"lat", "lon"}:
+            geo.setdefault("lat" if "lat" in column.attributes else "lon", column)
+            used = True
         elif column.tag == "#date" and (role := _date_role(column)):
             used = plan.dates.setdefault(role, column) is column
         elif column.tag in KEY_TAGS and not column.attributes & STATE_ATTRIBUTES:
@@ -236,6 +249,13 @@ def make_plan(file_name: str, tag_index: int, cells, given_date: date | None = N
             used = True
         if not used:
             plan.unused.append(column)
+    # The point is the finest place's the row names. A tagged place finer than the levels read
+    # (DTM Cameroon's #village beside its #adm3 communes) owns it: it is not an area's point.
+    finer = [c for c in plan.unused if c.tag[1:] in FINER_PLACE_TAGS]
+    if len(geo) == 2 and not finer:
+        plan.point = (geo["lat"], geo["lon"])
+    else:  # a latitude without its longitude places nothing
+        plan.unused.extend(geo.values())
     _drop_parts_of_totals(plan)
     if "year" in plan.dates and len(plan.dates) > 1:  # a year beside a full date is a part of it
         plan.unused.append(plan.dates.pop("year"))
@@ -349,13 +369,34 @@ def _code_and_name(cells, parts: dict[str, TaggedColumn]) -> tuple[str, str]:
     return code, name
 
 
+def _point(ctx: LoadContext, plan: Plan, cells, number: int) -> tuple[float, float] | None:
+    """The row's (lat, lon), or None; a coordinate that cannot be read is dropped with a warning."""
+    if plan.point is None:
+        return None
+    found = []
+    for column, low, high, what in zip(plan.point, (-90, -180), (90, 180), ("latitude", "longitude")):
+        text = _value(cells, column)
+        try:
+            found.append(parse_float(text, low, high, what))
+        except CellError as exc:
+            ctx.report.add(number, column.display, exc.code, f"{exc}; the row is loaded at its area, without "
+                           "coordinates", text, severity="warning")
+            return None
+    return (found[0], found[1]) if None not in found else None
+
+
+# Levels below admin 2: a name there the gazetteer lacks may be added at the row's coordinates.
+_BELOW_ADMIN2 = ("#loc", "#adm4", "#adm3")
+
+
 def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, number: int,
-           country: str | None = None, level: int | None = None):
+           country: str | None = None, level: int | None = None, point: tuple[float, float] | None = None):
     """(place id, name as written) for one side of the row: the finest level it gives.
 
     `country` narrows an origin that names no wider area of its own: internally displaced
     people come from their own country, and DTM's Haitian "Centre" must not become a Syrian
-    governorate.
+    governorate. `point`: the row's coordinates, for a place below admin 2 the gazetteer lacks
+    (a place id may then be the new place's key, which the writer turns into its id).
     """
     given = []
     for tag, kind in PLACE_LEVELS:
@@ -370,6 +411,11 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
     (kind, code, name, column), coarser = given[0], given[1:]
     # The row's own #country cell: a p-code of another country never moves the row there.
     written = next((c or n for k, c, n, _ in coarser if k == "country"), None) or country
+    finest = _finest_tag(levels, cells)
+    if point is not None and name and finest in _BELOW_ADMIN2:
+        placed = _place_at_point(ctx, coarser, code, name, written, point, number, column, kind or "community")
+        if placed is not None:
+            return placed, name
     area_codes = [c for _, c, _, _ in coarser if c] or ([country] if country and kind != "country" else [])
     within = area_codes[0] if area_codes else None
     place_id = ctx.place_id(name or code, pcode=code or None, within=within, kind=kind, row=number,
@@ -381,6 +427,31 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
         areas = [ctx.pcode_area(c, written) for c in ([code] if code else []) + area_codes]
         place_id = next((ref.place_id for ref in areas if ref), None)
     return place_id, name or code
+
+
+def _finest_tag(levels: dict[str, dict[str, TaggedColumn]], cells) -> str | None:
+    return next((tag for tag, _ in PLACE_LEVELS if any(_code_and_name(cells, levels.get(tag, {})))), None)
+
+
+def _place_at_point(ctx: LoadContext, coarser: list, code: str, name: str, written: str | None,
+                    point: tuple[float, float], number: int, column: TaggedColumn, kind: str) -> int | str | None:
+    """A place below admin 2, down its country's hierarchy: found by its name inside the admin 2
+    (else admin 1) the row names, else added there at the row's coordinates. None when the row's
+    country is not known (the caller then queues the name, as for any row)."""
+    areas = {kind: (c, n) for kind, c, n, _ in coarser}
+    admin1_code, admin1 = areas.get("governorate", ("", ""))
+    admin2_code, admin2 = areas.get("district", ("", ""))
+    told = ctx.pcode_area(code or admin2_code or admin1_code, written)
+    country = ctx.row_country(written, within=told.place_key if told is not None else None)
+    if country is None:
+        return None
+    if told is not None and not (admin1_code or admin1 or admin2_code or admin2):  # only its own p-code says where
+        admin1_code = told.place_key if told.kind == "governorate" else ""
+        admin2_code = told.place_key if told.kind == "district" else ""
+    place, _ = ctx.place_in_country(country, admin1 or None, admin2 or None, name, point[0], point[1],
+                                    admin1_code=admin1_code or None, admin2_code=admin2_code or None,
+                                    row=number, column=column.display, kind=kind)
+    return place
 
 
 def _level_number(tag: str) -> int:
@@ -425,7 +496,9 @@ def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[
     counts = _parse_counts(plan, cells)
     dates = _parse_dates(plan, cells, day_first)
     level = _row_level(plan, cells) if plan.level else None
-    destination_id, destination = _place(ctx, plan.places.get("destination", {}), cells, number, level=level)
+    point = _point(ctx, plan, cells, number) if level is None or level > 2 else None
+    destination_id, destination = _place(ctx, plan.places.get("destination", {}), cells, number, level=level,
+                                         point=point)
     country = _value(cells, plan.places.get("destination", {}).get("#country", {}).get("code"))
     origin_id, origin = _place(ctx, plan.places.get("origin", {}), cells, number, country or None)
     if destination is None and origin is None:
@@ -529,7 +602,7 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                 first_row[key] = number
             rows.append((number, values))
         if len(rows) >= CHUNK_ROWS:
-            yield Chunk("displacement_figure", rows)
+            yield from with_new_places(Chunk("displacement_figure", rows), ctx)
             rows = []
     if shared:
         rows_shared = sorted(set(shared))
@@ -538,4 +611,4 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
                        "as a record of its own, numbered in the file's order (tag a column such as #loc+name "
                        "or #id to name them)", ", ".join(map(str, rows_shared[:10])), severity="warning")
     if rows:
-        yield Chunk("displacement_figure", rows)
+        yield from with_new_places(Chunk("displacement_figure", rows), ctx)
