@@ -234,6 +234,8 @@ class LoadContext:
                                                                                      "community")))
                 self._unresolved_row(self._cache[key][1], written, row, column, country_known=False)
             return None, False
+        if row is not None:  # the row's other places (an origin named without a country) are looked for here too
+            self._last_row = (row, country)
         triple = (country.place_key, admin1_code or admin1, admin2_code or admin2, location)
         found = self._triples.get(triple)
         if found is None or (found[2] is not None and lat is not None and lon is not None):

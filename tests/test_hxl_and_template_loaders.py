@@ -145,22 +145,22 @@ def test_an_hxl_sheet_without_a_displacement_figure_loads_nothing_and_says_why(p
 def test_syria_sheet_persons_and_households_are_one_fact_and_places_resolve_by_pcode(prepared_engine):
     result = ingest_file(prepared_engine, SYRIA_HXL)
     assert result.report.flatten(("row", "field", "code", "value")) == [
-        [None, None, "unused-column", "#sector, #geo+lat, #geo+lon"],
-        [4, "#loc+name", "unresolved-place", "Sarmin"],
+        [None, None, "unused-column", "#sector"],
+        [4, "#loc+name", "new-place", "Sarmin"],
     ]
     assert (result.batch.rows_inserted, result.batch.rows_rejected) == (4, 0)
     atmeh, sarmin, jebel_saman, hama = _figures(prepared_engine)
     assert (atmeh["figure"], atmeh["unit"], atmeh["alt_figure"], atmeh["alt_unit"]) == (5400, "persons", 1000,
                                                                                         "households")
     assert (atmeh["destination_key"], atmeh["origin_key"]) == ("SY0703:atmeh-camps", "SY02")
-    # Not in the gazetteer: the district its p-code names, and the name as written.
+    # Not in the gazetteer: a place of its own under the district its p-code names, at the row's point.
     assert (sarmin["destination_key"], sarmin["destination_name_raw"], sarmin["alt_figure"]) == (
-        "SY0703", "Sarmin", None)
+        "SY0703:sarmin", "Sarmin", None)
     assert (jebel_saman["destination_key"], jebel_saman["qualifier"], jebel_saman["figure"]) == (
         "SY0200", "approx", 800)
     assert (hama["figure"], hama["unit"], hama["destination_key"], hama["origin_key"]) == (
         250, "households", "SY05", None)
-    assert _queued(prepared_engine) == {("Sarmin", "SY0703|*")}
+    assert _queued(prepared_engine) == set()
 
 
 def test_bad_hxl_cells_are_reported_by_row_and_hashtag(prepared_engine):
