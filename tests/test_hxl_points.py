@@ -117,3 +117,36 @@ def test_an_unreadable_coordinate_loses_only_itself(prepared_engine, tmp_path):
     issues = {(row, code) for row, code in result.report.flatten(("row", "code"))}
     assert (4, "type-error") in issues and (3, "new-place") in issues
     assert len(set(_places(prepared_engine)) - before) == 1  # the first muhalla only; the second stays at LY0106
+
+
+SUDAN = FIXTURES_DIR / "real" / "dtm__SDN__idps_master_list_round3_summary_sheet_first_cut.xlsx"
+
+
+def test_a_sheet_without_country_or_pcodes_is_placed_by_its_states_names(prepared_engine):
+    """DTM Sudan's master list tags DTM's own codes (DTM12) as #adm1+code and names no country: its
+    states' names are Sudan's, and its localities are found by name inside them. The oracle is the
+    sheet's own untagged `Pcode` column (each locality's OCHA p-code), which the loader never reads."""
+    sheet = openpyxl.load_workbook(SUDAN, read_only=True)["IDPs Dataset"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    data = [dict(zip(header, cells)) for cells in rows[2:] if any(c not in (None, "") for c in cells)]
+    assert all(str(r["StateCode"]).startswith("DTM") for r in data)  # no p-code in any tagged column
+
+    result = ingest_file(prepared_engine, SUDAN)
+    assert result.batch.rows_inserted == len(data)
+    codes = result.report.flatten(("code",))
+    assert ["country-from-file"] in codes and ["unknown-country"] not in codes
+    places = _places(prepared_engine)
+    with prepared_engine.connect() as conn:
+        placed = dict(conn.execute(select(displacement_figure.c.destination_name_raw,
+                                          displacement_figure.c.destination_place_id)).all())
+
+    def locality_of(place_id):
+        found = places[place_id]
+        return found["place_key"] if found["kind"] == "district" else places[found["parent_id"]]["place_key"]
+
+    keys = {p["place_key"] for p in places.values()}
+    checked = [r for r in data if r["Pcode"] in keys]  # localities OCHA's list (as shipped) holds
+    assert len(checked) > len(data) / 2
+    for row in checked:
+        assert locality_of(placed[str(row["Location"]).strip()]) == row["Pcode"]

@@ -55,6 +55,7 @@ from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date, parse_float
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
+from loaders.sources._countries import leading_country
 
 KIND = "hxl"
 TITLE = "HXL-tagged displacement sheet"
@@ -416,7 +417,11 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
         placed = _place_at_point(ctx, coarser, code, name, written, point, number, column, kind or "community")
         if placed is not None:
             return placed, name
-    area_codes = [c for _, c, _, _ in coarser if c] or ([country] if country and kind != "country" else [])
+    # Codes that are no p-code the gazetteer knows (DTM Sudan's own "DTM12" state codes) narrow nothing:
+    # the coarser names do, down the row's country (admin 1 by name, admin 2 within it).
+    area_codes = ([c for _, c, _, _ in coarser if c and ctx.pcode_area(c, written)]
+                  or _areas_by_name(ctx, coarser, written)
+                  or ([country] if country and kind != "country" else []))
     within = area_codes[0] if area_codes else None
     place_id = ctx.place_id(name or code, pcode=code or None, within=within, kind=kind, row=number,
                             column=column.display, only_within=bool(within), country=written)
@@ -427,6 +432,19 @@ def _place(ctx: LoadContext, levels: dict[str, dict[str, TaggedColumn]], cells, 
         areas = [ctx.pcode_area(c, written) for c in ([code] if code else []) + area_codes]
         place_id = next((ref.place_id for ref in areas if ref), None)
     return place_id, name or code
+
+
+def _areas_by_name(ctx: LoadContext, coarser: list, written: str | None) -> list[str]:
+    """[the place key of the finest coarser area found by name in the row's country], or []."""
+    names = {kind: n for kind, _, n, _ in coarser if n}
+    if not (names.get("governorate") or names.get("district")):
+        return []
+    country = ctx.row_country(written)
+    if country is None:
+        return []
+    area_id, _ = ctx.place_in_country(country, names.get("governorate"), names.get("district"), None)
+    area = ctx.gazetteer.places.get(area_id) if isinstance(area_id, int) else None
+    return [area.place_key] if area is not None and area.kind != "country" else []
 
 
 def _finest_tag(levels: dict[str, dict[str, TaggedColumn]], cells) -> str | None:
@@ -535,6 +553,44 @@ def _facts(plan: Plan, ctx: LoadContext, cells, number: int, day_first) -> list[
 def _tags_a_figure(table) -> bool:
     cells = table.preview[hashtag_row(table.preview)]
     return any(_figure_role(column) for column in _columns(cells))
+
+
+# A sheet that names no country is of the country whose admin 1 units its #adm1 names are, when at
+# least this share of its distinct names (in the rows read before loading) are that country's exactly.
+COUNTRY_SHARE = 2 / 3
+
+
+def _loaded_sheet(document):
+    """The tagged sheet normalise loads: the first whose hashtags name a displacement figure."""
+    sheets = _tagged_sheets(document)
+    with_figures = [t for t in sheets if _tags_a_figure(t)]
+    return (with_figures or sheets or [None])[0]
+
+
+def country_named(document, gazetteer) -> tuple[bool, str | None, str, set[str]]:
+    """(whether the sheet's #adm1 names are some country's admin 1 units, the ISO3 code of the one
+    they are of or None, why, every country they name), from the rows under the hashtag row that the
+    reader previewed (the file is streamed). Rows that name their own country (#country) or give a
+    p-code of a known country are placed by those; this is the country of the others."""
+    table = _loaded_sheet(document)
+    if table is None:
+        return False, None, "the sheet has no hashtag row", set()
+    tag_index = hashtag_row(table.preview)
+    tagged = _columns(table.preview[tag_index])
+    if any(c.tag == "#country" and "origin" not in c.attributes for c in tagged):
+        return False, None, "its rows name their country (#country)", set()
+    columns = [c for c in tagged
+               if c.tag == "#adm1" and not c.attributes & ({"code", "origin"} | NOT_A_PLACE_ATTRIBUTES)]
+    names = {clean(_text(cells[c.index])) for cells in table.preview[tag_index + 1:] for c in columns
+             if c.index < len(cells)} - {""}
+    if not names:
+        return False, None, "the sheet names no admin 1 unit (#adm1+name)", set()
+    votes = gazetteer.countries_of_admin1_names(names)
+    if not votes:
+        return False, None, "its #adm1 names are no country's admin 1 names", set()
+    country, among, listing = leading_country(gazetteer, votes, len(names), COUNTRY_SHARE)
+    why = f"of the first rows' {len(names)} #adm1 names, countries' admin 1 units: {listing}"
+    return True, country, why if country else why + ", too few to tell its country", among
 
 
 def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
