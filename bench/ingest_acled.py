@@ -111,10 +111,9 @@ def run_floor(csv_path: str, db_path: str) -> dict:
                    float(r["longitude"]), int(r["fatalities"]), r["notes"]))
 
 
-def run_floor_schema(csv_path: str, db_path: str) -> dict:
-    """The floor's csv + executemany, into this project's conflict_event table (its CHECK and
-    FOREIGN KEY constraints and indexes, foreign keys on): the ceiling of any loader that keeps
-    the schema's guarantees. No place resolution, validation or hashing."""
+def _prepared_with_batch(db_path: str):
+    """A fresh database with this project's schema and gazetteer, and one open batch to insert under:
+    (engine, source id, batch id)."""
     from db.engine import make_engine
     from db.records import SourceInfo
     from db.setup import prepare_database
@@ -127,6 +126,14 @@ def run_floor_schema(csv_path: str, db_path: str) -> dict:
                           sha256="0" * 64)
         source_id = get_or_create_source(conn, info)
         batch_id = open_batch(conn, source_id, info, utc_now())
+    return engine, source_id, batch_id
+
+
+def run_floor_schema(csv_path: str, db_path: str) -> dict:
+    """The floor's csv + executemany, into this project's conflict_event table (its CHECK and
+    FOREIGN KEY constraints and indexes, foreign keys on): the ceiling of any loader that keeps
+    the schema's guarantees. No place resolution, validation or hashing."""
+    engine, source_id, batch_id = _prepared_with_batch(db_path)
     engine.dispose()
     return _floor_insert(
         csv_path, db_path,
@@ -146,19 +153,10 @@ def run_floor_kept(csv_path: str, db_path: str) -> dict:
     No reading into the adapter's shape, no validation, no place resolution: the least a loader
     keeping this schema's guarantees can cost."""
     from db import summary
-    from db.engine import make_engine
-    from db.records import SourceInfo
     from db.schema import conflict_event
-    from db.setup import prepare_database
-    from db.writes import _SecondaryIndexes, content_hashes, get_or_create_source, open_batch, utc_now
+    from db.writes import _SecondaryIndexes, content_hashes
 
-    engine = make_engine(f"sqlite:///{db_path}")
-    prepare_database(engine)
-    with engine.begin() as conn:
-        info = SourceInfo(source_kind="acled", title="bench", publisher="bench", file_name="bench.csv",
-                          sha256="0" * 64)
-        source_id = get_or_create_source(conn, info)
-        batch_id = open_batch(conn, source_id, info, utc_now())
+    engine, source_id, batch_id = _prepared_with_batch(db_path)
     columns = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type", "actor1",
                "actor2", "place_name_raw", "admin1_name_raw", "admin2_name_raw", "lat", "lon", "fatalities", "notes",
                "review_status")

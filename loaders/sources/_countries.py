@@ -134,3 +134,20 @@ def leading_country(gazetteer, votes: dict[int, int], total: int, share: float) 
     place_id, leading = ranked[0]
     alone = len(ranked) == 1 or ranked[1][1] < leading
     return (gazetteer.places[place_id].country_iso3 if alone and leading / total >= share else None), among, listing
+
+
+# A table is of the country whose admin 1 units its area column names, when at least this share of
+# its distinct names are that country's exactly (a site list's governorates, an HXL sheet's #adm1).
+ADMIN1_SHARE = 2 / 3
+
+
+def country_of_admin1_names(gazetteer, names: set[str], what: str) -> tuple[bool, str | None, str, set[str]]:
+    """(whether `names` are some country's admin 1 units, the ISO3 code of the one they are of or None,
+    why, every country they name): a table's `country_named`, from its area names. `what` says whose
+    names they are in the message ("the list's 12 governorate names")."""
+    votes = gazetteer.countries_of_admin1_names(names)
+    if not votes:
+        return False, None, f"{what} are no country's admin 1 names", set()
+    country, among, listing = leading_country(gazetteer, votes, len(names), ADMIN1_SHARE)
+    why = f"of {what}, countries' admin 1 units: {listing}"
+    return True, country, why if country else why + ", too few to tell its country", among

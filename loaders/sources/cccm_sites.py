@@ -42,7 +42,7 @@ from loaders.context import Chunk, LoadContext
 from loaders.parsing import CellError, clean, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 from loaders.report import LoadError
-from loaders.sources._countries import leading_country
+from loaders.sources._countries import country_of_admin1_names
 
 KIND = "cccm_sites"
 # ISIMM's NW Syria site list: its governorates and districts are Syrian. A list whose governorates
@@ -127,11 +127,6 @@ def reported_date_from_name(file_name: str) -> date:
                     "the month to the name as YYYY-MM (e.g. nw_syria_isimm_sites_2020-07.csv), and load it again")
 
 
-# A list is of the country whose admin 1 units its governorate column names, when at least this
-# share of its distinct names are that country's exactly; else of COUNTRY.
-COUNTRY_SHARE = 2 / 3
-
-
 def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     """(whether the governorate column names some country's admin 1 units, the ISO3 code of the one
     it is of or None, why, every country it names). A site list is small: its rows are read here and
@@ -142,12 +137,7 @@ def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     rows = list(table.rows)
     table.rows = iter(rows)
     names = {clean(row.get(column)) for _, row in rows} - {None, ""}
-    votes = gazetteer.countries_of_admin1_names(names)
-    if not votes:
-        return False, None, "its governorates are no country's admin 1 names", set()
-    country, among, listing = leading_country(gazetteer, votes, len(names), COUNTRY_SHARE)
-    why = f"of the list's {len(names)} governorate names, countries' admin 1 units: {listing}"
-    return True, country, why if country else why + ", too few to tell its country", among
+    return country_of_admin1_names(gazetteer, names, f"the list's {len(names)} governorate names")
 
 
 def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:

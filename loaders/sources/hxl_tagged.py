@@ -55,7 +55,7 @@ from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, date_in_name, infer_day_first, parse_count, parse_date, parse_float
 from loaders.readers.workbook import report_hidden_sheets, report_sheet_notes
 from loaders.report import LoadError
-from loaders.sources._countries import leading_country
+from loaders.sources._countries import country_of_admin1_names
 
 KIND = "hxl"
 TITLE = "HXL-tagged displacement sheet"
@@ -555,11 +555,6 @@ def _tags_a_figure(table) -> bool:
     return any(_figure_role(column) for column in _columns(cells))
 
 
-# A sheet that names no country is of the country whose admin 1 units its #adm1 names are, when at
-# least this share of its distinct names (in the rows read before loading) are that country's exactly.
-COUNTRY_SHARE = 2 / 3
-
-
 def _loaded_sheet(document):
     """The tagged sheet normalise loads: the first whose hashtags name a displacement figure."""
     sheets = _tagged_sheets(document)
@@ -585,12 +580,7 @@ def country_named(document, gazetteer) -> tuple[bool, str | None, str, set[str]]
              if c.index < len(cells)} - {""}
     if not names:
         return False, None, "the sheet names no admin 1 unit (#adm1+name)", set()
-    votes = gazetteer.countries_of_admin1_names(names)
-    if not votes:
-        return False, None, "its #adm1 names are no country's admin 1 names", set()
-    country, among, listing = leading_country(gazetteer, votes, len(names), COUNTRY_SHARE)
-    why = f"of the first rows' {len(names)} #adm1 names, countries' admin 1 units: {listing}"
-    return True, country, why if country else why + ", too few to tell its country", among
+    return country_of_admin1_names(gazetteer, names, f"the first rows' {len(names)} #adm1 names")
 
 
 def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
