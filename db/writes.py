@@ -557,11 +557,17 @@ def content_hashes(columns: Sequence[str], rows: Iterable[tuple]) -> list[str]:
     """A stable digest of each row's values (not its ids or provenance), by column name."""
     order = sorted(range(len(columns)), key=lambda i: columns[i])
     prefix = repr(tuple(columns[i] for i in order))
-    md5 = hashlib.md5
+    # md5(prefix + repr(values)): the prefix hashed once, its state copied for each row
+    copy = hashlib.md5(prefix.encode("utf-8"), usedforsecurity=False).copy
     if not order:
-        return [md5(prefix.encode("utf-8"), usedforsecurity=False).hexdigest() for _ in rows]
+        return [copy().hexdigest() for _ in rows]
     pick = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
-    return [md5((prefix + repr(pick(row))).encode("utf-8"), usedforsecurity=False).hexdigest() for row in rows]
+    digests = []
+    for text in map(repr, map(pick, rows)):
+        digest = copy()
+        digest.update(text.encode("utf-8"))
+        digests.append(digest.hexdigest())
+    return digests
 
 
 def _existing_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, tuple]:

@@ -135,13 +135,16 @@ class _ColumnUse:
 
     def _rows(self, rows):
         for number, row in rows:
-            if len(self.samples) < TRACKED_ROWS and isinstance(row, dict):
-                self.samples.append(dict(row))
-                tracked = _TrackedRow(row)
-                tracked.asked = self.asked
-                if hasattr(row, "cells"):
-                    tracked.cells = row.cells
-                row = tracked
+            if len(self.samples) < TRACKED_ROWS:
+                if type(row) is list:  # a row's raw cells (Table.rows_as_cells): watched as a dict like any other
+                    row = self.table.row_of(row)
+                if isinstance(row, dict):
+                    self.samples.append(dict(row))
+                    tracked = _TrackedRow(row)
+                    tracked.asked = self.asked
+                    if hasattr(row, "cells"):
+                        tracked.cells = row.cells
+                    row = tracked
             yield number, row
 
     def unused_figure_columns(self) -> dict[str, list[str]]:
@@ -214,8 +217,10 @@ def _apply_column_map(file_name: str, document: Document, mapping: dict[str, str
         raise LoadError(f"{file_name}: --map would give a second column the name {', '.join(taken)}, which the file "
                         "already has; map that column to another name too, or map a different column")
 
-    def renamed(rows):
+    def renamed(rows, row_of):
         for number, row in rows:
+            if type(row) is list:  # a row's raw cells (Table.rows_as_cells): renamed as a dict
+                row = row_of(row)
             for column, field_name in mapping.items():
                 if column in row:
                     dict.__setitem__(row, field_name, dict.pop(row, column))
@@ -224,7 +229,7 @@ def _apply_column_map(file_name: str, document: Document, mapping: dict[str, str
     for table in tables:
         if any(c in mapping for c in table.columns):
             table.columns = tuple(mapping.get(c, c) for c in table.columns)
-            table.rows = renamed(table.rows)
+            table.rows = renamed(table.rows, table.row_of)
 
 
 def _check_map_fields(file_name: str, source_kind: SourceKind, mapping: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ import re
 from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from loaders.report import LoadError
 
@@ -44,6 +44,13 @@ class Table:
     # adapter that finds columns another way (HXL, by its hashtag row) checks that and clears it.
     duplicate_columns: tuple[tuple[str, tuple[int, ...]], ...] = ()
     header_row: int | None = None  # 1-based
+    # A delimited file's rows can also come as their raw cells (the csv module's list, not padded)
+    # rather than a dict each: an adapter that takes whole columns by position sets `rows_as_cells`
+    # before reading `rows`, and `row_of(cells)` gives the dict a row would have been (None where
+    # the reader cannot: a workbook sheet's rows are always dicts). Whatever wraps `rows` (the
+    # pipeline's row counter and column watch) lets a list pass, or makes it a dict with `row_of`.
+    rows_as_cells: bool = False
+    row_of: Callable[[list], "Row"] | None = field(default=None, repr=False)
 
 
 def find_duplicate_columns(names) -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -246,6 +253,13 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
     unnamed = None in names
     padding = [""] * width
 
+    def row_of(cells: list[str]) -> Row:
+        row = Row(zip(names, cells if len(cells) >= width else cells + padding))
+        if unnamed:
+            row.pop(None, None)
+        row.cells = cells
+        return row
+
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         refuse_duplicate_columns(table)
         number = header_index + 1
@@ -253,6 +267,9 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
             for cells in chain(preview[header_index + 1:], reader):
                 number += 1
                 if not cells or (not cells[0].strip() and not "".join(cells).strip()):
+                    continue
+                if table.rows_as_cells:  # the adapter takes columns by position: no dict per row
+                    yield number, cells
                     continue
                 row = Row(zip(names, cells if len(cells) >= width else cells + padding))
                 if unnamed:
@@ -268,5 +285,5 @@ def read_delimited(path: str | Path, data: bytes | None = None) -> Table:
             raw.close()
 
     table = Table(path.name, columns, rows(), encoding, preview=preview,
-                  duplicate_columns=find_duplicate_columns(columns), header_row=header_index + 1)
+                  duplicate_columns=find_duplicate_columns(columns), header_row=header_index + 1, row_of=row_of)
     return table

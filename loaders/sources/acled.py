@@ -139,6 +139,14 @@ def _column(rows: list, name: str) -> list:
     return [row.get(name) for row in rows]
 
 
+def _cells_column(rows: list, at: int, shortest: int) -> list:
+    """Column `at` of rows given as their raw cells; a row shorter than the header reads "" there,
+    as its dict would (delimited.read_delimited pads it)."""
+    if at < shortest:
+        return list(map(itemgetter(at), rows))
+    return [cells[at] if at < len(cells) else "" for cells in rows]
+
+
 # The conflict_event columns this adapter fills, in the table's order.
 COLUMNS = ("provider", "record_key", "event_date", "date_precision", "event_type", "sub_event_type", "actor1",
            "actor2", "assoc_actors", "place_id", "place_name_raw", "admin1_name_raw", "admin2_name_raw",
@@ -243,21 +251,42 @@ def _derived_keys(rows: list, names: dict, seen: dict) -> list[str]:
     return keys
 
 
-def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chunk:
-    """Normalise a batch of (row number, cells) column by column: no dict per row on the way out."""
+def _chunk(batch: list, names: dict, places: _Places, report, seen: dict, table: Table | None = None) -> Chunk:
+    """Normalise a batch of (row number, cells) column by column: no dict per row on the way out.
+
+    A delimited file's rows come as their raw cells (Table.rows_as_cells), read by position; the
+    first rows, which the pipeline watches to see which columns are read, come as dicts: a batch
+    holding any dict is read as dicts throughout. A row is made a dict (table.row_of) where one
+    is needed: a key from its values, or a problem to report with the row."""
     numbers = [number for number, _ in batch]
     rows = [row for _, row in batch]
     count = len(rows)
+    as_cells = table is not None and table.row_of is not None and any(type(row) is list for row in rows)
+    if as_cells and not all(type(row) is list for row in rows):
+        rows = [table.row_of(row) if type(row) is list else row for row in rows]
+        as_cells = False
+    if as_cells:
+        at = {name: table.columns.index(column) for name, column in names.items()}
+        shortest = min(map(len, rows))
 
-    def col(name: str) -> list[str]:
-        return clean_column(_column(rows, names[name])) if name in names else [""] * count
+        def col(name: str) -> list[str]:
+            return clean_column(_cells_column(rows, at[name], shortest)) if name in names else [""] * count
+
+        def row_at(i: int) -> dict:
+            return table.row_of(rows[i])
+    else:
+        def col(name: str) -> list[str]:
+            return clean_column(_column(rows, names[name])) if name in names else [""] * count
+
+        def row_at(i: int) -> dict:
+            return rows[i]
 
     bad: dict[int, list] = {}  # row index → [(column, code, message)]
     event_ids = col("event_id_cnty")
     if not all(event_ids):
         # acled__GLOBAL__2020 (re-saved by Excel) has an event without its id: the event is sound,
         # so it is kept under a key made from its values rather than lost.
-        derived = iter(_derived_keys([r for r, e in zip(rows, event_ids) if not e], names, seen))
+        derived = iter(_derived_keys([row_at(i) for i, e in enumerate(event_ids) if not e], names, seen))
         if "event_id_cnty" in names:
             for i, event_id in enumerate(event_ids):
                 if not event_id:
@@ -274,9 +303,10 @@ def _chunk(batch: list, names: dict, places: _Places, report, seen: dict) -> Chu
         first = bad[i][0][0]
         if first in ("event_id_cnty", "event_date"):  # the row cannot be identified: report that alone
             bad[i] = bad[i][:1]
+        row = row_at(i)
         for column, code, message in bad[i]:
-            report.add(numbers[i], names.get(column, column), code, message, rows[i].get(names.get(column, column)),
-                       raw_row=rows[i])
+            report.add(numbers[i], names.get(column, column), code, message, row.get(names.get(column, column)),
+                       raw_row=row)
     cells = list(zip(col("iso3"), col("iso"), col("gwno"), col("country")))
     country = {key: places.country(key) for key in set(cells)}  # a file names a few countries
     countries = list(map(country.__getitem__, cells))
@@ -314,13 +344,15 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     places = _Places(ctx)
     seen: dict = {}
     batch: list = []
+    if getattr(table, "row_of", None) is not None:  # a delimited file: its rows as raw cells, read by position
+        table.rows_as_cells = True
     for item in table.rows:
         batch.append(item)
         if len(batch) >= CHUNK_ROWS:
-            yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen), ctx)
+            yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
             batch = []
     if batch:
-        yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen), ctx)
+        yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
 
 
 def _with_new_places(chunk: Chunk, ctx: LoadContext) -> Iterator[Chunk]:
