@@ -32,7 +32,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Iterator
 
-from loaders.context import Chunk, LoadContext
+from loaders.context import Chunk, LoadContext, with_new_places
 from loaders.parsing import CellError, clean_column, count_issue_code, parse_date, parse_float, parse_int
 from loaders.readers.delimited import Table
 from loaders.sources._countries import country_of, country_place
@@ -349,15 +349,7 @@ def normalise(table: Table, ctx: LoadContext) -> Iterator[Chunk]:
     for item in table.rows:
         batch.append(item)
         if len(batch) >= CHUNK_ROWS:
-            yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
+            yield from with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
             batch = []
     if batch:
-        yield from _with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
-
-
-def _with_new_places(chunk: Chunk, ctx: LoadContext) -> Iterator[Chunk]:
-    """The places the chunk's rows added (locations the gazetteer lacked) go to the writer first."""
-    new = ctx.take_new_places()
-    if new:
-        yield Chunk("new_place", [(None, record) for record in new])
-    yield chunk
+        yield from with_new_places(_chunk(batch, names, places, ctx.report, seen, table), ctx)
