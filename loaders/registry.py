@@ -32,6 +32,7 @@ from loaders.sources import cccm_sites
 from loaders.sources import hxl_tagged
 from loaders.sources import idptf_workbook
 from loaders.sources import field_template
+from loaders.sources import movement_table
 from loaders.sources import text_report
 
 
@@ -159,6 +160,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         SourceKind(hxl_tagged),
         SourceKind(idptf_workbook),
         SourceKind(field_template),
+        SourceKind(movement_table),
         SourceKind(text_report),
         SourceKind(ocha_pcodes, writes.write_places_batch),
     )
