@@ -46,7 +46,7 @@ from loaders.context import Chunk, LoadContext, with_new_places
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
 from loaders.report import LoadError
-from loaders.sources._countries import leading_country
+from loaders.sources._countries import country_of_admin1_names
 
 KIND = "movement_table"
 TITLE = "Origin → destination movement table"
@@ -368,10 +368,6 @@ def _fact(plan: Plan, ctx: LoadContext, row: dict, number: int, day_first) -> di
     }
 
 
-# A table names its country when at least this share of its distinct admin 1 names are one
-# country's admin 1 units (as HXL sheets and site lists are read).
-COUNTRY_SHARE = 2 / 3
-
 
 def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     """(whether the table's admin 1 names are some country's admin 1 units, the ISO3 code of the one
@@ -389,12 +385,7 @@ def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
     names = {n for part in names for n in _parts(part)}
     if not names:
         return False, None, "the table names no admin 1 unit", set()
-    votes = gazetteer.countries_of_admin1_names(names)
-    if not votes:
-        return False, None, "its admin 1 names are no country's admin 1 names", set()
-    country, among, listing = leading_country(gazetteer, votes, len(names), COUNTRY_SHARE)
-    why = f"of the table's {len(names)} admin 1 names, countries' admin 1 units: {listing}"
-    return True, country, why if country else why + ", too few to tell its country", among
+    return country_of_admin1_names(gazetteer, names, f"the table's {len(names)} admin 1 names")
 
 
 def normalise(table, ctx: LoadContext) -> Iterator[Chunk]:
