@@ -46,7 +46,9 @@ from loaders.context import Chunk, LoadContext, with_new_places
 from loaders.figures import count_issue_code, one_fact
 from loaders.parsing import CellError, clean, infer_day_first, parse_count, parse_date
 from loaders.report import LoadError
+from loaders.sources import field_template
 from loaders.sources._countries import country_of_admin1_names
+from loaders.sources.hxl_tagged import hashtag_row
 
 KIND = "movement_table"
 TITLE = "Origin → destination movement table"
@@ -155,9 +157,6 @@ class Plan:
 
 
 def detect(table) -> bool:
-    from loaders.sources import field_template
-    from loaders.sources.hxl_tagged import hashtag_row
-
     if not getattr(table, "columns", None) or not Plan(table.columns).matches():
         return False
     # An HXL sheet is read by its hashtags, our field template by its own columns.
@@ -366,7 +365,6 @@ def _fact(plan: Plan, ctx: LoadContext, row: dict, number: int, day_first) -> di
         "term": None,
         "review_status": "not_required",
     }
-
 
 
 def country_named(table, gazetteer) -> tuple[bool, str | None, str, set[str]]:
