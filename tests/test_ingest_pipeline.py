@@ -264,7 +264,7 @@ def _keys(at):
     return [w.key for w in at.text_area if w.key]
 
 
-def test_what_a_dry_run_understood_totals_the_latest_period_and_counts_undated_figures_apart():
+def test_what_a_dry_run_understood_totals_each_places_latest_stock_and_counts_undated_figures_apart():
     from datetime import date
 
     from loaders.understood import Understood
@@ -277,9 +277,30 @@ def test_what_a_dry_run_understood_totals_the_latest_period_and_counts_undated_f
     understood = Understood()
     understood.add("displacement_figure", columns, rows, gazetteer=None)
     assert understood.lines() == [
-        "4 displacement figures, 2024-01-01 to 2024-02-29; totals: 290 persons in the period ending 2024-02-29; "
-        "1 without a date",
+        "4 displacement figures, 2024-01-01 to 2024-02-29; totals: 290 persons at each place's latest count "
+        "(on 2024-02-29); 1 without a date",
         "countries: no place resolved (4 rows)"]
+
+
+def test_a_dry_run_adds_stocks_of_places_counted_on_different_days_and_sums_movements():
+    """A master list counts each location on its own day: its total is each location's latest count
+    (the January count of a place counted again in March is not added). Movements add up."""
+    from datetime import date
+
+    from loaders.understood import Understood
+
+    columns = ("figure_kind", "figure", "unit", "period_end", "destination_name_raw", "origin_name_raw")
+    stocks = [(2, ("idp_stock", 100.0, "persons", date(2024, 1, 5), "Village A", None)),
+              (3, ("idp_stock", 300.0, "persons", date(2024, 3, 9), "Village A", None)),  # A again, later
+              (4, ("idp_stock", 40.0, "persons", date(2024, 2, 2), "Village B", None)),
+              (5, ("idp_stock", 5.0, "persons", date(2024, 2, 2), "Village B", "Town C"))]  # another origin
+    movements = [(6, ("new_displacement", 20.0, "households", date(2024, 1, 7), "Village A", None)),
+                 (7, ("new_displacement", 30.0, "households", date(2024, 1, 14), "Village A", None))]
+    understood = Understood()
+    understood.add("displacement_figure", columns, stocks + movements, gazetteer=None)
+    [figures, _] = understood.lines()
+    assert figures == ("6 displacement figures, 2024-01-05 to 2024-03-09; totals: 50 households moved, "
+                       "345 persons at each place's latest count (counted 2024-02-02 to 2024-03-09)")
 
 
 def test_a_load_freezes_the_heap_for_the_collector_only_while_it_runs(prepared_engine, monkeypatch):
