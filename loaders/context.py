@@ -63,6 +63,7 @@ class LoadContext:
     _cache: dict[tuple, tuple[int | str | None, tuple[str, str] | None]] = field(default_factory=dict)
     _name_fits: dict[tuple[int, str], bool] = field(default_factory=dict)  # (place id, name) → name_fits
     _countries: dict[str, PlaceRef | None] = field(default_factory=dict)
+    _pcodes: dict[str, tuple[PlaceRef, bool] | None] = field(default_factory=dict)  # p-code → pcode_area's answer
     _pending_places: list[PlaceRecord] = field(default_factory=list)
     _triples: dict[tuple, tuple] = field(default_factory=dict)  # (country, admin 1, admin 2, location) → found
     _areas: dict[tuple, PlaceRef | None] = field(default_factory=dict)  # (within id, code, name, kind) → area
@@ -109,31 +110,40 @@ class LoadContext:
         A p-code tells a row's country only when nothing else does: when the row's own country
         cell names another country, the row stays in the one it names, the p-code is not used, and
         the conflict is reported (`pcode-country-conflict`)."""
-        found = self.gazetteer.pcode_area(pcode) if pcode else None
+        found = self._pcode_found(pcode)
         if found is None:
             return None, None
         area, exact = found
-        if country and country.strip():
-            written = self.find_country(country)
-            if written is not None and self.gazetteer.country_of(area.place_id) != written:
-                self.report.add(row, column, "pcode-country-conflict",
-                                f"the p-code {pcode} is of {self.gazetteer.country_of(area.place_id).name_en}, the "
-                                f"row's country is {written.name_en}; the row is kept in {written.name_en} and the "
-                                "p-code is not used. Correct the country or the p-code, whichever is wrong",
-                                pcode, severity="warning")
-                return None, None
+        written = self._other_country(area, country)
+        if written is not None:
+            self.report.add(row, column, "pcode-country-conflict",
+                            f"the p-code {pcode} is of {self.gazetteer.country_of(area.place_id).name_en}, the "
+                            f"row's country is {written.name_en}; the row is kept in {written.name_en} and the "
+                            "p-code is not used. Correct the country or the p-code, whichever is wrong",
+                            pcode, severity="warning")
+            return None, None
         return (area, None) if exact else (None, area)
 
     def pcode_area(self, pcode: str | None, country: str | None = None) -> PlaceRef | None:
         """The known area a p-code names or lies in (see pcode_place), none when the row's country
         cell names another country: where a row stays when its finer place is not found."""
-        found = self.gazetteer.pcode_area(pcode) if pcode else None
-        if found is None:
-            return None
-        written = self.find_country(country) if country and country.strip() else None
-        if written is not None and self.gazetteer.country_of(found[0].place_id) != written:
+        found = self._pcode_found(pcode)
+        if found is None or self._other_country(found[0], country) is not None:
             return None
         return found[0]
+
+    def _pcode_found(self, pcode: str | None) -> tuple[PlaceRef, bool] | None:
+        """Gazetteer.pcode_area, once per distinct code of the load (a file repeats its areas' codes)."""
+        if not pcode:
+            return None
+        if pcode not in self._pcodes:
+            self._pcodes[pcode] = self.gazetteer.pcode_area(pcode)
+        return self._pcodes[pcode]
+
+    def _other_country(self, area: PlaceRef, country: str | None) -> PlaceRef | None:
+        """The country a row's country cell names, when it is not the country `area` lies in."""
+        written = self.find_country(country) if country and country.strip() else None
+        return written if written is not None and self.gazetteer.country_of(area.place_id) != written else None
 
     # -- places -------------------------------------------------------------------------------
     def place_id(self, name: str | None, *, pcode: str | None = None, within: str | None = None,

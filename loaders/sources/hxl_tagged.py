@@ -456,7 +456,7 @@ def _place_at_point(ctx: LoadContext, coarser: list, code: str, name: str, writt
     """A place below admin 2, down its country's hierarchy: found by its name inside the admin 2
     (else admin 1) the row names, else added there at the row's coordinates. None when the row's
     country is not known (the caller then queues the name, as for any row)."""
-    areas = {kind: (c, n) for kind, c, n, _ in coarser}
+    areas = {area_kind: (c, n) for area_kind, c, n, _ in coarser}
     admin1_code, admin1 = areas.get("governorate", ("", ""))
     admin2_code, admin2 = areas.get("district", ("", ""))
     told = ctx.pcode_area(code or admin2_code or admin1_code, written)
@@ -591,8 +591,7 @@ def normalise(parsed, ctx: LoadContext) -> Iterator[Chunk]:
     # A workbook's first tagged sheet may be a summary whose tags name no figure (DTM Sudan's
     # master list opens with "#States, #Individuals"): the sheet loaded is the first whose
     # hashtags name a displacement figure.
-    with_figures = [t for t in sheets if _tags_a_figure(t)]
-    table = (with_figures or sheets)[0]
+    table = _loaded_sheet(parsed)
     others = [t for t in sheets if t is not table]
     if others:  # row numbers would not say which sheet a problem is on
         ctx.report.add(None, None, "unused-column", f"only the tagged sheet {table.sheet} is loaded; "
