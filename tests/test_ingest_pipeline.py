@@ -29,7 +29,9 @@ from loaders.report import ISSUE_CODES, LoadError
 from tests.conftest import FIXTURES_DIR, REPO_ROOT, shared_path
 
 ACLED_FILE = FIXTURES_DIR / "acled" / "acled_2023_format_syria.csv"
-NO_FIGURES_SHEET = shared_path("fixtures", "data", "hxl_input_valid_sample.csv")  # a 3W sheet: nothing to load
+def _no_figures_sheet():
+    """A 3W sheet: nothing to load (looked up when a test runs, so a missing ../shared skips only it)."""
+    return shared_path("fixtures", "data", "hxl_input_valid_sample.csv")
 
 
 def _refuse(*_args, **_kwargs):
@@ -65,16 +67,16 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_exit_1_when_no_rows_landed_and_0_when_that_file_comes_again_already_loaded(databases):
     url = databases.new_url()
-    dry = _cli(url, str(NO_FIGURES_SHEET), "--dry-run")
+    dry = _cli(url, str(_no_figures_sheet()), "--dry-run")
     assert dry.returncode == 1 and "0 would load" in dry.stdout
-    assert dry.stderr == f"{NO_FIGURES_SHEET}: no rows would land; the lines above say why\n"
+    assert dry.stderr == f"{_no_figures_sheet()}: no rows would land; the lines above say why\n"
 
-    first = _cli(url, str(NO_FIGURES_SHEET))
+    first = _cli(url, str(_no_figures_sheet()))
     assert first.returncode == 1
     assert "[nothing-to-load]" in first.stdout  # the reason, in the summary
-    assert first.stderr == f"{NO_FIGURES_SHEET}: no rows landed; the lines above say why\n"
+    assert first.stderr == f"{_no_figures_sheet()}: no rows landed; the lines above say why\n"
 
-    again = _cli(url, str(NO_FIGURES_SHEET))
+    again = _cli(url, str(_no_figures_sheet()))
     assert (again.returncode, again.stderr) == (0, "")
     assert "already loaded as batch" in again.stdout
 
@@ -247,7 +249,7 @@ def test_the_upload_page_maps_a_column_from_its_box(app_on, prepared_engine, tmp
 def test_the_upload_preview_refuses_to_load_a_file_that_lands_no_rows_and_knows_a_file_loaded_before(
         app_on, prepared_engine):
     at = app_on(prepared_engine, UPLOAD_PAGE)
-    at.file_uploader[0].upload("sheet.csv", NO_FIGURES_SHEET.read_bytes(), "text/csv")
+    at.file_uploader[0].upload("sheet.csv", _no_figures_sheet().read_bytes(), "text/csv")
     at.run()
     assert "No rows from this file would be loaded" in at.error[0].value
     assert next(b for b in at.button if b.label == "Load this file").disabled
