@@ -66,7 +66,12 @@ columns[2].metric(
     if people_in_sites is not None else "no counts",
 )
 if headline.sites_as_of:
-    columns[2].caption(f"{headline.sites_reporting} site(s), latest count {headline.sites_as_of:%d %b %Y}")
+    # The Camps page's rule: each site's latest count inside the window, with how old they are.
+    dated = (f"counted {headline.sites_as_of:%d %b %Y}" if headline.sites_oldest == headline.sites_as_of
+             else f"counts from {headline.sites_oldest:%d %b} to {headline.sites_as_of:%d %b %Y}")
+    columns[2].caption(f"{headline.sites_reporting} site(s), each at its latest count in the window ({dated})")
+else:
+    columns[2].caption("No site was counted in this window; older counts are not carried into it.")
 columns[3].metric("Conflict events", f"{headline.events:,}")
 columns[3].caption(f"{headline.fatalities:,} reported fatalities")
 st.caption(
