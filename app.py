@@ -5,9 +5,12 @@ Run with `./run.sh` (or `streamlit run app.py --server.address 127.0.0.1`).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import streamlit as st
 
 from access.policy import Permission
+from charts.captions import demo_mark, includes_demo
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from charts.timeline import banded_daily, build_daily_displacement_and_events, daily_totals
 from db.engine import describe_url
@@ -23,6 +26,7 @@ from ui.common import (
     show_demo_banner,
 )
 from ui.access import gate
+from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
 from ui.show import show_chart
 
@@ -46,6 +50,8 @@ headline = cached_headline(engine, url, start, end)
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
 # so a total less the other days never gives back an exact small count. Events stay exact.
+# The sources of the rows the daily chart draws (figures and events of the window): its demo mark.
+sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", Filters(start, end))
 daily = banded_daily(cached_daily_pairs(engine, url, start, end), cached_daily(engine, url, start, end), PAGES)
 totals = daily_totals(daily)
 sites = headline.site_counts
@@ -78,13 +84,13 @@ st.caption(
     "Persons and households are separate units and are never added together. Ranges count at "
     "their lower bound. Running totals (\"has climbed to N since ...\") are not counted as new flows. Facts read "
     "from text reports count only after review." + PAGES.note()
-    + (" All figures on this page are demo data (synthetic)." if is_demo else "")
+    + (" Figures from demo data (synthetic) are in this window: do not cite them." if includes_demo(sources) else "")
 )
 
 if daily.empty:
     st.info("Nothing was reported in this window. Widen the window in the sidebar.")
 else:
-    title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
+    title = demo_mark("New displacement and conflict events per day", sources)
     figure = build_daily_displacement_and_events(daily, title)
     show_chart(figure, key="chart-daily")
     chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)),

@@ -332,6 +332,21 @@ def query_site_providers(engine: Engine, filters: Filters, unit: str = "individu
         return tuple(conn.execute(query).scalars())
 
 
+def query_site_sources(engine: Engine, filters: Filters, unit: str = "individuals", site_types=()) -> pd.DataFrame:
+    """The sources of the site counts the page draws (_daily_counts' rows), for its captions and
+    demo label: db.provenance.SOURCE_COLUMNS, one row per provider."""
+    from db.provenance import sources_of_rows
+
+    sites = _site_rows(filters, site_types)
+    sp = site_population
+    value = _unit_column(unit)
+    rows = (select(sp.c.provider, sp.c.batch_id, sp.c.reported_date.label("d"))
+            .where(sp.c.reported_date.between(filters.start, filters.end), value.is_not(None),
+                   sp.c.site_id.in_(select(sites.c.site_id)), *plausible_site_count(),
+                   *narrowing(filters, provider=sp.c.provider)))
+    return sources_of_rows(engine, rows)
+
+
 def query_site_count_dates(engine: Engine) -> tuple[date | None, date | None, int]:
     """First and last reporting date of any site count, and how many sites have counts (for empty states)."""
     sp = site_population
