@@ -44,7 +44,7 @@ if not database_ready(engine):
     st.caption(f"Database: {describe_url(url)}")
     st.stop()
 
-is_demo = show_demo_banner(engine)
+show_demo_banner(engine)
 start, end = date_window(engine)
 headline = cached_headline(engine, url, start, end)
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's

@@ -24,7 +24,8 @@ from charts.captions import (demo_mark, event_timeline_caption, flow_map_caption
                             includes_demo, sankey_caption, sources_text, weekly_flows_caption)
 from charts.events import build_event_timeline, timeline_rows
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
+                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
+                          with_household_size)
 from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
