@@ -5,9 +5,12 @@ Run with `./run.sh` (or `streamlit run app.py --server.address 127.0.0.1`).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import streamlit as st
 
 from access.policy import Permission
+from charts.captions import demo_mark, includes_demo
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from charts.timeline import banded_daily, build_daily_displacement_and_events, daily_totals
 from db.engine import describe_url
@@ -23,6 +26,7 @@ from ui.common import (
     show_demo_banner,
 )
 from ui.access import gate
+from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
 from ui.show import show_chart
 
@@ -40,12 +44,14 @@ if not database_ready(engine):
     st.caption(f"Database: {describe_url(url)}")
     st.stop()
 
-is_demo = show_demo_banner(engine)
+show_demo_banner(engine)
 start, end = date_window(engine)
 headline = cached_headline(engine, url, start, end)
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
 # so a total less the other days never gives back an exact small count. Events stay exact.
+# The sources of the rows the daily chart draws (figures and events of the window): its demo mark.
+sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", Filters(start, end))
 daily = banded_daily(cached_daily_pairs(engine, url, start, end), cached_daily(engine, url, start, end), PAGES)
 totals = daily_totals(daily)
 sites = headline.site_counts
@@ -66,20 +72,25 @@ columns[2].metric(
     if people_in_sites is not None else "no counts",
 )
 if headline.sites_as_of:
-    columns[2].caption(f"{headline.sites_reporting} site(s), latest count {headline.sites_as_of:%d %b %Y}")
+    # The Camps page's rule: each site's latest count inside the window, with how old they are.
+    dated = (f"counted {headline.sites_as_of:%d %b %Y}" if headline.sites_oldest == headline.sites_as_of
+             else f"counts from {headline.sites_oldest:%d %b} to {headline.sites_as_of:%d %b %Y}")
+    columns[2].caption(f"{headline.sites_reporting} site(s), each at its latest count in the window ({dated})")
+else:
+    columns[2].caption("No site was counted in this window; older counts are not carried into it.")
 columns[3].metric("Conflict events", f"{headline.events:,}")
 columns[3].caption(f"{headline.fatalities:,} reported fatalities")
 st.caption(
     "Persons and households are separate units and are never added together. Ranges count at "
     "their lower bound. Running totals (\"has climbed to N since ...\") are not counted as new flows. Facts read "
     "from text reports count only after review." + PAGES.note()
-    + (" All figures on this page are demo data (synthetic)." if is_demo else "")
+    + (" Figures from demo data (synthetic) are in this window: do not cite them." if includes_demo(sources) else "")
 )
 
 if daily.empty:
     st.info("Nothing was reported in this window. Widen the window in the sidebar.")
 else:
-    title = "New displacement and conflict events per day" + (" — demo data (synthetic)" if is_demo else "")
+    title = demo_mark("New displacement and conflict events per day", sources)
     figure = build_daily_displacement_and_events(daily, title)
     show_chart(figure, key="chart-daily")
     chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)),

@@ -4,8 +4,10 @@ Every function takes the page's `Filters` (window, area, sources) plus the site 
 picked (validated against vocab.SITE_TYPES here, whatever the caller passes) and one unit,
 `individuals` or `households`: the two are different units and are never added together.
 
-How counts are read, everywhere in this module:
-- Only counts inside the window count; a count before the window is not carried into it.
+How counts are read, everywhere in this module and in the home page's "people in sites"
+(query_sites_in_window is the one rule both use):
+- Only counts inside the window count; a count before the window is not carried into it (a
+  July 2020 site list is not summed as the people in sites of December 2024).
 - A row without a count in the chosen unit (e.g. households only) is no count in that unit.
 - When two providers counted one site on the same day, the larger count is used (never the sum:
   both counted the same people).
@@ -295,6 +297,28 @@ def query_latest_site_counts(engine: Engine, filters: Filters, unit: str = "indi
     return frame[columns]
 
 
+def query_sites_in_window(engine: Engine, filters: Filters, site_types=()) -> pd.DataFrame:
+    """Per site with a count in the window: its latest count in each unit and the date of it.
+
+    The home page's "people in sites" sums `individuals` here; the Camps page's largest sites and
+    population over time read the same latest counts (query_latest_site_counts), so the two
+    agree. Columns: site_key, individuals, individuals_date, households, households_date (NaN /
+    None where a site has no count in that unit in the window).
+    """
+    columns = ["site_key", *(f"{unit}{suffix}" for unit in SITE_UNITS for suffix in ("", "_date"))]
+    frames = []
+    for unit in SITE_UNITS:
+        latest = query_latest_site_counts(engine, filters, unit, site_types)
+        frames.append(latest[["site_key", "latest_count", "latest_date"]].rename(
+            columns={"latest_count": unit, "latest_date": f"{unit}_date"}))
+    frame = frames[0].merge(frames[1], on="site_key", how="outer")
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    for unit in SITE_UNITS:
+        frame[unit] = frame[unit].astype(float)
+    return frame[columns].sort_values("site_key").reset_index(drop=True)
+
+
 def query_site_providers(engine: Engine, filters: Filters, unit: str = "individuals", site_types=()) -> tuple[str, ...]:
     """The providers of the site counts the page draws (for the captions' sources line)."""
     sites = _site_rows(filters, site_types)
@@ -306,6 +330,21 @@ def query_site_providers(engine: Engine, filters: Filters, unit: str = "individu
              .order_by(sp.c.provider))
     with engine.connect() as conn:
         return tuple(conn.execute(query).scalars())
+
+
+def query_site_sources(engine: Engine, filters: Filters, unit: str = "individuals", site_types=()) -> pd.DataFrame:
+    """The sources of the site counts the page draws (_daily_counts' rows), for its captions and
+    demo label: db.provenance.SOURCE_COLUMNS, one row per provider."""
+    from db.provenance import sources_of_rows
+
+    sites = _site_rows(filters, site_types)
+    sp = site_population
+    value = _unit_column(unit)
+    rows = (select(sp.c.provider, sp.c.batch_id, sp.c.reported_date.label("d"))
+            .where(sp.c.reported_date.between(filters.start, filters.end), value.is_not(None),
+                   sp.c.site_id.in_(select(sites.c.site_id)), *plausible_site_count(),
+                   *narrowing(filters, provider=sp.c.provider)))
+    return sources_of_rows(engine, rows)
 
 
 def query_site_count_dates(engine: Engine) -> tuple[date | None, date | None, int]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
+from sqlalchemy import Engine, func, inspect, literal, select, union_all
 
 from db import vocab
+from db.filters import Filters
 from db.plausible import PlausibleLimits, shown_limits
-from db.summary import plausible_site_count
 from db.schema import (
     conflict_event,
     displacement_figure,
@@ -78,12 +78,14 @@ class Headline:
     people_in_sites: int | None
     households_in_sites: int | None
     sites_reporting: int
-    sites_as_of: date | None
+    sites_as_of: date | None  # the latest count in the window
     events: int
     fatalities: int
-    # Each site's latest count (site_id, individuals, households): the page sums these once their
-    # small counts are banded (charts/suppress.py) rather than show the exact sums above.
+    # Each site's latest count inside the window (db.camp_queries.query_sites_in_window: site_key,
+    # individuals, households and their dates): the page sums these once their small counts are
+    # banded (charts/suppress.py) rather than show the exact sums above.
     site_counts: pd.DataFrame | None = None
+    sites_oldest: date | None = None  # the oldest of the sites' latest counts in the window
 
 
 def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
@@ -141,43 +143,27 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
         .group_by(fd.c.unit)
         .order_by(fd.c.unit)
     )
-    latest = (
-        select(site_population.c.site_id, func.max(site_population.c.reported_date).label("reported_date"))
-        .where(site_population.c.reported_date <= end, *plausible_site_count())
-        .group_by(site_population.c.site_id)
-        .subquery()
-    )
-    # Two providers may count one site on the same day: the larger count stands, never their sum.
-    per_site = (
-        select(site_population.c.site_id, site_population.c.reported_date,
-               func.max(site_population.c.individuals).label("individuals"),
-               func.max(site_population.c.households).label("households"))
-        .select_from(site_population.join(
-            latest,
-            and_(latest.c.site_id == site_population.c.site_id,
-                 latest.c.reported_date == site_population.c.reported_date),
-        ))
-        .where(*plausible_site_count())
-        .group_by(site_population.c.site_id, site_population.c.reported_date)
-        .subquery()
-    )
-    sites = select(func.sum(per_site.c.individuals), func.sum(per_site.c.households), func.count(),
-                   func.max(per_site.c.reported_date))
+    # People in sites: each site's latest count inside the window, the Camps page's rule
+    # (db/camp_queries.py); a count older than the window is never summed as current.
+    from db.camp_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
+
+    site_counts = query_sites_in_window(engine, Filters(start, end))
+    dated = pd.concat([site_counts["individuals_date"], site_counts["households_date"]]).dropna()
     events = select(func.coalesce(func.sum(ed.c.events), 0), func.coalesce(func.sum(ed.c.fatalities), 0)).where(
         ed.c.day.between(start, end), ed.c.review_status.in_(counted))
     with engine.connect() as conn:
-        individuals, households, reporting, as_of = conn.execute(sites).one()
         n_events, fatalities = conn.execute(events).one()
-    site_counts = _frame(engine, select(per_site.c.site_id, per_site.c.individuals, per_site.c.households))
     new_displacement = _frame(engine, by_unit)
     for column in ("reports", "reports_without_figure"):
         new_displacement[column] = new_displacement[column].astype(int)
     return Headline(
         new_displacement=new_displacement,
-        people_in_sites=individuals,
-        households_in_sites=households,
-        sites_reporting=reporting,
-        sites_as_of=as_of,
+        people_in_sites=int(site_counts["individuals"].sum()) if site_counts["individuals"].notna().any() else None,
+        households_in_sites=(int(site_counts["households"].sum()) if site_counts["households"].notna().any()
+                             else None),
+        sites_reporting=len(site_counts),
+        sites_as_of=max(dated) if not dated.empty else None,
+        sites_oldest=min(dated) if not dated.empty else None,
         events=int(n_events),
         fatalities=int(fatalities),
         site_counts=site_counts,

@@ -20,14 +20,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from charts.captions import caption_text, sources_text
+from charts.captions import (demo_mark, event_timeline_caption, flow_map_caption, flows_and_events_caption,
+                            includes_demo, sankey_caption, sources_text, weekly_flows_caption)
 from charts.events import build_event_timeline, timeline_rows
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
+                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
+                          with_household_size)
 from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
-from db import event_queries, flow_queries, queries, spike_queries
+from db import event_queries, flow_queries, provenance, queries, spike_queries
 from db.filters import Filters
 
 CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
@@ -149,7 +151,7 @@ class Pack:
     preceding: pd.DataFrame  # the week's largest flows and the events before them (PRECEDING_COLUMNS)
     preceding_note: str
     sources: str  # "Sources: ACLED (data to …)"
-    freshness: pd.DataFrame  # provider, latest_data_date, loaded_at
+    freshness: pd.DataFrame  # the sources of the rows drawn: provider, latest_data_date, loaded_at, is_demo
     is_demo: bool
 
 
@@ -177,21 +179,19 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     """The week's charts as the pages draw them; NothingToExport when the week holds no data."""
     window, week = options.window, options.week_filters
     unit, size, small = options.drawn_unit, options.household_size, options.small
-    is_demo = queries.query_has_demo_data(engine)
-    freshness = queries.query_provider_freshness(engine)
     places = queries.query_places(engine, None)
     inside = keys_inside(places, options.filters.area)
 
-    def mark(text: str) -> str:
-        return f"{text}, {options.label}" + (" — demo data (synthetic)" if is_demo else "")
+    used: list[pd.DataFrame] = []  # each chart's sources: the pack's own sources line is their union
 
-    def caption(filters: Filters, what: str, extra: str) -> str:
-        return caption_text(filters=filters, unit=what, freshness=freshness, is_demo=is_demo, extra=extra)
+    def mark(text: str, sources: pd.DataFrame) -> str:
+        used.append(sources)
+        return demo_mark(f"{text}, {options.label}", sources)
 
-    conversion = (f"Households are converted at {size:g} persons per household (a planning assumption). " if size
-                  else "Persons and households are never added together. ")
-    suppressed = small.note().strip() + " "
-    area_note = "Only flows that start or end inside the area count. " if options.filters.area else ""
+    # The sources of each chart's rows (db/provenance.py), read with the chart's own filters, name
+    # them in its caption (charts/captions.py: the same function as on the page) and mark it demo.
+    units = tuple(ranking_units(unit, size))
+    flow_sources = provenance.query_flow_sources(engine, replace(window, units=units), KIND)
     charts: list[PackChart] = []
 
     # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
@@ -203,12 +203,13 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
             continue
-        title = mark(f"New displacement by {side}, per week")
+        title = mark(f"New displacement by {side}, per week", flow_sources)
+        drawn = weekly[weekly["unit"] == unit]
         charts.append(PackChart(
             f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title),
             small.table(weekly_flow_rows(weekly, unit)),
-            caption(window, unit, area_note + conversion + suppressed + "Weeks start on Monday; the eight largest "
-                    "places are shown, the rest summed as \"other places\".")))
+            weekly_flows_caption(filters=window, unit=unit, sources=flow_sources, household_size=size,
+                                 small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum())))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
@@ -216,38 +217,43 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
     events = spike_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
-        title = mark("New displacement and the week's conflict events")
+        sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
+        title = mark("New displacement and the week's conflict events", sources)
         charts.append(PackChart(
             "flows_and_events", title, build_flows_with_events(flight, events, unit, title),
             small.table(flows_and_events_rows(flight, events)),
-            caption(window, f"{unit} (bars), events per week (markers, by ACLED type)",
-                    conversion + suppressed + "Bars: new displacement from places " + ("inside the area" if
-                    options.filters.area else "anywhere") + ". Markers: events in the same area and week.")))
+            flows_and_events_caption(filters=window, unit=unit, sources=sources, household_size=size,
+                                     small_note=small.note(),
+                                     text_share=flight.loc[flight["from_text"], "value"].sum() if not flight.empty
+                                     else 0)))
 
     if not weekly_events.empty:
-        title = mark("Conflict events per week, by type")
+        sources = provenance.query_event_sources(engine, window)
+        title = mark("Conflict events per week, by type", sources)
+        drawn = timeline_rows(weekly_events)
         charts.append(PackChart(
-            "events_by_type", title, build_event_timeline(weekly_events, title), timeline_rows(weekly_events),
-            caption(window, "events", "Only events at places inside the area count. " if options.filters.area
-                    else "")))
+            "events_by_type", title, build_event_timeline(weekly_events, title), drawn,
+            event_timeline_caption(filters=window, sources=sources,
+                                   text_share=drawn.loc[drawn["from_text"], "events"].sum())))
 
     pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
         if not pair_weeks.empty else pair_weeks
     if not pairs.empty:
-        title = mark("New displacement: origin → destination")
+        sources = provenance.query_flow_sources(engine, replace(week, units=units), KIND)
+        title = mark("New displacement: origin → destination", sources)
         charts.append(PackChart(
             "sankey", title, build_sankey(pairs, unit, title),
             small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
-            caption(week, unit, area_note + conversion + suppressed + f"The {SANKEY_PAIRS} largest origin–destination "
-                    "pairs of the week; links from text reports are red.")))
+            sankey_caption(filters=week, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
+                           small_note=small.note())))
         mapped = mapped_pairs(pairs, unit)
         if not mapped.empty:
-            title = mark("New displacement: flow map")
+            title = mark("New displacement: flow map", sources)
+            unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
             charts.append(PackChart(
                 "flow_map", title, build_flow_map(pairs, unit, title), small.table(mapped),
-                caption(week, unit, area_note + conversion + suppressed + f"The {MAP_PAIRS} largest pairs of the "
-                        "week, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
-                        "coordinates (no base map).")))
+                flow_map_caption(filters=week, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
+                                 small_note=small.note(), unmapped=unmapped)))
 
     if not charts:
         raise NothingToExport(
@@ -272,10 +278,11 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         "Reported fatalities": f"{int(fatalities):,}",
     }
     preceding, note = _preceding_table(engine, options, flight, unit)
+    # The pack's own sources line: exactly the sources of the rows its charts draw.
+    drawn_sources = provenance.combined(*used)
     return Pack(options=options, area_name=_area_name(places, options.filters.area), headline=headline,
                 charts=charts, preceding=preceding, preceding_note=note,
-                sources=sources_text(freshness, options.filters.sources or None), freshness=freshness,
-                is_demo=is_demo)
+                sources=sources_text(drawn_sources), freshness=drawn_sources, is_demo=includes_demo(drawn_sources))
 
 
 def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from charts.captions import flow_map_caption, sankey_caption, weekly_flows_caption
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
+                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
+                          with_household_size)
 from charts.suppress import PAGES
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
-from ui.captions import chart_caption
+from ui.captions import chart_sources
+from ui.safe_text import literal
 from ui.common import cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
@@ -40,39 +43,35 @@ if rows.empty:
             "another area or unit, or clear the source filter.")
     st.stop()
 
-conversion = (f"Households are converted at {size:g} persons per household (a planning assumption, not a count)."
-              if size else "Persons, households and movements are never added together.") + PAGES.note()
 text_share = rows.loc[rows["from_text"], "value"].sum()
-area_note = "Only flows that start or end inside the area count. " if filters.area else ""
+# The sources of the figures these charts sum (all three read the same pairs): captions and demo mark.
+sources = chart_sources(page, "flows", filters, kind=kind, units=ranking_units(unit, size))
 
 st.subheader(f"Per week, by {side}")
-figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week"))
+figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week",
+                                                                     sources))
 show_chart(figure, key="chart-weekly")
 chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
                 "weekly")
-st.caption(chart_caption(page, unit=unit, filters=filters, text_share=text_share,
-                         extra=area_note + conversion + " Weeks start on Monday; the eight largest places are "
-                         "shown, the rest summed as \"other places\"."))
+st.caption(weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=size,
+                                small_note=PAGES.note(), text_share=text_share, escape=literal))
 
 pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
 if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
     st.stop()
-sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination"))
+sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination", sources))
 show_chart(sankey, key="chart-sankey")
 chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
                 "sankey")
-st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
-                         "origin–destination pairs; links from text reports are red."))
+st.caption(sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
+                          small_note=PAGES.note(), escape=literal))
 
-flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
+flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources))
 mapped = mapped_pairs(pairs, unit)
 show_chart(flow_map, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
-st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
-                         "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
-                         "coordinates (no base map, so it draws offline)."
-                         + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
-                            if unmapped else "")))
+st.caption(flow_map_caption(filters=filters, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
+                            small_note=PAGES.note(), unmapped=unmapped, escape=literal))

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
+from charts.captions import flows_and_events_caption
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
@@ -15,7 +16,7 @@ from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
-from ui.captions import chart_caption
+from ui.captions import chart_caption, chart_sources
 from ui.common import cached_places, cached_weekly_pairs, from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
@@ -45,15 +46,14 @@ if weekly.empty and events.empty:
             "clear the event-type and source filters.")
     st.stop()
 
-figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events"))
+sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
+figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events",
+                                                                      sources))
 show_chart(figure, key="chart-flows-events")
 chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
                 "flows-events")
-st.caption(chart_caption(page, unit=f"{unit} (bars), events per week (markers, by ACLED type)", filters=filters,
-                         text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                         extra=PAGES.note() + " Bars: new displacement from places "
-                         + ("inside the area" if filters.area else "anywhere")
-                         + ", by week of flight. Markers: events in the same area and week."))
+st.caption(flows_and_events_caption(filters=filters, unit=unit, sources=sources, small_note=PAGES.note(),
+                                    text_share=weekly.loc[weekly["from_text"], "value"].sum(), escape=literal))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
@@ -139,11 +139,13 @@ correlations = lag_correlations(lag_flows, lag_events, areas, names)
 if correlations.empty:
     st.info("Too few weeks with both events and displacement to compare: widen the window or clear the filters.")
 else:
-    heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate"))
+    lag_sources = chart_sources(page, "flows_and_events", lag_filters, side="origin", units=(unit,))
+    heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate",
+                                                                   lag_sources))
     show_chart(heatmap, key="chart-lag")
     chart_downloads(heatmap, correlations, file_stem("lag_view", lag_filters), "lag")
     st.caption(chart_caption(
-        page, unit="correlation (−1 to 1)", filters=lag_filters,
+        page, unit="correlation (−1 to 1)", filters=lag_filters, sources=lag_sources,
         extra=f"Per governorate: the correlation of weekly event counts with new displacement ({unit}) from the "
               "same governorate 0–4 weeks later, over the weeks shown (weeks with no report count as 0). A high "
               "value says the two rise together, not that one caused the other."))

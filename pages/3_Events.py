@@ -3,15 +3,17 @@ before it, and HDX HAPI's monthly counts (shown apart, never added to the events
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import streamlit as st
 
+from charts.captions import event_timeline_caption
 from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timeline, build_hapi_counts,
                            build_week_comparison, hapi_admin_level, hapi_rows, map_rows, timeline_rows)
 from db import vocab
 from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
-from ui.captions import chart_caption
+from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_week_against_average,
@@ -29,8 +31,7 @@ area = f" in {literal(filters.area)}" if filters.area else ""
 window = f"between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}{area}"
 widen = ("Widen the window in the sidebar, choose another area, or clear the event type and source filters.")
 area_note = "Only events at places inside the area count. " if filters.area else ""
-text_note = ("Events read from text reports count once a person accepted them on the Review page, and are "
-             "marked \"— from text reports, reviewed\". ")
+sources = chart_sources(page, "events", filters)  # the timeline's and the map's rows
 
 # --- 1. weekly timeline ------------------------------------------------------------------------
 st.subheader("Per week, by event type")
@@ -46,15 +47,14 @@ if drawn.empty:
             + (" Or choose \"all event types\" above." if subtypes_of else ""))
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
-    figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}"), subtypes_of)
+    figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}", sources),
+                                  subtypes_of)
     show_chart(figure, key="chart-timeline")
     chart_downloads(figure, drawn.assign(area=filters.area or "all"),
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),
                     "timeline")
-    st.caption(chart_caption(page, unit="events", filters=filters,
-                             text_share=drawn.loc[drawn["from_text"], "events"].sum(),
-                             extra=area_note + text_note + "Weeks start on Monday; the first and last weeks hold "
-                             "only the days inside the window. Events without a date are not counted."))
+    st.caption(event_timeline_caption(filters=filters, sources=sources,
+                                      text_share=drawn.loc[drawn["from_text"], "events"].sum(), escape=literal))
 
     # --- 2. map --------------------------------------------------------------------------------
     st.subheader("Where")
@@ -64,12 +64,13 @@ else:
         st.info("None of these events has coordinates, nor a place with coordinates in the gazetteer. Link their "
                 "place names on the Gazetteer page.")
     else:
-        event_map = build_event_map(locations, page.demo_mark("Conflict events by location"))
+        event_map = build_event_map(locations, page.demo_mark("Conflict events by location", sources))
         show_chart(event_map, key="chart-map")
         chart_downloads(event_map, mapped, file_stem("events_map", filters), "map")
         unmapped = int(locations.loc[locations["lat"].isna(), "events"].sum())
         st.caption(chart_caption(
-            page, unit="events", filters=filters, text_share=mapped.loc[mapped["from_text"], "events"].sum(),
+            page, unit="events", filters=filters, sources=sources,
+            text_share=mapped.loc[mapped["from_text"], "events"].sum(),
             extra=area_note + "Points at the event's coordinates, else its place's, as large as the events of "
             "that type there (no base map, so it draws offline); text-report events are open diamonds."
             + (f" {unmapped} event(s) without coordinates are not drawn." if unmapped else "")
@@ -89,12 +90,15 @@ if table.empty:
             + area + ". Move the window's end in the sidebar to a week "
             "with events, choose another area, or clear the event type and source filters.")
 else:
+    # the five weeks compared, which may lie before the window's start
+    week_sources = chart_sources(page, "events", replace(filters, start=week - timedelta(weeks=4), end=week_end))
     comparison = build_week_comparison(table, page.demo_mark(
-        f"Events in the week of {week:%d %b %Y} against the average of the 4 weeks before"))
+        f"Events in the week of {week:%d %b %Y} against the average of the 4 weeks before", week_sources))
     show_chart(comparison, key="chart-week")
     chart_downloads(comparison, table, file_stem("events_week_against_average", filters), "week")
     st.caption(chart_caption(
-        page, unit="events", filters=filters, text_share=table.loc[table["group"] == "event type",
+        page, unit="events", filters=filters, sources=week_sources,
+        text_share=table.loc[table["group"] == "event type",
                                                                    "from_text_this_week"].sum(),
         extra=area_note + f"This week: {week:%d %b} – {week_end:%d %b %Y}; average of the four weeks "
         f"{week - timedelta(weeks=4):%d %b} – {week - timedelta(days=1):%d %b %Y} (a week without events counts as "
@@ -119,12 +123,14 @@ else:
         rows = hapi_rows(counts, category)
         if rows.empty:
             continue
+        hapi_sources = chart_sources(page, "event_counts", filters)
+        hapi_sources = hapi_sources[hapi_sources["provider"].isin(set(rows["provider"]))]
         hapi = build_hapi_counts(counts, category, page.demo_mark(
-            f"{CATEGORY_LABELS[category]}: aggregated counts (HDX HAPI)"))
+            f"{CATEGORY_LABELS[category]}: aggregated counts (HDX HAPI)", hapi_sources))
         show_chart(hapi, key=f"chart-hapi-{category}")
         chart_downloads(hapi, rows, file_stem(f"hapi_{category}", filters), f"hapi-{category}")
         st.caption(chart_caption(
             page, unit=f"{category.replace('_', ' ')} events (aggregated count)", filters=filters,
-            providers=tuple(rows["provider"].unique()),
+            sources=hapi_sources,
             extra="Shown as published: " + HAPI_NOTE + f". Admin level {hapi_admin_level(rows)} only; periods that "
             "overlap the window are shown whole. The event type filter does not apply."))

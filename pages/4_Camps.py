@@ -10,9 +10,9 @@ from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change,
                           shown_net_changes, shown_population)
 from charts.suppress import PAGES, count_texts
 from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
-from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts, cached_site_providers,
+from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts,
                       param_site_types)
-from ui.captions import chart_caption
+from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
@@ -47,7 +47,8 @@ if sites.empty:
             + "." + held + " To see sites, " + ", ".join(advice) + ".")
     st.stop()
 
-providers = cached_site_providers(page.engine, page.url, filters, unit, site_types) or None
+# The sources of the site counts every chart below draws: captions and demo mark.
+sources = chart_sources(page, "sites", filters, unit=unit, site_types=site_types)
 # Small counts banded per site before anything is summed or drawn (charts/suppress.py): the area
 # totals are sums of banded site counts ("<N" when they hold one), the net changes are taken
 # between banded counts, each site's still under the threshold banded again (±threshold), then each sum.
@@ -65,11 +66,12 @@ scope = ((f"Only sites inside {filters.area}. " if filters.area else "")
 stem_suffix = f"{unit}" + ("_" + "-".join(site_types) if site_types else "")
 
 st.subheader(f"People in sites by {level}")
-figure = build_population_over_time(population, unit, level, page.demo_mark(f"{unit.capitalize()} in sites by {level}"))
+figure = build_population_over_time(population, unit, level, page.demo_mark(
+    f"{unit.capitalize()} in sites by {level}", sources))
 show_chart(figure, key="chart-population")
 chart_downloads(figure, shown_counts(shown_population(population), ("population",)),
                 file_stem(f"sites_population_by_{level}_{stem_suffix}", filters), "population")
-st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
     "On each reporting date, every site counts with its latest count on or before that date (carried forward: a "
     "site that did not report that day still counts with its last count). Only counts inside the window are "
     "carried; a site counted only before the window is not included. The ten largest areas are shown, the rest "
@@ -77,7 +79,8 @@ st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, 
 
 st.subheader("Largest sites")
 largest = largest_sites(sites, TOP_SITES)
-bars = build_largest_sites(sites, unit, page.demo_mark(f"The {len(largest)} largest sites by latest count ({unit})"))
+bars = build_largest_sites(sites, unit, page.demo_mark(
+    f"The {len(largest)} largest sites by latest count ({unit})", sources))
 show_chart(bars, key="chart-largest")
 table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governorate_name", "district_name",
                  "governorate_pcode", "district_pcode", "site_pcode", "site_key", "latest_count", "latest_date",
@@ -90,7 +93,7 @@ st.dataframe(table.rename(columns={
     "governorate_name": "governorate", "district_name": "district", "governorate_pcode": "governorate p-code",
     "district_pcode": "district p-code", "site_pcode": "site p-code", "site_key": "site key",
     "latest_count": f"latest count ({unit})", "latest_date": "date of that count"}), hide_index=True)
-st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
     f"Each site's latest count inside the window, on the date shown; {len(sites)} site(s) have a count, the "
     f"{len(largest)} largest are shown. Bars are coloured by site type.")))
 
@@ -100,11 +103,12 @@ if weekly.empty:
             "window in the sidebar" + (", clear the site types" if site_types else "")
             + (" or choose another area" if filters.area else "") + ".")
 else:
-    net = build_net_arrivals(weekly, unit, level, page.demo_mark(f"Net change in sites by {level}, per week ({unit})"))
+    net = build_net_arrivals(weekly, unit, level, page.demo_mark(
+        f"Net change in sites by {level}, per week ({unit})", sources))
     show_chart(net, key="chart-net")
     chart_downloads(net, shown_net_changes(shown_net_change(weekly)),
                     file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters), "net")
-    st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+    st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
         "For each site, the change from its previous count in the window to its next, summed per week (starting "
         "Monday) of the later count: above zero more people were counted than before (net arrivals), below zero "
         "fewer (net departures). A net change is not a flow: people may arrive and leave between two reports, "
@@ -112,11 +116,11 @@ else:
 
 st.subheader("Site map")
 mapped = mapped_sites(sites)
-site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})"))
+site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})", sources))
 show_chart(site_map, key="chart-map")
 chart_downloads(site_map, shown_counts(mapped), file_stem(f"sites_map_{stem_suffix}", filters), "map")
 unmapped = len(sites) - len(mapped)
-st.caption(chart_caption(page, unit=unit, filters=filters, providers=providers, extra=scope + (
+st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
     "Sites at their coordinates, marker size by band of the latest count (under 50, 100, 500, 1,000, 5,000, "
     "10,000, 50,000, and above), coloured by site type (no base map, so it draws offline); the largest are named "
     "in English and Arabic."

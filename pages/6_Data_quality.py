@@ -59,11 +59,11 @@ counts = cached_issue_counts(page.engine, page.url, counted) if counted != () el
 if counts is None or counts.empty:
     st.info(f"No issues in {what}: every row read was loaded without a warning.")
 else:
-    figure = build_issue_chart(counts, page.demo_mark(f"Load issues by code and severity, {what}"))
+    figure = build_issue_chart(counts, page.demo_mark(f"Load issues by code and severity, {what}", None))
     show_chart(figure, key="chart-issues")
     chart_downloads(figure, counts, file_stem("load_issues" + (f"_batch{batch}" if batch else ""), filters),
                     "issues")
-    st.caption(chart_caption(page, unit="issues", filters=filters, extra=(
+    st.caption(chart_caption(page, unit="issues", filters=filters, sources=None, extra=(
         f"Issues of {what}, {int(counts['issues'].sum()):,} in all. " + ("" if batch else scope)
         + " Hover a bar for what its code means.")))
 if batch is None:

@@ -426,10 +426,16 @@ def test_site_types_outside_the_vocabulary_are_dropped():
 def test_home_headline_takes_the_larger_of_two_providers_counts_of_one_site_on_one_day(camps_engine):
     from db.queries import query_headline
 
-    # 9 Dec: site one counted by two providers (1500 and 1400), two carried from 2 Dec (500), three 300.
+    # 9 Dec: site one counted by two providers (1500 and 1400), three 300; site two's count of 2 Dec is
+    # before this one-day window and is not carried into it (the Camps page's rule, issue 18 point 1).
     headline = query_headline(camps_engine, date(2024, 12, 9), date(2024, 12, 9))
-    assert (headline.people_in_sites, headline.sites_reporting) == (1500 + 500 + 300, 3)
-    assert headline.households_in_sites == 300 + 100 + 60
+    assert (headline.people_in_sites, headline.sites_reporting) == (1500 + 300, 2)
+    assert headline.households_in_sites == 300 + 60
+    # 1–31 Dec: each site's latest count in the window (site one 1200 on 16 Dec, not its 9,999 of 25 Nov).
+    headline = query_headline(camps_engine, date(2024, 12, 1), date(2024, 12, 31))
+    assert (headline.people_in_sites, headline.sites_reporting) == (1200 + 900 + 300 + 50, 4)
+    assert headline.households_in_sites == 250 + 180 + 70 + 10
+    assert (headline.sites_oldest, headline.sites_as_of) == (date(2024, 12, 9), date(2024, 12, 20))
 
 
 @pytest.mark.parametrize("unit", ["individuals", "households"])

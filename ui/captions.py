@@ -1,20 +1,50 @@
-"""Chart captions on a page: charts.captions' words, with text from files escaped for Markdown."""
+"""Chart captions on a page: charts.captions' words, with text from files escaped for Markdown, and
+the sources of the rows each chart draws (db.provenance), read once per view and kept a while."""
 
 from __future__ import annotations
 
-from charts.captions import caption_text, sources_text
-from ui.common import cached_provider_freshness
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from charts.captions import caption_text
+from ui.common import CACHE_SECONDS
 from ui.safe_text import literal
 
-
-def sources_line(page, providers=None) -> str:
-    """"Sources: ACLED (data to 31 Dec 2024, loaded 2026-11-20); …" for the given providers (all if None)."""
-    return sources_text(cached_provider_freshness(page.engine, page.url), providers, escape=literal)
+ROWS = ("flows", "flows_and_events", "events", "event_counts", "sites")
 
 
-def chart_caption(page, *, unit: str, filters, providers=None, text_share: float = 0, extra: str = "") -> str:
-    """The caption under a chart: window and area, unit, sources with as-of dates, marks."""
+@st.cache_data(ttl=CACHE_SECONDS)
+def _cached_sources(_engine, url: str, rows: str, filters, kind: str, side: str | None, unit: str,
+                    site_types: tuple[str, ...]) -> pd.DataFrame:
+    from db import camp_queries, provenance
+
+    if rows == "flows":
+        return provenance.query_flow_sources(_engine, filters, kind, side)
+    if rows == "flows_and_events":
+        return provenance.query_flow_and_event_sources(_engine, filters, kind, side)
+    if rows == "events":
+        return provenance.query_event_sources(_engine, filters)
+    if rows == "event_counts":
+        return provenance.query_event_count_sources(_engine, filters)
+    if rows == "sites":
+        return camp_queries.query_site_sources(_engine, filters, unit, site_types)
+    raise ValueError(f"rows must be one of {ROWS}")
+
+
+def chart_sources(page, rows: str, filters, *, kind: str = "new_displacement", side: str | None = None,
+                  unit: str = "individuals", site_types=(), units=()) -> pd.DataFrame:
+    """The sources of the rows a chart draws (db.provenance.SOURCE_COLUMNS): `rows` says which
+    table the chart reads, with the same filters, kind and side (or site unit and types) as its
+    query; `units`, the figures' units it sums (charts.flows.ranking_units)."""
+    if units:
+        filters = replace(filters, units=tuple(units))
+    return _cached_sources(page.engine, page.url, rows, filters, kind, side, unit, tuple(site_types))
+
+
+def chart_caption(page, *, unit: str, filters, sources, text_share: float = 0, extra: str = "") -> str:
+    """The caption under a page-only chart: window and area, unit, what it counts, its rows' sources, marks."""
     # Area keys and provider names come from loaded files: escaped, so they show as written.
-    return caption_text(filters=filters, unit=unit, freshness=cached_provider_freshness(page.engine, page.url),
-                        providers=providers, text_share=text_share, extra=extra, is_demo=page.is_demo,
+    return caption_text(filters=filters, unit=unit, sources=sources, text_share=text_share, extra=extra,
                         escape=literal)

@@ -8,6 +8,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from access.policy import Actor, Permission
+from charts.captions import demo_mark
 from ui.access import gate
 from ui.common import database_ready, get_engine, show_demo_banner
 
@@ -19,9 +20,10 @@ class Page:
     is_demo: bool
     actor: Actor  # who is using the page (ui/access.py); actions check actor.can(...)
 
-    def demo_mark(self, text: str) -> str:
-        """A chart title or caption, marked as demo data when it is."""
-        return text + (" — demo data (synthetic)" if self.is_demo else "")
+    def demo_mark(self, text: str, sources) -> str:
+        """A chart title, marked as demo data only when the rows it draws include demo rows
+        (`sources`: ui.captions.chart_sources of the chart)."""
+        return demo_mark(text, sources)
 
 
 def open_page(title: str, icon: str, heading: str | None = None, permission: Permission = Permission.VIEW) -> Page:
