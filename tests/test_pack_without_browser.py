@@ -236,3 +236,29 @@ def test_the_pack_csv_counts_have_no_trailing_zero(demo_engine, monkeypatch, tmp
     rows = pd.read_csv(io.BytesIO(files[f"{STEM}_flows_by_origin.csv"]), dtype=str, keep_default_na=False)
     values = [v for v in rows["value"] if not v.startswith("<")]
     assert values and all(v.isdigit() for v in values), values[:5]
+
+
+# --- run.sh's search for a browser ---------------------------------------------------------------------------
+
+def _find_browser_sh(env: dict) -> "subprocess.CompletedProcess[str]":
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+    return subprocess.run(["bash", "-c", "set -euo pipefail; source scripts/find-browser.sh"], cwd=root,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": path, "HOME": env.pop("HOME"), "PYTHONPATH": str(root), **env})
+
+
+def test_run_sh_says_in_one_line_that_png_and_pdf_need_chromium_and_carries_on(tmp_path):
+    # NO_BROWSER_INSTALL: this test must not install anything on the machine it runs on.
+    run = _find_browser_sh({"HOME": str(tmp_path), "BROWSER_PATH": str(tmp_path / "none"), "NO_BROWSER_INSTALL": "1"})
+    assert run.returncode == 0
+    assert run.stdout.splitlines() == ["No Chrome/Chromium: " + export.BROWSER_HINT] and "Traceback" not in run.stderr
+
+
+def test_run_sh_uses_the_browser_it_finds(tmp_path):
+    chrome = _fake_browser(tmp_path, "team-chrome", "exit 0")
+    run = _find_browser_sh({"HOME": str(tmp_path), "BROWSER_PATH": chrome, "NO_BROWSER_INSTALL": "1"})
+    assert run.returncode == 0 and run.stdout.splitlines() == [f"PNG/PDF exports draw with {chrome}"]
