@@ -262,3 +262,29 @@ def test_run_sh_uses_the_browser_it_finds(tmp_path):
     chrome = _fake_browser(tmp_path, "team-chrome", "exit 0")
     run = _find_browser_sh({"HOME": str(tmp_path), "BROWSER_PATH": chrome, "NO_BROWSER_INSTALL": "1"})
     assert run.returncode == 0 and run.stdout.splitlines() == [f"PNG/PDF exports draw with {chrome}"]
+
+
+@pytest.mark.browser
+def test_a_pack_page_draws_offline_from_the_shared_plotly_js(demo_engine, monkeypatch, tmp_path, no_browser_yet):
+    """Open a written pack's HTML from disk in Chromium with the network cut off: the chart is drawn."""
+    from tests.conftest import require_chromium
+
+    from pack.files import write_pack
+
+    chromium = require_chromium()
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))  # the pack itself without PNGs: quicker
+    write_pack(build_pack(demo_engine, PackOptions(WEEK)), tmp_path / "pack")
+    monkeypatch.delenv("BROWSER_PATH")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--disable-gpu", "--disable-quic"])
+        try:
+            context = browser.new_context(offline=True)
+            page = context.new_page()
+            page.goto((tmp_path / "pack" / f"{STEM}_flows_by_origin.html").as_uri())
+            page.wait_for_selector("#chart .main-svg", timeout=30_000)
+            assert page.evaluate("typeof Plotly") == "object"
+            assert page.locator("#chart .bars path").count() > 0  # bars drawn, not an empty frame
+        finally:
+            browser.close()
