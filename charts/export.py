@@ -205,10 +205,13 @@ class _ImageServer:
             except NoBrowser as error:
                 self._give_up(str(error))
                 raise
-            except BaseException as error:  # noqa: BLE001
+            except (TimeoutError, *_browser_errors()) as error:  # hung or gone: not to be waited for again
                 self._give_up(f"the browser did not draw the image within {self.wait_s:g} s "
                               f"({type(error).__name__}). " + BROWSER_HINT)
                 raise NoBrowser(self.failure) from None
+            except Exception as error:  # noqa: BLE001 - this figure would not draw; the browser stays for the next
+                raise NoBrowser(f"the browser could not draw this chart ({type(error).__name__}: "
+                                f"{' '.join(str(error).split())[:200]})") from None
 
     def _give_up(self, reason: str) -> None:
         """Keep the reason; kill the browser process (a hung one ignores a polite close) and stop the loop."""
@@ -235,6 +238,13 @@ class _ImageServer:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._loop, self._kaleido, self._opening = None, None, None
+
+
+def _browser_errors() -> tuple[type[BaseException], ...]:
+    """choreographer's errors for a browser that closed, failed or lost its pipe."""
+    from choreographer.errors import BrowserClosedError, BrowserFailedError, ChannelClosedError
+
+    return BrowserClosedError, BrowserFailedError, ChannelClosedError
 
 
 _server = _ImageServer()

@@ -32,7 +32,7 @@ ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # zip entries carry this, not the time of the 
 
 
 class PackFiles(dict):
-    """File name → bytes, the manifest last; `images_missing` says why PNGs or the PDF were not made ("" if they were)."""
+    """File name → bytes, the manifest last; `images_missing`: why PNGs or the PDF were not made ("" if they were)."""
 
     images_missing: str = ""
 

@@ -11,8 +11,8 @@ if [ -z "$browser" ] && [ "${NO_BROWSER_INSTALL:-}" != "1" ] && [ "$(id -u)" = "
     && command -v apt-get >/dev/null 2>&1 && grep -qiE '^(id|id_like)=.*(debian|ubuntu)' /etc/os-release 2>/dev/null; then
   echo "No Chrome/Chromium found: installing Debian's chromium for PNG/PDF exports (apt-get, about a minute) ..."
   export DEBIAN_FRONTEND=noninteractive
-  timeout 600 apt-get install -y -q chromium >/dev/null 2>&1 \
-    || { timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 600 apt-get install -y -q chromium >/dev/null 2>&1; } \
+  timeout 600 apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+    || { timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 600 apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1; } \
     || true
   browser="$(python -c "$find_browser_py")"
 fi

@@ -118,7 +118,8 @@ def test_a_browser_that_never_answers_is_given_up(demo_engine, monkeypatch, caps
 
 
 def test_a_browser_that_fails_at_once_is_given_up(demo_engine, monkeypatch, capsys, tmp_path, no_browser_yet):
-    monkeypatch.setenv("BROWSER_PATH", _fake_browser(tmp_path, "broken-chrome", "echo 'cannot open display' >&2; exit 1"))
+    broken = _fake_browser(tmp_path, "broken-chrome", "echo 'cannot open display' >&2; exit 1")
+    monkeypatch.setenv("BROWSER_PATH", broken)
     code, _, err = _run_pack(demo_engine, monkeypatch, capsys, tmp_path / "pack")
     assert code == 3
     _assert_written_without_images(tmp_path / "pack", err)
