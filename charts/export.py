@@ -44,7 +44,7 @@ BROWSER_PLACES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/go
                   "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
                   "/Applications/Chromium.app/Contents/MacOS/Chromium")
 BROWSER_HINT = ("PNG and PDF need Chrome or Chromium: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-                "or set BROWSER_PATH to one; HTML, CSV and the manifest are written without it.")
+                "or set BROWSER_PATH to one.")
 SHARED_PLOTLYJS = "plotly.min.js"  # the pack's one copy of plotly.js, beside its HTML files
 
 

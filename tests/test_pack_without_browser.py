@@ -289,3 +289,19 @@ def test_a_pack_page_draws_offline_from_the_shared_plotly_js(demo_engine, monkey
             assert page.locator("#chart .bars path").count() > 0  # bars drawn, not an empty frame
         finally:
             browser.close()
+
+
+def test_the_export_page_says_before_the_click_that_the_zip_comes_without_png_and_pdf(app_on, demo_engine,
+                                                                                       monkeypatch, tmp_path,
+                                                                                       no_browser_yet):
+    import ui.downloads
+
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    ui.downloads._browser_found.cache_clear()
+    try:
+        at = app_on(demo_engine, "../pages/5_Export.py", week="2024-W49", area="SY05")
+        assert not at.exception
+        assert any(caption.value.startswith("Without PNG and PDF: no Chrome or Chromium found.") and HINT in
+                   caption.value for caption in at.caption)
+    finally:
+        ui.downloads._browser_found.cache_clear()

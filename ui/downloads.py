@@ -22,17 +22,19 @@ from charts.export import csv_bytes, html_bytes, png_bytes
 
 def chart_downloads(figure: go.Figure, data: pd.DataFrame, stem: str, key: str) -> None:
     """Three buttons under a chart. `data` must be the rows the figure draws, p-codes included."""
-    png, html, csv = st.columns(3, width=540)
     problem = png_problem()
-    if problem:
-        png.caption(f"No PNG: {problem}")
+    if problem:  # HTML and CSV only, and the reason on its own line below them
+        html, csv = st.columns(2, width=360)
     else:
+        png, html, csv = st.columns(3, width=540)
         png.download_button("PNG", data=lambda: png_bytes(figure), file_name=f"{stem}.png", mime="image/png",
                             key=f"{key}-png", on_click="ignore", icon=":material/image:")
     html.download_button("HTML", data=lambda: html_bytes(figure), file_name=f"{stem}.html", mime="text/html",
                          key=f"{key}-html", on_click="ignore", icon=":material/public:")
     csv.download_button("CSV", data=csv_bytes(data), file_name=f"{stem}.csv", mime="text/csv",
                         key=f"{key}-csv", on_click="ignore", icon=":material/table:")
+    if problem:
+        st.caption(f"No PNG: {problem} HTML and CSV work without it.")
 
 
 @lru_cache(maxsize=1)
