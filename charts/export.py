@@ -26,6 +26,7 @@ import shutil
 import signal
 import threading
 import warnings
+from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -69,7 +70,7 @@ def _csv_cell(value):
     A column that mixes banded cells ("<10") with counts holds floats beside text: the counts
     that are whole are written as integers there too.
     """
-    if isinstance(value, float):
+    if isinstance(value, (float, Decimal)):
         return _whole(value)
     value = neutralise(value)
     if isinstance(value, str) and "\r" in value:
@@ -78,8 +79,10 @@ def _csv_cell(value):
 
 
 def _whole(value):
-    """46270.0 → 46270; 2.5, NaN and infinities unchanged."""
+    """46270.0 (or PostgreSQL's Decimal("46270.0") from a SUM) → 46270; 2.5, NaN and infinities unchanged."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
     return value
 

@@ -14,6 +14,7 @@ import io
 import json
 import os
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -221,12 +222,13 @@ def test_whole_numbers_are_written_as_integers_in_csv():
         "household_size": [4.5, 5.0, None],
         "lat": [35.13, 34.73, 35.93],
         "week": pd.to_datetime(["2024-12-02"] * 3),
+        "summed": [Decimal("46270.0"), Decimal("2.50"), None],  # PostgreSQL's SUM comes back as Decimal
     })
     assert export.csv_bytes(frame).decode() == (
-        "place,value,individuals,household_size,lat,week\n"
-        "Hama,46270,46270,4.5,35.13,2024-12-02\n"
-        "Homs,<10,,5,34.73,2024-12-02\n"
-        "Idlib,12,3,,35.93,2024-12-02\n")
+        "place,value,individuals,household_size,lat,week,summed\n"
+        "Hama,46270,46270,4.5,35.13,2024-12-02,46270\n"
+        "Homs,<10,,5,34.73,2024-12-02,2.50\n"
+        "Idlib,12,3,,35.93,2024-12-02,\n")
 
 
 def test_the_pack_csv_counts_have_no_trailing_zero(demo_engine, monkeypatch, tmp_path, no_browser_yet):
