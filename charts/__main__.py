@@ -5,10 +5,12 @@
                             [--context-weeks 8] [--min-persons 10] [--min-households 5]
     python -m charts weekly --week last      # the last whole week of data that has ended
 
-Writes, for that ISO week with its trailing weeks, a PNG, an HTML and a CSV per chart, a PDF brief
-and manifest.json into DIR (default exports/<week>[_<area>]). Exit codes: 0 written, 1 nothing to
-export for that week (the message says what to change), 2 usage (a week, area or value that does
-not parse; nothing is written).
+Writes, for that ISO week with its trailing weeks, a PNG, an HTML and a CSV per chart, a PDF brief,
+plotly.min.js (shared by the HTML files) and manifest.json into DIR (default exports/<week>[_<area>]).
+Exit codes: 0 written, 1 nothing to export for that week (the message says what to change), 2 usage
+(a week, area or value that does not parse; nothing is written), 3 written without PNG/PDF (no
+Chrome/Chromium, or it failed or hung: one line on stderr says how to get one; HTML, CSV and the
+manifest are written).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-EXIT_WRITTEN, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+EXIT_WRITTEN, EXIT_NOTHING, EXIT_USAGE, EXIT_NO_IMAGES = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,7 +60,6 @@ def main(argv=None) -> int:
     from db import queries
     from db.engine import describe_url, make_engine
     from db.filters import AREA_KINDS, Filters
-    from pack.brief import BriefError
     from pack.files import write_pack
     from pack.weekly import NothingToExport, PackError, PackOptions, build_pack, parse_week
 
@@ -89,14 +90,13 @@ def main(argv=None) -> int:
         print(nothing, file=sys.stderr)
         return EXIT_NOTHING
     out = args.out or Path("exports") / options.stem
-    try:
-        files = write_pack(pack, out)
-    except BriefError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    files = write_pack(pack, out)
     print(f"{options.label} ({pack.area_name}): {len(pack.charts)} charts, {len(files)} files in {out}")
     for name in sorted(files):
         print(f"  {name}")
+    if files.images_missing:
+        print(f"written without PNG/PDF: {files.images_missing}", file=sys.stderr)
+        return EXIT_NO_IMAGES
     return EXIT_WRITTEN
 
 

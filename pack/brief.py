@@ -9,15 +9,16 @@ from __future__ import annotations
 import base64
 import html
 import os
+import signal
 import subprocess
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from charts.export import chromium_path
+from charts import export
+from charts.export import BROWSER_HINT, find_browser
 from pack.weekly import Pack
 
-PRINT_TIMEOUT_S = 90
 _STYLE = """
 @page { size: A4 landscape; margin: 14mm; }
 body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10.5pt; color: #222; }
@@ -90,25 +91,50 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
 
 
 class BriefError(RuntimeError):
-    """The PDF could not be printed (no Chromium, or it failed); the message says what to install."""
+    """The PDF could not be printed (no Chromium, or it failed or hung); the message, one line, says what to install."""
 
 
 def print_pdf(page: str) -> bytes:
-    """The HTML page printed to PDF by headless Chromium (the system's; never a download)."""
-    browser = chromium_path()
+    """The HTML page printed to PDF by headless Chrome/Chromium (found as for the PNGs; never a download).
+
+    Waits at most BROWSER_WAIT_S: a browser still running then is killed with its helpers (its own
+    session), and BriefError says so in one line.
+    """
+    wait_s = export.BROWSER_WAIT_S  # read at each call: a test sets a small bound
+    browser = find_browser()
     if not browser:
-        raise BriefError("the PDF brief needs Chromium: apt-get install chromium (or set BROWSER_PATH)")
+        raise BriefError("no Chrome or Chromium found. " + BROWSER_HINT)
     with tempfile.TemporaryDirectory(prefix="brief-") as folder:
         source, target = Path(folder) / "brief.html", Path(folder) / "brief.pdf"
         source.write_text(page, encoding="utf-8")
         command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                    "--no-pdf-header-footer", f"--user-data-dir={folder}/profile", f"--print-to-pdf={target}",
                    source.as_uri()]
-        try:
-            run = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S,
-                                 env={**os.environ, "HOME": folder})
-        except subprocess.TimeoutExpired:
-            raise BriefError(f"Chromium did not print the brief within {PRINT_TIMEOUT_S} s") from None
+        log = Path(folder) / "browser.log"
+        # Output to a file, not a pipe: Chromium's helper processes keep a pipe open after it is killed,
+        # and reading it to the end would wait for them.
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=output, stdin=subprocess.DEVNULL,
+                                       env={**os.environ, "HOME": folder}, start_new_session=True)
+            try:
+                process.wait(timeout=wait_s)
+            except subprocess.TimeoutExpired:
+                _kill_session(process)
+                raise BriefError(f"the browser {browser} did not print the brief within {wait_s:g} s. "
+                                 + BROWSER_HINT) from None
         if not target.exists() or target.stat().st_size == 0:
-            raise BriefError("Chromium did not print the brief: " + run.stderr.decode("utf-8", "replace")[-400:])
+            said = log.read_text("utf-8", "replace").strip().splitlines()
+            raise BriefError(f"the browser {browser} did not print the brief"
+                             + (f" ({said[-1][:200]})" if said else "") + ". " + BROWSER_HINT)
         return target.read_bytes()
+
+
+def _kill_session(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (AttributeError, OSError):
+        process.kill()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        pass

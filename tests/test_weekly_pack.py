@@ -147,8 +147,8 @@ def test_small_counts_are_shown_under_the_threshold_and_formulas_made_inert(smal
     pack = build_pack(small_counts, PackOptions(WEEK))
     charts = {chart.name: chart for chart in pack.charts}
     origin = _csv(csv_bytes(charts["flows_by_origin"].rows)).set_index("place")
-    assert origin.loc["Hama", "value"] == "<10" and origin.loc["Homs", "value"] == "250.0"
-    assert origin.loc["'" + FORMULA, "value"] == "40.0"  # the name as written, inert in a spreadsheet
+    assert origin.loc["Hama", "value"] == "<10" and origin.loc["Homs", "value"] == "250"  # whole: no ".0"
+    assert origin.loc["'" + FORMULA, "value"] == "40"  # the name as written, inert in a spreadsheet
     hama = next(t for t in charts["flows_by_origin"].figure.data if t.name == "Hama")
     assert list(hama.customdata) == ["<10"] and "%{customdata}" in hama.hovertemplate and "%{y" not in \
         hama.hovertemplate
@@ -184,7 +184,7 @@ def test_the_files_are_complete_readable_and_the_same_twice(demo_engine, tmp_pat
     stem = "weekly_2024-W49_SY05"
     charts = [chart.name for chart in pack.charts]
     expected = {f"{stem}_{name}.{ext}" for name in charts for ext in ("png", "html", "csv")}
-    expected |= {f"{stem}_brief.pdf", f"{stem}_largest_flows_preceding_events.csv", MANIFEST}
+    expected |= {f"{stem}_brief.pdf", f"{stem}_largest_flows_preceding_events.csv", MANIFEST, "plotly.min.js"}
     assert set(first) == expected and {p.name for p in (tmp_path / "first").iterdir()} == expected
 
     for name in charts:
@@ -197,7 +197,7 @@ def test_the_files_are_complete_readable_and_the_same_twice(demo_engine, tmp_pat
         coloured = sum(n for n, (r, g, b) in colours if max(r, g, b) - min(r, g, b) > 60)
         assert coloured > 1000, name
         html = first[f"{stem}_{name}.html"]
-        assert len(html) > 3_000_000 and b"<script src=" not in html  # plotly.js inline: opens offline
+        assert len(html) < 1_000_000 and b'src="plotly.min.js"' in html  # the pack's one plotly.js, beside it
 
     for name, data in first.items():  # CSV and HTML are byte for byte the same; the manifest only differs in time
         if name.endswith((".csv", ".html")):
@@ -210,6 +210,7 @@ def test_the_files_are_complete_readable_and_the_same_twice(demo_engine, tmp_pat
     assert {name: f["sha256"] for name, f in listed.items()} == \
         {name: hashlib.sha256(data).hexdigest() for name, data in first.items() if name != MANIFEST}
     assert one["week"] == "2024-W49" and one["filters"]["area"] == "SY05" and one["is_demo"] is True
+    assert one["images"] == {"made": True, "missing": [], "reason": None}
     assert {source["provider"] for source in one["sources"]} >= {"demo-acled"} or one["sources"]
 
     reader = PdfReader(io.BytesIO(first[f"{stem}_brief.pdf"]))

@@ -10,6 +10,7 @@ from charts.suppress import SmallCounts
 from pack.files import pack_files, zip_bytes
 from pack.weekly import NothingToExport, Pack, PackOptions, build_pack, last_complete_week, week_label
 from ui.common import CACHE_SECONDS
+from ui.downloads import png_problem
 
 MAX_WEEKS_OFFERED = 104
 
@@ -42,6 +43,9 @@ def cached_pack(_engine, url: str, week: date, filters, unit: str, household_siz
 def pack_download(pack: Pack) -> None:
     """One button: the pack's files (PNG, HTML, CSV per chart, the PDF brief, the manifest) as a zip, made on click."""
     stem = pack.options.stem
+    problem = png_problem()
+    if problem:  # the zip is still made, without PNG and PDF (pack/files.py); say so before the click
+        st.caption(f"Without PNG and PDF: {problem}")
     st.download_button("Download the pack (zip: PNG, HTML and CSV per chart, PDF brief, manifest)",
                        data=lambda: zip_bytes(pack_files(pack), stem), file_name=f"{stem}.zip",
                        mime="application/zip", key="download-pack", on_click="ignore", icon=":material/download:",
