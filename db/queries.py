@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
 
 from db import vocab
+from db.filters import area_place_ids
 from db.plausible import PlausibleLimits, shown_limits
 from db.summary import plausible_site_count
 from db.schema import (
@@ -103,6 +104,73 @@ def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
     with engine.connect() as conn:
         first, last = conn.execute(select(func.min(days.c.first), func.max(days.c.last))).one()
     return _as_date(first), _as_date(last)
+
+
+def _dated_places():
+    """(place_id, d) of every figure and event that counts, once per place it names (a figure's
+    origin and destination), on plausible days: the raw rows behind query_data_date_range, for the
+    questions the day summaries cannot answer (they carry no place)."""
+    counted = vocab.COUNTED_REVIEW_STATUSES
+    limits = shown_limits()
+    figure_day = func.coalesce(displacement_figure.c.period_end, displacement_figure.c.period_start)
+    figures = [
+        select(column.label("place_id"), figure_day.label("d"))
+        .where(displacement_figure.c.review_status.in_(counted), column.is_not(None),
+               figure_day.between(limits.earliest_date, limits.latest_date))
+        for column in (displacement_figure.c.origin_place_id, displacement_figure.c.destination_place_id)
+    ]
+    events = (
+        select(conflict_event.c.place_id, conflict_event.c.event_date.label("d"))
+        .where(conflict_event.c.review_status.in_(counted), conflict_event.c.place_id.is_not(None),
+               conflict_event.c.event_date.between(limits.earliest_date, limits.latest_date))
+    )
+    return union_all(*figures, events).subquery("dated_places")
+
+
+def query_area_date_range(engine: Engine, area: str | None,
+                          on_or_before: date | None = None) -> tuple[date | None, date | None]:
+    """query_data_date_range for the figures and events at places inside `area` (a place_key; None:
+    everywhere, from the day summaries). `on_or_before`: only days up to it (the last week of data
+    that has ended, pack/weekly.py)."""
+    if area is None and on_or_before is None:
+        return query_data_date_range(engine)
+    dated = _dated_places()
+    query = select(func.min(dated.c.d), func.max(dated.c.d))
+    if area is not None:
+        query = query.where(dated.c.place_id.in_(area_place_ids(area)))
+    if on_or_before is not None:
+        query = query.where(dated.c.d <= on_or_before)
+    with engine.connect() as conn:
+        first, last = conn.execute(query).one()
+    return _as_date(first), _as_date(last)
+
+
+def query_countries_with_data(engine: Engine) -> pd.DataFrame:
+    """The countries whose places hold figures or events that count, the most recent data first.
+
+    Columns: place_key, country_iso3, name_en, name_ar, first_date, last_date. A figure counts for
+    the country of its origin and for that of its destination.
+    """
+    top = (select(place.c.place_id, place.c.place_id.label("country_id"))
+           .where(place.c.kind == "country").cte("country_tree", recursive=True))
+    child = place.alias("child")
+    tree = top.union_all(select(child.c.place_id, top.c.country_id).where(child.c.parent_id == top.c.place_id))
+    dated = _dated_places()
+    per_country = (
+        select(tree.c.country_id, func.min(dated.c.d).label("first_date"), func.max(dated.c.d).label("last_date"))
+        .select_from(dated.join(tree, tree.c.place_id == dated.c.place_id))
+        .group_by(tree.c.country_id)
+        .subquery()
+    )
+    query = (
+        select(place.c.place_key, place.c.country_iso3, place.c.name_en, place.c.name_ar, per_country.c.first_date,
+               per_country.c.last_date)
+        .select_from(per_country.join(place, place.c.place_id == per_country.c.country_id))
+    )
+    frame = _frame(engine, query)
+    for column in ("first_date", "last_date"):
+        frame[column] = [_as_date(value) for value in frame[column]]
+    return frame.sort_values(["last_date", "name_en"], ascending=[False, True], ignore_index=True)
 
 
 def query_implausible_days(engine: Engine) -> tuple[int, PlausibleLimits]:
