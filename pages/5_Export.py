@@ -17,8 +17,11 @@ from ui.show import show_chart
 
 page = open_page("Export", "📦", "Weekly chart pack", permission=Permission.EXPORT)
 filters = sidebar_filters(page, show=("area", "event_types", "sources"), window=False)
-first, last = cached_date_range(page.engine, page.url)
-weeks = week_choices(first, last, date.today())
+# The weeks offered, and the default (the last whole week that holds data), are the area's own: with
+# several countries, the chosen country's (ui/filters.py), never a week of another country's data.
+first, last = cached_date_range(page.engine, page.url, filters.area)
+weeks = week_choices(first, last, date.today(),
+                     lambda day: cached_date_range(page.engine, page.url, filters.area, day)[1])
 if not weeks:
     st.info("No dated data yet: load files on the Upload page, then come back for the week's pack.")
     st.stop()
