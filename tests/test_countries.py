@@ -199,3 +199,18 @@ def test_old_data_is_said_on_the_page(app_on, two_countries):
     at = app_on(two_countries, FLOWS, area="HT")
     notes = [info.value for info in at.sidebar.info]
     assert any(literal("Latest data for Haiti: 2025-06-20 (") in note for note in notes), notes
+
+
+def test_the_briefs_title_page_says_the_data_is_old_when_it_is(two_countries):
+    """The PDF's title page (its HTML, before printing): the old-data line is dated by the day the brief
+    is made, so a brief made a week after Syria's last day says nothing and one made in 2026 says it."""
+    from db.filters import Filters
+    from pack.brief import brief_html
+    from pack.weekly import PackOptions, build_pack
+
+    week = date(2024, 12, 23)
+    pack = build_pack(two_countries, PackOptions(week=week, filters=Filters(week, week, area="SY")))
+    pngs = {chart.name: b"" for chart in pack.charts}
+    title_page = brief_html(pack, pngs, "2026-12-08T06:00:00+00:00").split("</section>")[0]
+    assert "Old data:</b> Latest data for Syrian Arab Republic: 2024-12-31 (101 weeks old)." in title_page
+    assert "Old data" not in brief_html(pack, pngs, "2025-01-06T06:00:00+00:00")
