@@ -74,8 +74,9 @@ def choose_country(engine, url: str, areas=None) -> str | None:
     areas = cached_area_choices(engine, url).set_index("place_key") if areas is None else areas
     keys = list(countries["place_key"])
     named = country_of(areas, (st.query_params.get("area") or "").strip()[:MAX_AREA_KEY] or None)
-    labels = {row.place_key: (f"{row.name_en}" + (f" · {row.name_ar}" if isinstance(row.name_ar, str) and row.name_ar
-                                                  else "") + f" (data to {row.last_date:%d %b %Y})")
+    # English name and latest day first: a narrow sidebar cuts the label's end (the Arabic name) short.
+    labels = {row.place_key: (f"{row.name_en} (data to {row.last_date:%d %b %Y})"
+                              + (f" · {row.name_ar}" if isinstance(row.name_ar, str) and row.name_ar else ""))
               for row in countries.itertuples()}
     picked = st.sidebar.selectbox(
         "Country", keys, index=keys.index(named) if named in keys else 0, key=COUNTRY_KEY, format_func=labels.get,
