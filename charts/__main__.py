@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     from charts.suppress import SmallCounts
     from db import queries
     from db.engine import describe_url, make_engine
-    from db.filters import AREA_KINDS, Filters
+    from db.filters import AREA_KINDS, Filters, country_of
     from pack.brief import BriefError
     from pack.files import write_pack
     from pack.weekly import NothingToExport, PackError, PackOptions, build_pack, old_data_note, parse_week
@@ -77,11 +77,14 @@ def main(argv=None) -> int:
         area = _area_key(areas, args.area, countries)
         if area is None and len(countries) > 1 and args.week.strip().lower() == "last":
             raise PackError(_whose_last_week(countries))
-        _, data_end = queries.query_area_date_range(engine, area)
-        week = parse_week(args.week, today=today, data_end=data_end,
+        # A week has run whole by the data of the area's country (a governorate whose last event fell on a
+        # Saturday still has that week); whether it holds data is the area's own.
+        _, latest = queries.query_area_date_range(engine, area)
+        _, horizon = queries.query_area_date_range(engine, country_of(areas.set_index("place_key"), area) or area)
+        week = parse_week(args.week, today=today, data_end=horizon,
                           latest_day_by=lambda day: queries.query_area_date_range(engine, area, day)[1])
         where = None if area is None else areas.loc[areas["place_key"] == area, "name_en"].iloc[0]
-        old = old_data_note(where, data_end, today)
+        old = old_data_note(where, latest, today)
         if old:
             print(f"note: {old}", file=sys.stderr)
         providers = queries.query_providers(engine)

@@ -139,13 +139,12 @@ def _days_in(inside, first: date, last: date):
     return union_all(*parts).subquery("days_in")
 
 
-def _day_in_week(conn, inside, monday: date, *, latest: bool, on_or_before: date | None = None) -> date:
+def _day_in_week(conn, inside, monday: date, *, latest: bool, on_or_before: date | None = None) -> date | None:
     """The first (or latest) day with data inside the area in the week of `monday` (up to
-    `on_or_before`); the Monday itself when the raw rows disagree with the summary."""
+    `on_or_before`), or None."""
     sunday = monday + timedelta(days=6)
     days = _days_in(inside, monday, min(sunday, on_or_before) if on_or_before else sunday)
-    found = conn.execute(select((func.max if latest else func.min)(days.c.d))).scalar_one()
-    return _as_date(found) or monday
+    return _as_date(conn.execute(select((func.max if latest else func.min)(days.c.d))).scalar_one())
 
 
 def query_area_date_range(engine: Engine, area: str | None,
@@ -175,8 +174,17 @@ def query_area_date_range(engine: Engine, area: str | None,
         first_week, last_week = (_as_date(value) for value in conn.execute(query).one())
         if first_week is None:
             return None, None
-        return (_day_in_week(conn, area_place_ids(area), first_week, latest=False),
-                _day_in_week(conn, area_place_ids(area), last_week, latest=True, on_or_before=on_or_before))
+        first = _day_in_week(conn, area_place_ids(area), first_week, latest=False) or first_week
+        last = _day_in_week(conn, area_place_ids(area), last_week, latest=True, on_or_before=on_or_before)
+        while last is None:  # the week's data all fall after `on_or_before`: the week with data before it
+            earlier = conn.execute(select(func.max(weeks.c.week_start))
+                                   .where(weeks.c.place_id.in_(area_place_ids(area)),
+                                          weeks.c.week_start < last_week)).scalar_one()
+            if earlier is None:
+                return None, None
+            last_week = _as_date(earlier)
+            last = _day_in_week(conn, area_place_ids(area), last_week, latest=True) or last_week + timedelta(days=6)
+        return first, last
 
 
 def query_countries_with_data(engine: Engine) -> pd.DataFrame:
@@ -207,8 +215,10 @@ def query_countries_with_data(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         for key, iso3, name_en, name_ar, first_week, last_week in conn.execute(query).all():
             rows.append((key, iso3, name_en, name_ar,
-                         _day_in_week(conn, area_place_ids(key), _as_date(first_week), latest=False),
-                         _day_in_week(conn, area_place_ids(key), _as_date(last_week), latest=True)))
+                         _day_in_week(conn, area_place_ids(key), _as_date(first_week), latest=False)
+                         or _as_date(first_week),
+                         _day_in_week(conn, area_place_ids(key), _as_date(last_week), latest=True)
+                         or _as_date(last_week) + timedelta(days=6)))
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["last_date", "name_en"], ascending=[False, True], ignore_index=True)
 

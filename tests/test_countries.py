@@ -2,9 +2,10 @@
 keeps it in the URL (`area`), every default window and "last week" are that country's own, and old
 data is said to be old on the pages, in the pack and on the command line.
 
-The database: the Syrian demo (data to 31 Dec 2024, README) and two ACLED events in Haiti written
-here, on Wednesday 18 and Friday 20 June 2025 — later than all of Syria's data, so a default taken
-from the whole database would land on Haiti's June 2025 whatever country is asked for.
+The database: the Syrian demo (data to 31 Dec 2024, README) and four ACLED events in Haiti written
+here, in the West department (HT01) on Wednesdays 11 and 18 and Friday 20 June 2025 and in Artibonite
+on Monday 30 June — later than all of Syria's data, so a default taken from the whole database would
+land on Haiti's June 2025 whatever country is asked for.
 """
 
 from __future__ import annotations
@@ -28,12 +29,18 @@ HAITI_ROWS = (
     "HTI900001,2025-06-18,2025,1,Political violence,Battles,Armed clash,Armed group A,,3,Police Forces of Haiti,,1,"
     "13,,332,Caribbean,Haiti,Ouest,Port-au-Prince,Port-au-Prince,Port-au-Prince,18.5392,-72.335,1,Test,National,"
     "Fixture row written for tests.,2,,1750000000",
+    "HTI900003,2025-06-11,2025,1,Political violence,Battles,Armed clash,Armed group A,,3,Police Forces of Haiti,,1,"
+    "13,,332,Caribbean,Haiti,Ouest,Port-au-Prince,Port-au-Prince,Port-au-Prince,18.5392,-72.335,1,Test,National,"
+    "Fixture row written for tests.,0,,1750000000",
+    "HTI900004,2025-06-30,2025,1,Political violence,Battles,Armed clash,Armed group B,,3,Police Forces of Haiti,,1,"
+    "13,,332,Caribbean,Haiti,Artibonite,Gonaives,Gonaives,Gonaives,19.4456,-72.6883,1,Test,National,"
+    "Fixture row written for tests.,0,,1750000000",
     "HTI900002,2025-06-20,2025,1,Political violence,Violence against civilians,Attack,Armed group A,,3,Civilians,,7,"
     "37,,332,Caribbean,Haiti,Ouest,Port-au-Prince,Port-au-Prince,Port-au-Prince,18.5392,-72.335,1,Test,National,"
     "Fixture row written for tests.,1,,1750000000",
 )
 SYRIA_LAST_DAY = date(2024, 12, 31)  # the demo's last day (README: "the demo stops on 31 Dec 2024")
-HAITI_LAST_DAY = date(2025, 6, 20)
+HAITI_LAST_DAY = date(2025, 6, 30)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,7 @@ def two_countries(databases, tmp_path_factory):
     create_demo(engine)
     path = tmp_path_factory.mktemp("haiti") / "acled_haiti_june_2025.csv"
     path.write_text(ACLED_HEADER + "\n" + "\n".join(HAITI_ROWS) + "\n", encoding="utf-8")
-    assert ingest_file(engine, path).batch.rows_loaded == 2
+    assert ingest_file(engine, path).batch.rows_loaded == 4
     return engine
 
 
@@ -72,10 +79,13 @@ def test_the_countries_with_data_come_most_recent_first(two_countries):
 
 
 def test_a_country_has_its_own_date_range(two_countries):
-    assert queries.query_area_date_range(two_countries, "HT") == (date(2025, 6, 18), HAITI_LAST_DAY)
+    assert queries.query_area_date_range(two_countries, "HT") == (date(2025, 6, 11), HAITI_LAST_DAY)
+    assert queries.query_area_date_range(two_countries, "HT01") == (date(2025, 6, 11), date(2025, 6, 20))
     assert queries.query_area_date_range(two_countries, "SY")[1] == SYRIA_LAST_DAY
     assert queries.query_area_date_range(two_countries, None)[1] == HAITI_LAST_DAY
     assert queries.query_area_date_range(two_countries, "HT", date(2025, 6, 19))[1] == date(2025, 6, 18)
+    assert queries.query_area_date_range(two_countries, "HT", date(2025, 6, 17)) == (date(2025, 6, 11),
+                                                                                      date(2025, 6, 11))
 
 
 # --- "last week" and old data, as rules ----------------------------------------------------------------
@@ -124,7 +134,13 @@ def test_week_last_with_area_picks_that_countrys_week(two_countries, monkeypatch
     assert manifest["latest_data"]["date"] == "2024-12-31"
     assert manifest["latest_data"]["old_data_note"].startswith("latest data for Syrian Arab Republic: 2024-12-31 (")
 
+    # Haiti's data run to Monday 30 June: the last whole week is 23–29 June, which holds none; the
+    # last week before it that holds data is the one of 16 June.
     assert main(["weekly", "--week", "last", "--area", "HTI", "--out", str(tmp_path / "ht")]) == 0
+    assert capsys.readouterr().out.startswith("2025-W25 ")
+    # The West department's last day is Friday 20 June, but the week of 16 June has run whole by its
+    # country's data (to 30 June): that week, not the one of 9 June.
+    assert main(["weekly", "--week", "last", "--area", "HT01", "--out", str(tmp_path / "west")]) == 0
     assert capsys.readouterr().out.startswith("2025-W25 ")
 
 
@@ -136,7 +152,7 @@ def test_week_last_without_area_on_several_countries_names_them_and_the_flag(two
     assert main(["weekly", "--week", "last", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert "Haiti (--area HT, data to 2025-06-20)" in err and "(--area SY, data to 2024-12-31)" in err
+    assert "Haiti (--area HT, data to 2025-06-30)" in err and "(--area SY, data to 2024-12-31)" in err
     assert not any(tmp_path.iterdir()), "nothing written"
 
 
@@ -153,11 +169,11 @@ def test_several_countries_ask_for_one_the_most_recent_first(app_on, two_countri
     at = app_on(two_countries, FLOWS)
     assert not at.exception
     assert _sidebar_box(at, "Country").value == "HT"
-    assert _sidebar_box(at, "Country").options == ["Haiti (data to 20 Jun 2025) · هايتي",
+    assert _sidebar_box(at, "Country").options == ["Haiti (data to 30 Jun 2025) · هايتي",
                                                     "Syrian Arab Republic (data to 31 Dec 2024) · "
                                                     "الجمهورية العربية السورية"]
     assert _params(at)["area"] == "HT"
-    assert _params(at)["end"] == "2025-06-20"
+    assert _params(at)["end"] == "2025-06-30"
 
 
 def test_the_window_follows_the_country_the_link_names(app_on, two_countries):
@@ -179,7 +195,7 @@ def test_choosing_another_country_keeps_it_in_the_url_with_its_own_window(app_on
     at.sidebar.selectbox(key="country").set_value("HT").run()
     assert not at.exception
     assert _params(at)["area"] == "HT"
-    assert _params(at)["end"] == "2025-06-20"
+    assert _params(at)["end"] == "2025-06-30"
     assert _sidebar_box(at, "Area").value == "HT"
 
 
@@ -190,6 +206,9 @@ def test_the_export_page_defaults_to_the_countrys_last_week(app_on, two_countrie
     haiti = app_on(two_countries, EXPORT, area="HT")
     assert not haiti.exception
     assert _params(haiti)["week"] == "2025-W25"
+    west = app_on(two_countries, EXPORT, area="HT01")  # its last day a Friday; its country's data run on
+    assert not west.exception
+    assert _params(west)["week"] == "2025-W25"
 
 
 def test_old_data_is_said_on_the_page(app_on, two_countries):
@@ -198,7 +217,7 @@ def test_old_data_is_said_on_the_page(app_on, two_countries):
     assert any(literal("Latest data for Syrian Arab Republic: 2024-12-31 (") in note for note in notes), notes
     at = app_on(two_countries, FLOWS, area="HT")
     notes = [info.value for info in at.sidebar.info]
-    assert any(literal("Latest data for Haiti: 2025-06-20 (") in note for note in notes), notes
+    assert any(literal("Latest data for Haiti: 2025-06-30 (") in note for note in notes), notes
 
 
 def test_the_briefs_title_page_says_the_data_is_old_when_it_is(two_countries):

@@ -13,11 +13,12 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from db import vocab
-from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters
+from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters, country_of
 from charts.spikes import keys_inside
 from pack.weekly import last_complete_week, old_data_note, week_label
 from ui.common import (cached_area_choices, cached_countries_with_data, cached_date_range, cached_providers,
                        date_window, from_link, refuse_url_value)
+from ui.pack import week_choices
 from ui.safe_text import literal
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
@@ -35,19 +36,6 @@ def _area_label(areas, key: str | None) -> str:
     row = areas.loc[key]
     arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
     return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
-
-
-def country_of(areas, key: str | None) -> str | None:
-    """The place_key of the country `key` lies in (itself for a country), from the area choices
-    (indexed by place_key, with kind and parent_key); None for an unknown key."""
-    seen = set()
-    while key is not None and key in areas.index and key not in seen:
-        seen.add(key)
-        row = areas.loc[key]
-        if row["kind"] == "country":
-            return key
-        key = row["parent_key"] if isinstance(row["parent_key"], str) else None
-    return None
 
 
 def _country_changed() -> None:
@@ -85,6 +73,17 @@ def choose_country(engine, url: str, areas=None) -> str | None:
     if country_of(areas, st.query_params.get("area")) != picked:
         st.query_params["area"] = picked
     return picked
+
+
+def week_choices_of(page, area: str | None, today: date) -> list[tuple[str, date]]:
+    """The Export page's weeks for `area`, the newest first: its last whole week that holds data
+    (pack.weekly.last_week_of_data). Whether a week has run whole is judged by the data of the area's
+    country (a governorate whose last event fell on a Saturday still has that week), whether it
+    holds data by the area's own."""
+    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
+    first, _ = cached_date_range(page.engine, page.url, area)
+    _, horizon = cached_date_range(page.engine, page.url, country_of(areas, area) or area)
+    return week_choices(first, horizon, today, lambda day: cached_date_range(page.engine, page.url, area, day)[1])
 
 
 def say_if_data_old(engine, url: str, area: str | None, areas=None) -> str | None:
