@@ -28,6 +28,7 @@ from ui.common import (
 from ui.access import gate
 from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
+from ui.filters import choose_country, say_if_data_old
 from ui.show import show_chart
 
 st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
@@ -45,7 +46,9 @@ if not database_ready(engine):
     st.stop()
 
 show_demo_banner(engine)
-start, end = date_window(engine)
+country = choose_country(engine, url)  # asked only when several countries hold data (ui/filters.py)
+start, end = date_window(engine, area=country)
+say_if_data_old(engine, url, country)
 headline = cached_headline(engine, url, start, end)
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,

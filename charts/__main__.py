@@ -3,7 +3,11 @@
     python -m charts weekly --week 2024-W49 [--out DIR] [--area SY05] [--event-types "Battles,Protests"]
                             [--sources ACLED,DTM] [--unit persons|households] [--household-size 5]
                             [--context-weeks 8] [--min-persons 10] [--min-households 5]
-    python -m charts weekly --week last      # the last whole week of data that has ended
+    python -m charts weekly --week last [--area SY]   # the last whole week of data that has ended
+
+With data of several countries, `--week last` needs --area (exit 2 naming the countries): each
+country has its own last week. When the latest data of the area (or the database) is more than
+OLD_DATA_DAYS old, a "note: latest data for ..." line on stderr says so.
 
 Writes, for that ISO week with its trailing weeks, a PNG, an HTML and a CSV per chart, a PDF brief,
 plotly.min.js (shared by the HTML files) and manifest.json into DIR (default exports/<week>[_<area>]).
@@ -59,19 +63,31 @@ def main(argv=None) -> int:
     from charts.suppress import SmallCounts
     from db import queries
     from db.engine import describe_url, make_engine
-    from db.filters import AREA_KINDS, Filters
+    from db.filters import AREA_KINDS, Filters, country_of
     from pack.files import write_pack
-    from pack.weekly import NothingToExport, PackError, PackOptions, build_pack, parse_week
+    from pack.weekly import NothingToExport, PackError, PackOptions, build_pack, old_data_note, parse_week
 
     engine = make_engine()
     if not queries.query_schema_ready(engine):
         return _fail(f"the database {describe_url(str(engine.url))} has no tables: run python -m db upgrade "
                      "(or python -m db demo) and load files first")
-    _, data_end = queries.query_data_date_range(engine)
+    today = date.today()
     try:
-        week = parse_week(args.week, today=date.today(), data_end=data_end)
         areas = queries.query_places(engine, AREA_KINDS)
-        area = _area_key(areas, args.area)
+        countries = queries.query_countries_with_data(engine)
+        area = _area_key(areas, args.area, countries)
+        if area is None and len(countries) > 1 and args.week.strip().lower() == "last":
+            raise PackError(_whose_last_week(countries))
+        # A week has run whole by the data of the area's country (a governorate whose last event fell on a
+        # Saturday still has that week); whether it holds data is the area's own.
+        _, latest = queries.query_area_date_range(engine, area)
+        _, horizon = queries.query_area_date_range(engine, country_of(areas.set_index("place_key"), area) or area)
+        week = parse_week(args.week, today=today, data_end=horizon,
+                          latest_day_by=lambda day: queries.query_area_date_range(engine, area, day)[1])
+        where = None if area is None else areas.loc[areas["place_key"] == area, "name_en"].iloc[0]
+        old = old_data_note(where, latest, today)
+        if old:
+            print(f"note: {old}", file=sys.stderr)
         providers = queries.query_providers(engine)
         filters = Filters.parse({"area": area, "event_types": args.event_types, "sources": args.sources},
                                 default_start=week, default_end=week, areas=areas["place_key"], sources=providers)
@@ -100,8 +116,9 @@ def main(argv=None) -> int:
     return EXIT_WRITTEN
 
 
-def _area_key(areas, text: str | None) -> str | None:
-    """An area given as a place key or a p-code, as its place key; unknown ones are refused."""
+def _area_key(areas, text: str | None, countries=None) -> str | None:
+    """An area given as a place key, a p-code or (a country with data) its ISO3 code, as its place
+    key; unknown ones are refused."""
     from pack.weekly import PackError
 
     if not text:
@@ -112,8 +129,21 @@ def _area_key(areas, text: str | None) -> str | None:
     by_pcode = areas[areas["pcode"].astype("string").str.upper() == text.upper()]
     if len(by_pcode):
         return by_pcode["place_key"].iloc[0]
+    if countries is not None and len(countries):
+        by_iso3 = countries[countries["country_iso3"].astype("string").str.upper() == text.upper()]
+        if len(by_iso3):
+            return by_iso3["place_key"].iloc[0]
     raise PackError(f"--area {text!r} is not a country, governorate, district or city of the gazetteer; give its "
-                    "place key or p-code (e.g. SY05 for Hama governorate)")
+                    "place key, p-code or country code (e.g. SY05 for Hama governorate, SY or SYR for Syria)")
+
+
+def _whose_last_week(countries) -> str:
+    """Why `--week last` needs --area on a database of several countries: each has its own last week,
+    and a Monday job for one country must not get another's week (nor an empty one)."""
+    listed = "; ".join(f"{row.name_en} (--area {row.place_key}, data to {row.last_date:%Y-%m-%d})"
+                       for row in countries.itertuples())
+    return (f"--week last: the database holds data of {len(countries)} countries, each with its own last week: "
+            f"{listed}. Name the country or area with --area")
 
 
 def _check_listed(what: str, given: str, kept: tuple[str, ...], known=None) -> None:

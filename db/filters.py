@@ -106,6 +106,19 @@ def weeks_before(end: date, weeks: int) -> date:
     return monday - timedelta(weeks=weeks - 1)
 
 
+def country_of(areas, key: str | None) -> str | None:
+    """The place_key of the country `key` lies in (itself for a country), from query_places' rows
+    indexed by place_key (kind, parent_key); None for an unknown key."""
+    seen = set()
+    while key is not None and key in areas.index and key not in seen:
+        seen.add(key)
+        row = areas.loc[key]
+        if row["kind"] == "country":
+            return key
+        key = row["parent_key"] if isinstance(row["parent_key"], str) else None
+    return None
+
+
 def area_place_ids(area_key: str):
     """A SELECT of the place ids inside the area `area_key` (itself included, at any depth)."""
     top = select(place.c.place_id).where(place.c.place_key == area_key).cte("area_tree", recursive=True)

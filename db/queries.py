@@ -6,13 +6,13 @@ Text-extracted facts count only once a person accepted them (vocab.COUNTED_REVIE
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, inspect, literal, select, union_all
+from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
 
 from db import vocab
-from db.filters import Filters
+from db.filters import Filters, area_place_ids
 from db.plausible import PlausibleLimits, shown_limits
 from db.schema import (
     conflict_event,
@@ -23,6 +23,8 @@ from db.schema import (
     site_population,
     source,
     summary_event_day,
+    summary_event_week,
+    summary_flow_place_week,
     summary_figure_day,
     unresolved_place_name,
 )
@@ -105,6 +107,121 @@ def query_data_date_range(engine: Engine) -> tuple[date | None, date | None]:
     with engine.connect() as conn:
         first, last = conn.execute(select(func.min(days.c.first), func.max(days.c.last))).one()
     return _as_date(first), _as_date(last)
+
+
+def _placed_weeks():
+    """(place_id, week_start) of the weekly summaries (db/summary.py): figures at their origin and at
+    their destination, events at their place. A few thousand rows where the raw tables hold millions:
+    they say which weeks an area has data in; _days_in then finds the day inside one such week."""
+    limits = shown_limits()
+    since = limits.earliest_date - timedelta(days=6)  # the Monday of the earliest plausible day
+    return union_all(*(
+        select(table.c.place_id, table.c.week_start)
+        .where(table.c.place_id.is_not(None), table.c.week_start.between(since, limits.latest_date))
+        for table in (summary_flow_place_week, summary_event_week))).subquery("placed_weeks")
+
+
+def _days_in(inside, first: date, last: date):
+    """(d) of the figures and events that count, dated `first`..`last`, at places in `inside` (a
+    SELECT of place ids, db.filters.area_place_ids): each part reads an index on (place, day)."""
+    counted = vocab.COUNTED_REVIEW_STATUSES
+    f, e = displacement_figure, conflict_event
+    parts = [
+        select(day.label("d")).where(f.c.review_status.in_(counted), column.in_(inside), when)
+        for column in (f.c.origin_place_id, f.c.destination_place_id)
+        for day, when in ((f.c.period_end, f.c.period_end.between(first, last)),
+                          (f.c.period_start, and_(f.c.period_end.is_(None), f.c.period_start.between(first, last))))
+    ]
+    # `place_id + 0`: read the week's events by date (ix_conflict_event_event_date...), not every event of
+    # each place by place id, which SQLite chose at a million events (4.5 s instead of milliseconds).
+    parts.append(select(e.c.event_date.label("d"))
+                 .where(e.c.review_status.in_(counted), (e.c.place_id + 0).in_(inside),
+                        e.c.event_date.between(first, last)))
+    return union_all(*parts).subquery("days_in")
+
+
+def _day_in_week(conn, inside, monday: date, *, latest: bool, on_or_before: date | None = None) -> date | None:
+    """The first (or latest) day with data inside the area in the week of `monday` (up to
+    `on_or_before`), or None."""
+    sunday = monday + timedelta(days=6)
+    days = _days_in(inside, monday, min(sunday, on_or_before) if on_or_before else sunday)
+    return _as_date(conn.execute(select((func.max if latest else func.min)(days.c.d))).scalar_one())
+
+
+def query_area_date_range(engine: Engine, area: str | None,
+                          on_or_before: date | None = None) -> tuple[date | None, date | None]:
+    """query_data_date_range for the figures and events at places inside `area` (a place_key; None:
+    everywhere). `on_or_before`: only days up to it (the last week of data that has ended,
+    pack/weekly.py). The weeks come from the weekly summaries, the days from the raw rows of those
+    two weeks only (a whole country's raw rows took 10 s at a million events and figures)."""
+    if area is None:
+        if on_or_before is None:
+            return query_data_date_range(engine)
+        counted, limits = vocab.COUNTED_REVIEW_STATUSES, shown_limits()
+        days = union_all(*(
+            select(func.min(table.c.day).label("first"), func.max(table.c.day).label("last"))
+            .where(table.c.review_status.in_(counted), table.c.day.between(limits.earliest_date, limits.latest_date),
+                   table.c.day <= on_or_before)
+            for table in (fd, ed))).subquery()
+        with engine.connect() as conn:
+            first, last = conn.execute(select(func.min(days.c.first), func.max(days.c.last))).one()
+        return _as_date(first), _as_date(last)
+    inside = area_place_ids(area)
+    weeks = _placed_weeks()
+    query = select(func.min(weeks.c.week_start), func.max(weeks.c.week_start)).where(weeks.c.place_id.in_(inside))
+    if on_or_before is not None:
+        query = query.where(weeks.c.week_start <= on_or_before)
+    with engine.connect() as conn:
+        first_week, last_week = (_as_date(value) for value in conn.execute(query).one())
+        if first_week is None:
+            return None, None
+        first = _day_in_week(conn, area_place_ids(area), first_week, latest=False) or first_week
+        last = _day_in_week(conn, area_place_ids(area), last_week, latest=True, on_or_before=on_or_before)
+        while last is None:  # the week's data all fall after `on_or_before`: the week with data before it
+            earlier = conn.execute(select(func.max(weeks.c.week_start))
+                                   .where(weeks.c.place_id.in_(area_place_ids(area)),
+                                          weeks.c.week_start < last_week)).scalar_one()
+            if earlier is None:
+                return None, None
+            last_week = _as_date(earlier)
+            last = _day_in_week(conn, area_place_ids(area), last_week, latest=True) or last_week + timedelta(days=6)
+        return first, last
+
+
+def query_countries_with_data(engine: Engine) -> pd.DataFrame:
+    """The countries whose places hold figures or events that count, the most recent data first.
+
+    Columns: place_key, country_iso3, name_en, name_ar, first_date, last_date. A figure counts for
+    the country of its origin and for that of its destination.
+    """
+    top = (select(place.c.place_id, place.c.place_id.label("country_id"))
+           .where(place.c.kind == "country").cte("country_tree", recursive=True))
+    child = place.alias("child")
+    tree = top.union_all(select(child.c.place_id, top.c.country_id).where(child.c.parent_id == top.c.place_id))
+    weeks = _placed_weeks()
+    per_country = (
+        select(tree.c.country_id, func.min(weeks.c.week_start).label("first_week"),
+               func.max(weeks.c.week_start).label("last_week"))
+        .select_from(weeks.join(tree, tree.c.place_id == weeks.c.place_id))
+        .group_by(tree.c.country_id)
+        .subquery()
+    )
+    query = (
+        select(place.c.place_key, place.c.country_iso3, place.c.name_en, place.c.name_ar, per_country.c.first_week,
+               per_country.c.last_week)
+        .select_from(per_country.join(place, place.c.place_id == per_country.c.country_id))
+    )
+    columns = ["place_key", "country_iso3", "name_en", "name_ar", "first_date", "last_date"]
+    rows = []
+    with engine.connect() as conn:
+        for key, iso3, name_en, name_ar, first_week, last_week in conn.execute(query).all():
+            rows.append((key, iso3, name_en, name_ar,
+                         _day_in_week(conn, area_place_ids(key), _as_date(first_week), latest=False)
+                         or _as_date(first_week),
+                         _day_in_week(conn, area_place_ids(key), _as_date(last_week), latest=True)
+                         or _as_date(last_week) + timedelta(days=6)))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["last_date", "name_en"], ascending=[False, True], ignore_index=True)
 
 
 def query_implausible_days(engine: Engine) -> tuple[int, PlausibleLimits]:

@@ -12,7 +12,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from charts import export
@@ -65,6 +65,9 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
     as_of = [f"{row.provider}: data to {row.latest_data_date:%d %b %Y}" for row in pack.freshness.itertuples()
              if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
     parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
+    old = pack.old_data_note(date.fromisoformat(generated[:10]))  # as old as on the day the brief is made
+    if old:
+        parts.append(f"<p class='demo'><b>Old data:</b> {_e(old[0].upper() + old[1:])}.</p>")
     parts.append(f"<p class='caption'>{_e(pack.sources)}{_e(options.small.note())} Facts read from text reports "
                  f"count only after review. Made {_e(generated)}.</p>")
     parts.append("</section>")

@@ -80,6 +80,8 @@ def manifest_bytes(pack: Pack, files: dict[str, bytes], generated: datetime) -> 
         "small_counts": {"persons_below": options.small.persons, "households_below": options.small.households},
         "is_demo": pack.is_demo,
         "sources": freshness,
+        "latest_data": {"date": pack.latest_data_date.isoformat() if pack.latest_data_date else None,
+                        "of": pack.data_where, "old_data_note": pack.old_data_note(generated.date())},
         "charts": [{"name": chart.name, "title": chart.title, "caption": chart.caption} for chart in pack.charts],
         "files": [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                   for name, data in sorted(files.items()) if name != MANIFEST],

@@ -13,6 +13,7 @@ preceding events are named by type, date and place only).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -66,13 +67,53 @@ def last_complete_week(today: date, data_end: date | None) -> date | None:
     return sunday - timedelta(days=6)
 
 
-def parse_week(text: str, *, today: date, data_end: date | None) -> date:
-    """"2024-W49" (or "2024W49") → the Monday of that ISO week; "last" → last_complete_week."""
+def last_week_of_data(today: date, data_end: date | None,
+                      latest_day_by: Callable[[date], date | None] | None = None) -> date | None:
+    """The Monday of "last week": the last whole week (Monday–Sunday) that has ended by `today`
+    and holds data, of the chosen country or area (`data_end` and `latest_day_by` are its own).
+
+    It is last_complete_week when that week holds data. When it holds none (a governorate reported on
+    a few days only), the week of the last data day before it; when all the data lie in one week
+    cut short by `data_end` (one file of three days), that week once it has ended. None while no
+    week with data has ended. `latest_day_by(day)`: the last data day on or before `day`.
+    """
+    monday = last_complete_week(today, data_end)
+    if monday is None:
+        return None
+    latest = latest_day_by(monday + timedelta(days=6)) if latest_day_by else monday
+    if latest is not None:
+        return latest - timedelta(days=latest.weekday())
+    own = data_end - timedelta(days=data_end.weekday())
+    return own if own + timedelta(days=6) < today else None
+
+
+# Data older than this (days before today) is said to be old on the pages, in the pack and on the
+# command line. The sources read here publish at least weekly (ACLED every week, DTM and the IDP
+# Task Force within days of the movements), so a latest day two weeks back means at least one
+# release was not loaded, and "last week" is then not last week.
+OLD_DATA_DAYS = 14
+
+
+def old_data_note(where: str | None, latest: date | None, today: date) -> str | None:
+    """"latest data for Syria: 2024-12-29 (101 weeks old)" when `latest` is more than OLD_DATA_DAYS
+    before `today`; None when it is recent (or there is no data at all: pages say that themselves)."""
+    if latest is None or (today - latest).days <= OLD_DATA_DAYS:
+        return None
+    days = (today - latest).days
+    age = f"{days // 7} weeks old" if days >= 7 * 4 else f"{days} days old"
+    return f"latest data{f' for {where}' if where else ''}: {latest.isoformat()} ({age})"
+
+
+def parse_week(text: str, *, today: date, data_end: date | None,
+               latest_day_by: Callable[[date], date | None] | None = None) -> date:
+    """"2024-W49" (or "2024W49") → the Monday of that ISO week; "last" → last_week_of_data."""
     if (text or "").strip().lower() == "last":
-        monday = last_complete_week(today, data_end)
+        monday = last_week_of_data(today, data_end, latest_day_by)
         if monday is None:
-            raise PackError("--week last: the database has no dated data yet; load files first "
-                            "(python -m loaders ingest FILE) or give a week such as 2024-W49")
+            if data_end is None:
+                raise PackError("--week last: the database has no dated data yet; load files first "
+                                "(python -m loaders ingest FILE) or give a week such as 2024-W49")
+            raise PackError("--week last: no whole week of data has ended yet; give a week such as 2024-W49")
         return monday
     match = ISO_WEEK.match(text or "")
     if not match:
@@ -153,6 +194,11 @@ class Pack:
     sources: str  # "Sources: ACLED (data to …)"
     freshness: pd.DataFrame  # the sources of the rows drawn: provider, latest_data_date, loaded_at, is_demo
     is_demo: bool
+    latest_data_date: date | None = None  # the area's (or the database's) last data day, for old_data_note
+    data_where: str | None = None  # whose data that is, in words ("Syrian Arab Republic"); None: everywhere
+
+    def old_data_note(self, today: date) -> str | None:
+        return old_data_note(self.data_where, self.latest_data_date, today)
 
 
 def _area_name(places: pd.DataFrame, area: str | None) -> str:
@@ -280,9 +326,20 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     preceding, note = _preceding_table(engine, options, flight, unit)
     # The pack's own sources line: exactly the sources of the rows its charts draw.
     drawn_sources = provenance.combined(*used)
+    _, latest = queries.query_area_date_range(engine, options.filters.area)
+    data_where = _place_name(places, options.filters.area)
     return Pack(options=options, area_name=_area_name(places, options.filters.area), headline=headline,
                 charts=charts, preceding=preceding, preceding_note=note,
-                sources=sources_text(drawn_sources), freshness=drawn_sources, is_demo=includes_demo(drawn_sources))
+                sources=sources_text(drawn_sources), freshness=drawn_sources, is_demo=includes_demo(drawn_sources),
+                latest_data_date=latest, data_where=data_where)
+
+
+def _place_name(places: pd.DataFrame, area: str | None) -> str | None:
+    """The area's English name (its key when the gazetteer lacks it); None for everywhere."""
+    if not area:
+        return None
+    row = places[places["place_key"] == area]
+    return str(row["name_en"].iloc[0]) if len(row) else area
 
 
 def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import streamlit as st
 
 from charts.suppress import HOUSEHOLDS_THRESHOLD, PERSONS_THRESHOLD
-from ui.common import cached_date_range, param_choice, param_number
-from ui.filters import sidebar_filters
-from ui.pack import cached_pack, pack_download, week_choices
+from ui.common import param_choice, param_number
+from ui.filters import sidebar_filters, week_choices_of
+from ui.pack import cached_pack, pack_download
 from access.policy import Permission
 from ui.page import open_page
 from ui.safe_text import literal
@@ -17,8 +17,9 @@ from ui.show import show_chart
 
 page = open_page("Export", "📦", "Weekly chart pack", permission=Permission.EXPORT)
 filters = sidebar_filters(page, show=("area", "event_types", "sources"), window=False)
-first, last = cached_date_range(page.engine, page.url)
-weeks = week_choices(first, last, date.today())
+# The weeks offered, and the default (the last whole week that holds data), are the area's own: with
+# several countries, the chosen country's (ui/filters.py), never a week of another country's data.
+weeks = week_choices_of(page, filters.area, date.today())
 if not weeks:
     st.info("No dated data yet: load files on the Upload page, then come back for the week's pack.")
     st.stop()

@@ -41,8 +41,15 @@ def database_ready(engine) -> bool:
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_date_range(_engine, url: str):
-    return queries.query_data_date_range(_engine)
+def cached_date_range(_engine, url: str, area: str | None = None, on_or_before: date | None = None):
+    """The data's first and last day, of the area's places when one is given (ui/filters.py: the
+    chosen country's own dates set the window); `on_or_before` cuts the range at that day."""
+    return queries.query_area_date_range(_engine, area, on_or_before)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_countries_with_data(_engine, url: str):
+    return queries.query_countries_with_data(_engine)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
@@ -218,7 +225,7 @@ def _note_implausible_days(engine) -> None:
                 "it again (the Data quality page lists each load).")
 
 
-def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tuple[date, date]:
+def date_window(engine, default_days: int = 7, from_monday: bool = False, area: str | None = None) -> tuple[date, date]:
     """The window every number on the page uses; it lives in the URL so a view can be shared.
 
     By default the last `default_days` of data; `from_monday` starts it on that first day's
@@ -226,9 +233,9 @@ def date_window(engine, default_days: int = 7, from_monday: bool = False) -> tup
     week cut short) and reads them from the weekly summaries. A `start` or `end` from the link
     that is not a date, lies before URL_DATES_FROM or more than URL_DATES_AHEAD_DAYS after today
     (or the data's last day), or (start) comes after the end is refused with a warning, and the
-    default used in its place.
+    default used in its place. `area`: the defaults follow that area's own data (the chosen country).
     """
-    first, last = cached_date_range(engine, str(engine.url))
+    first, last = cached_date_range(engine, str(engine.url), area)
     _note_implausible_days(engine)
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)

@@ -13,15 +13,21 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from db import vocab
-from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters
-from pack.weekly import last_complete_week, week_label
-from ui.common import (cached_area_choices, cached_date_range, cached_providers, date_window, from_link,
-                       refuse_url_value)
+from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters, country_of
+from charts.spikes import keys_inside
+from pack.weekly import last_complete_week, old_data_note, week_label
+from ui.common import (cached_area_choices, cached_countries_with_data, cached_date_range, cached_providers,
+                       date_window, from_link, refuse_url_value)
+from ui.pack import week_choices
+from ui.safe_text import literal
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
 LABELS = {"event_types": "Event types", "figure_kinds": "Figure kinds", "units": "Units", "sources": "Sources"}
 KIND_LABEL = {"community": "city/town"}
 EXPORT_PAGE = "pages/5_Export.py"
+COUNTRY_KEY = "country"  # the sidebar's country box (its value is carried in the URL as `area`)
+# What a new country makes stale: its window, week and area come from its own data.
+_FOLLOW_COUNTRY = ("start", "end", "week", "area")
 
 
 def _area_label(areas, key: str | None) -> str:
@@ -32,7 +38,71 @@ def _area_label(areas, key: str | None) -> str:
     return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
 
 
-def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, show: tuple[str, ...]) -> None:
+def _country_changed() -> None:
+    """A new country: its own window, week and area (the whole country), not the last one's."""
+    for name in _FOLLOW_COUNTRY:
+        st.query_params.pop(name, None)
+    st.query_params["area"] = st.session_state[COUNTRY_KEY]
+    for name in ("param-area", "param-week"):
+        st.session_state.pop(name, None)
+
+
+def choose_country(engine, url: str, areas=None) -> str | None:
+    """With data of several countries, the sidebar asks for a country first and returns its place_key;
+    with data of one country (or none) it asks nothing and returns None.
+
+    The box lists the countries that hold data, by name, the most recent data first; it starts on the
+    country of the link's `area` (a country or any place inside one) when that country holds data.
+    The choice is carried in the URL as `area` (the country itself, or a place inside it), so a link
+    opens on the same country; there is no second parameter for it.
+    """
+    countries = cached_countries_with_data(engine, url)
+    if len(countries) < 2:
+        return None
+    areas = cached_area_choices(engine, url).set_index("place_key") if areas is None else areas
+    keys = list(countries["place_key"])
+    named = country_of(areas, (st.query_params.get("area") or "").strip()[:MAX_AREA_KEY] or None)
+    # English name and latest day first: a narrow sidebar cuts the label's end (the Arabic name) short.
+    labels = {row.place_key: (f"{row.name_en} (data to {row.last_date:%d %b %Y})"
+                              + (f" · {row.name_ar}" if isinstance(row.name_ar, str) and row.name_ar else ""))
+              for row in countries.itertuples()}
+    picked = st.sidebar.selectbox(
+        "Country", keys, index=keys.index(named) if named in keys else 0, key=COUNTRY_KEY, format_func=labels.get,
+        on_change=_country_changed,
+        help="The database holds data of several countries: every page shows one, with its own dates.")
+    if country_of(areas, st.query_params.get("area")) != picked:
+        st.query_params["area"] = picked
+    return picked
+
+
+def week_choices_of(page, area: str | None, today: date) -> list[tuple[str, date]]:
+    """The Export page's weeks for `area`, the newest first: its last whole week that holds data
+    (pack.weekly.last_week_of_data). Whether a week has run whole is judged by the data of the area's
+    country (a governorate whose last event fell on a Saturday still has that week), whether it
+    holds data by the area's own."""
+    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
+    first, _ = cached_date_range(page.engine, page.url, area)
+    _, horizon = cached_date_range(page.engine, page.url, country_of(areas, area) or area)
+    return week_choices(first, horizon, today, lambda day: cached_date_range(page.engine, page.url, area, day)[1])
+
+
+def say_if_data_old(engine, url: str, area: str | None, areas=None) -> str | None:
+    """A notice in the sidebar when the area's (or the database's) latest data is older than
+    pack.weekly.OLD_DATA_DAYS; returns its text (None when recent)."""
+    _, latest = cached_date_range(engine, url, area)
+    where = None
+    if area is not None:
+        areas = cached_area_choices(engine, url).set_index("place_key") if areas is None else areas
+        where = str(areas.loc[area, "name_en"]) if area in areas.index else area
+    note = old_data_note(where, latest, date.today())
+    if note:
+        st.sidebar.info(literal(note[0].upper() + note[1:]) + ". Load newer files (Upload page) for current figures.",
+                        icon=":material/history:")
+    return note
+
+
+def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, show: tuple[str, ...],
+                               no_area: str = "all areas") -> None:
     """A warning for each filter of this page whose value from the link Filters.parse dropped (in part)."""
     for name in show:
         text = params.get(name)
@@ -42,7 +112,7 @@ def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, sh
             if filters.area is None:
                 why = ("longer than an area key" if len(text.strip()) > MAX_AREA_KEY else
                        "not the key of a country, governorate, district or city in the gazetteer")
-                refuse_url_value(name, text, why, "all areas")
+                refuse_url_value(name, text, why, no_area)
             continue
         wanted = [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
         unknown = [part for part in dict.fromkeys(wanted) if part not in choices[name]]
@@ -59,23 +129,36 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
     `window=False` (the Export page, which picks a week instead): no date window is drawn or
     kept in the URL; the filters' window is then the data's whole range.
     """
+    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
+    country = choose_country(page.engine, page.url, areas)  # None unless several countries hold data
+    inside = keys_inside(areas.reset_index(), country)
+    params = {name: st.query_params.get(name) for name in ALL_FILTERS}
+    asked = Filters.parse({"area": params["area"]}, default_start=date.today(), default_end=date.today(),
+                          areas=areas.index).area
+    area = asked if inside is None or asked in inside else country  # the window follows the area shown
     if window:
-        start, end = date_window(page.engine, default_days=default_days, from_monday=True)  # weekly charts
+        start, end = date_window(page.engine, default_days=default_days, from_monday=True, area=area)  # weekly
     else:
-        first, last = cached_date_range(page.engine, page.url)
+        first, last = cached_date_range(page.engine, page.url, area)
         end = last or date.today()
         start = first or end
-    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
     providers = cached_providers(page.engine, page.url)
-    params = {name: st.query_params.get(name) for name in ALL_FILTERS}
     filters = Filters.parse({**params, "start": start.isoformat(), "end": end.isoformat()},
                             default_start=start, default_end=end, areas=areas.index, sources=providers)
     choices = {"event_types": vocab.EVENT_TYPES, "figure_kinds": vocab.FIGURE_KINDS, "units": vocab.UNITS,
                "sources": providers}
-    _refuse_what_parse_dropped(params, filters, choices, show)
+    _refuse_what_parse_dropped(params, filters, choices, show,
+                               no_area="all areas" if country is None else _area_label(areas, country))
+    if country is not None and filters.area != area:  # a place of another country (or none): the whole country
+        filters = Filters(start=filters.start, end=filters.end, area=area, event_types=filters.event_types,
+                          figure_kinds=filters.figure_kinds, units=filters.units, sources=filters.sources)
+    say_if_data_old(page.engine, page.url, area, areas)
     picked = {}
+    if country is not None and "area" not in show:
+        picked["area"] = area
     if "area" in show:
-        options = [None, *areas.index]
+        options = [None, *areas.index] if inside is None else [country, *(k for k in areas.index
+                                                                           if k in inside and k != country)]
         picked["area"] = st.sidebar.selectbox(
             "Area", options, index=options.index(filters.area), key="param-area",
             format_func=lambda key: _area_label(areas, key),
@@ -87,7 +170,7 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
                 placeholder="all"))
     filters = Filters(start=start, end=end, **picked)
     for name in ALL_FILTERS:
-        value = getattr(filters, name) if name in show else None
+        value = getattr(filters, name) if name in show or name in picked else None
         text = LIST_SEPARATOR.join(value) if isinstance(value, tuple) else value
         if text:
             st.query_params[name] = text

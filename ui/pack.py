@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import streamlit as st
 
 from charts.suppress import SmallCounts
 from pack.files import pack_files, zip_bytes
-from pack.weekly import NothingToExport, Pack, PackOptions, build_pack, last_complete_week, week_label
+from pack.weekly import NothingToExport, Pack, PackOptions, build_pack, last_week_of_data, week_label
 from ui.common import CACHE_SECONDS
 from ui.downloads import png_problem
 
 MAX_WEEKS_OFFERED = 104
 
 
-def week_choices(first: date | None, last: date | None, today: date) -> list[tuple[str, date]]:
-    """(ISO week, its Monday) from the last whole week of data back to the first week, at most two years."""
-    newest = last_complete_week(today, last)
+def week_choices(first: date | None, last: date | None, today: date,
+                 latest_day_by: Callable[[date], date | None] | None = None) -> list[tuple[str, date]]:
+    """(ISO week, its Monday) from the last whole week of data back to the first week, at most two years.
+
+    The newest is pack.weekly.last_week_of_data (`latest_day_by` as there): a week that holds data."""
+    newest = last_week_of_data(today, last, latest_day_by)
     if newest is None or first is None:
         return []
     oldest = max(first - timedelta(days=first.weekday()), newest - timedelta(weeks=MAX_WEEKS_OFFERED - 1))
