@@ -268,6 +268,7 @@ def test_remove_takes_every_demo_row_and_leaves_real_loads(monkeypatch, capsys, 
     assert main(["demo", "--remove"]) == 0
     assert "demo data (synthetic) removed: 7 batch(es)" in capsys.readouterr().out
     assert _demo_rows(prepared_engine) == 0
+    assert not queries.query_has_demo_data(prepared_engine)  # no page says "demo data" any more
     assert _real_rows(prepared_engine) == real
     assert not any(check_summaries(prepared_engine).values())  # what the summaries held from the demo went too
     with prepared_engine.connect() as conn:
