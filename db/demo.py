@@ -416,8 +416,9 @@ def _build_baseline(rng: random.Random, places: _Places) -> tuple[list[tuple], l
             refuges = area.refuges[town_id]
             weight_sum = sum(w for _, w in refuges)
             for refuge, weight in refuges:
-                _add_flow(rng, persons, households, f"baseline:new_displacement:{town.place_key}:{refuge.place_key}:{day}",
-                          "new_displacement", "fled", town, refuge, day, int(round(total * weight / weight_sum, -1)))
+                key = f"baseline:new_displacement:{town.place_key}:{refuge.place_key}:{day}"
+                _add_flow(rng, persons, households, key, "new_displacement", "fled", town, refuge, day,
+                          int(round(total * weight / weight_sum, -1)))
         for i in quiet:
             monday = weeks[i]
             season = 1 + 0.8 * math.cos(2 * math.pi * (monday.timetuple().tm_yday - RETURN_PEAK_DAY) / 365.25)
