@@ -4,6 +4,7 @@
   demo [--if-empty] [--seed N] [--scale N]
                           also build the demo data (synthetic); --scale N adds N events and
                           N figures for benchmarks
+  demo --remove           delete the demo data (every demo batch); real loads stay
   summary --rebuild       compute the weekly summaries again from the raw rows
   summary --check         say whether the weekly summaries equal a rebuild (exit 1 if not)
   info                    where the database is and what it holds
@@ -31,6 +32,8 @@ def main(argv=None) -> int:
     demo.add_argument("--if-empty", action="store_true", help="only when no data has been loaded yet")
     demo.add_argument("--seed", type=int, default=None)
     demo.add_argument("--scale", type=int, default=0, help="add N events and N figures (benchmarks)")
+    demo.add_argument("--remove", action="store_true",
+                      help="delete the demo data (every demo batch, as an admin deleting it); real loads stay")
     summary = sub.add_parser("summary", help="the weekly summaries the pages read (db/summary.py)")
     action = summary.add_mutually_exclusive_group(required=True)
     action.add_argument("--rebuild", action="store_true", help="compute them again from the raw rows")
@@ -43,6 +46,24 @@ def main(argv=None) -> int:
     if args.command in ("upgrade", "demo"):
         result = prepare_database(engine)
         print(f"schema up to date; gazetteer {result.status} (batch {result.batch_id})")
+    if args.command == "demo" and args.remove:
+        from db.demo import remove_demo
+
+        from db.batches import BatchError
+        from db.engine import DatabaseBusy
+
+        try:
+            done = remove_demo(engine)
+        except (BatchError, DatabaseBusy) as exc:  # another load holds the database, or a batch went meanwhile
+            print(f"demo data not removed: {exc}. Run the command again; what was removed stays removed.")
+            return 1
+        if not done.batches:
+            print("no demo data loaded: nothing removed")
+        else:
+            print(f"demo data (synthetic) removed: {done.batches} batch(es), {done.removed:,} row(s) deleted, "
+                  f"{done.places_removed} demo place(s) removed" + (
+                      f"; {done.kept:,} row(s) kept, as a real load holds them too" if done.kept else ""))
+        return 0
     if args.command == "demo":
         from db.demo import DEFAULT_SEED, create_demo
 

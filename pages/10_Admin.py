@@ -1,15 +1,15 @@
-"""Admin: the audit trail (who loaded, reviewed, linked, decided or deleted what, and when) and
-deleting a load batch. Admins only; the db functions check the role again."""
+"""Admin: the audit trail (who loaded, reviewed, linked, decided or deleted what, and when),
+deleting a load batch, and removing the demo data. Admins only; the db functions check the role again."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
-from db import batches
+from db import batches, demo
 from db.engine import DatabaseBusy
 from db.vocab import AUDIT_ACTIONS
-from ui.admin import cached_audit, cached_live_batches
+from ui.admin import cached_audit, cached_demo_batches, cached_live_batches
 from ui.page import open_page
 
 page = open_page("Admin", "🛡️", "Admin: audit trail and load batches", permission=Permission.SEE_AUDIT)
@@ -51,4 +51,26 @@ else:
                                                  f"{done.kept:,} left as a later load revised them, "
                                                  f"{done.handed_over:,} kept for another batch that loaded them too.")
             st.cache_data.clear()  # every page counts without the batch on its next run
+            st.rerun()
+
+st.subheader("Remove the demo data")
+demo_batches = cached_demo_batches(page.engine, page.url)
+if not demo_batches:
+    st.info("No demo data is loaded.")
+else:
+    st.caption(f"The synthetic demo is loaded ({len(demo_batches)} batch(es)). Remove it once real data is loaded, "
+               "and always before making charts or a weekly pack for a report: its charts say \"demo data "
+               "(synthetic)\". Each demo batch is deleted as above, on the audit trail; real loads stay. "
+               "`python -m db demo` brings it back.")
+    sure = st.checkbox("I want to remove every demo row", key="admin-demo-confirm")
+    if st.button("Remove the demo data", key="admin-remove-demo", disabled=not sure):
+        try:
+            removed = demo.remove_demo(page.engine, actor=page.actor)
+        except (batches.BatchError, PermissionDenied, DatabaseBusy) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["admin_message"] = (
+                f"Demo data removed: {removed.batches} batch(es), {removed.removed:,} row(s) deleted, "
+                f"{removed.places_removed} demo place(s) removed.")
+            st.cache_data.clear()
             st.rerun()

@@ -183,11 +183,11 @@ def test_weekly_summaries_give_what_the_raw_rows_give(demo_engine, start, end, a
 
 
 def test_an_empty_window_says_what_to_change(app_on, demo_engine):
-    at = app_on(demo_engine, EVENTS_PAGE, start="2024-06-01", end="2024-06-07")
+    at = app_on(demo_engine, EVENTS_PAGE, start="2023-06-01", end="2023-06-07")  # before the demo's year
     assert not at.exception
     assert not at.get("plotly_chart")
     infos = [i.value for i in at.info]
-    assert any("No conflict events between 01 Jun 2024 and 07 Jun 2024" in i and "Widen the window" in i
+    assert any("No conflict events between 01 Jun 2023 and 07 Jun 2023" in i and "Widen the window" in i
                for i in infos)
     assert any("No HDX HAPI event counts" in i for i in infos)
     assert not at.error
@@ -207,10 +207,11 @@ def test_this_week_against_the_average_of_the_four_weeks_before(app_on, demo_eng
     for event_type in set(this_week["event_type"]) | set(before["event_type"]):
         assert by_type[THIS_WEEK].get(event_type, 0) == (this_week["event_type"] == event_type).sum()
         assert by_type[AVERAGE].get(event_type, 0) == pytest.approx((before["event_type"] == event_type).sum() / 4)
-    assert by_type[THIS_WEEK]["Battles"] == 15
+    assert by_type[THIS_WEEK]["Battles"] >= 15  # the offensive's 15 that week (db.demo.TIMELINE), and the baseline's
     by_governorate = {t["name"]: dict(zip(t["y"], _trace_values(t, "x"))) for t in figure["data"]
                       if t["xaxis"] == "x2"}
-    assert by_governorate[THIS_WEEK]["Hama · حماة"] == (this_week["governorate"] == "SY05").sum() == 13
+    hama = (this_week["governorate"] == "SY05").sum()
+    assert by_governorate[THIS_WEEK]["Hama · حماة"] == hama >= 13  # db.demo.TIMELINE's 13, and the baseline's
     assert by_governorate[AVERAGE]["Aleppo · حلب"] == pytest.approx((before["governorate"] == "SY02").sum() / 4)
     table = at.dataframe[0].value
     aleppo = table[table["pcode"] == "SY02"].iloc[0]
@@ -232,6 +233,9 @@ def test_an_incomplete_last_week_is_not_compared(app_on, demo_engine):
 
 def test_hapi_counts_are_only_in_their_own_charts(app_on, demo_engine, demo_rows):
     events, counts = demo_rows
+    # The demo's year, cut to the window: November and December
+    events = _between(events, date(2024, 11, 1), date(2024, 12, 31))
+    counts = counts[counts["period_start"] >= date(2024, 11, 1)]
     at = app_on(demo_engine, EVENTS_PAGE, start="2024-11-01", end="2024-12-31")
     assert not at.exception
     charts = _charts(at)

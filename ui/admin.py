@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from db import audit, quality_queries
+from db import audit, demo, quality_queries
 from ui.common import CACHE_SECONDS
 
 
@@ -16,3 +16,8 @@ def cached_audit(_engine, url: str, action: str | None):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_live_batches(_engine, url: str):
     return quality_queries.query_live_batches(_engine)
+
+
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_demo_batches(_engine, url: str) -> list[int]:
+    return demo.live_demo_batches(_engine)
