@@ -199,13 +199,19 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
     pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
     by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
+    # Accepted text reports without a figure, marked on their week: never with their sentence (nothing
+    # from a report's text leaves in the pack).
+    unquantified = {side: flow_queries.query_unquantified_reports(engine, window, KIND, side)
+                    for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
             continue
         title = mark(f"New displacement by {side}, per week")
         charts.append(PackChart(
-            f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title),
+            f"flows_by_{side}", title,
+            build_weekly_flows(weekly, unit, side, title, window=(window.start, window.end),
+                               unquantified=unquantified[side]),
             small.table(weekly_flow_rows(weekly, unit)),
             caption(window, unit, area_note + conversion + suppressed + "Weeks start on Monday; the eight largest "
                     "places are shown, the rest summed as \"other places\".")))
@@ -213,12 +219,17 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
     flight = flight[flight["unit"] == unit] if not flight.empty else flight
+    unquantified_flight = unquantified["origin"]
+    if inside is not None and not unquantified_flight.empty:
+        unquantified_flight = unquantified_flight[unquantified_flight["place_key"].isin(inside)]
     weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
     events = spike_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
         title = mark("New displacement and the week's conflict events")
         charts.append(PackChart(
-            "flows_and_events", title, build_flows_with_events(flight, events, unit, title),
+            "flows_and_events", title,
+            build_flows_with_events(flight, events, unit, title, window=(window.start, window.end),
+                                    unquantified=unquantified_flight),
             small.table(flows_and_events_rows(flight, events)),
             caption(window, f"{unit} (bars), events per week (markers, by ACLED type)",
                     conversion + suppressed + "Bars: new displacement from places " + ("inside the area" if
@@ -227,7 +238,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     if not weekly_events.empty:
         title = mark("Conflict events per week, by type")
         charts.append(PackChart(
-            "events_by_type", title, build_event_timeline(weekly_events, title), timeline_rows(weekly_events),
+            "events_by_type", title, build_event_timeline(weekly_events, title, window=(window.start, window.end)),
+            timeline_rows(weekly_events),
             caption(window, "events", "Only events at places inside the area count. " if options.filters.area
                     else "")))
 
