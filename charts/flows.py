@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
-from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_key, week_keys, weeks_of
+from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
 
 OTHER = "other places"
 LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
@@ -126,9 +126,7 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
         figure.add_trace(go.Bar(x=week_keys(part["week"]), y=part["value"], name=name, **_labels(part),
                                 hovertext=hover_labels(part["week"]),
                                 hovertemplate=f"{name}<br>%{{hovertext}}<br>%{{customdata}} {unit}<extra></extra>"))
-    if unquantified is not None and not unquantified.empty:
-        totals = rows.groupby("week")["value"].sum()
-        add_no_figure_markers(figure, unquantified, {week_key(w): v for w, v in totals.items()})
+    add_no_figure_markers(figure, unquantified)
     figure.update_layout(title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})
     apply_week_axis(figure, weeks)

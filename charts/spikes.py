@@ -50,7 +50,6 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
     extra = [unquantified[["week"]]] if unquantified is not None and not unquantified.empty else []
     weeks = weeks_of(pd.concat([flows[["week"]], events[["week"]], *extra]), window)
     figure = new_subplots(specs=[[{"secondary_y": True}]])
-    heights: dict[str, float] = {}
     for text in (False, True):
         part = flows[flows["from_text"] == text]
         sums = {"value": ("value", "sum"), **({SUPPRESSED: (SUPPRESSED, "max")} if SUPPRESSED in part else {})}
@@ -58,8 +57,6 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
         if rows.empty:
             continue
         rows = filled(rows, weeks, flags=(SUPPRESSED,) if SUPPRESSED in rows else ())
-        for key, value in zip(week_keys(rows["week"]), rows["value"]):
-            heights[key] = heights.get(key, 0.0) + float(value)
         figure.add_trace(go.Bar(
             x=week_keys(rows["week"]), y=rows["value"],
             name=f"displacement ({unit})" + (" — from text reports, reviewed" if text else ""),
@@ -79,7 +76,7 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
                 marker={"color": colour, "symbol": symbol + ("-open" if text else ""), "size": 11,
                         "line": {"width": 1.5, "color": colour}}, hovertext=hover_labels(rows["week"]),
                 hovertemplate=f"{event_type}<br>%{{hovertext}}<br>%{{y}} events<extra></extra>"), secondary_y=True)
-    add_no_figure_markers(figure, unquantified, heights, secondary_y=False)
+    add_no_figure_markers(figure, unquantified, secondary_y=False)
     figure.update_layout(title=title, barmode="stack", margin={"t": 60, "b": 40},
                          legend={"orientation": "h", "y": -0.2})
     apply_week_axis(figure, weeks)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+NO_FIGURE_SIZE = 13  # px, the markers of reports without a figure (half of one lies under the axis line)
 MIN_SLOTS = 4  # a chart of fewer weeks keeps this much room, so one week's bar is a bar, not the plot
 MAX_TICKS = 13  # at most this many tick labels (every week up to 13 weeks, then every k-th)
 AXIS_TITLE = "week (starting Monday)"
@@ -101,7 +102,9 @@ def apply_week_axis(figure: go.Figure, weeks: list[date], title: str = AXIS_TITL
     spare = max(0, MIN_SLOTS - len(keys)) / 2
     figure.update_xaxes(title_text=title, type="category", categoryorder="array", categoryarray=keys,
                         tickmode="array", tickvals=[keys[i] for i in shown], ticktext=[labels[i] for i in shown],
-                        range=[-0.5 - spare, len(keys) - 0.5 + spare], **axis)
+                        range=[-0.5 - spare, len(keys) - 0.5 + spare],
+                        ticklabelstandoff=NO_FIGURE_SIZE // 2 + 2,  # room under the axis for add_no_figure_markers
+                        **axis)
     return figure
 
 
@@ -166,24 +169,24 @@ def no_figure_hover(week_rows: pd.DataFrame) -> str:
     return "<br>".join(parts)
 
 
-def add_no_figure_markers(figure: go.Figure, reports: pd.DataFrame, heights: dict[str, float] | None = None,
-                          **where) -> go.Figure:
-    """One marker per week holding accepted text reports without a figure, on that week, at the top
-    of the week's bars (`heights`: week key → the stacked value, 0 when absent), named for the kind
-    of movement ("reported fleeing, no figure"). `reports`: one row per report (week, place,
-    figure_kind, and quote only when the viewer may see it). `where` goes to figure.add_trace
-    (secondary_y=False on a figure with two y axes)."""
+def add_no_figure_markers(figure: go.Figure, reports: pd.DataFrame | None, **where) -> go.Figure:
+    """One marker per week holding accepted text reports without a figure, on that week's slot at the
+    baseline (y = 0), named for the kind of movement ("reported fleeing, no figure"). `reports`: one
+    row per report (week, place, figure_kind, and quote only when the viewer may see it). `where`
+    goes to figure.add_trace (secondary_y=False on a figure with two y axes).
+
+    On the baseline, not above the week's bars: in a PNG of the Flows-and-events chart a marker above
+    the tallest bar hid behind the largest event marker, which the second axis also puts at the top."""
     if reports is None or reports.empty:
         return figure
-    heights = heights or {}
     weeks = sorted({monday_of(d) for d in reports["week"]})
     by_week = {w: reports[reports["week"].map(monday_of) == w] for w in weeks}
     kinds = set(reports["figure_kind"]) if "figure_kind" in reports else set()
     name = NO_FIGURE_NAMES.get(next(iter(kinds)), "reported, no figure") if len(kinds) == 1 else "reported, no figure"
-    keys = week_keys(weeks)
     figure.add_trace(go.Scatter(
-        x=keys, y=[float(heights.get(k, 0.0)) for k in keys], mode="markers", name=name,
-        marker={"symbol": "triangle-down-open", "size": 13, "color": NO_FIGURE_COLOUR, "line": {"width": 2}},
+        # Not clipped: half of the marker lies under the axis line.
+        x=week_keys(weeks), y=[0.0] * len(weeks), mode="markers", name=name, cliponaxis=False,
+        marker={"symbol": "triangle-up", "size": NO_FIGURE_SIZE, "color": NO_FIGURE_COLOUR, "line": {"width": 1, "color": "white"}},
         customdata=[len(by_week[w]) for w in weeks],
         hovertext=[no_figure_hover(by_week[w]) for w in weeks],
         hovertemplate="%{hovertext}<extra></extra>"), **where)

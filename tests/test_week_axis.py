@@ -19,6 +19,7 @@ from charts.camps import build_net_arrivals, build_population_over_time
 from charts.events import build_event_timeline
 from charts.flows import build_weekly_flows
 from charts.spikes import build_flows_with_events
+from charts.timeline import build_daily_displacement_and_events
 from charts.weeks import MIN_SLOTS, NO_FIGURE_NAMES
 from db.filters import Filters
 from db.flow_queries import query_unquantified_reports
@@ -117,6 +118,19 @@ def test_a_site_list_of_one_date_draws_visible_points():
     assert low < pd.Timestamp("2020-07-01") < high and (high - low).days >= 2
 
 
+def test_a_daily_chart_of_one_day_ticks_the_day_and_draws_its_bars_side_by_side():
+    day = date(2024, 12, 5)
+    daily = pd.DataFrame({"day": [day] * 3, "unit": ["persons", "households", "events"], "from_text": [False] * 3,
+                          "value": [300.0, 50.0, 4.0]})
+    figure = build_daily_displacement_and_events(daily, "t")
+    axis = figure.layout.xaxis
+    assert list(axis.ticktext) == ["5 Dec 2024"] and not any(":" in t for t in axis.ticktext)
+    persons, households = (t for t in figure.data if t.type == "bar")
+    day_ms = 86_400_000
+    assert persons.width == households.width and persons.width * 2 >= 0.5 * day_ms  # visible, not 1 ms wide
+    assert households.offset == persons.offset + persons.width  # side by side, not one over the other
+
+
 # --- accepted text reports without a figure ------------------------------------------------------------
 
 SENTENCE = "Dozens of families fled Hama on foot overnight, a resident said."
@@ -165,7 +179,7 @@ def test_a_report_without_a_figure_is_marked_on_its_week_with_the_quote_for_edit
     at = _run(monkeypatch, report_without_a_figure, script, USERS[role], start="2024-11-25", end="2024-12-15")
     assert not at.exception
     marker = _marker(at, key)
-    assert marker["x"] == ["2024-12-02"]
+    assert marker["x"] == ["2024-12-02"] and marker["y"] == [0]  # on the baseline of its week
     hover = marker["hovertext"][0]
     assert "reported fleeing, no figure" in hover and "week of 2 Dec 2024" in hover and "Hama: 1 report" in hover
     assert (SENTENCE in hover) is sees
