@@ -197,3 +197,15 @@ def test_a_quote_is_escaped_in_the_marker(monkeypatch, prepared_engine):
               end="2024-12-15")
     hover = _marker(at, "chart-weekly")["hovertext"][0]
     assert "&lt;b&gt;fled&lt;/b&gt;" in hover and "&lt;a href='x'&gt;" in hover and "<b>" not in hover
+
+
+def test_the_pack_marks_a_report_without_a_figure_and_never_carries_its_sentence(report_without_a_figure):
+    from pack.weekly import PackOptions, build_pack
+
+    pack = build_pack(report_without_a_figure, PackOptions(date(2024, 12, 9), unit="households"))
+    charts = {chart.name: chart for chart in pack.charts}
+    for name in ("flows_by_origin", "flows_and_events"):
+        marker = next(t for t in charts[name].figure.data if t.name == NO_FIGURE_NAMES["new_displacement"])
+        assert list(marker.x) == ["2024-12-02"]
+        assert "Hama: 1 report" in marker.hovertext[0] and SENTENCE not in marker.hovertext[0]
+        assert list(charts[name].figure.layout.xaxis.categoryarray)[-1] == "2024-12-09"
