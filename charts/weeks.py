@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 NO_FIGURE_SIZE = 13  # px, the markers of reports without a figure (half of one lies under the axis line)
-MIN_SLOTS = 4  # a chart of fewer weeks keeps this much room, so one week's bar is a bar, not the plot
+MIN_SLOTS = 4  # a chart of fewer weeks draws its bars as narrow as among this many, so one bar is not the plot
 MAX_TICKS = 13  # at most this many tick labels (every week up to 13 weeks, then every k-th)
 AXIS_TITLE = "week (starting Monday)"
 
@@ -91,7 +91,9 @@ def filled(rows: pd.DataFrame, weeks: list[date], value: str = "value", column: 
 
 def apply_week_axis(figure: go.Figure, weeks: list[date], title: str = AXIS_TITLE, **axis) -> go.Figure:
     """The figure's x axis as the weeks of `weeks`: categories in order, "week of …" tick text on at
-    most MAX_TICKS of them, room for MIN_SLOTS weeks when there are fewer (the bars centred)."""
+    most MAX_TICKS of them. With fewer than MIN_SLOTS weeks the bars are as narrow as they would be
+    among MIN_SLOTS weeks, so one week's bar does not fill the plot. (Narrower bars, not a wider
+    axis range: a range of [-2, 2] would put numbers into the figure that read like small counts.)"""
     keys = week_keys(weeks)
     if not keys:
         figure.update_xaxes(title_text=title, type="category", **axis)
@@ -99,10 +101,10 @@ def apply_week_axis(figure: go.Figure, weeks: list[date], title: str = AXIS_TITL
     step = max(1, math.ceil(len(keys) / MAX_TICKS))
     shown = list(range(0, len(keys), step))
     labels = week_labels(weeks)
-    spare = max(0, MIN_SLOTS - len(keys)) / 2
+    if len(keys) < MIN_SLOTS:
+        figure.update_traces(width=0.8 * len(keys) / MIN_SLOTS, selector={"type": "bar"})
     figure.update_xaxes(title_text=title, type="category", categoryorder="array", categoryarray=keys,
                         tickmode="array", tickvals=[keys[i] for i in shown], ticktext=[labels[i] for i in shown],
-                        range=[-0.5 - spare, len(keys) - 0.5 + spare],
                         ticklabelstandoff=NO_FIGURE_SIZE // 2 + 2,  # room under the axis for add_no_figure_markers
                         **axis)
     return figure
