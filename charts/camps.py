@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
+from charts.weeks import MAX_TICKS, apply_week_axis, day_axis, hover_labels, week_keys, weeks_of
 from db import vocab
 
 OTHER_AREAS = "other areas"
@@ -160,25 +161,31 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
              .groupby(["reported_date", "shown_as"], as_index=False).agg(population=("population", "sum"),
                                                                          **{SUPPRESSED: (SUPPRESSED, "any")}))
     figure = new_figure()
+    dates = sorted(set(drawn["reported_date"])) if not drawn.empty else []
+    few = len(dates) <= MAX_TICKS
     if not drawn.empty:
         last = drawn.sort_values("reported_date").groupby("shown_as")["population"].last()
         for name in _series_order(last):
             part = drawn[drawn["shown_as"] == name].sort_values("reported_date")
             # Hover writes "<N" for a population holding a banded site count (charts/suppress.py).
             figure.add_trace(go.Scatter(
-                x=part["reported_date"], y=part["population"], name=name, mode="lines", stackgroup="one",
+                # Markers too when the dates are few: one report date alone is a point, never a blank chart.
+                x=part["reported_date"], y=part["population"], name=name, stackgroup="one",
+                mode="lines+markers" if few else "lines", marker={"size": 9},
                 customdata=count_texts(part, "population"),
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, legend={"title": {"text": level}},
                          margin={"t": 60, "b": 40}, font=FONT, hovermode="x unified")
-    figure.update_xaxes(title_text="reporting date")
+    day_axis(figure, dates, "reporting date")
     figure.update_yaxes(title_text=f"{unit} in sites", rangemode="tozero")
     return figure
 
 
-def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, top: int = TOP_AREAS) -> go.Figure:
+def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, top: int = TOP_AREAS,
+                       window=None) -> go.Figure:
     """Bars per week and area of the net change between consecutive site counts: above zero more
-    people were counted than before (arrivals), below zero fewer (departures)."""
+    people were counted than before (arrivals), below zero fewer (departures). One slot per week
+    of `window` (start, end) with "week of …" ticks (charts/weeks.py); a week without a change has no bar."""
     rows = shown_net_change(weekly, top)
     if "shown_change" not in rows:
         rows = rows.assign(shown_change=[net_change_text(v) for v in rows["net_change"]])
@@ -196,11 +203,12 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
             texts = [text if n == 1 else net_change_text(v, bool(f), summed=True) for v, f, n, text in
                      zip(part["net_change"], part[SUPPRESSED], part["parts"], part["shown_change"])]
             figure.add_trace(go.Bar(
-                x=part["week"], y=part["net_change"], name=name, customdata=texts,
-                hovertemplate=f"{name}<br>week of %{{x}}<br>net %{{customdata}} {unit}<extra></extra>"))
+                x=week_keys(part["week"]), y=part["net_change"], name=name, customdata=texts,
+                hovertext=hover_labels(part["week"]),
+                hovertemplate=f"{name}<br>%{{hovertext}}<br>net %{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, barmode="relative",
                          legend={"title": {"text": level}}, margin={"t": 60, "b": 40}, font=FONT)
-    figure.update_xaxes(title_text="week (starting Monday) of the later count")
+    apply_week_axis(figure, weeks_of(drawn, window), "week (starting Monday) of the later count")
     figure.update_yaxes(title_text=f"net change, {unit}", zeroline=True, zerolinewidth=2,
                         zerolinecolor="#444444")
     return figure

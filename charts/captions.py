@@ -83,12 +83,20 @@ def _flow_notes(filters, household_size: float, small_note: str) -> str:
     return area + units_note(household_size) + (" " + small_note.strip() if small_note.strip() else "")
 
 
+def _no_figure_note(unquantified: int) -> str:
+    """What the ▲ markers on the baseline are (charts/weeks.py): accepted text reports of flight without a figure."""
+    return (f" ▲ marks {unquantified:,} accepted text report(s) of flight that give no figure, at their place and "
+            "week." if unquantified else "")
+
+
 def weekly_flows_caption(*, filters, unit: str, sources, household_size: float = 0, small_note: str = "",
-                         text_share: float = 0, escape: Callable[[str], str] = _plain) -> str:
+                         text_share: float = 0, unquantified: int = 0,
+                         escape: Callable[[str], str] = _plain) -> str:
     """New displacement by origin or destination, per week (Flows page; pack flows_by_*)."""
     return caption_text(filters=filters, unit=unit, sources=sources, text_share=text_share, escape=escape,
-                        extra=_flow_notes(filters, household_size, small_note) + " Weeks start on Monday; the eight "
-                        "largest places are shown, the rest summed as \"other places\".")
+                        extra=_flow_notes(filters, household_size, small_note) + " Weeks start on Monday; a week "
+                        "without reports is drawn as 0; the eight largest places are shown, the rest summed as "
+                        "\"other places\"." + _no_figure_note(unquantified))
 
 
 def sankey_caption(*, filters, unit: str, sources, pairs: int, household_size: float = 0, small_note: str = "",
@@ -107,13 +115,15 @@ def flow_map_caption(*, filters, unit: str, sources, pairs: int, household_size:
 
 
 def flows_and_events_caption(*, filters, unit: str, sources, household_size: float = 0, small_note: str = "",
-                             text_share: float = 0, escape: Callable[[str], str] = _plain) -> str:
+                             text_share: float = 0, unquantified: int = 0,
+                             escape: Callable[[str], str] = _plain) -> str:
     """New displacement from the area beside the week's events (Flows and events page; pack flows_and_events)."""
     return caption_text(filters=filters, unit=f"{unit} (bars), events per week (markers, by ACLED type)",
                         sources=sources, text_share=text_share, escape=escape,
                         extra=units_note(household_size) + (" " + small_note.strip() if small_note.strip() else "")
                         + " Bars: new displacement from places " + ("inside the area" if filters.area else "anywhere")
-                        + ", by week of flight. Markers: events in the same area and week.")
+                        + ", by week of flight; a week without reports is 0. Markers: events in the same area and "
+                        "week." + _no_figure_note(unquantified))
 
 
 def event_timeline_caption(*, filters, sources, text_share: float = 0,

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure, new_subplots
+from charts.weeks import apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from db import vocab
 
 TEXT_SUFFIX = " — from text reports, reviewed"
@@ -65,31 +66,34 @@ def _series_colour(name: str, order: list[str], subtypes_of: str | None) -> str:
     return SUB_TYPE_PALETTE[order.index(name) % len(SUB_TYPE_PALETTE)]
 
 
-def build_event_timeline(weekly: pd.DataFrame, title: str, subtypes_of: str | None = None) -> go.Figure:
+def build_event_timeline(weekly: pd.DataFrame, title: str, subtypes_of: str | None = None, window=None) -> go.Figure:
     """Weekly (Monday) bars stacked by event type, or by the sub-types of one type.
 
     `weekly` comes from query_weekly_events. Events from text reports are a series of their own
-    per type, hatched, after the tabular ones.
+    per type, hatched, after the tabular ones. Every week of `window` (start, end) has its slot,
+    a week without events drawn as 0 (charts/weeks.py).
     """
     rows = timeline_rows(weekly, subtypes_of)
     order = _series_order(rows, subtypes_of)
+    weeks = weeks_of(rows, window)
     figure = new_figure()
     for text in (False, True):
         for name in order:
             part = rows[(rows["series"] == name) & (rows["from_text"] == text)]
             if part.empty:
                 continue
+            part = filled(part, weeks, value="events").fillna({"fatalities": 0})
             label = name + (TEXT_SUFFIX if text else "")
             figure.add_trace(go.Bar(
-                x=part["week"], y=part["events"], name=label, customdata=part[["fatalities"]],
+                x=week_keys(part["week"]), y=part["events"], name=label, customdata=part[["fatalities"]],
                 marker={"color": _series_colour(name, order, subtypes_of),
-                        "pattern": {"shape": "/"} if text else {}},
-                hovertemplate=f"{label}<br>week of %{{x}}<br>%{{y:,}} events, %{{customdata[0]:,}} fatalities"
+                        "pattern": {"shape": "/"} if text else {}}, hovertext=hover_labels(part["week"]),
+                hovertemplate=f"{label}<br>%{{hovertext}}<br>%{{y:,}} events, %{{customdata[0]:,}} fatalities"
                               "<extra></extra>"))
     legend = f"sub-types of {subtypes_of}" if subtypes_of else "event type"
     figure.update_layout(title=title, barmode="stack", font=FONT,
                          legend={"title": {"text": legend}}, margin={"t": 60, "b": 40})
-    figure.update_xaxes(title_text="week (starting Monday)")
+    apply_week_axis(figure, weeks)
     figure.update_yaxes(title_text="events", rangemode="tozero")
     return figure
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
+from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
 
 OTHER = "other places"
 LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
@@ -104,22 +105,32 @@ def _labels(rows: pd.DataFrame) -> dict:
     return {"customdata": count_texts(rows)}
 
 
-def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8) -> go.Figure:
+def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, top: int = 8, window=None,
+                       unquantified: pd.DataFrame | None = None) -> go.Figure:
     """Stacked weekly bars per place for one unit. `weekly` has query_weekly_flows' columns (the pages
-    and the pack sum it from banded pairs: weekly_flows_from_pairs)."""
+    and the pack sum it from banded pairs: weekly_flows_from_pairs).
+
+    The x axis has a slot for every week of `window` (start, end), weeks without data drawn as 0
+    (charts/weeks.py). `unquantified`: accepted text reports without a figure
+    (db.flow_queries.query_unquantified_reports), drawn as markers on their week (charts.weeks.no_figure_markers).
+    """
     rows = top_places(weekly, unit, top)
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()
     if OTHER in order:
         order = [p for p in order if p != OTHER] + [OTHER]
+    weeks = weeks_of(pd.concat([rows[["week"]], *([unquantified[["week"]]] if unquantified is not None else [])]),
+                     window)
     figure = new_figure()
     for name in order:
-        part = rows[rows["place"] == name]
-        figure.add_trace(go.Bar(x=part["week"], y=part["value"], name=name, **_labels(part),
-                                hovertemplate=f"{name}<br>week of %{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
+        part = filled(rows[rows["place"] == name], weeks, flags=tuple(f for f in FLAGS if f in rows))
+        figure.add_trace(go.Bar(x=week_keys(part["week"]), y=part["value"], name=name, **_labels(part),
+                                hovertext=hover_labels(part["week"]),
+                                hovertemplate=f"{name}<br>%{{hovertext}}<br>%{{customdata}} {unit}<extra></extra>"))
+    add_no_figure_markers(figure, unquantified)
     figure.update_layout(title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})
-    figure.update_xaxes(title_text="week (starting Monday)")
-    figure.update_yaxes(title_text=unit)
+    apply_week_axis(figure, weeks)
+    figure.update_yaxes(title_text=unit, rangemode="tozero")
     return figure
 
 

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure, new_subplots
 from charts.suppress import SUPPRESSED, count_texts
+from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from db import vocab
 
 # One colour and marker per ACLED event type (the codebook's six), so every chart agrees.
@@ -35,14 +36,19 @@ def flows_and_events_rows(flows: pd.DataFrame, events: pd.DataFrame) -> pd.DataF
                      ignore_index=True)
 
 
-def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str) -> go.Figure:
+def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str, title: str, window=None,
+                            unquantified: pd.DataFrame | None = None) -> go.Figure:
     """Weekly flow bars (tables and reviewed text facts apart) with weekly event counts per ACLED
     type as markers on a second axis, on one time axis.
 
     `flows`: week, from_text, value (one unit). `events`: week, event_type, from_text, events.
     Flows banded by charts.suppress are drawn at their banded values and written "<N" in the hover
-    text; events are never banded (they are not counts of people).
+    text; events are never banded (they are not counts of people). The weeks are Mondays, one slot
+    for each week of `window` (start, end), a week without flows drawn as 0 (charts/weeks.py).
+    `unquantified`: accepted text reports without a figure, markers on their week.
     """
+    extra = [unquantified[["week"]]] if unquantified is not None and not unquantified.empty else []
+    weeks = weeks_of(pd.concat([flows[["week"]], events[["week"]], *extra]), window)
     figure = new_subplots(specs=[[{"secondary_y": True}]])
     for text in (False, True):
         part = flows[flows["from_text"] == text]
@@ -50,12 +56,13 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
         rows = part.groupby("week", as_index=False).agg(**sums)
         if rows.empty:
             continue
+        rows = filled(rows, weeks, flags=(SUPPRESSED,) if SUPPRESSED in rows else ())
         figure.add_trace(go.Bar(
-            x=rows["week"], y=rows["value"],
+            x=week_keys(rows["week"]), y=rows["value"],
             name=f"displacement ({unit})" + (" — from text reports, reviewed" if text else ""),
             marker={"color": FLOW_COLOUR, "pattern": {"shape": "/"} if text else {}},
-            customdata=count_texts(rows),
-            hovertemplate=f"week of %{{x}}<br>%{{customdata}} {unit}<extra></extra>"),
+            customdata=count_texts(rows), hovertext=hover_labels(rows["week"]),
+            hovertemplate=f"%{{hovertext}}<br>%{{customdata}} {unit}<extra></extra>"),
             secondary_y=False)
     for event_type in vocab.EVENT_TYPES:
         for text in (False, True):
@@ -64,15 +71,16 @@ def build_flows_with_events(flows: pd.DataFrame, events: pd.DataFrame, unit: str
                 continue
             colour, symbol = EVENT_STYLE[event_type]
             figure.add_trace(go.Scatter(
-                x=rows["week"], y=rows["events"], mode="markers",
+                x=week_keys(rows["week"]), y=rows["events"], mode="markers",
                 name=event_type + (" — from text reports, reviewed" if text else ""),
                 marker={"color": colour, "symbol": symbol + ("-open" if text else ""), "size": 11,
-                        "line": {"width": 1.5, "color": colour}},
-                hovertemplate=f"{event_type}<br>week of %{{x}}<br>%{{y}} events<extra></extra>"), secondary_y=True)
+                        "line": {"width": 1.5, "color": colour}}, hovertext=hover_labels(rows["week"]),
+                hovertemplate=f"{event_type}<br>%{{hovertext}}<br>%{{y}} events<extra></extra>"), secondary_y=True)
+    add_no_figure_markers(figure, unquantified, secondary_y=False)
     figure.update_layout(title=title, barmode="stack", margin={"t": 60, "b": 40},
                          legend={"orientation": "h", "y": -0.2})
-    figure.update_xaxes(title_text="week (starting Monday)")
-    figure.update_yaxes(title_text=unit, secondary_y=False)
+    apply_week_axis(figure, weeks)
+    figure.update_yaxes(title_text=unit, secondary_y=False, rangemode="tozero")
     most = float(events.groupby(["week", "event_type"])["events"].sum().max()) if not events.empty else 1.0
     figure.update_yaxes(title_text="events per week", secondary_y=True, rangemode="tozero", showgrid=False,
                         tick0=0, dtick=max(1, math.ceil(most / 5)))

@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 
 from charts import new_subplots
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
+from charts.weeks import day_axis
 
 UNIT_COLOURS = {"persons": "#1f77b4", "households": "#ff7f0e", "movements": "#2ca02c"}
 EVENT_COLOUR = "#d62728"
+DAY_MS = 86_400_000
 
 
 def banded_daily(pairs: pd.DataFrame, daily: pd.DataFrame, small: SmallCounts) -> pd.DataFrame:
@@ -55,6 +57,10 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
     """
     figure = new_subplots(specs=[[{"secondary_y": True}]])
     from_text = daily["from_text"] if "from_text" in daily else pd.Series(False, index=daily.index)
+    people = daily[daily["unit"].isin(list(UNIT_COLOURS))]
+    one_day = people["day"].nunique() == 1
+    bars = max(1, len(people.assign(from_text=from_text[people.index])[["unit", "from_text"]].drop_duplicates()))
+    drawn = 0  # bar series added so far (their place side by side on a one-day chart)
     for unit, colour in UNIT_COLOURS.items():
         for text in (False, True):
             rows = daily[(daily["unit"] == unit) & (from_text == text)]
@@ -63,7 +69,11 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
             name = f"new displacement ({unit})" + (" — from text reports, reviewed" if text else "")
             marker = {"color": colour, "pattern": {"shape": "/"} if text else {}}
             # Hover writes a banded cell "<10", not the value it is drawn at (charts/suppress.py).
-            figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker,
+            # Bars of one day alone were drawn 1 ms wide (plotly takes a bar's width from the gap between
+            # days), invisible: then each series' bar gets its share of the day, side by side.
+            width = {"width": 0.8 * DAY_MS / bars, "offset": (-0.4 + 0.8 * drawn / bars) * DAY_MS} if one_day else {}
+            drawn += 1
+            figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker, **width,
                                     customdata=count_texts(rows),
                                     hovertemplate=f"%{{x}}<br>%{{customdata}} {unit}<extra>{name}</extra>"),
                              secondary_y=False)
@@ -82,6 +92,8 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
         )
     figure.update_layout(title=title, barmode="group",
                          legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
+    # A window of one or a few days: ticks at the days themselves, never a time of day (charts/weeks.py).
+    day_axis(figure, daily["day"] if "day" in daily else [], "day")
     figure.update_yaxes(title_text="people or households (see legend)", secondary_y=False)
     per_day = events.groupby("day")["value"].sum() if not events.empty else None
     most_events = float(per_day.max()) if per_day is not None else 1.0

@@ -473,3 +473,39 @@ def query_daily_pairs(engine: Engine, filters: Filters, kind: str = "new_displac
     frame["from_text"] = frame["from_text"].astype(bool)
     frame["value"] = frame["value"].astype(float)
     return frame[DAILY_PAIR_COLUMNS].sort_values(["day", "unit", "value"], kind="stable").reset_index(drop=True)
+
+
+# --- accepted text reports without a figure ------------------------------------------------------------
+
+UNQUANTIFIED_COLUMNS = ["figure_id", "week", "figure_kind", "unit", "place_key", "pcode", "place"]
+
+
+def query_unquantified_reports(engine: Engine, filters: Filters, kind: str = "new_displacement",
+                               side: str = "origin", *, with_quotes: bool = False) -> pd.DataFrame:
+    """Facts read from text reports that a person accepted but that hold no figure ("families fled
+    Hama", qualifier 'vague'), one row each, in the window: they count nowhere, so the weekly charts
+    mark them (charts/weeks.add_no_figure_markers) instead of leaving no trace.
+
+    Columns UNQUANTIFIED_COLUMNS, the place being the fact's `side` (its name as written when
+    unresolved, UNPLACED when not given), and `quote` only `with_quotes` (a role that may see
+    quotes: access.policy.Permission.SEE_QUOTES). Any unit: a report without a figure is not a
+    count of persons or households. With an area, a fact with either end inside it is kept.
+    """
+    _check(side, kind)
+    f = displacement_figure
+    place_id = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
+    raw = f.c.origin_name_raw if side == "origin" else f.c.destination_name_raw
+    columns = [f.c.figure_id, _as_text(figure_day()), f.c.figure_kind, f.c.unit, place.c.place_key, place.c.pcode,
+               func.coalesce(place.c.name_en, raw).label("place"), *([f.c.quote] if with_quotes else [])]
+    query = (select(*columns).select_from(f.outerjoin(place, place.c.place_id == place_id))
+             .where(f.c.provider == TEXT_PROVIDER, f.c.review_status == "accepted", f.c.figure.is_(None),
+                    f.c.figure_kind == kind, figure_day().between(filters.start, filters.end),
+                    *_narrowing(filters, _area(filters), (f.c.origin_place_id, f.c.destination_place_id), f.c.unit,
+                                f.c.provider))
+             .order_by(figure_day(), f.c.figure_id))
+    frame = _frame(engine, query)
+    if frame.empty:
+        return pd.DataFrame(columns=[*UNQUANTIFIED_COLUMNS, *(["quote"] if with_quotes else [])])
+    frame["week"] = mondays(frame.pop("day"))
+    frame["place"] = frame["place"].fillna(UNPLACED)
+    return frame[[*UNQUANTIFIED_COLUMNS, *(["quote"] if with_quotes else [])]].reset_index(drop=True)

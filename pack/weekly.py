@@ -245,6 +245,10 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
     pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
     by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
+    # Accepted text reports without a figure, marked on their week: never with their sentence (nothing
+    # from a report's text leaves in the pack).
+    unquantified = {side: flow_queries.query_unquantified_reports(engine, window, KIND, side)
+                    for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
@@ -252,33 +256,41 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         title = mark(f"New displacement by {side}, per week", flow_sources)
         drawn = weekly[weekly["unit"] == unit]
         charts.append(PackChart(
-            f"flows_by_{side}", title, build_weekly_flows(weekly, unit, side, title),
+            f"flows_by_{side}", title,
+            build_weekly_flows(weekly, unit, side, title, window=(window.start, window.end),
+                               unquantified=unquantified[side]),
             small.table(weekly_flow_rows(weekly, unit)),
             weekly_flows_caption(filters=window, unit=unit, sources=flow_sources, household_size=size,
-                                 small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum())))
+                                 small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum(),
+                                 unquantified=len(unquantified[side]))))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
     flight = flight[flight["unit"] == unit] if not flight.empty else flight
+    unquantified_flight = unquantified["origin"]
+    if inside is not None and not unquantified_flight.empty:
+        unquantified_flight = unquantified_flight[unquantified_flight["place_key"].isin(inside)]
     weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
     events = spike_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
         sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
         title = mark("New displacement and the week's conflict events", sources)
         charts.append(PackChart(
-            "flows_and_events", title, build_flows_with_events(flight, events, unit, title),
+            "flows_and_events", title,
+            build_flows_with_events(flight, events, unit, title, window=(window.start, window.end),
+                                    unquantified=unquantified_flight),
             small.table(flows_and_events_rows(flight, events)),
             flows_and_events_caption(filters=window, unit=unit, sources=sources, household_size=size,
                                      small_note=small.note(),
                                      text_share=flight.loc[flight["from_text"], "value"].sum() if not flight.empty
-                                     else 0)))
+                                     else 0, unquantified=len(unquantified_flight))))
 
     if not weekly_events.empty:
         sources = provenance.query_event_sources(engine, window)
         title = mark("Conflict events per week, by type", sources)
         drawn = timeline_rows(weekly_events)
         charts.append(PackChart(
-            "events_by_type", title, build_event_timeline(weekly_events, title), drawn,
+            "events_by_type", title, build_event_timeline(weekly_events, title, window=(window.start, window.end)), drawn,
             event_timeline_caption(filters=window, sources=sources,
                                    text_share=drawn.loc[drawn["from_text"], "events"].sum())))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.policy import Permission
 from charts.captions import flow_map_caption, sankey_caption, weekly_flows_caption
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
                           mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
@@ -12,7 +13,7 @@ from charts.suppress import PAGES
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_sources
 from ui.safe_text import literal
-from ui.common import cached_weekly_pairs, param_choice, param_number
+from ui.common import cached_unquantified_reports, cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -37,7 +38,10 @@ unit = param_choice("unit", units, "Unit", horizontal=True)
 pair_weeks = with_household_size(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, kind)), size)
 weekly = weekly_flows_from_pairs(pair_weeks, side)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
-if rows.empty:
+# Accepted reports without a figure, marked on their week; the sentence only for a role that may read it.
+unquantified = cached_unquantified_reports(page.engine, page.url, filters, kind, side,
+                                           page.actor.can(Permission.SEE_QUOTES))
+if rows.empty and unquantified.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "
             "another area or unit, or clear the source filter.")
@@ -49,12 +53,14 @@ sources = chart_sources(page, "flows", filters, kind=kind, units=ranking_units(u
 
 st.subheader(f"Per week, by {side}")
 figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week",
-                                                                     sources))
+                                                                     sources),
+                            window=(filters.start, filters.end), unquantified=unquantified)
 show_chart(figure, key="chart-weekly")
 chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
                 "weekly")
 st.caption(weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=size,
-                                small_note=PAGES.note(), text_share=text_share, escape=literal))
+                                small_note=PAGES.note(), text_share=text_share, unquantified=len(unquantified),
+                                escape=literal))
 
 pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")

@@ -17,7 +17,8 @@ from charts.suppress import PAGES, SUPPRESSED, count_text
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption, chart_sources
-from ui.common import cached_places, cached_weekly_pairs, from_link, param_choice, param_number, refuse_url_value
+from ui.common import (cached_places, cached_unquantified_reports, cached_weekly_pairs, from_link, param_choice,
+                       param_number, refuse_url_value)
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -40,7 +41,12 @@ if inside is not None and not weekly.empty:
     weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
 weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 events = cached_weekly_events_by_type(page.engine, page.url, filters)
-if weekly.empty and events.empty:
+quotes = page.actor.can(Permission.SEE_QUOTES)  # a viewer gets the events, never a report's sentence
+# Accepted reports of flight without a figure, marked on their week (a viewer sees that one exists, not its sentence).
+unquantified = cached_unquantified_reports(page.engine, page.url, filters, "new_displacement", "origin", quotes)
+if inside is not None and not unquantified.empty:
+    unquantified = unquantified[unquantified["place_key"].isin(inside)]
+if weekly.empty and events.empty and unquantified.empty:
     st.info(f"No displacement in {unit} and no events between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" in {filters.area}" if filters.area else "") + ". Widen the window, choose another area or unit, or "
             "clear the event-type and source filters.")
@@ -48,12 +54,14 @@ if weekly.empty and events.empty:
 
 sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
 figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events",
-                                                                      sources))
+                                                                      sources),
+                                 window=(filters.start, filters.end), unquantified=unquantified)
 show_chart(figure, key="chart-flows-events")
 chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
                 "flows-events")
 st.caption(flows_and_events_caption(filters=filters, unit=unit, sources=sources, small_note=PAGES.note(),
-                                    text_share=weekly.loc[weekly["from_text"], "value"].sum(), escape=literal))
+                                    text_share=weekly.loc[weekly["from_text"], "value"].sum(),
+                                    unquantified=len(unquantified), escape=literal))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
@@ -90,7 +98,6 @@ asked = tuple(dict.fromkeys((spike_place, *week_rows["place_key"])))
 preceding = cached_preceding_events(page.engine, page.url, asked, first, last, radius, filters.event_types,
                                     filters.sources)
 total = int(preceding.of(spike_place)[0]["events"].sum())
-quotes = page.actor.can(Permission.SEE_QUOTES)  # a viewer gets the events, never a report's sentence
 near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
                                              filters.event_types, filters.sources, SPIKE_LIST_ROWS, quotes),
                    spike_place)

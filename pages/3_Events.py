@@ -48,7 +48,7 @@ if drawn.empty:
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
     figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}", sources),
-                                  subtypes_of)
+                                  subtypes_of, window=(filters.start, filters.end))
     show_chart(figure, key="chart-timeline")
     chart_downloads(figure, drawn.assign(area=filters.area or "all"),
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),

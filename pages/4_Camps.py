@@ -104,7 +104,8 @@ if weekly.empty:
             + (" or choose another area" if filters.area else "") + ".")
 else:
     net = build_net_arrivals(weekly, unit, level, page.demo_mark(
-        f"Net change in sites by {level}, per week ({unit})", sources))
+        f"Net change in sites by {level}, per week ({unit})", sources),
+                             window=(filters.start, filters.end))
     show_chart(net, key="chart-net")
     chart_downloads(net, shown_net_changes(shown_net_change(weekly)),
                     file_stem(f"sites_net_change_by_{level}_{stem_suffix}", filters), "net")

@@ -107,6 +107,14 @@ def cached_weekly_pairs(_engine, url: str, filters, kind: str):
     return query_weekly_pairs(_engine, filters, kind)
 
 
+@st.cache_data(ttl=CACHE_SECONDS)
+def cached_unquantified_reports(_engine, url: str, filters, kind: str, side: str, with_quotes: bool):
+    """Accepted text reports without a figure (markers on the weekly charts); quotes only `with_quotes`."""
+    from db.flow_queries import query_unquantified_reports
+
+    return query_unquantified_reports(_engine, filters, kind, side, with_quotes=with_quotes)
+
+
 def from_link(name: str) -> bool:
     """Whether the URL parameter `name` still holds what the link said: its widget (key
     `param-NAME`) has not been drawn yet in this session. Afterwards the page itself writes the
