@@ -25,7 +25,12 @@ ISO_KEYS = ("shapeISO",)
 
 
 class BoundaryError(ValueError):
-    """A file that is not admin 1 boundaries; the message says how to fix it."""
+    """A file (or feature) that is not admin 1 boundaries; the message says how to fix it, `field`
+    names the part at fault ("geometry" or "properties")."""
+
+    def __init__(self, message: str, field: str = "properties"):
+        super().__init__(message)
+        self.field = field
 
 
 def _first(properties: dict, keys: tuple[str, ...]):
@@ -76,8 +81,8 @@ def simplify_geometry(geometry: dict, tolerance: float = TOLERANCE) -> dict | No
     elif kind == "MultiPolygon":
         polygons = geometry.get("coordinates") or []
     else:
-        raise BoundaryError(f"a feature's geometry is {kind or 'missing'}; admin 1 boundaries are "
-                            "Polygon or MultiPolygon features (export the admin 1 layer, not points or lines)")
+        raise BoundaryError(f"a feature's geometry is {kind or 'missing'}; admin 1 boundaries are Polygon or "
+                            "MultiPolygon features (export the admin 1 layer, not points or lines)", "geometry")
     kept = []
     for polygon in polygons:
         rings = [r for r in (_ring(ring, tolerance) for ring in polygon) if r]
@@ -95,7 +100,8 @@ def read_collection(data) -> list[dict]:
             data = json.loads(data)
         except ValueError as error:
             raise BoundaryError(f"the file is not valid JSON ({error}); save the boundaries as GeoJSON") from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(features, list):
         raise BoundaryError("the file is not a GeoJSON FeatureCollection; export the admin 1 layer of an "
                             "OCHA COD-AB or geoBoundaries dataset as GeoJSON")
     if not data["features"]:
