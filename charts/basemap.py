@@ -21,6 +21,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 
 WORLD = Path(__file__).parent / "data" / "world_50m.json"
@@ -149,3 +150,76 @@ def lay_out_map(figure: go.Figure, lon_range, lat_range) -> go.Figure:
 
 def is_basemap(trace) -> bool:
     return getattr(trace, "name", None) in BASEMAP_NAMES and getattr(trace, "hoverinfo", None) == "skip"
+
+
+# A label's size on screen, as a share of the plot's width per character and of its height for two
+# lines: about 7 px a character on a plot ~700 px wide, 32 px of ~480 px high (page and PNG alike).
+CHARACTER_WIDTH, LABEL_HEIGHT, MARKER_SIZE = 1 / 100, 0.07, 0.012
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
+
+
+def _label_box(lon, lat, position, characters, span) -> tuple[float, float, float, float]:
+    width, height = CHARACTER_WIDTH * characters * span[0], LABEL_HEIGHT * span[1]
+    gap = MARKER_SIZE * span[1]
+    if position == "top center":
+        return lon - width / 2, lon + width / 2, lat + gap, lat + gap + height
+    if position == "bottom center":
+        return lon - width / 2, lon + width / 2, lat - gap - height, lat - gap
+    if position == "middle right":
+        return lon + gap, lon + gap + width, lat - height / 2, lat + height / 2
+    return lon - gap - width, lon - gap, lat - height / 2, lat + height / 2
+
+
+def _box_inside(box, lon_range, lat_range) -> bool:
+    return lon_range[0] <= box[0] and box[1] <= lon_range[1] and lat_range[0] <= box[2] and box[3] <= lat_range[1]
+
+
+def _overlaps(box, boxes) -> bool:
+    x0, x1, y0, y1 = box
+    return any(not (x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1) for a0, a1, b0, b1 in boxes)
+
+
+def place_label_positions(places: pd.DataFrame, lon_range, lat_range, labelled: int = 10) -> list[str | None]:
+    """Where each place's label goes (a plotly textposition), None for a place left unlabelled.
+
+    `places` has lon, lat, value (what ranks them) and text (the label, lines split by "<br>").
+    The `labelled` largest places, largest first, each take the first position whose box covers no
+    label already placed and no other place's marker and stays inside the view; a place with no free
+    position hovers only. Boxes are measured as a share of the view: labels keep their size on screen.
+    """
+    span = (lon_range[1] - lon_range[0], lat_range[1] - lat_range[0])
+    markers = [(lon - MARKER_SIZE * span[0], lon + MARKER_SIZE * span[0],
+                lat - MARKER_SIZE * span[1], lat + MARKER_SIZE * span[1])
+               for lon, lat in zip(places["lon"], places["lat"])]
+    order = places.sort_values("value", ascending=False, kind="stable").index[:labelled]
+    boxes, positions = [], {}
+    for i in order:
+        lon, lat = places.at[i, "lon"], places.at[i, "lat"]
+        characters = max(len(line) for line in str(places.at[i, "text"]).split("<br>"))
+        others = [m for j, m in zip(places.index, markers) if j != i]
+        # First a position clear of markers too; else one that only covers markers (the label's light
+        # box leaves them visible), so that a large place in a crowded area still gets its figure.
+        for obstacles in (boxes + others, boxes):
+            free = [p for p in LABEL_POSITIONS
+                    if _box_inside(_label_box(lon, lat, p, characters, span), lon_range, lat_range)
+                    and not _overlaps(_label_box(lon, lat, p, characters, span), obstacles)]
+            if free:
+                boxes.append(_label_box(lon, lat, free[0], characters, span))
+                positions[i] = free[0]
+                break
+    return [positions.get(i) for i in places.index]
+
+
+def label_annotations(lons, lats, texts, positions) -> list[dict]:
+    """Labels as annotations on a light box, placed as place_label_positions chose (None: no label).
+    Annotations are drawn over every trace, so a wide arrow or a large marker never hides a label."""
+    anchors = {"top center": ("center", "bottom", 0, 6), "bottom center": ("center", "top", 0, -6),
+               "middle right": ("left", "middle", 6, 0), "middle left": ("right", "middle", -6, 0)}
+    labels = []
+    for lon, lat, text, position in zip(lons, lats, texts, positions):
+        if position:
+            xanchor, yanchor, xshift, yshift = anchors[position]
+            labels.append({"x": lon, "y": lat, "xref": "x", "yref": "y", "text": text, "showarrow": False,
+                           "xanchor": xanchor, "yanchor": yanchor, "xshift": xshift, "yshift": yshift,
+                           "font": {"size": 11}, "bgcolor": "rgba(255, 255, 255, 0.8)", "borderpad": 1})
+    return labels

@@ -15,7 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure
+from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
+from gazetteer.boundaries import shipped_admin1
 
 OTHER = "other places"
 LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
@@ -204,12 +206,6 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_P
 # The flow map's bands, each with a colour and a legend entry saying its range (WIDTH_BANDS' order).
 BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1")
 LABELLED_PLACES = 10  # the map writes the names and figures of the largest places; the rest hover
-# A label's size on screen, as a share of the plot's width per character and of its height for two
-# lines: about 7 px a character on a plot ~700 px wide, 32 px of ~480 px high (page and PNG alike).
-CHARACTER_WIDTH, LABEL_HEIGHT, MARKER_SIZE = 1 / 100, 0.07, 0.012
-LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
-
-
 def band_of(value: float) -> int:
     """The index in WIDTH_BANDS of the band a value falls in."""
     return next(i for i, (lowest, _) in enumerate(WIDTH_BANDS) if value >= lowest)
@@ -231,59 +227,6 @@ def band_names() -> list[str]:
         else:
             names.append(f"{lowest:,} – {WIDTH_BANDS[i - 1][0] - 1:,}")
     return names
-
-
-def _label_box(lon, lat, position, characters, span) -> tuple[float, float, float, float]:
-    width, height = CHARACTER_WIDTH * characters * span[0], LABEL_HEIGHT * span[1]
-    gap = MARKER_SIZE * span[1]
-    if position == "top center":
-        return lon - width / 2, lon + width / 2, lat + gap, lat + gap + height
-    if position == "bottom center":
-        return lon - width / 2, lon + width / 2, lat - gap - height, lat - gap
-    if position == "middle right":
-        return lon + gap, lon + gap + width, lat - height / 2, lat + height / 2
-    return lon - gap - width, lon - gap, lat - height / 2, lat + height / 2
-
-
-def _inside(box, lon_range, lat_range) -> bool:
-    return lon_range[0] <= box[0] and box[1] <= lon_range[1] and lat_range[0] <= box[2] and box[3] <= lat_range[1]
-
-
-def _overlaps(box, boxes) -> bool:
-    x0, x1, y0, y1 = box
-    return any(not (x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1) for a0, a1, b0, b1 in boxes)
-
-
-def place_label_positions(places: pd.DataFrame, lon_range, lat_range,
-                          labelled: int = LABELLED_PLACES) -> list[str | None]:
-    """Where each place's label goes (a plotly textposition), None for a place left unlabelled.
-
-    `places` has lon, lat, value (what ranks them) and text (the label, lines split by "<br>").
-    The `labelled` largest places, largest first, each take the first position whose box covers no
-    label already placed and no other place's marker and stays inside the view; a place with no free
-    position hovers only. Boxes are measured as a share of the view: labels keep their size on screen.
-    """
-    span = (lon_range[1] - lon_range[0], lat_range[1] - lat_range[0])
-    markers = [(lon - MARKER_SIZE * span[0], lon + MARKER_SIZE * span[0],
-                lat - MARKER_SIZE * span[1], lat + MARKER_SIZE * span[1])
-               for lon, lat in zip(places["lon"], places["lat"])]
-    order = places.sort_values("value", ascending=False, kind="stable").index[:labelled]
-    boxes, positions = [], {}
-    for i in order:
-        lon, lat = places.at[i, "lon"], places.at[i, "lat"]
-        characters = max(len(line) for line in str(places.at[i, "text"]).split("<br>"))
-        others = [m for j, m in zip(places.index, markers) if j != i]
-        # First a position clear of markers too; else one that only covers markers (the label's light
-        # box leaves them visible), so that a large place in a crowded area still gets its figure.
-        for obstacles in (boxes + others, boxes):
-            free = [p for p in LABEL_POSITIONS
-                    if _inside(_label_box(lon, lat, p, characters, span), lon_range, lat_range)
-                    and not _overlaps(_label_box(lon, lat, p, characters, span), obstacles)]
-            if free:
-                boxes.append(_label_box(lon, lat, free[0], characters, span))
-                positions[i] = free[0]
-                break
-    return [positions.get(i) for i in places.index]
 
 
 def map_places(rows: pd.DataFrame) -> pd.DataFrame:
@@ -315,9 +258,6 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
     with an end that has no coordinates are left off (the caption counts them). Flows read from
     news reports are dotted.
     """
-    from charts.basemap import basemap_traces, lay_out_map, view_bounds
-    from gazetteer.boundaries import shipped_admin1
-
     rows = mapped_pairs(pairs, unit, top)
     lon_range, lat_range = view_bounds(pd.concat([rows["origin_lon"], rows["destination_lon"]]),
                                        pd.concat([rows["origin_lat"], rows["destination_lat"]]))
@@ -358,21 +298,14 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
     figures = [" · ".join(part for part in (f"{out} left" if out else "", f"{came} arrived" if came else "") if part)
                for out, came in zip(places["left"], places["arrived"])]
     places["text"] = [f"{label}<br>{fig}" for label, fig in zip(labels, figures)]
-    positions = place_label_positions(places, lon_range, lat_range)
+    positions = place_label_positions(places, lon_range, lat_range, LABELLED_PLACES)
     # Every place hovers its name and figures; the labels are annotations on a light box, drawn over the
     # arrows so that a wide arrow never hides a figure.
     figure.add_trace(go.Scatter(
         x=places["lon"], y=places["lat"], mode="markers", name="places", showlegend=False,
         hovertext=[f"{label}<br>{fig} ({unit}, drawn flows)" for label, fig in zip(labels, figures)],
         hovertemplate="%{hovertext}<extra></extra>", marker={"size": 12, "opacity": 0}))
-    anchors = {"top center": ("center", "bottom", 0, 6), "bottom center": ("center", "top", 0, -6),
-               "middle right": ("left", "middle", 6, 0), "middle left": ("right", "middle", -6, 0)}
-    for lon, lat, text, position in zip(places["lon"], places["lat"], places["text"], positions):
-        if position:
-            xanchor, yanchor, xshift, yshift = anchors[position]
-            arrows.append({"x": lon, "y": lat, "xref": "x", "yref": "y", "text": text, "showarrow": False,
-                           "xanchor": xanchor, "yanchor": yanchor, "xshift": xshift, "yshift": yshift,
-                           "font": {"size": 11}, "bgcolor": "rgba(255, 255, 255, 0.8)", "borderpad": 1})
+    arrows += label_annotations(places["lon"], places["lat"], places["text"], positions)
     figure.update_layout(title=title, margin={"t": 60, "b": 20, "l": 10, "r": 10}, annotations=arrows,
                          font={"family": "DejaVu Sans, Arial, sans-serif"},
                          legend={"title": {"text": f"{unit} per flow"}, "orientation": "v", "x": 1.01, "y": 1})

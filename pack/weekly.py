@@ -28,6 +28,7 @@ from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
 from db import event_queries, flow_queries, queries, spike_queries
+from db.boundaries import query_admin1_features
 from db.filters import Filters
 
 CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
@@ -244,10 +245,12 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         if not mapped.empty:
             title = mark("New displacement: flow map")
             charts.append(PackChart(
-                "flow_map", title, build_flow_map(pairs, unit, title), small.table(mapped),
+                "flow_map", title, build_flow_map(pairs, unit, title, admin1=query_admin1_features(engine)),
+                small.table(mapped),
                 caption(week, unit, area_note + conversion + suppressed + f"The {MAP_PAIRS} largest pairs of the "
-                        "week, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
-                        "coordinates (no base map).")))
+                        "week as arrows, wider and darker in bands of flow (under 100, from 100, 1,000, 10,000), "
+                        "dotted from text reports; coastlines and borders: Natural Earth, admin 1: OCHA COD-AB or a "
+                        "loaded boundaries file.")))
 
     if not charts:
         raise NothingToExport(

@@ -7,6 +7,7 @@ import streamlit as st
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
                           mapped_pairs, top_pairs, weekly_flow_rows, weekly_flows_from_pairs, with_household_size)
 from charts.suppress import PAGES
+from db.boundaries import query_admin1_features
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_caption
 from ui.common import cached_weekly_pairs, param_choice, param_number
@@ -66,13 +67,15 @@ chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {SANKEY_PAIRS} largest "
                          "origin–destination pairs; links from text reports are red."))
 
-flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"))
+flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map"),
+                          admin1=query_admin1_features(page.engine))
 mapped = mapped_pairs(pairs, unit)
 show_chart(flow_map, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, extra=area_note + conversion + f" The {MAP_PAIRS} largest "
-                         "pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places at their "
-                         "coordinates (no base map, so it draws offline)."
+                         "pairs as arrows, wider and darker in bands of flow (under 100, from 100, 1,000, 10,000), "
+                         "dotted from text reports; coastlines and borders: Natural Earth, admin 1: OCHA COD-AB or a "
+                         "loaded boundaries file."
                          + (f" {unmapped} pair(s) with a place without coordinates are not drawn."
                             if unmapped else "")))
