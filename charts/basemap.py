@@ -144,7 +144,7 @@ def lay_out_map(figure: go.Figure, lon_range, lat_range) -> go.Figure:
     figure.update_xaxes(range=list(lon_range), constrain="domain", **hidden)
     figure.update_yaxes(range=list(lat_range), scaleanchor="x", scaleratio=1 / max(math.cos(middle), 0.2),
                         constrain="domain", **hidden)
-    figure.update_layout(plot_bgcolor=LAND_COLOUR)
+    figure.update_layout(plot_bgcolor=LAND_COLOUR, height=MAP_HEIGHT)
     return figure
 
 
@@ -153,8 +153,11 @@ def is_basemap(trace) -> bool:
 
 
 # A label's size on screen, as a share of the plot's width per character and of its height for two
-# lines: about 7 px a character on a plot ~700 px wide, 32 px of ~480 px high (page and PNG alike).
-CHARACTER_WIDTH, LABEL_HEIGHT, MARKER_SIZE = 1 / 100, 0.07, 0.012
+# lines: about 7 px a character on a plot ~600 px wide, 32 px of ~400 px high. The Flows page drew
+# its map ~530 × 355 px beside a legend, where labels measured for a wider plot overlapped: the map
+# is MAP_HEIGHT high with its legend below, and the measure errs on the narrow side.
+CHARACTER_WIDTH, LABEL_HEIGHT, MARKER_SIZE = 1 / 85, 0.08, 0.012
+MAP_HEIGHT = 600
 LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
 
 

@@ -308,5 +308,6 @@ def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PA
     arrows += label_annotations(places["lon"], places["lat"], places["text"], positions)
     figure.update_layout(title=title, margin={"t": 60, "b": 20, "l": 10, "r": 10}, annotations=arrows,
                          font={"family": "DejaVu Sans, Arial, sans-serif"},
-                         legend={"title": {"text": f"{unit} per flow"}, "orientation": "v", "x": 1.01, "y": 1})
+                         legend={"title": {"text": f"{unit} per flow"}, "orientation": "h", "y": -0.02,
+                                 "yanchor": "top"})
     return lay_out_map(figure, lon_range, lat_range)
