@@ -213,15 +213,18 @@ def place_label_positions(places: pd.DataFrame, lon_range, lat_range, labelled: 
     return [positions.get(i) for i in places.index]
 
 
-def label_annotations(lons, lats, texts, positions) -> list[dict]:
-    """Labels as annotations on a light box, placed as place_label_positions chose (None: no label).
-    Annotations are drawn over every trace, so a wide arrow or a large marker never hides a label."""
-    anchors = {"top center": ("center", "bottom", 0, 6), "bottom center": ("center", "top", 0, -6),
-               "middle right": ("left", "middle", 6, 0), "middle left": ("right", "middle", -6, 0)}
+def label_annotations(lons, lats, texts, positions, radii=None) -> list[dict]:
+    """Labels as annotations on a light box, placed as place_label_positions chose (None: no label),
+    clear of their marker (`radii`: each marker's radius in px; 6 when not given). Annotations are
+    drawn over every trace, so a wide arrow or a large marker never hides a label."""
+    anchors = {"top center": ("center", "bottom", 0, 1), "bottom center": ("center", "top", 0, -1),
+               "middle right": ("left", "middle", 1, 0), "middle left": ("right", "middle", -1, 0)}
     labels = []
-    for lon, lat, text, position in zip(lons, lats, texts, positions):
+    radii = [6] * len(positions) if radii is None else radii
+    for lon, lat, text, position, radius in zip(lons, lats, texts, positions, radii):
         if position:
-            xanchor, yanchor, xshift, yshift = anchors[position]
+            xanchor, yanchor, xside, yside = anchors[position]
+            xshift, yshift = xside * (radius + 2), yside * (radius + 2)
             labels.append({"x": lon, "y": lat, "xref": "x", "yref": "y", "text": text, "showarrow": False,
                            "xanchor": xanchor, "yanchor": yanchor, "xshift": xshift, "yshift": yshift,
                            "font": {"size": 11}, "bgcolor": "rgba(255, 255, 255, 0.8)", "borderpad": 1})

@@ -277,6 +277,7 @@ def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = L
                          text=[site_label(n, a) for n, a in zip(rows["site_name"], rows["site_name_ar"])])
     positions = place_label_positions(places, lon_range, lat_range, labelled)
     figure.update_layout(title=title, margin={"t": 60, "b": 40}, font=FONT,
-                         annotations=label_annotations(places["lon"], places["lat"], places["text"], positions),
+                         annotations=label_annotations(places["lon"], places["lat"], places["text"], positions,
+                                                       [marker_size(c) / 2 for c in places["latest_count"]]),
                          legend={"orientation": "h", "y": -0.05, "title": {"text": "site type"}})
     return lay_out_map(figure, lon_range, lat_range)
