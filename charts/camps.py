@@ -12,9 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure
+from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
 from charts.weeks import MAX_TICKS, apply_week_axis, day_axis, hover_labels, week_keys, weeks_of
 from db import vocab
+from gazetteer.boundaries import shipped_admin1
 
 OTHER_AREAS = "other areas"
 TOP_AREAS = 10
@@ -255,31 +257,35 @@ def marker_size(count: float) -> float:
     return next((size for limit, size in MARKER_BANDS if count < limit), LARGEST_MARKER)
 
 
-def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = LABELLED_SITES) -> go.Figure:
+def build_site_map(sites: pd.DataFrame, unit: str, title: str, labelled: int = LABELLED_SITES,
+                   admin1: list | None = None) -> go.Figure:
     """Sites at their coordinates, sized by the band of their latest count, one colour (and legend entry) per site type.
 
-    No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so sites
-    are drawn on longitude/latitude axes at equal scale, as charts.flows.build_flow_map does.
-    The `labelled` largest sites carry their name "English · Arabic" beside the marker.
+    On the offline base map of charts.basemap (coastlines, borders, admin 1 boundaries: `admin1`
+    GeoJSON features, None for the shipped ones), as charts.flows.build_flow_map.
+    The `labelled` largest sites carry their name "English · Arabic" beside the marker where it has room
+    (never over another label), every site its name in the hover.
     """
     rows = mapped_sites(sites)
-    named = set(rows.sort_values("latest_count", ascending=False).head(labelled)["site_key"])
-    figure = new_figure()
+    lon_range, lat_range = view_bounds(rows["lon"], rows["lat"])
+    figure = new_figure(basemap_traces(lon_range, lat_range, shipped_admin1() if admin1 is None else admin1))
     for site_type in [t for t in vocab.SITE_TYPES if t in set(rows["site_type"])]:
         part = rows[rows["site_type"] == site_type].sort_values("latest_count", ascending=False)
         labels = [site_label(n, a) for n, a in zip(part["site_name"], part["site_name_ar"])]
         figure.add_trace(go.Scatter(
-            x=part["lon"], y=part["lat"], mode="markers+text", name=site_type_label(site_type),
-            text=[label if key in named else "" for label, key in zip(labels, part["site_key"])],
-            textposition="top center", textfont={"size": 10},
+            x=part["lon"], y=part["lat"], mode="markers", name=site_type_label(site_type), text=labels,
             hovertext=[f"{label}<br>{site_type_label(site_type)}<br>{count} {unit} on {day:%d %b %Y}"
                        for label, count, day in zip(labels, count_texts(part, "latest_count"), part["latest_date"])],
             hovertemplate="%{hovertext}<extra></extra>",
             marker={"size": [marker_size(c) for c in part["latest_count"]],
                     "color": SITE_TYPE_COLOURS.get(site_type, "#7F7F7F"), "opacity": 0.75,
                     "line": {"width": 1, "color": "#FFFFFF"}}))
+    # The largest sites' names where they have room (charts.basemap.place_label_positions); all hover.
+    places = rows.assign(value=rows["latest_count"].fillna(0),
+                         text=[site_label(n, a) for n, a in zip(rows["site_name"], rows["site_name_ar"])])
+    positions = place_label_positions(places, lon_range, lat_range, labelled)
     figure.update_layout(title=title, margin={"t": 60, "b": 40}, font=FONT,
-                         legend={"orientation": "h", "y": -0.12, "title": {"text": "site type"}})
-    figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
-    figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
-    return figure
+                         annotations=label_annotations(places["lon"], places["lat"], places["text"], positions,
+                                                       [marker_size(c) / 2 for c in places["latest_count"]]),
+                         legend={"orientation": "h", "y": -0.05, "title": {"text": "site type"}})
+    return lay_out_map(figure, lon_range, lat_range)

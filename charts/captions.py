@@ -22,8 +22,9 @@ PROVIDER_NOTES = {"text": "text reports (facts counted after review)", "demo": "
 DEMO_NOTE = "Demo data (synthetic): do not cite."
 DEMO_MARK = " — demo data (synthetic)"
 SANKEY_NOTE = "The {pairs} largest origin–destination pairs; links from text reports are red."
-MAP_NOTE = ("The {pairs} largest pairs, lines wider in bands of flow (under 100, from 100, 1,000, 10,000); places "
-            "at their coordinates (no base map, so it draws offline).")
+MAP_NOTE = ("The {pairs} largest pairs as arrows, wider and darker in bands of flow (under 100, from 100, 1,000, "
+            "10,000), dotted from text reports; coastlines and borders: Natural Earth, admin 1: OCHA COD-AB or a "
+            "loaded boundaries file.")
 
 
 def _plain(text) -> str:

@@ -17,7 +17,9 @@ import plotly.graph_objects as go
 
 from charts import new_figure, new_subplots
 from charts.weeks import apply_week_axis, filled, hover_labels, week_keys, weeks_of
+from charts.basemap import basemap_traces, lay_out_map, view_bounds
 from db import vocab
+from gazetteer.boundaries import shipped_admin1
 
 TEXT_SUFFIX = " — from text reports, reviewed"
 FONT = {"family": "DejaVu Sans, Arial, sans-serif"}
@@ -113,15 +115,15 @@ def marker_size(events: pd.Series, largest: float) -> list[float]:
     return [min(5 + 5 * math.sqrt(n), 5 + 35 * math.sqrt(n / largest)) for n in events]
 
 
-def build_event_map(locations: pd.DataFrame, title: str) -> go.Figure:
-    """Points per location and event type, as large as the events there, on longitude/latitude axes.
-
-    No base map (plotly's geo maps fetch coastlines from a CDN and fail offline): as
-    charts/flows.build_flow_map, plain axes at equal scale. Text-report events are open diamonds.
+def build_event_map(locations: pd.DataFrame, title: str, admin1: list | None = None) -> go.Figure:
+    """Points per location and event type, as large as the events there, on the offline base map of
+    charts.basemap (coastlines, borders, admin 1 boundaries: `admin1` GeoJSON features, None for the
+    shipped ones), as charts/flows.build_flow_map. Text-report events are open diamonds.
     """
     rows = map_rows(locations)
     largest = float(rows["events"].max()) if not rows.empty else 1.0
-    figure = new_figure()
+    lon_range, lat_range = view_bounds(rows["lon"], rows["lat"])
+    figure = new_figure(basemap_traces(lon_range, lat_range, shipped_admin1() if admin1 is None else admin1))
     present = set(rows["event_type"])
     order = [t for t in vocab.EVENT_TYPES if t in present] + sorted(present - set(vocab.EVENT_TYPES))
     for text in (False, True):
@@ -142,9 +144,7 @@ def build_event_map(locations: pd.DataFrame, title: str) -> go.Figure:
                               "fatalities<br>all types here: %{customdata[2]:,} events<extra></extra>"))
     figure.update_layout(title=title, margin={"t": 60, "b": 40}, font=FONT,
                          legend={"title": {"text": "event type"}})
-    figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
-    figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
-    return figure
+    return lay_out_map(figure, lon_range, lat_range)
 
 
 def build_week_comparison(table: pd.DataFrame, title: str) -> go.Figure:

@@ -15,8 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure
+from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
 from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
+from gazetteer.boundaries import shipped_admin1
 
 OTHER = "other places"
 LINE_COLOUR = "rgba(31, 119, 180, 0.55)"
@@ -161,20 +163,48 @@ def _label(name: str, arabic) -> str:
     return f"{name} · {arabic}" if isinstance(arabic, str) and arabic else name
 
 
+def _place_totals(rows: pd.DataFrame, side: str) -> pd.DataFrame:
+    """Per place at one end (origin or destination): the sum of the drawn pairs, any banded part flagged."""
+    columns = {side: "name", f"{side}_ar": "ar"}
+    for end in ("lat", "lon"):
+        if f"{side}_{end}" in rows:
+            columns[f"{side}_{end}"] = end
+    part = rows.rename(columns=columns)
+    keys = [c for c in ("name", "ar", "lat", "lon") if c in part]
+    if part.empty:
+        return pd.DataFrame(columns=[*keys, "value"])
+    return part.groupby(keys, dropna=False, as_index=False).agg(**_sums(part))
+
+
 def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_PAIRS) -> go.Figure:
-    """Origins on the left, destinations on the right, links as wide as the flow."""
+    """Origins on the left, destinations on the right, links as wide as the flow.
+
+    Each node's label carries its figure ("Hama · حماة  12,400"): the sum of its drawn links, "<N"
+    when one holds a banded small count (charts.suppress); links and nodes hover with value and unit.
+    """
     rows = top_pairs(pairs, unit, top)
-    origins = list(dict.fromkeys(_label(o, a) for o, a in zip(rows["origin"], rows["origin_ar"])))
-    destinations = list(dict.fromkeys(_label(d, a) for d, a in zip(rows["destination"], rows["destination_ar"])))
-    source = [origins.index(_label(o, a)) for o, a in zip(rows["origin"], rows["origin_ar"])]
-    target = [len(origins) + destinations.index(_label(d, a))
-              for d, a in zip(rows["destination"], rows["destination_ar"])]
+    origins, destinations = _place_totals(rows, "origin"), _place_totals(rows, "destination")
+    names = [[_label(n, a) for n, a in zip(ends["name"], ends["ar"])] for ends in (origins, destinations)]
+    figures = count_texts(origins) + count_texts(destinations)
+    # The figure right after the English name: written after the Arabic, a bidirectional renderer
+    # would attach it to the Arabic run and show it between the two names.
+    labels = [_label(f"{n}  {figure}", a) for (n, a), figure in zip(
+        [*zip(origins["name"], origins["ar"]), *zip(destinations["name"], destinations["ar"])], figures)]
+    index = {("origin", label): i for i, label in enumerate(names[0])}
+    index.update({("destination", label): len(names[0]) + i for i, label in enumerate(names[1])})
+    source = [index["origin", _label(o, a)] for o, a in zip(rows["origin"], rows["origin_ar"])]
+    target = [index["destination", _label(d, a)] for d, a in zip(rows["destination"], rows["destination_ar"])]
+    hover = ([f"{label}<br>{figure} {unit} left (drawn flows)" for label, figure in zip(names[0], figures)]
+             + [f"{label}<br>{figure} {unit} arrived (drawn flows)"
+                for label, figure in zip(names[1], figures[len(names[0]):])])
     colours = [TEXT_LINE_COLOUR if t else LINE_COLOUR for t in rows["from_text"]]
     figure = new_figure(go.Sankey(
         arrangement="snap",
-        # A node's own hover would show the sum of its links without the "<" of a banded part.
-        node={"label": origins + destinations, "pad": 12, "thickness": 14, "hovertemplate": "%{label}<extra></extra>",
-              "color": ["#8c564b"] * len(origins) + ["#1f77b4"] * len(destinations)},
+        # A node's own hover value would be the sum of its links without the "<" of a banded part,
+        # so nodes hover their own text.
+        node={"label": labels, "pad": 12, "thickness": 14, "customdata": hover,
+              "hovertemplate": "%{customdata}<extra></extra>",
+              "color": ["#8c564b"] * len(names[0]) + ["#1f77b4"] * len(names[1])},
         link={"source": source, "target": target, "value": rows["value"].tolist(), "color": colours,
               **_labels(rows),
               "hovertemplate": f"%{{source.label}} → %{{target.label}}<br>%{{customdata}} {unit}<extra></extra>"},
@@ -184,41 +214,111 @@ def build_sankey(pairs: pd.DataFrame, unit: str, title: str, top: int = SANKEY_P
     return figure
 
 
+# The flow map's bands, each with a colour and a legend entry saying its range (WIDTH_BANDS' order).
+BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1")
+LABELLED_PLACES = 10  # the map writes the names and figures of the largest places; the rest hover
+def band_of(value: float) -> int:
+    """The index in WIDTH_BANDS of the band a value falls in."""
+    return next(i for i, (lowest, _) in enumerate(WIDTH_BANDS) if value >= lowest)
+
+
 def line_width(value: float) -> float:
     """The flow map's line width of a flow: one of WIDTH_BANDS, never a function of the exact value."""
-    return next(width for lowest, width in WIDTH_BANDS if value >= lowest)
+    return WIDTH_BANDS[band_of(value)][1]
 
 
-def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PAIRS) -> go.Figure:
-    """Lines from origin to destination, wider in bands of flow (WIDTH_BANDS), on longitude/latitude axes.
+def band_names() -> list[str]:
+    """"10,000 or more", "1,000 – 9,999", …, "under 100": what each width means."""
+    names = []
+    for i, (lowest, _) in enumerate(WIDTH_BANDS):
+        if i == 0:
+            names.append(f"{lowest:,} or more")
+        elif lowest == 0:
+            names.append(f"under {WIDTH_BANDS[i - 1][0]:,}")
+        else:
+            names.append(f"{lowest:,} – {WIDTH_BANDS[i - 1][0] - 1:,}")
+    return names
 
-    No base map: plotly's geo maps fetch their coastlines from a CDN and fail offline, so the
-    places are drawn at their coordinates on plain axes (equal scale), labelled in English and
-    Arabic. Pairs with an end that has no coordinates are left off (the caption counts them).
+
+def map_places(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each place at either end of the drawn pairs once: name, ar, lat, lon, what left (`left`) and
+    arrived (`arrived`) as count texts ("" for none), and `value`, the larger of the two (its rank)."""
+    ends = []
+    for side, column in (("origin", "left"), ("destination", "arrived")):
+        totals = _place_totals(rows, side)
+        ends.append(totals.assign(**{column: count_texts(totals), f"{column}_value": totals["value"]})
+                    .drop(columns=[c for c in ("value", *FLAGS) if c in totals]))
+    keys = ["name", "ar", "lat", "lon"]
+    places = ends[0].merge(ends[1], on=keys, how="outer")
+    for column in ("left", "arrived"):
+        places[column] = places[column].fillna("")
+        places[f"{column}_value"] = places[f"{column}_value"].fillna(0.0)
+    places["value"] = places[["left_value", "arrived_value"]].max(axis=1)
+    return places.sort_values(["value", "name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def build_flow_map(pairs: pd.DataFrame, unit: str, title: str, top: int = MAP_PAIRS,
+                   admin1: list | None = None) -> go.Figure:
+    """Arrows from origin to destination on a base map, as wide (and dark) as their band of value.
+
+    The base map (charts.basemap) is drawn from files the project ships, so the page, the exported
+    HTML and the PNG need no network: coastlines, country borders and admin 1 boundaries (`admin1`:
+    GeoJSON features; None draws the shipped ones). Widths and colours come in WIDTH_BANDS, never as
+    a function of the value, and the legend names each band. The largest places carry their name
+    and figure where the label has room; every place and every flow hovers with its figure. Pairs
+    with an end that has no coordinates are left off (the caption counts them). Flows read from
+    news reports are dotted.
     """
     rows = mapped_pairs(pairs, unit, top)
-    figure = new_figure()
-    for row, text in zip(rows.itertuples(), count_texts(rows)):
+    lon_range, lat_range = view_bounds(pd.concat([rows["origin_lon"], rows["destination_lon"]]),
+                                       pd.concat([rows["origin_lat"], rows["destination_lat"]]))
+    figure = new_figure(basemap_traces(lon_range, lat_range, shipped_admin1() if admin1 is None else admin1))
+    names = band_names()
+    drawn_bands = sorted({band_of(v) for v in rows["value"]})
+    for band in drawn_bands:  # one legend entry per band drawn, saying its range
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=names[band], legendgroup=f"band{band}",
+                                    line={"width": WIDTH_BANDS[band][1], "color": BAND_COLOURS[band]},
+                                    hoverinfo="skip", legendrank=100 + band))
+    arrows = []
+    # The smallest drawn first, so a wide arrow never hides a thin one under it.
+    for row, text in sorted(zip(rows.itertuples(), count_texts(rows)), key=lambda pair: pair[0].value):
+        band = band_of(row.value)
+        colour, width = BAND_COLOURS[band], WIDTH_BANDS[band][1]
+        hover = f"{row.origin} → {row.destination}<br>{text} {unit}" + (" (news reports)" if row.from_text else "")
         figure.add_trace(go.Scatter(
             x=[row.origin_lon, row.destination_lon], y=[row.origin_lat, row.destination_lat], mode="lines",
-            line={"width": line_width(row.value), "color": TEXT_LINE_COLOUR if row.from_text else LINE_COLOUR},
-            name=f"{row.origin} → {row.destination}", showlegend=False,
-            hovertemplate=f"{row.origin} → {row.destination}<br>{text} {unit}<extra></extra>"))
-    ends = pd.concat([
-        rows[["origin", "origin_ar", "origin_lat", "origin_lon"]].set_axis(["name", "ar", "lat", "lon"], axis=1)
-        .assign(role="origin"),
-        rows[["destination", "destination_ar", "destination_lat", "destination_lon"]]
-        .set_axis(["name", "ar", "lat", "lon"], axis=1).assign(role="destination"),
-    ]).drop_duplicates(subset=["name", "lat", "lon"])
+            line={"width": width, "color": colour, "dash": "dot" if row.from_text else "solid"},
+            opacity=0.8, name=f"{row.origin} → {row.destination}", showlegend=False, legendgroup=f"band{band}",
+            hovertemplate=f"{hover}<extra></extra>"))
+        # The head: a short annotation arrow over the line's last fifth, its tip short of the marker, its
+        # width capped so that a wide band's head stays smaller than the places it joins.
+        tail_lon = row.destination_lon - (row.destination_lon - row.origin_lon) / 5
+        tail_lat = row.destination_lat - (row.destination_lat - row.origin_lat) / 5
+        arrows.append({"x": row.destination_lon, "y": row.destination_lat, "ax": tail_lon, "ay": tail_lat,
+                       "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "text": "", "showarrow": True,
+                       "arrowhead": 1, "arrowsize": 1.6, "arrowwidth": min(max(width / 4, 1.2), 2.5),
+                       "arrowcolor": colour, "standoff": 5})
     for role, colour, symbol in (("origin", "#8c564b", "circle"), ("destination", "#1f77b4", "diamond")):
-        part = ends[ends["role"] == role]
+        ends = _place_totals(rows, role)
         figure.add_trace(go.Scatter(
-            x=part["lon"], y=part["lat"], mode="markers+text", name=f"{role}s",
-            text=[_label(n, a) for n, a in zip(part["name"], part["ar"])], textposition="top center",
-            marker={"size": 9, "color": colour, "symbol": symbol}, hovertemplate="%{text}<extra></extra>"))
-    figure.update_layout(title=title, margin={"t": 60, "b": 40},
+            x=ends["lon"], y=ends["lat"], mode="markers", name=f"{role}s", hoverinfo="skip",
+            legendrank=200,
+            marker={"size": 9, "color": colour, "symbol": symbol, "line": {"color": "white", "width": 1}}))
+    places = map_places(rows)
+    labels = [_label(n, a) for n, a in zip(places["name"], places["ar"])]
+    figures = [" · ".join(part for part in (f"{out} left" if out else "", f"{came} arrived" if came else "") if part)
+               for out, came in zip(places["left"], places["arrived"])]
+    places["text"] = [f"{label}<br>{fig}" for label, fig in zip(labels, figures)]
+    positions = place_label_positions(places, lon_range, lat_range, LABELLED_PLACES)
+    # Every place hovers its name and figures; the labels are annotations on a light box, drawn over the
+    # arrows so that a wide arrow never hides a figure.
+    figure.add_trace(go.Scatter(
+        x=places["lon"], y=places["lat"], mode="markers", name="places", showlegend=False,
+        hovertext=[f"{label}<br>{fig} ({unit}, drawn flows)" for label, fig in zip(labels, figures)],
+        hovertemplate="%{hovertext}<extra></extra>", marker={"size": 12, "opacity": 0}))
+    arrows += label_annotations(places["lon"], places["lat"], places["text"], positions)
+    figure.update_layout(title=title, margin={"t": 60, "b": 20, "l": 10, "r": 10}, annotations=arrows,
                          font={"family": "DejaVu Sans, Arial, sans-serif"},
-                         legend={"orientation": "h", "y": -0.12})
-    figure.update_xaxes(title_text="longitude", showgrid=True, zeroline=False)
-    figure.update_yaxes(title_text="latitude", showgrid=True, zeroline=False, scaleanchor="x", scaleratio=1)
-    return figure
+                         legend={"title": {"text": f"{unit} per flow"}, "orientation": "h", "y": -0.02,
+                                 "yanchor": "top"})
+    return lay_out_map(figure, lon_range, lat_range)

@@ -32,7 +32,7 @@ from db import audit, levels, summary
 from db.engine import write_transaction
 from db.vocab import ADMIN_LEVEL_BY_KIND
 from db.audit import acting
-from db.schema import conflict_event, displacement_figure, event_count, load_batch, metadata, place, \
+from db.schema import admin_boundary, conflict_event, displacement_figure, event_count, load_batch, metadata, place, \
     place_alias, record_holder, record_revision, site, site_population, \
     unresolved_place_name
 from db.writes import ROW_ID
@@ -237,6 +237,8 @@ def delete_batch(engine: Engine, batch_id: int, *, actor: Actor | None = None) -
             removed, restored, kept, handed_over = (a + b for a, b in zip((removed, restored, kept, handed_over),
                                                                            counts))
         levels.refresh_held(conn, figure_groups, summaries=True)  # a province's figure its districts held
+        # A boundaries load's outlines go (the shipped ones draw again where there are some).
+        conn.execute(delete(admin_boundary).where(admin_boundary.c.batch_id == batch_id))
         places_removed, places_kept = _delete_own_places(conn, batch_id)
         conn.execute(update(load_batch).where(load_batch.c.batch_id == batch_id).values(status="deleted"))
         audit.record(conn, actor, "delete_batch", "load_batch", batch_id, batch_id=batch_id,

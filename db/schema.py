@@ -199,6 +199,23 @@ place = Table(
 )
 Index("ix_place_parent_id", place.c.parent_id)
 
+# An admin 1 unit's boundary, loaded from an OCHA COD-AB or geoBoundaries GeoJSON (the `boundaries`
+# kind) for a map's base layer: one per place, a later load replacing it. The geometry is GeoJSON
+# text, simplified to a few kilobytes (gazetteer/boundaries.py), never queried inside SQL.
+admin_boundary = Table(
+    "admin_boundary",
+    metadata,
+    Column("boundary_id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("place.place_id"), nullable=False),
+    Column("name_in_file", Text, nullable=False),  # as the provider wrote it (the place keeps the gazetteer's)
+    Column("pcode_in_file", String(20)),
+    Column("geometry", Text, nullable=False),
+    *_provenance("admin_boundary"),
+    UniqueConstraint("place_id"),
+    CheckConstraint("length(geometry) > 0", name="geometry_not_empty"),
+    CheckConstraint("length(name_in_file) > 0", name="name_in_file_not_empty"),
+)
+
 place_alias = Table(
     "place_alias",
     metadata,

@@ -27,8 +27,8 @@ from access.policy import Actor, command_line_actor
 from db import audit, levels, summary
 from db.engine import DatabaseBusy, write_transaction
 from db.records import PlaceRecord, SourceInfo
-from db.schema import (displacement_figure, duplicate_decision, load_batch, load_issue, place, place_alias,
-                       record_holder, record_revision, site, source, unresolved_place_name)
+from db.schema import (admin_boundary, displacement_figure, duplicate_decision, load_batch, load_issue, place,
+                       place_alias, record_holder, record_revision, site, source, unresolved_place_name)
 from gazetteer.normalise import name_key
 
 
@@ -856,3 +856,73 @@ def write_fact_load(engine: Engine, info: SourceInfo, chunks, *, report, unresol
         queue_unresolved_names(conn, list(dict(unresolved).values()))
         write_issues(conn, batch_id, report.drain())
         return _finish_batch(conn, info, source_id, batch_id, read, rejected, counts, actor)
+
+
+# --- admin 1 boundaries (the `boundaries` kind) ----------------------------------------------------
+# A boundary belongs to a gazetteer place of kind "governorate" (admin 1), matched by p-code, else by
+# its name (name_key, one place only); a feature matching none is reported ("unmatched-boundary") and
+# not loaded. A later load of a unit replaces its boundary.
+
+def _admin1_places(conn) -> tuple[dict, dict]:
+    """(p-code → place id, name key → place id or None when two admin 1 places share the name)."""
+    rows = conn.execute(select(place.c.place_id, place.c.pcode, place.c.name_en, place.c.name_ar)
+                        .where(place.c.kind == "governorate")).all()
+    by_pcode = {r.pcode.upper(): r.place_id for r in rows if r.pcode}
+    by_name: dict[str, int | None] = {}
+    for r in rows:
+        for name in (r.name_en, r.name_ar):
+            if name:
+                key = name_key(name)
+                by_name[key] = r.place_id if by_name.get(key, r.place_id) == r.place_id else None
+    return by_pcode, by_name
+
+
+def match_place(record, by_pcode: dict, by_name: dict) -> int | None:
+    if record.pcode and record.pcode.upper() in by_pcode:
+        return by_pcode[record.pcode.upper()]
+    for name in (record.name_en, record.name_ar):
+        if name and by_name.get(name_key(name)):
+            return by_name[name_key(name)]
+    return None
+
+
+def write_boundaries_batch(engine: Engine, info, records: Sequence, *, report=None, rows_read: int | None = None,
+                           started_at: datetime | None = None, loaded_by: str | None = None,
+                           actor=None) -> BatchResult:
+    """Load a boundaries file (loaders/sources/boundaries.py) as one batch."""
+    started_at = started_at or utc_now()
+    loaded_before = _loaded_before(engine, info)
+    if loaded_before is not None:
+        return loaded_before
+    with write_transaction(engine, BusyDatabase) as conn:
+        started = _start_batch(conn, info, started_at, loaded_by)
+        if isinstance(started, BatchResult):
+            return started
+        source_id, batch_id = started
+        by_pcode, by_name = _admin1_places(conn)
+        counts, seen = LoadCounts(), set()
+        for record in records:
+            place_id = match_place(record, by_pcode, by_name)
+            if place_id is None or place_id in seen:
+                if report is not None:
+                    why = ("matches no admin 1 place of the gazetteer by p-code or name; load the country's p-code "
+                           "list first (kind ocha_pcodes)") if place_id is None else "repeats an earlier feature's unit"
+                    report.add(record.row, "properties", "unmatched-boundary", f"the feature {why}",
+                               record.pcode or record.name_en)
+                continue
+            seen.add(place_id)
+            values = {"name_in_file": record.name_en or record.pcode, "pcode_in_file": record.pcode,
+                      "geometry": record.geometry, "source_id": source_id, "batch_id": batch_id}
+            old = conn.execute(select(admin_boundary.c.geometry).where(admin_boundary.c.place_id == place_id)).first()
+            if old is None:
+                conn.execute(admin_boundary.insert().values(place_id=place_id, **values))
+                counts.rows_inserted += 1
+            elif old.geometry == record.geometry:
+                counts.rows_unchanged += 1
+            else:
+                conn.execute(update(admin_boundary).where(admin_boundary.c.place_id == place_id).values(**values))
+                counts.rows_updated += 1
+        _refuse_empty_load(info, report, counts)
+        write_issues(conn, batch_id, report.drain() if report is not None else [])
+        return _finish_batch(conn, info, source_id, batch_id, rows_read if rows_read is not None else len(records),
+                             len(report.rejected_rows) if report is not None else 0, counts, actor)

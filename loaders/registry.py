@@ -34,6 +34,7 @@ from loaders.sources import idptf_workbook
 from loaders.sources import field_template
 from loaders.sources import movement_table
 from loaders.sources import text_report
+from loaders.sources import boundaries
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         SourceKind(movement_table),
         SourceKind(text_report),
         SourceKind(ocha_pcodes, writes.write_places_batch),
+        SourceKind(boundaries, writes.write_boundaries_batch),
     )
 }
 

@@ -36,6 +36,9 @@ ISSUE_CODES = {
                      "writes the code another way); the row is kept with the code as given and no place",
     "provider-error": "the provider's own error column flags the row (HDX HAPI files); the adapter says "
                       "whether it still loads",
+    "unmatched-boundary": "an admin 1 boundary (the boundaries kind) whose p-code and name match no admin 1 place "
+                          "of the gazetteer, or repeat an earlier feature's; it is not loaded (load the country's "
+                          "p-code list first)",
     "unused-column": "columns (or sheets) the file's kind has no use for; their values are not loaded "
                      "(reported once per file)",
     "unused-figure-column": "a column holds figures (numbers that are not codes, dates or coordinates) and the "

@@ -31,6 +31,7 @@ from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
 from db import event_queries, flow_queries, provenance, queries, spike_queries
+from db.boundaries import query_admin1_features
 from db.filters import Filters
 
 CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
@@ -309,7 +310,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             title = mark("New displacement: flow map", sources)
             unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
             charts.append(PackChart(
-                "flow_map", title, build_flow_map(pairs, unit, title), small.table(mapped),
+                "flow_map", title, build_flow_map(pairs, unit, title, admin1=query_admin1_features(engine)),
+                small.table(mapped),
                 flow_map_caption(filters=week, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
                                  small_note=small.note(), unmapped=unmapped)))
 

@@ -10,6 +10,7 @@ from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey,
                           mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
                           with_household_size)
 from charts.suppress import PAGES
+from db.boundaries import query_admin1_features
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_sources
 from ui.safe_text import literal
@@ -74,7 +75,8 @@ chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_
 st.caption(sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
                           small_note=PAGES.note(), escape=literal))
 
-flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources))
+flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
+                          admin1=query_admin1_features(page.engine))
 mapped = mapped_pairs(pairs, unit)
 show_chart(flow_map, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")

@@ -12,6 +12,7 @@ from charts.captions import event_timeline_caption
 from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timeline, build_hapi_counts,
                            build_week_comparison, hapi_admin_level, hapi_rows, map_rows, timeline_rows)
 from db import vocab
+from db.boundaries import query_admin1_features
 from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
 from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
@@ -64,7 +65,8 @@ else:
         st.info("None of these events has coordinates, nor a place with coordinates in the gazetteer. Link their "
                 "place names on the Gazetteer page.")
     else:
-        event_map = build_event_map(locations, page.demo_mark("Conflict events by location", sources))
+        event_map = build_event_map(locations, page.demo_mark("Conflict events by location", sources),
+                                    admin1=query_admin1_features(page.engine))
         show_chart(event_map, key="chart-map")
         chart_downloads(event_map, mapped, file_stem("events_map", filters), "map")
         unmapped = int(locations.loc[locations["lat"].isna(), "events"].sum())
@@ -72,7 +74,8 @@ else:
             page, unit="events", filters=filters, sources=sources,
             text_share=mapped.loc[mapped["from_text"], "events"].sum(),
             extra=area_note + "Points at the event's coordinates, else its place's, as large as the events of "
-            "that type there (no base map, so it draws offline); text-report events are open diamonds."
+            "that type there; text-report events are open diamonds. Coastlines and borders: Natural Earth; admin 1: "
+            "OCHA COD-AB or a loaded boundaries file."
             + (f" {unmapped} event(s) without coordinates are not drawn." if unmapped else "")
             + (f" Only the {MAP_LOCATION_LIMIT:,} busiest locations are drawn." if len(locations) >= MAP_LOCATION_LIMIT
                else "")))

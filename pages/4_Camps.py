@@ -9,6 +9,7 @@ from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change,
                           change_threshold, largest_sites, mapped_sites, shown_counts, shown_net_change,
                           shown_net_changes, shown_population)
 from charts.suppress import PAGES, count_texts
+from db.boundaries import query_admin1_features
 from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
 from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts,
                       param_site_types)
@@ -117,12 +118,13 @@ else:
 
 st.subheader("Site map")
 mapped = mapped_sites(sites)
-site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})", sources))
+site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})", sources),
+                          admin1=query_admin1_features(page.engine))
 show_chart(site_map, key="chart-map")
 chart_downloads(site_map, shown_counts(mapped), file_stem(f"sites_map_{stem_suffix}", filters), "map")
 unmapped = len(sites) - len(mapped)
 st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
     "Sites at their coordinates, marker size by band of the latest count (under 50, 100, 500, 1,000, 5,000, "
-    "10,000, 50,000, and above), coloured by site type (no base map, so it draws offline); the largest are named "
-    "in English and Arabic."
+    "10,000, 50,000, and above), coloured by site type; the largest are named in English and Arabic. Coastlines "
+    "and borders: Natural Earth; admin 1: OCHA COD-AB or a loaded boundaries file."
     + (f" {unmapped} site(s) without coordinates are not drawn." if unmapped else ""))))

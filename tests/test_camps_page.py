@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from charts import EXPORT_TEMPLATE
+from charts.basemap import BASEMAP_NAMES, is_basemap
 from charts.camps import (OTHER_AREAS, build_largest_sites, build_net_arrivals, build_population_over_time,
                           build_site_map, largest_sites, marker_size, shown_population)
 from db.camp_queries import population_by_area, valid_site_types
@@ -238,19 +239,20 @@ def test_largest_sites_bar_and_table_show_the_latest_count_in_the_window(app_on,
     assert csv["district_pcode"].tolist() == ["SY0703", "SY0700", "SY0200", "SY0200"]
 
 
-def test_site_map_sizes_by_count_colours_by_type_and_needs_no_base_map(app_on, camps_engine, recorded_csvs):
+def test_site_map_sizes_by_count_colours_by_type_on_an_offline_base_map(app_on, camps_engine, recorded_csvs):
     at = app_on(camps_engine, CAMPS_PAGE, **WINDOW)
     figure = charts(at)["map"]
-    assert {t["type"] for t in figure["data"]} == {"scatter"}  # never scattergeo / scattermapbox
+    assert {t["type"] for t in figure["data"]} == {"scatter"}  # never scattergeo / scattermapbox (they fetch)
     assert figure["layout"]["yaxis"]["scaleanchor"] == "x"
-    traces = {t["name"]: t for t in figure["data"]}
+    assert {"coastline", "admin 1 boundary"} <= {t["name"] for t in figure["data"]}  # charts.basemap's lines
+    traces = {t["name"]: t for t in figure["data"] if t["name"] not in BASEMAP_NAMES}
     assert set(traces) == {"planned camp", "informal settlement", "collective centre"}  # Transit Four: no coordinates
     one = traces["planned camp"]
     assert _trace_values(one, "x") == [36.70] and _trace_values(one, "y") == [36.20]
     assert one["text"] == ["Camp One · مخيم واحد"]
     sizes = {name: t["marker"]["size"][0] for name, t in traces.items()}
     assert sizes["planned camp"] > sizes["informal settlement"] > sizes["collective centre"]
-    assert len({t["marker"]["color"] for t in figure["data"]}) == 3
+    assert len({t["marker"]["color"] for t in traces.values()}) == 3
     assert recorded_csvs["map"]["site_key"].tolist() == ["test:site:one", "test:site:two", "test:site:three"]
     assert "1 site(s) without coordinates are not drawn" in at.main.caption[-1].value
 
@@ -262,7 +264,7 @@ def test_site_type_filter_drops_sites_and_lives_in_the_url(app_on, camps_engine)
     figures = charts(at)
     assert series(figures["population"]) == {"Idleb": [1000, 1500, 1200]}  # Camp Two and Aleppo's sites drop
     assert _trace_values(figures["largest"]["data"][0], "x") == [1200]
-    assert [t["name"] for t in figures["map"]["data"]] == ["planned camp"]
+    assert [t["name"] for t in figures["map"]["data"] if t["name"] not in BASEMAP_NAMES] == ["planned camp"]
 
     at.multiselect(key="param-site_types").set_value([]).run()
     assert "site_types" not in params(at)
@@ -407,9 +409,10 @@ def test_site_map_drops_sites_without_coordinates_and_sizes_markers_in_bands():
                     ("k3", None, None, "Nowhere", None, "other", None, None, None, None, None, None, 900,
                      date(2024, 1, 1))])
     figure = build_site_map(sites, "individuals", "T")
-    assert [t.type for t in figure.data] == ["scatter"] and figure.data[0].name == "planned camp"
-    assert list(figure.data[0].text) == ["Big", "Small · صغير"]
-    big, small = figure.data[0].marker.size
+    drawn = [t for t in figure.data if not is_basemap(t)]
+    assert [t.type for t in drawn] == ["scatter"] and drawn[0].name == "planned camp"
+    assert list(drawn[0].text) == ["Big", "Small · صغير"]
+    big, small = drawn[0].marker.size
     assert big > small  # 4,000 and 100 are in different bands
     assert figure.layout.yaxis.scaleanchor == "x"
     # Bands, not a function of the count (issue 16): a small count's marker is that of any count under 50.

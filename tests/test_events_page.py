@@ -16,6 +16,7 @@ import plotly.io as pio
 import pytest
 from sqlalchemy import func, select
 
+from charts.basemap import is_basemap
 from charts.events import (AVERAGE, TEXT_SUFFIX, THIS_WEEK, build_event_map, build_event_timeline,
                            build_hapi_counts, build_week_comparison, hapi_rows, marker_size, period_label)
 from db.demo import build_demo
@@ -392,11 +393,13 @@ LOCATIONS = pd.DataFrame([
             "events", "fatalities"])
 
 
-def test_map_builder_draws_points_on_equal_axes_without_a_base_map():
+def test_map_builder_draws_points_on_an_offline_base_map():
     figure = build_event_map(LOCATIONS, "m")
-    assert {t.type for t in figure.data} == {"scatter"}
-    assert figure.layout.yaxis.scaleanchor == "x" and figure.layout.yaxis.scaleratio == 1
-    traces = {t.name: t for t in figure.data}
+    assert {t.type for t in figure.data} == {"scatter"}  # the base map is lines too: nothing fetches topojson
+    # A degree of latitude is drawn longer than a degree of longitude at Syria's latitude (~35° N).
+    assert figure.layout.yaxis.scaleanchor == "x" and figure.layout.yaxis.scaleratio > 1.1
+    assert "coastline" in {t.name for t in figure.data}
+    traces = {t.name: t for t in figure.data if not is_basemap(t)}
     assert set(traces) == {"Battles", "Protests", "Battles" + TEXT_SUFFIX}
     assert list(traces["Battles"].x) == [36.75]  # "Somewhere" has no coordinates and is not drawn
     assert traces["Battles"].text == ("Hama · حماة",)

@@ -21,7 +21,7 @@ def read_delimited_document(path: str | Path, data: bytes | None = None) -> Docu
 READERS = {"delimited": read_delimited_document, "json": read_json_document, "workbook": read_workbook,
            "report": read_report}
 # ".txt" is either a tab/comma-separated export or a report in prose: txt_format() looks.
-FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited", ".json": "json",
+FORMAT_BY_SUFFIX = {".csv": "delimited", ".tsv": "delimited", ".txt": "delimited", ".json": "json", ".geojson": "json",
                     ".xlsx": "workbook", ".xlsm": "workbook", ".md": "report", ".markdown": "report",
                     ".html": "report", ".htm": "report"}
 
