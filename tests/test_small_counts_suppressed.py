@@ -103,8 +103,9 @@ def _numbers_in_json(value, parent: str = "") -> set[float]:
             # and target are positions in its list of nodes; one marker size for all of a trace's
             # points is a style (an array of sizes, one per point, is still read); so is the distance in
             # pixels of an axis' tick labels from the axis, the same in every weekly chart
-            # (charts/weeks.py). None is a count.
-            if key in ("template", "source", "target", "ticklabelstandoff") or (
+            # (charts/weeks.py), and a map label's offset in pixels from its place (charts/basemap.py,
+            # a fixed distance). None is a count.
+            if key in ("template", "source", "target", "ticklabelstandoff", "xshift", "yshift") or (
                     parent == "marker" and key == "size" and isinstance(item, (int, float))):
                 continue
             found |= _numbers_in_json(item, key)
