@@ -13,6 +13,7 @@ from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
                            keys_inside, lag_correlations, rank_spikes, summarise_events)
 from charts.suppress import PAGES, SUPPRESSED, count_text
+from db import vocab
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption
@@ -23,7 +24,7 @@ from ui.page import open_page
 from ui.safe_text import literal
 from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
                        cached_weekly_events_by_type)
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
@@ -96,15 +97,15 @@ near = events_near(cached_events_near_places(page.engine, page.url, (spike_place
                    spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
-            f"**{literal(chosen['place'])}** ({literal(spike_place)}), before and during the week of flight.")
+            f"**{literal(vocab.place_label(chosen['place'], chosen.get('pcode'), key=spike_place))}**, before and during the week of flight.")
 if near.empty:
     st.info("No event found: widen the radius or the number of days before the week, or clear the event-type filter.")
 else:
     if total > len(near):
         st.caption(f"The {len(near)} latest are listed; the CSV holds all {total}.")
-    st.dataframe(near, hide_index=True, column_config={
-        "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("from text"),
-        "inside_area": st.column_config.CheckboxColumn("inside"), "quote": "sentence (text reports)"})
+    show_table(near, column_config={
+        "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("From text"),
+        "inside_area": st.column_config.CheckboxColumn("Inside"), "quote": "Sentence (text reports)"})
     st.download_button(
         "Download these events (CSV)", file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"),
         data=lambda: csv_bytes(events_near(cached_events_near_places(
@@ -122,7 +123,7 @@ for row in week_rows.itertuples():
                     "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
 # Shown as text when it mixes numbers and "<10" (Arrow takes one type per column); the CSV keeps the numbers.
-st.dataframe(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking, hide_index=True)
+show_table(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking)
 st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
                    file_name=f"largest_flows_{spike_week}.csv", mime="text/csv", key="download-ranking",
                    on_click="ignore")

@@ -119,7 +119,7 @@ def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, pr
     assert _params(at)["batch"] == str(idu.batch_id)
     assert _chart_counts(at) == expected
     issues = at.dataframe[1].value
-    assert sorted(zip(issues["row_number"], issues["field_name"], issues["code"])) == [
+    assert sorted(zip(issues["Row"], issues["Column / field"], issues["Code"])) == [
         (1, "displacement_start_date", "missing-cell"), (2, "period_end", "out-of-range"),
         (3, "figure", "missing-cell")]
 
@@ -251,8 +251,8 @@ def test_figures_within_ten_percent_from_two_sources_are_a_pair_and_fifteen_perc
     at = app_on(prepared_engine, PAGE, **WINDOW)
     assert not at.exception
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["field", "first", "second"]
-    shown = dict(zip(table["field"], zip(table["first"], table["second"])))
+    assert list(table.columns) == ["Field", "First", "Second"]
+    shown = dict(zip(table["Field"], zip(table["First"], table["Second"])))
     assert shown["provider"] == ("SARC", "UNHCR") and shown["figure"] == ("1,000", "1,050")
     assert len([b for b in at.button if b.key.endswith("-distinct")]) == 1
 

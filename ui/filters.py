@@ -84,7 +84,7 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
         if name in show:
             picked[name] = tuple(st.sidebar.multiselect(
                 LABELS[name], choices[name], default=list(getattr(filters, name)), key=f"param-{name}",
-                placeholder="all"))
+                placeholder="all", format_func=vocab.label))
     filters = Filters(start=start, end=end, **picked)
     for name in ALL_FILTERS:
         value = getattr(filters, name) if name in show else None

@@ -19,7 +19,7 @@ import streamlit as st
 from access.policy import Actor, Permission, PermissionDenied
 from charts.suppress import NONE, SmallCounts
 from db.engine import DatabaseBusy
-from db import quality, quality_queries, review
+from db import quality, quality_queries, review, vocab
 from db.filters import Filters
 from ui.common import CACHE_SECONDS, from_link, refuse_url_value
 
@@ -101,7 +101,7 @@ def param_batch(engine, url: str, batches: pd.DataFrame) -> int | None:
         row = listed.get(batch_id)
         if row is None:
             return f"batch {batch_id}"
-        return f"batch {batch_id} · {row.source_kind} · finished {pd.Timestamp(row.finished_at):%Y-%m-%d %H:%M}"
+        return f"batch {batch_id} · {vocab.label(row.source_kind)} · finished {pd.Timestamp(row.finished_at):%Y-%m-%d %H:%M}"
 
     picked = st.selectbox("Issues of", options, index=options.index(wanted), format_func=label,
                           key=f"param-{BATCH_PARAM}")
@@ -189,7 +189,7 @@ def _figure(pair, side: str, small: SmallCounts = NONE) -> str:
 
 def _place(pair, side: str, end: str) -> str:
     name, key = pair[f"{side}_{end}"], pair[f"{side}_{end}_key"]
-    return _text(name) + ("" if _blank(key) else f" ({key})")
+    return vocab.place_label(name, None if _blank(key) else str(key).partition(":")[0], key=key)
 
 
 def pair_table(pair, small: SmallCounts = NONE) -> pd.DataFrame:
@@ -208,6 +208,8 @@ def pair_table(pair, small: SmallCounts = NONE) -> pd.DataFrame:
                 values.append(_figure(pair, side, small))
             elif field in ("origin", "destination"):
                 values.append(_place(pair, side, field))
+            elif field in ("figure_kind", "qualifier", "unit"):
+                values.append(vocab.label(pair[f"{side}_{field}"]))
             else:
                 values.append(_text(pair[f"{side}_{field}"]))
         rows.append((label, *values))
