@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure
+from charts.colours import place_colour
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
 from db import vocab
 
@@ -167,6 +168,7 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
             # Hover writes "<N" for a population holding a banded site count (charts/suppress.py).
             figure.add_trace(go.Scatter(
                 x=part["reported_date"], y=part["population"], name=name, mode="lines", stackgroup="one",
+                line={"color": place_colour(name, (OTHER_AREAS,))},
                 customdata=count_texts(part, "population"),
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, legend={"title": {"text": level}},
@@ -197,6 +199,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
                      zip(part["net_change"], part[SUPPRESSED], part["parts"], part["shown_change"])]
             figure.add_trace(go.Bar(
                 x=part["week"], y=part["net_change"], name=name, customdata=texts,
+                marker={"color": place_colour(name, (OTHER_AREAS,))},
                 hovertemplate=f"{name}<br>week of %{{x}}<br>net %{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, barmode="relative",
                          legend={"title": {"text": level}}, margin={"t": 60, "b": 40}, font=FONT)

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure, new_subplots
+from charts.colours import place_colour
 from db import vocab
 
 TEXT_SUFFIX = " — from text reports, reviewed"
@@ -206,7 +207,7 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
         label = _label(part["area"].iloc[0], part["area_ar"].iloc[0])
         figure.add_trace(go.Bar(
             x=part["period"], y=part["events"], name=label,
-            customdata=part[["fatalities"]],
+            customdata=part[["fatalities"]], marker={"color": place_colour(part["area"].iloc[0])},
             hovertemplate=f"{label} ({pcode})<br>%{{x}}<br>%{{y:,}} events (count), "
                           "%{customdata[0]:,} fatalities<extra></extra>"))
     level = hapi_admin_level(rows)

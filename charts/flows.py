@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import new_figure
+from charts.colours import place_colour
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
 
 OTHER = "other places"
@@ -115,6 +116,7 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     for name in order:
         part = rows[rows["place"] == name]
         figure.add_trace(go.Bar(x=part["week"], y=part["value"], name=name, **_labels(part),
+                                marker={"color": place_colour(name, (OTHER,))},
                                 hovertemplate=f"{name}<br>week of %{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, barmode="stack",
                          legend={"title": {"text": side}}, margin={"t": 60, "b": 40})

@@ -29,7 +29,9 @@ def _area_label(areas, key: str | None) -> str:
         return "All areas"
     row = areas.loc[key]
     arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
-    return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
+    kind = KIND_LABEL.get(row["kind"], row["kind"])
+    inside, colon, _ = key.partition(":")  # a city's or site's key: the p-code of the area it lies in, then its name
+    return f"{row['name_en']}{arabic} ({kind} in {inside})" if colon else f"{row['name_en']}{arabic} ({kind}, {key})"
 
 
 def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, show: tuple[str, ...]) -> None:
