@@ -11,7 +11,8 @@ from access.policy import Permission
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
-                           keys_inside, lag_correlations, rank_spikes, summarise_events)
+                           MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes, summarise_events,
+                           weeks_used)
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from db import vocab
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
@@ -138,7 +139,9 @@ areas = governorates(places)
 names = dict(zip(places["place_key"], places["name_en"]))
 correlations = lag_correlations(lag_flows, lag_events, areas, names)
 if correlations.empty:
-    st.info("Too few weeks with both events and displacement to compare: widen the window or clear the filters.")
+    seen = len(set(lag_flows["week"]) | set(lag_events["week"])) if not (lag_flows.empty and lag_events.empty) else 0
+    st.info(f"Too few weeks to compare: a governorate needs events and displacement over at least {MIN_LAG_WEEKS} "
+            f"weeks, and this view has reports in {seen} week(s). Widen the window or clear the filters.")
 else:
     heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate"))
     show_chart(heatmap, key="chart-lag")
@@ -146,5 +149,6 @@ else:
     st.caption(chart_caption(
         page, unit="correlation (−1 to 1)", filters=lag_filters,
         extra=f"Per governorate: the correlation of weekly event counts with new displacement ({unit}) from the "
-              "same governorate 0–4 weeks later, over the weeks shown (weeks with no report count as 0). A high "
+              f"same governorate 0–4 weeks later, over the {weeks_used(correlations)} weeks from the first to the last "
+              "week with a report (weeks with no report count as 0; a lag of L weeks compares L fewer). A high "
               "value says the two rise together, not that one caused the other."))

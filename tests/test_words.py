@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from db import vocab
+from db.filters import Filters
 from db.writes import BatchResult
 from loaders.registry import SOURCE_KINDS
 from pack.weekly import PackOptions, build_pack
@@ -172,3 +173,44 @@ def test_a_place_keeps_its_colour_whatever_else_the_chart_draws():
     second = _colours(json.loads(build_weekly_flows(weekly(["Idleb", "Aleppo", "Hama"]), "persons", "origin",
                                                     "t").to_json()))
     assert first["Hama"] == second["Hama"] and first["Idleb"] == second["Idleb"]
+
+
+def test_the_daily_chart_reads_households_off_their_own_axis():
+    import pandas as pd
+
+    from charts.timeline import build_daily_displacement_and_events
+
+    day = date(2024, 12, 2)
+    daily = pd.DataFrame({"day": [day] * 3, "unit": ["persons", "households", "events"],
+                          "from_text": False, "value": [5000.0, 300.0, 4.0]})
+    figure = json.loads(build_daily_displacement_and_events(daily, "t").to_json())
+    axis_of = {t["name"]: t.get("yaxis", "y") for t in figure["data"]}
+    persons, households = axis_of["new displacement (persons)"], axis_of["new displacement (households)"]
+    assert len({persons, households, axis_of["conflict events"]}) == 3
+
+    def title(axis):
+        return figure["layout"]["yaxis" + axis[1:]]["title"]["text"]
+
+    assert (title(persons), title(households), title(axis_of["conflict events"])) == (
+        "persons", "households", "events")
+
+
+def test_the_lag_view_says_how_many_weeks_it_used(app_on, demo_engine):
+    from datetime import date as day
+
+    from db.flow_queries import query_weekly_pairs
+    from db.spike_queries import lag_window, query_weekly_events_by_place
+
+    at = app_on(demo_engine, "../pages/2_Flows_and_events.py", **WINDOW)
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "0–4 weeks later" in c.value)
+    used = re.search(r"over the (\d+) weeks from the first to the last week with a report", caption)
+    assert used
+    # The oracle: the weeks from the first to the last week in which either series has a report.
+    filters = lag_window(Filters(day.fromisoformat(WINDOW["start"]), day.fromisoformat(WINDOW["end"])))
+    pairs = query_weekly_pairs(demo_engine, filters, "new_displacement")
+    events = query_weekly_events_by_place(demo_engine, filters)
+    weeks = sorted({*(str(w)[:10] for w in pairs.loc[pairs["unit"] == "persons", "week"]),
+                    *(str(w)[:10] for w in events["week"])})
+    span = (day.fromisoformat(weeks[-1]) - day.fromisoformat(weeks[0])).days // 7 + 1
+    assert int(used.group(1)) == span
