@@ -42,7 +42,7 @@ def table_for_reading(table, column_config: dict | None = None, keys: bool = Fal
             frame[column] = values.map(lambda v: "—" if vocab.is_missing(v) else vocab.label(v))
         elif _is_text(values) and present.map(lambda v: isinstance(v, str)).all():
             frame[column] = values.map(lambda v: "—" if vocab.is_missing(v) else v)
-        elif _is_text(values) and present.map(lambda v: isinstance(v, date)).all():
+        elif len(present) < len(values) and _is_text(values) and present.map(lambda v: isinstance(v, date)).all():
             frame[column] = values.map(lambda v: "—" if vocab.is_missing(v) else v.isoformat())
     names, config = {}, {}
     for column in frame.columns:
