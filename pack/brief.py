@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from charts.export import chromium_path
+from db import vocab
 from pack.weekly import Pack
 
 PRINT_TIMEOUT_S = 90
@@ -81,7 +82,7 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
                      "<th>Events before</th><th>Fatalities</th><th>Preceding events</th></tr>")
         for row in pack.preceding.itertuples():
             value = row.value if isinstance(row.value, str) else f"{row.value:,.0f}"
-            parts.append(f"<tr><td>{_e(row.place)}</td><td>{_e(row.pcode)}</td><td class='number'>{_e(value)}</td>"
+            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(row.pcode))}</td><td class='number'>{_e(value)}</td>"
                          f"<td class='number'>{row.events_before:,}</td><td class='number'>{row.fatalities:,}</td>"
                          f"<td>{_e(row.preceding_events)}</td></tr>")
         parts.append("</table>")

@@ -566,11 +566,11 @@ def test_the_data_quality_page_shows_names_issues_and_file_names_of_a_hostile_lo
     engine, acled_batch = hostile_engine
     at = app_on(engine, QUALITY_PAGE, batch=str(acled_batch), **WINDOW)
     assert_inert(at)
-    batches, issues, queue = (_frame_with(at, column) for column in ("file_name", "raw_value", "raw_name"))
+    batches, issues, queue = (_frame_with(at, column) for column in ("File", "Value as written", "Name as written"))
     assert {"<img src=x onerror=alert(1)> **events**.csv", "[flows](javascript:alert(1)).csv"} <= set(
-        batches["file_name"])
-    assert set(PAYLOADS) <= set(issues["raw_value"])  # the rejected cells, as written
-    assert set(PAYLOADS) <= set(queue["raw_name"])  # the place names to link, as written
+        batches["File"])
+    assert set(PAYLOADS) <= set(issues["Value as written"])  # the rejected cells, as written
+    assert set(PAYLOADS) <= set(queue["Name as written"])  # the place names to link, as written
 
 
 def test_export_csv_neutralises_every_cell_a_spreadsheet_would_run():

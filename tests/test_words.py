@@ -214,3 +214,13 @@ def test_the_lag_view_says_how_many_weeks_it_used(app_on, demo_engine):
                     *(str(w)[:10] for w in events["week"])})
     span = (day.fromisoformat(weeks[-1]) - day.fromisoformat(weeks[0])).days // 7 + 1
     assert int(used.group(1)) == span
+
+
+def test_the_brief_writes_a_missing_p_code_as_a_dash(demo_engine):
+    from pack.brief import brief_html
+
+    pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2)))
+    assert not pack.preceding.empty and pack.preceding["pcode"].isna().any()  # demo cities have no p-code
+    page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "today")
+    assert not MISSING_WORD.search(re.sub(r"<[^>]+>", " ", page))
+    assert "<td>—</td>" in page
