@@ -94,9 +94,9 @@ def test_the_menu_names_the_home_page_and_lists_every_page():
     from ui.menu import MENU
 
     assert MENU[0][:2] == ("app.py", "Home")
-    listed = [script for script, _, _ in MENU]
+    listed = [script for script, _ in MENU]
     assert sorted(listed) == sorted(["app.py", *(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))])
-    assert all(name and "_" not in name and name != "app" for _, name, _ in MENU)
+    assert all(name and "_" not in name and name != "app" for _, name in MENU)
 
 
 @pytest.mark.parametrize("limit_mb, shown", [(None, "50 MB"), ("7", "7 MB"), ("0.5", "0.5 MB")])
