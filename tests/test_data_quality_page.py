@@ -159,8 +159,9 @@ def test_linking_a_name_on_the_page_resolves_rows_of_every_source(app_on, prepar
 
     at = app_on(prepared_engine, PAGE, **WINDOW)
     assert at.selectbox(key="dq-link-name").value == "Kafr Takharim"
-    box = next(t for t in at.text_input if t.key.startswith("dq-link-target-"))
-    box.input("SY0700:saraqab").run()
+    box = next(s for s in at.selectbox if s.key.startswith("dq-link-target-"))
+    assert any(option.startswith("Saraqab") for option in box.options)  # places are offered by name
+    box.set_value("SY0700:saraqab").run()
     at.button(key="dq-link").click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Linked: 2 row(s)")
@@ -179,13 +180,13 @@ def test_linking_a_name_on_the_page_resolves_rows_of_every_source(app_on, prepar
     assert any(i.value.startswith("No open place names") for i in at.info)
 
 
-def test_an_unknown_key_is_refused_and_changes_nothing(app_on, prepared_engine):
+def test_linking_without_a_place_picked_is_refused_and_changes_nothing(app_on, prepared_engine):
     _template(prepared_engine, "field.csv", "flow,2024-12-07,Kafr Takharim,Idleb,400,,,,SARC Idleb,")
     at = app_on(prepared_engine, PAGE, **WINDOW)
-    next(t for t in at.text_input if t.key.startswith("dq-link-target-")).input("SY9999:nowhere").run()
+    next(s for s in at.selectbox if s.key.startswith("dq-link-target-")).set_value("").run()
     at.button(key="dq-link").click().run()
     assert not at.exception
-    assert "No gazetteer place has that key" in at.error[0].value
+    assert "Pick the place this name means first" in at.error[0].value
     assert {status for _, status in _queue_statuses(prepared_engine)} == {"open"}
 
 

@@ -22,6 +22,7 @@ from db.engine import DatabaseBusy
 from db import quality, quality_queries, review, vocab
 from db.filters import Filters
 from ui.common import CACHE_SECONDS, from_link, refuse_url_value
+from ui.places import place_picker
 
 MESSAGE_KEY = "quality_message"
 BATCH_PARAM = "batch"
@@ -126,7 +127,7 @@ def best_candidate(queue: pd.DataFrame, raw_name: str) -> str:
 
 
 def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
-    """A name of the queue, a box for the gazetteer key or p-code, and Link / Dismiss buttons
+    """A name of the queue, the place it means picked by name (ui/places.py), and Link / Dismiss buttons
     (for a role that may link names; the db functions check the actor again)."""
     if not actor.can(Permission.LINK_PLACES):
         st.caption(f"Linking or dismissing names needs the editor role (yours: {actor.role.label}).")
@@ -134,15 +135,15 @@ def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
     names = list(dict.fromkeys(queue["raw_name"]))
     left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
     raw_name = left.selectbox("Place name as written", names, key="dq-link-name")
-    target = middle.text_input("Gazetteer key or p-code (see the Gazetteer page)",
-                               value=best_candidate(queue, raw_name), key=_name_widget_key(raw_name))
+    target = place_picker(engine, str(engine.url), "The place it means", raw_name,
+                          best_candidate(queue, raw_name) or None, _name_widget_key(raw_name), container=middle)
     link = right.button("Link", type="primary", key="dq-link")
     dismiss = right.button("Dismiss", key="dq-dismiss", help="Not a place, or not worth linking: close it "
                                                              "without a place. Its rows keep the name as written.")
     if link:
-        place_id = review.place_id_for(engine, target)
+        place_id = review.place_id_for(engine, target) if target else None
         if place_id is None:
-            st.error("No gazetteer place has that key or p-code; look it up on the Gazetteer page.")
+            st.error("Pick the place this name means first (type in the list to search it by name).")
             return
         try:
             resolved = review.link_place_name(engine, raw_name, place_id, actor=actor)
