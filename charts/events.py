@@ -208,7 +208,7 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
         figure.add_trace(go.Bar(
             x=part["period"], y=part["events"], name=label,
             customdata=part[["fatalities"]], marker={"color": place_colour(part["area"].iloc[0])},
-            hovertemplate=f"{label} ({pcode})<br>%{{x}}<br>%{{y:,}} events (count), "
+            hovertemplate=f"{vocab.place_label(label, pcode)}<br>%{{x}}<br>%{{y:,}} events (count), "
                           "%{customdata[0]:,} fatalities<extra></extra>"))
     level = hapi_admin_level(rows)
     figure.update_layout(title=title, barmode="stack", font=FONT,

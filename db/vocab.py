@@ -211,3 +211,15 @@ def place_label(name=None, pcode=None, name_ar=None, key=None) -> str:
     if not is_missing(name_ar) and str(name_ar) != text:
         text += f" · {name_ar}"
     return text + (f" ({code})" if code and code != str(name) else "")
+
+
+KIND_WORDS = {"community": "city/town"}
+
+
+def area_label(name, name_ar, kind, key) -> str:
+    """An area to choose or a pack's title: "Hama · حماة (governorate, SY05)"; a city or site, whose key
+    is the p-code of the area it lies in and its name ("SY0501:hama"), is "Hama (city/town in SY0501)"."""
+    arabic = f" · {name_ar}" if not is_missing(name_ar) and name_ar else ""
+    words = KIND_WORDS.get(kind, label(kind))
+    inside, colon, _ = str(key).partition(":")
+    return f"{name}{arabic} ({words} in {inside})" if colon else f"{name}{arabic} ({words}, {key})"

@@ -224,3 +224,11 @@ def test_the_brief_writes_a_missing_p_code_as_a_dash(demo_engine):
     page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "today")
     assert not MISSING_WORD.search(re.sub(r"<[^>]+>", " ", page))
     assert "<td>—</td>" in page
+
+
+def test_an_area_is_named_with_its_kind_and_code_never_its_key(demo_engine):
+    assert vocab.area_label("Hama", "حماة", "governorate", "SY05") == "Hama · حماة (governorate, SY05)"
+    assert vocab.area_label("Hama", None, "community", "SY0501:hama") == "Hama (city/town in SY0501)"
+    pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2), Filters(date(2024, 12, 2), date(2024, 12, 8),
+                                                                        area="SY0501:hama")))
+    assert not PLACE_KEY.search(pack.area_name) and pack.area_name.startswith("Hama")

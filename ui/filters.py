@@ -20,7 +20,6 @@ from ui.common import (cached_area_choices, cached_date_range, cached_providers,
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
 LABELS = {"event_types": "Event types", "figure_kinds": "Figure kinds", "units": "Units", "sources": "Sources"}
-KIND_LABEL = {"community": "city/town"}
 EXPORT_PAGE = "pages/5_Export.py"
 
 
@@ -28,10 +27,7 @@ def _area_label(areas, key: str | None) -> str:
     if key is None:
         return "All areas"
     row = areas.loc[key]
-    arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
-    kind = KIND_LABEL.get(row["kind"], row["kind"])
-    inside, colon, _ = key.partition(":")  # a city's or site's key: the p-code of the area it lies in, then its name
-    return f"{row['name_en']}{arabic} ({kind} in {inside})" if colon else f"{row['name_en']}{arabic} ({kind}, {key})"
+    return vocab.area_label(row["name_en"], row["name_ar"], row["kind"], key)
 
 
 def _refuse_what_parse_dropped(params: dict, filters: Filters, choices: dict, show: tuple[str, ...]) -> None:
