@@ -6,8 +6,6 @@ be linked to a gazetteer entry at the bottom of the page.
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
@@ -40,12 +38,13 @@ statuses = ["pending", "accepted", "rejected"]
 wanted = st.query_params.get("status", "pending")
 if wanted not in statuses and from_link("status"):
     refuse_url_value("status", wanted, "not one of " + ", ".join(statuses), "pending")
-status = st.radio("Show", statuses, index=statuses.index(wanted) if wanted in statuses else 0, horizontal=True)
+status = st.radio("Show", statuses, index=statuses.index(wanted) if wanted in statuses else 0, horizontal=True,
+                  format_func=vocab.label)
 st.query_params["status"] = status
 
 
 def _none_if_nan(value):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return None if vocab.is_missing(value) else value  # None, NaN and NaT alike
 
 
 def _sentence(row, places) -> None:
@@ -98,13 +97,13 @@ def _figure_form(row) -> None:
         figure = left.number_input("Figure (empty: no number given)", min_value=0.0, step=1.0, format="%.0f",
                                    value=_none_if_nan(row.figure), key=f"figure-{row.figure_id}-value")
         qualifier = middle.selectbox("Hedge", vocab.QUALIFIERS, index=vocab.QUALIFIERS.index(row.qualifier),
-                                     key=f"figure-{row.figure_id}-qualifier")
+                                     key=f"figure-{row.figure_id}-qualifier", format_func=vocab.label)
         unit = right.selectbox("Unit", vocab.UNITS, index=vocab.UNITS.index(row.unit),
                                key=f"figure-{row.figure_id}-unit")
         figure_max = left.number_input("Upper bound (ranges only)", min_value=0.0, step=1.0, format="%.0f",
                                        value=_none_if_nan(row.figure_max), key=f"figure-{row.figure_id}-max")
         kind = middle.selectbox("Kind", vocab.FIGURE_KINDS, index=vocab.FIGURE_KINDS.index(row.figure_kind),
-                                key=f"figure-{row.figure_id}-kind")
+                                key=f"figure-{row.figure_id}-kind", format_func=vocab.label)
         start = left.date_input("From", value=_none_if_nan(row.period_start), format="YYYY-MM-DD",
                                 key=f"figure-{row.figure_id}-start")
         end = middle.date_input("To", value=_none_if_nan(row.period_end), format="YYYY-MM-DD",

@@ -232,3 +232,21 @@ def test_an_area_is_named_with_its_kind_and_code_never_its_key(demo_engine):
     pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2), Filters(date(2024, 12, 2), date(2024, 12, 8),
                                                                         area="SY0501:hama")))
     assert not PLACE_KEY.search(pack.area_name) and pack.area_name.startswith("Hama")
+
+
+def _codes_on(at) -> list[tuple[str, str]]:
+    found = []
+    for where, text in _read_text(at):
+        for pattern in (CODE_WORD, PLACE_KEY, MISSING_WORD):
+            found += [(where, match.group(0)) for match in pattern.finditer(text)]
+    return found
+
+
+def test_the_review_page_writes_a_waiting_fact_in_words(app_on, prepared_engine):
+    from loaders.ingest import ingest_file
+
+    ingest_file(prepared_engine, FIXTURES_DIR / "reports" / "flash_update_raqqa.html")
+    at = app_on(prepared_engine, "../pages/8_Review.py")
+    assert not at.exception
+    assert any(box.label == "Hedge" for box in at.selectbox)  # a fact's form is on the page
+    assert _codes_on(at) == []
