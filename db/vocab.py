@@ -136,14 +136,16 @@ LABELS: dict[str, str] = {
 
 # Column names that the general rule of `column_label` would word badly.
 COLUMN_LABELS: dict[str, str] = {
-    "event_date": "Date", "sub_event_type": "Sub-event type", "pcode": "P-code", "place_key": "Gazetteer key", "name_en": "Name",
+    "event_date": "Date", "sub_event_type": "Sub-event type", "pcode": "P-code", "place_key": "Gazetteer key",
+    "name_en": "Name",
     "name_ar": "Name (Arabic)", "figure_kind": "Kind of figure", "qualifier": "Hedge", "raw_value": "Value as written",
     "raw_name": "Name as written", "field_name": "Column / field", "row_number": "Row", "batch_id": "Batch",
     "source_kind": "Kind of source", "source_title": "Source", "title": "Source", "file_name": "File",
     "is_demo": "Demo", "from_text": "From a text report", "lat": "Latitude", "lon": "Longitude",
     "distance_km": "Distance (km)", "assoc_actors": "Associated actors", "change_pct": "Change (%)",
     "average_4_weeks": "Average of 4 weeks", "audit_id": "Entry", "occurred_at": "When", "target_table": "Table",
-    "target_id": "Row", "parent_key": "Inside (gazetteer key)", "best_candidate_key": "Its gazetteer key", "best_candidate": "Closest gazetteer entry",
+    "target_id": "Row", "parent_key": "Inside (gazetteer key)", "best_candidate_key": "Its gazetteer key",
+    "best_candidate": "Closest gazetteer entry",
     "best_score": "Score", "asked_in": "Looked for in (area|kind)",
 }
 

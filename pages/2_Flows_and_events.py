@@ -98,7 +98,8 @@ near = events_near(cached_events_near_places(page.engine, page.url, (spike_place
                    spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
-            f"**{literal(vocab.place_label(chosen['place'], chosen.get('pcode'), key=spike_place))}**, before and during the week of flight.")
+            f"**{literal(vocab.place_label(chosen['place'], chosen.get('pcode'), key=spike_place))}**, before and "
+            "during the week of flight.")
 if near.empty:
     st.info("No event found: widen the radius or the number of days before the week, or clear the event-type filter.")
 else:
@@ -149,6 +150,6 @@ else:
     st.caption(chart_caption(
         page, unit="correlation (−1 to 1)", filters=lag_filters,
         extra=f"Per governorate: the correlation of weekly event counts with new displacement ({unit}) from the "
-              f"same governorate 0–4 weeks later, over the {weeks_used(correlations)} weeks from the first to the last "
-              "week with a report (weeks with no report count as 0; a lag of L weeks compares L fewer). A high "
+              f"same governorate 0–4 weeks later, over the {weeks_used(correlations)} weeks from the first to the "
+              "last week with a report (weeks with no report count as 0; a lag of L weeks compares L fewer). A high "
               "value says the two rise together, not that one caused the other."))

@@ -79,7 +79,8 @@ def text_facts(preview: dict) -> pd.DataFrame:
     def day(value):
         return value.isoformat() if value else None
 
-    rows = [{"fact": "displacement", "figure": r["figure"], "unit": r["unit"], "hedge": vocab.label(r["qualifier"]), "term": r["term"],
+    rows = [{"fact": "displacement", "figure": r["figure"], "unit": r["unit"], "hedge": vocab.label(r["qualifier"]),
+             "term": r["term"],
              "origin": r["origin_name_raw"], "destination": r["destination_name_raw"],
              "date": day(r["period_end"] or r["period_start"]), "line": line, "sentence": r["quote"]}
             for line, r in preview.get("displacement_figure", [])]

@@ -102,7 +102,8 @@ def param_batch(engine, url: str, batches: pd.DataFrame) -> int | None:
         row = listed.get(batch_id)
         if row is None:
             return f"batch {batch_id}"
-        return f"batch {batch_id} · {vocab.label(row.source_kind)} · finished {pd.Timestamp(row.finished_at):%Y-%m-%d %H:%M}"
+        finished = pd.Timestamp(row.finished_at)
+        return f"batch {batch_id} · {vocab.label(row.source_kind)} · finished {finished:%Y-%m-%d %H:%M}"
 
     picked = st.selectbox("Issues of", options, index=options.index(wanted), format_func=label,
                           key=f"param-{BATCH_PARAM}")
