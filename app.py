@@ -29,7 +29,7 @@ from ui.access import gate
 from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import choose_country, say_if_data_old
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 st.set_page_config(page_title="Displacement dashboard", page_icon="🧭", layout="wide")
 st.title("Displacement and conflict events")
@@ -104,17 +104,16 @@ freshness = cached_freshness(engine, url)
 if freshness.empty:
     st.info("No source has been loaded yet.")
 else:
-    st.dataframe(
+    show_table(
         freshness,
-        hide_index=True,
         column_config={
-            "source_kind": "kind",
-            "title": "source",
-            "published_date": "published",
-            "latest_data_date": "latest data",
-            "loaded_at": st.column_config.DatetimeColumn("loaded", format="YYYY-MM-DD HH:mm"),
-            "rows_loaded": "rows",
-            "is_demo": st.column_config.CheckboxColumn("demo"),
+            "source_kind": "Kind of source",
+            "title": "Source",
+            "published_date": "Published",
+            "latest_data_date": "Latest data",
+            "loaded_at": st.column_config.DatetimeColumn("Loaded", format="YYYY-MM-DD HH:mm"),
+            "rows_loaded": "Rows",
+            "is_demo": st.column_config.CheckboxColumn("Demo"),
         },
     )
 st.caption(f"Database: {describe_url(url)}")

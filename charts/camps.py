@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
+from charts.colours import place_colour
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
 from charts.weeks import MAX_TICKS, apply_week_axis, day_axis, hover_labels, week_keys, weeks_of
 from db import vocab
@@ -173,7 +174,8 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
             figure.add_trace(go.Scatter(
                 # Markers too when the dates are few: one report date alone is a point, never a blank chart.
                 x=part["reported_date"], y=part["population"], name=name, stackgroup="one",
-                mode="lines+markers" if few else "lines", marker={"size": 9},
+                mode="lines+markers" if few else "lines", line={"color": place_colour(name, (OTHER_AREAS,))},
+                marker={"size": 9, "color": place_colour(name, (OTHER_AREAS,))},
                 customdata=count_texts(part, "population"),
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, legend={"title": {"text": level}},
@@ -206,6 +208,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
                      zip(part["net_change"], part[SUPPRESSED], part["parts"], part["shown_change"])]
             figure.add_trace(go.Bar(
                 x=week_keys(part["week"]), y=part["net_change"], name=name, customdata=texts,
+                marker={"color": place_colour(name, (OTHER_AREAS,))},
                 hovertext=hover_labels(part["week"]),
                 hovertemplate=f"{name}<br>%{{hovertext}}<br>net %{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, barmode="relative",

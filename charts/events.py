@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from charts import new_figure, new_subplots
 from charts.weeks import apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from charts.basemap import basemap_traces, lay_out_map, view_bounds
+from charts.colours import place_colour
 from db import vocab
 from gazetteer.boundaries import shipped_admin1
 
@@ -210,8 +211,8 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
         label = _label(part["area"].iloc[0], part["area_ar"].iloc[0])
         figure.add_trace(go.Bar(
             x=part["period"], y=part["events"], name=label,
-            customdata=part[["fatalities"]],
-            hovertemplate=f"{label} ({pcode})<br>%{{x}}<br>%{{y:,}} events (count), "
+            customdata=part[["fatalities"]], marker={"color": place_colour(part["area"].iloc[0])},
+            hovertemplate=f"{vocab.place_label(label, pcode)}<br>%{{x}}<br>%{{y:,}} events (count), "
                           "%{customdata[0]:,} fatalities<extra></extra>"))
     level = hapi_admin_level(rows)
     figure.update_layout(title=title, barmode="stack", font=FONT,

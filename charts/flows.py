@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
+from charts.colours import place_colour
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
 from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from gazetteer.boundaries import shipped_admin1
@@ -126,6 +127,7 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     for name in order:
         part = filled(rows[rows["place"] == name], weeks, flags=tuple(f for f in FLAGS if f in rows))
         figure.add_trace(go.Bar(x=week_keys(part["week"]), y=part["value"], name=name, **_labels(part),
+                                marker={"color": place_colour(name, (OTHER,))},
                                 hovertext=hover_labels(part["week"]),
                                 hovertemplate=f"{name}<br>%{{hovertext}}<br>%{{customdata}} {unit}<extra></extra>"))
     add_no_figure_markers(figure, unquantified)

@@ -138,6 +138,14 @@ def governorates(places: pd.DataFrame) -> dict[str, str]:
     return found
 
 
+MIN_LAG_WEEKS = 6  # pairs of weeks a correlation needs
+
+
+def weeks_used(correlations: pd.DataFrame) -> int:
+    """How many weeks the lag view compared: at lag L an area compares that many weeks less L."""
+    return int((correlations["weeks"] + correlations["lag_weeks"]).max()) if not correlations.empty else 0
+
+
 def lag_correlations(flows: pd.DataFrame, events: pd.DataFrame, areas: dict[str, str], names: dict[str, str],
                      max_lag: int = MAX_LAG_WEEKS) -> pd.DataFrame:
     """Per governorate and lag L (0..max_lag weeks): the correlation of weekly events with
@@ -166,7 +174,7 @@ def lag_correlations(flows: pd.DataFrame, events: pd.DataFrame, areas: dict[str,
         x, y = weekly_events[area].to_numpy(dtype=float), weekly_flows[area].to_numpy(dtype=float)
         for lag in range(max_lag + 1):
             events_then, displaced_later = x[:len(x) - lag], y[lag:]  # displacement `lag` weeks after the events
-            if len(events_then) < 6 or events_then.var(ddof=1) == 0 or displaced_later.var(ddof=1) == 0:
+            if len(events_then) < MIN_LAG_WEEKS or events_then.var(ddof=1) == 0 or displaced_later.var(ddof=1) == 0:
                 continue
             correlation = pd.Series(events_then).corr(pd.Series(displaced_later))  # pandas' Pearson, as before
             rows.append((area, names.get(area, area), lag, float(correlation),

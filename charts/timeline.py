@@ -94,9 +94,30 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
                          legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
     # A window of one or a few days: ticks at the days themselves, never a time of day (charts/weeks.py).
     day_axis(figure, daily["day"] if "day" in daily else [], "day")
-    figure.update_yaxes(title_text="people or households (see legend)", secondary_y=False)
+    _axis_per_unit(figure, [unit for unit in UNIT_COLOURS if (daily["unit"] == unit).any()])
     per_day = events.groupby("day")["value"].sum() if not events.empty else None
     most_events = float(per_day.max()) if per_day is not None else 1.0
     figure.update_yaxes(title_text="events", secondary_y=True, rangemode="tozero", tick0=0,
                         dtick=max(1, math.ceil(most_events / 5)), showgrid=False)
     return figure
+
+
+AXIS_GAP = 0.08  # of the plot's width, per extra left axis
+
+
+def _axis_per_unit(figure: go.Figure, units: list[str]) -> None:
+    """Each unit of people on its own left axis, titled with the unit: households never read off a
+    persons axis. The first unit keeps the main axis; others get axes further left (events stay right)."""
+    figure.update_yaxes(title_text=units[0] if units else "persons", secondary_y=False)
+    extra = units[1:]
+    if not extra:
+        return
+    figure.update_layout(xaxis={"domain": [AXIS_GAP * len(extra), 1.0]})
+    for number, unit in enumerate(extra, start=3):  # y and y2 (events) are taken
+        axis = f"y{number}"
+        for trace in figure.data:
+            if trace.name and trace.name.startswith(f"new displacement ({unit})"):
+                trace.yaxis = axis
+        figure.update_layout(**{f"yaxis{number}": {
+            "title": {"text": unit}, "overlaying": "y", "side": "left", "anchor": "free",
+            "position": AXIS_GAP * (len(extra) - (number - 2)), "rangemode": "tozero", "showgrid": False}})

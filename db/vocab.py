@@ -98,3 +98,130 @@ DUPLICATE_DECISIONS = ("duplicate", "distinct")
 # The audit trail (db/audit.py): what a person did, and with which role.
 AUDIT_ACTIONS = ("load", "review", "link_place_name", "dismiss_place_name", "duplicate_decision", "delete_batch")
 AUDIT_ROLES = ("viewer", "editor", "admin")
+
+
+# Words a person reads ----------------------------------------------------------------------
+# Pages, tables, the pack and its PDF write stored values through `label` and column names through
+# `column_label`, so a code ("idp_stock", "actor2") never reaches a reader and a value has one wording.
+LABELS: dict[str, str] = {
+    # figure kinds
+    "new_displacement": "new displacement", "idp_stock": "people displaced (stock)", "return": "returns",
+    "arrival": "arrivals",
+    # site types
+    "planned_camp": "planned camp", "informal_settlement": "informal settlement",
+    "collective_centre": "collective centre", "transit_centre": "transit centre",
+    "reception_centre": "reception centre", "border_crossing": "border crossing",
+    # hedges
+    "exact": "exact", "approx": "about", "at_least": "at least", "at_most": "at most", "range": "range",
+    "vague": "no figure (vague)",
+    # review and load states
+    "not_required": "no review needed (from a table)", "pending": "waiting", "accepted": "accepted",
+    "rejected": "rejected", "loaded": "loaded", "deleted": "deleted", "unchanged": "unchanged",
+    "open": "open", "linked": "linked", "dismissed": "dismissed",
+    # HAPI categories
+    "political_violence": "political violence", "civilian_targeting": "civilian targeting",
+    "demonstration": "demonstrations",
+    # audit
+    "load": "file loaded", "review": "fact reviewed", "link_place_name": "place name linked",
+    "dismiss_place_name": "place name dismissed", "duplicate_decision": "duplicate decided",
+    "delete_batch": "batch deleted",
+    # kinds of source (loaders/registry.py, plus the gazetteer and the demo)
+    "acled": "ACLED events", "acled_aggregate": "ACLED aggregated counts",
+    "hapi_conflict_event": "HDX HAPI conflict events", "hapi_idps": "HDX HAPI displaced people",
+    "dtm_api": "IOM DTM", "idmc_idu": "IDMC displacement updates", "idmc_gidd": "IDMC GIDD",
+    "cccm_sites": "CCCM site list", "hxl": "HXL-tagged sheet", "idptf_workbook": "IDP Task Force workbook",
+    "field_template": "field template", "movement_table": "movement table", "text_report": "text report",
+    "ocha_pcodes": "OCHA p-code list", "gazetteer": "gazetteer", "demo": "demo data (synthetic)",
+}
+
+# Column names that the general rule of `column_label` would word badly.
+COLUMN_LABELS: dict[str, str] = {
+    "event_date": "Date", "sub_event_type": "Sub-event type", "pcode": "P-code", "place_key": "Gazetteer key",
+    "name_en": "Name",
+    "name_ar": "Name (Arabic)", "figure_kind": "Kind of figure", "qualifier": "Hedge", "raw_value": "Value as written",
+    "raw_name": "Name as written", "field_name": "Column / field", "row_number": "Row", "batch_id": "Batch",
+    "source_kind": "Kind of source", "source_title": "Source", "title": "Source", "file_name": "File",
+    "is_demo": "Demo", "from_text": "From a text report", "lat": "Latitude", "lon": "Longitude",
+    "distance_km": "Distance (km)", "assoc_actors": "Associated actors", "change_pct": "Change (%)",
+    "average_4_weeks": "Average of 4 weeks", "audit_id": "Entry", "occurred_at": "When", "target_table": "Table",
+    "target_id": "Row", "parent_key": "Inside (gazetteer key)", "best_candidate_key": "Its gazetteer key",
+    "best_candidate": "Closest gazetteer entry",
+    "best_score": "Score", "asked_in": "Looked for in (area|kind)",
+}
+
+_MISSING = "—"
+
+
+def is_missing(value) -> bool:
+    """None, NaN, NaT and pandas' NA: a value that is not there (never written as "None" or "nan")."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT and NA are the values not equal to themselves
+    except (TypeError, ValueError):
+        return False
+
+
+def label(value, missing: str = _MISSING) -> str:
+    """A stored value in words: a known code by LABELS, any other lower_snake_case code with spaces,
+    a missing value as `missing` ("—"). Names and ACLED's own labels pass unchanged."""
+    if is_missing(value):
+        return missing
+    text = str(value)
+    if text in LABELS:
+        return LABELS[text]
+    if "_" in text and text == text.lower() and " " not in text:
+        return text.replace("_", " ")
+    return text
+
+
+def column_label(name: str) -> str:
+    """A column name in words: COLUMN_LABELS, else its words with a capital ("actor2" → "Actor 2",
+    "latest_data_date" → "Latest data date", "is_demo" → "Demo", "name_ar" → "Name (Arabic)")."""
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    text = str(name)
+    if "_" not in text and not any(c.isdigit() for c in text) and text != text.lower():
+        return text[:1].upper() + text[1:]  # already written for a reader ("site (Arabic)")
+    if text.startswith("is_"):
+        text = text[3:]
+    arabic = text.endswith("_ar")
+    if arabic:
+        text = text[:-3]
+    words = []
+    for word in text.split("_"):
+        head = word.rstrip("0123456789")
+        words.append(f"{head} {word[len(head):]}" if head and head != word else word)
+    text = " ".join(words).replace("pcode", "p-code").strip()
+    text = text[:1].upper() + text[1:]
+    return text + (" (Arabic)" if arabic else "")
+
+
+def place_label(name=None, pcode=None, name_ar=None, key=None) -> str:
+    """A place for a reader: "Hama · حماة (SY05)". Without a name, the gazetteer key's own name part
+    ("SY0501:hama" → "Hama (SY0501)"); missing parts are left out, never written "None"."""
+    code = None if is_missing(pcode) else str(pcode)
+    if is_missing(name) and not is_missing(key):
+        parent, _, slug = str(key).partition(":")
+        if slug:
+            name, code = slug.replace("-", " ").title(), code or parent
+        else:
+            name = parent
+    if is_missing(name):
+        return _MISSING if code is None else code
+    text = str(name)
+    if not is_missing(name_ar) and str(name_ar) != text:
+        text += f" · {name_ar}"
+    return text + (f" ({code})" if code and code != str(name) else "")
+
+
+KIND_WORDS = {"community": "city/town"}
+
+
+def area_label(name, name_ar, kind, key) -> str:
+    """An area to choose or a pack's title: "Hama · حماة (governorate, SY05)"; a city or site, whose key
+    is the p-code of the area it lies in and its name ("SY0501:hama"), is "Hama (city/town in SY0501)"."""
+    arabic = f" · {name_ar}" if not is_missing(name_ar) and name_ar else ""
+    words = KIND_WORDS.get(kind, label(kind))
+    inside, colon, _ = str(key).partition(":")
+    return f"{name}{arabic} ({words} in {inside})" if colon else f"{name}{arabic} ({words}, {key})"

@@ -140,6 +140,13 @@ class LoadReport:
     def truncated(self) -> bool:
         return self.total > len(self.issues)
 
+    def severity_counts(self) -> dict[str, int]:
+        """Issues per severity, all of them (also those not kept as Issue objects)."""
+        counts: Counter = Counter()
+        for (_, _, severity), count in self._tally.items():
+            counts[severity] += count
+        return dict(counts)
+
     def flatten(self, keys=("row", "field", "code")) -> list[list]:
         return [[getattr(i, k) for k in keys] for i in self.issues]
 

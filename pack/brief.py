@@ -17,6 +17,7 @@ from pathlib import Path
 
 from charts import export
 from charts.export import BROWSER_HINT, find_browser
+from db import vocab
 from pack.weekly import Pack
 
 _STYLE = """
@@ -85,7 +86,8 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
                      "<th>Events before</th><th>Fatalities</th><th>Preceding events</th></tr>")
         for row in pack.preceding.itertuples():
             value = row.value if isinstance(row.value, str) else f"{row.value:,.0f}"
-            parts.append(f"<tr><td>{_e(row.place)}</td><td>{_e(row.pcode)}</td><td class='number'>{_e(value)}</td>"
+            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(row.pcode))}</td>"
+                         f"<td class='number'>{_e(value)}</td>"
                          f"<td class='number'>{row.events_before:,}</td><td class='number'>{row.fatalities:,}</td>"
                          f"<td>{_e(row.preceding_events)}</td></tr>")
         parts.append("</table>")

@@ -30,7 +30,7 @@ from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey,
 from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
                            summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
-from db import event_queries, flow_queries, provenance, queries, spike_queries
+from db import event_queries, flow_queries, provenance, queries, spike_queries, vocab
 from db.boundaries import query_admin1_features
 from db.filters import Filters
 
@@ -209,9 +209,7 @@ def _area_name(places: pd.DataFrame, area: str | None) -> str:
     if row.empty:
         return area
     row = row.iloc[0]
-    arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
-    kind = {"community": "city/town"}.get(row["kind"], row["kind"])
-    return f"{row['name_en']}{arabic} ({kind}, {area})"
+    return vocab.area_label(row["name_en"], row["name_ar"], row["kind"], area)
 
 
 def _total(rows: pd.DataFrame, unit: str) -> str:

@@ -6,26 +6,28 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
-from db import batches, demo
+from db import batches, demo, vocab
 from db.engine import DatabaseBusy
 from db.vocab import AUDIT_ACTIONS
 from ui.admin import cached_audit, cached_demo_batches, cached_live_batches
 from ui.page import open_page
+from ui.show import show_table
 
 page = open_page("Admin", "🛡️", "Admin: audit trail and load batches", permission=Permission.SEE_AUDIT)
 if "admin_message" in st.session_state:
     st.success(st.session_state.pop("admin_message"))
 
 st.subheader("Audit trail")
-action = st.selectbox("Action", ["all", *AUDIT_ACTIONS], key="admin-action")
+action = st.selectbox("Action", ["all", *AUDIT_ACTIONS], key="admin-action",
+                      format_func=lambda a: "every action" if a == "all" else vocab.label(a))
 trail = cached_audit(page.engine, page.url, None if action == "all" else action)
 if trail.empty:
     st.info("Nothing on the audit trail yet" + ("" if action == "all" else " for this action") + ".")
 else:
     st.caption(f"The latest {len(trail):,} entries, newest first. Each was written in the same transaction as the "
                "change it records.")
-    st.dataframe(trail, hide_index=True, column_config={
-        "occurred_at": st.column_config.DatetimeColumn("when (UTC)", format="YYYY-MM-DD HH:mm:ss")})
+    show_table(trail, column_config={
+        "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
 
 st.subheader("Delete a load batch")
 st.caption("Its rows leave every page, except those another live batch loaded too: they stay, with that batch's "
@@ -36,8 +38,9 @@ live = cached_live_batches(page.engine, page.url)
 if live.empty:
     st.info("No loaded batch to delete.")
 else:
-    labels = {int(row.batch_id): f"{int(row.batch_id)} — {row.file_name} ({row.source_kind}, {row.rows_loaded:,} "
-              f"rows, {row.finished_at:%Y-%m-%d %H:%M})" for row in live.itertuples()}
+    labels = {int(row.batch_id): f"{int(row.batch_id)} — {vocab.label(row.file_name, 'no file')} "
+              f"({vocab.label(row.source_kind)}, {row.rows_loaded:,} rows, {row.finished_at:%Y-%m-%d %H:%M})"
+              for row in live.itertuples()}
     chosen = st.selectbox("Batch", list(labels), format_func=labels.get, key="admin-batch")
     typed = st.text_input(f"Type the batch number ({chosen}) to confirm", key="admin-confirm")
     if st.button("Delete this batch", type="primary", key="admin-delete", disabled=typed.strip() != str(chosen)):

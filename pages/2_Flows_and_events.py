@@ -12,8 +12,10 @@ from charts.captions import flows_and_events_caption
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
-                           keys_inside, lag_correlations, rank_spikes, summarise_events)
+                           MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes, summarise_events,
+                           weeks_used)
 from charts.suppress import PAGES, SUPPRESSED, count_text
+from db import vocab
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
 from ui.captions import chart_caption, chart_sources
@@ -25,7 +27,7 @@ from ui.page import open_page
 from ui.safe_text import literal
 from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
                        cached_weekly_events_by_type)
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
@@ -103,15 +105,16 @@ near = events_near(cached_events_near_places(page.engine, page.url, (spike_place
                    spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
-            f"**{literal(chosen['place'])}** ({literal(spike_place)}), before and during the week of flight.")
+            f"**{literal(vocab.place_label(chosen['place'], chosen.get('pcode'), key=spike_place))}**, before and "
+            "during the week of flight.")
 if near.empty:
     st.info("No event found: widen the radius or the number of days before the week, or clear the event-type filter.")
 else:
     if total > len(near):
         st.caption(f"The {len(near)} latest are listed; the CSV holds all {total}.")
-    st.dataframe(near, hide_index=True, column_config={
-        "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("from text"),
-        "inside_area": st.column_config.CheckboxColumn("inside"), "quote": "sentence (text reports)"})
+    show_table(near, column_config={
+        "event_id": None, "lat": None, "lon": None, "from_text": st.column_config.CheckboxColumn("From text"),
+        "inside_area": st.column_config.CheckboxColumn("Inside"), "quote": "Sentence (text reports)"})
     st.download_button(
         "Download these events (CSV)", file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"),
         data=lambda: csv_bytes(events_near(cached_events_near_places(
@@ -129,7 +132,7 @@ for row in week_rows.itertuples():
                     "preceding events": summarise_events(counts, latest)})
 ranking = pd.DataFrame(ranking)
 # Shown as text when it mixes numbers and "<10" (Arrow takes one type per column); the CSV keeps the numbers.
-st.dataframe(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking, hide_index=True)
+show_table(ranking.astype({unit: str}) if ranking[unit].map(type).eq(str).any() else ranking)
 st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
                    file_name=f"largest_flows_{spike_week}.csv", mime="text/csv", key="download-ranking",
                    on_click="ignore")
@@ -144,7 +147,9 @@ areas = governorates(places)
 names = dict(zip(places["place_key"], places["name_en"]))
 correlations = lag_correlations(lag_flows, lag_events, areas, names)
 if correlations.empty:
-    st.info("Too few weeks with both events and displacement to compare: widen the window or clear the filters.")
+    seen = len(set(lag_flows["week"]) | set(lag_events["week"])) if not (lag_flows.empty and lag_events.empty) else 0
+    st.info(f"Too few weeks to compare: a governorate needs events and displacement over at least {MIN_LAG_WEEKS} "
+            f"weeks, and this view has reports in {seen} week(s). Widen the window or clear the filters.")
 else:
     lag_sources = chart_sources(page, "flows_and_events", lag_filters, side="origin", units=(unit,))
     heatmap = build_lag_heatmap(correlations, unit, page.demo_mark("Displacement after events, by governorate",
@@ -154,5 +159,6 @@ else:
     st.caption(chart_caption(
         page, unit="correlation (−1 to 1)", filters=lag_filters, sources=lag_sources,
         extra=f"Per governorate: the correlation of weekly event counts with new displacement ({unit}) from the "
-              "same governorate 0–4 weeks later, over the weeks shown (weeks with no report count as 0). A high "
+              f"same governorate 0–4 weeks later, over the {weeks_used(correlations)} weeks from the first to the "
+              "last week with a report (weeks with no report count as 0; a lag of L weeks compares L fewer). A high "
               "value says the two rise together, not that one caused the other."))

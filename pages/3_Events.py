@@ -22,7 +22,7 @@ from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 BY_TYPE = "all event types"
 
@@ -107,10 +107,10 @@ else:
         f"{week - timedelta(weeks=4):%d %b} – {week - timedelta(days=1):%d %b %Y} (a week without events counts as "
         "0; these weeks may lie before the window's start). Change in % is empty when the average is 0. "
         "Governorates by the event's place in the gazetteer, else as the source names it (no p-code)."))
-    st.dataframe(table, hide_index=True, column_config={
-        "average_4_weeks": st.column_config.NumberColumn("average_4_weeks", format="%.2f"),
-        "change": st.column_config.NumberColumn("change", format="%+.2f"),
-        "change_pct": st.column_config.NumberColumn("change_pct", format="%+.1f%%")})
+    show_table(table, column_config={
+        "average_4_weeks": st.column_config.NumberColumn("Average of 4 weeks", format="%.2f"),
+        "change": st.column_config.NumberColumn("Change", format="%+.2f"),
+        "change_pct": st.column_config.NumberColumn("Change (%)", format="%+.1f%%")})
 
 # --- 4. HDX HAPI aggregated counts -------------------------------------------------------------
 st.subheader("Aggregated counts from HDX HAPI")

@@ -18,7 +18,7 @@ from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 page = open_page("Camps and sites", "⛺", "Camps and sites")
 filters = sidebar_filters(page, default_days=56, show=("area", "sources"))
@@ -89,11 +89,11 @@ table = largest[["site_name", "site_name_ar", "site_code", "site_type", "governo
 chart_downloads(bars, shown_counts(table), file_stem(f"sites_largest_{stem_suffix}", filters), "largest")
 # Shown as text ("1,200", "<10"): a column of numbers and "<10" would not convert to Arrow as it is.
 table = table.assign(latest_count=count_texts(table, "latest_count")).drop(columns="is_suppressed")
-st.dataframe(table.rename(columns={
+show_table(table.rename(columns={
     "site_name": "site", "site_name_ar": "site (Arabic)", "site_code": "site code", "site_type": "type",
     "governorate_name": "governorate", "district_name": "district", "governorate_pcode": "governorate p-code",
-    "district_pcode": "district p-code", "site_pcode": "site p-code", "site_key": "site key",
-    "latest_count": f"latest count ({unit})", "latest_date": "date of that count"}), hide_index=True)
+    "district_pcode": "district p-code", "site_pcode": "site p-code",
+    "latest_count": f"latest count ({unit})", "latest_date": "date of that count"}))
 st.caption(chart_caption(page, unit=unit, filters=filters, sources=sources, extra=scope + (
     f"Each site's latest count inside the window, on the date shown; {len(sites)} site(s) have a count, the "
     f"{len(largest)} largest are shown. Bars are coloured by site type.")))

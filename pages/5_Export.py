@@ -13,7 +13,7 @@ from ui.pack import cached_pack, pack_download
 from access.policy import Permission
 from ui.page import open_page
 from ui.safe_text import literal
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 page = open_page("Export", "📦", "Weekly chart pack", permission=Permission.EXPORT)
 filters = sidebar_filters(page, show=("area", "event_types", "sources"), window=False)
@@ -69,4 +69,4 @@ st.caption(literal(pack.preceding_note))
 if pack.preceding.empty:
     st.info("No flow from a known place this week.")
 else:
-    st.dataframe(pack.preceding, hide_index=True)
+    show_table(pack.preceding)

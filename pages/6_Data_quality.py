@@ -15,7 +15,7 @@ from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.quality import (cached_batch_issues, cached_issue_counts, cached_load_batches, cached_possible_duplicates,
                         decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message)
-from ui.show import show_chart
+from ui.show import show_chart, show_table
 
 SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
 
@@ -36,11 +36,11 @@ if batches.empty:
     st.info("No load finished in this window. Widen the window in the sidebar." if listing.windowed else
             "Nothing has been loaded yet: load a file on the Upload page (or `python -m loaders ingest FILE`).")
 else:
-    st.dataframe(batches, hide_index=True, key="dq-batches", column_config={
-        "batch_id": st.column_config.NumberColumn("batch", format="%d"),
-        "source_kind": "kind", "file_name": "file", "is_demo": st.column_config.CheckboxColumn("demo"),
-        "started_at": st.column_config.DatetimeColumn("started", format="YYYY-MM-DD HH:mm:ss"),
-        "finished_at": st.column_config.DatetimeColumn("finished", format="YYYY-MM-DD HH:mm:ss"),
+    show_table(batches, key="dq-batches", column_config={
+        "batch_id": st.column_config.NumberColumn("Batch", format="%d"),
+        "is_demo": st.column_config.CheckboxColumn("Demo"),
+        "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
+        "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
     })
     st.caption(scope + " Newest first. Rows read and rejected count the file's rows; loaded, inserted, updated "
                "and unchanged count the records written from them. Errors are rows not loaded; warnings were "
@@ -73,9 +73,8 @@ else:
     if issues.empty:
         st.info(f"Batch {batch} has no issues.")
     else:
-        st.dataframe(issues, hide_index=True, key="dq-issues", column_config={
-            "row_number": st.column_config.NumberColumn("row", format="%d"), "field_name": "column / field",
-            "raw_value": "value as written"})
+        show_table(issues, key="dq-issues", column_config={
+            "row_number": st.column_config.NumberColumn("Row", format="%d")})
         st.caption("Rows are numbered as a spreadsheet shows them (the header is row 1); issues without a row "
                    "concern the whole file." + (f" The first {ISSUE_ROWS:,} are listed; the chart counts all."
                                                 if len(issues) >= ISSUE_ROWS else ""))
@@ -86,11 +85,10 @@ queue = cached_unresolved(page.engine, page.url)
 if queue.empty:
     st.info("No open place names — every name resolved, linked or dismissed.")
 else:
-    st.dataframe(queue, hide_index=True, key="dq-queue", column_config={
-        "raw_name": "name as written", "asked_in": "looked for in (area|kind)", "occurrences": "rows",
-        "best_candidate": "closest gazetteer entry", "best_candidate_key": "its key",
-        "best_score": st.column_config.NumberColumn("score", format="%.0f"),
-        "last_seen_at": st.column_config.DatetimeColumn("last seen", format="YYYY-MM-DD HH:mm")})
+    show_table(queue, key="dq-queue", column_config={
+        "occurrences": "Rows",
+        "best_score": st.column_config.NumberColumn("Score", format="%.0f"),
+        "last_seen_at": st.column_config.DatetimeColumn("Last seen", format="YYYY-MM-DD HH:mm")})
     link_or_dismiss(page.engine, queue, page.actor)
     st.caption("Linking sends every row that names the place and has none yet — from any source: figures' "
                "origins and destinations, events, event counts — to the gazetteer entry; rows a loader had placed "
@@ -114,8 +112,8 @@ else:
         with st.container(border=True):
             # Exact figures for who decides; a viewer's small counts of people are banded (issue 16).
             exact = page.actor.can(Permission.DECIDE_DUPLICATES)
-            st.dataframe(pair_table(pair, NONE if exact else PAGES), hide_index=True,
-                         key=f"dq-pair-{pair['first_figure_id']}-{pair['second_figure_id']}")
+            show_table(pair_table(pair, NONE if exact else PAGES),
+                       key=f"dq-pair-{pair['first_figure_id']}-{pair['second_figure_id']}")
             decide_pair(page.engine, pair, page.actor)
     if len(pairs) > SHOWN_PAIRS:
         st.caption(f"Showing the first {SHOWN_PAIRS}; decide on these to see the next.")

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
+from db import vocab
 from gazetteer.countries import country_names
 from loaders.ingest import ingest_file, parse_column_map
 from loaders.intake import IntakeSettingError, RefusedFile, check_size, max_upload_bytes
@@ -21,13 +22,15 @@ from ui.access import gate
 from ui.common import ensure_database, get_engine
 from ui.file_errors import file_title, show_file_failure
 from ui.safe_text import literal
+from ui.show import show_table
+from ui.upload import checked_text, loaded_text, upload_label, upload_limit_mb
 
 st.set_page_config(page_title="Upload", page_icon="📥", layout="wide")
 st.title("Upload data")
 actor = gate(Permission.UPLOAD)  # before anything else (ui/access.py)
 st.caption(
     "Files are checked first and nothing is written until you confirm. Loading the same file twice changes "
-    "nothing. Kinds read: " + ", ".join(SOURCE_KINDS) + "."
+    "nothing. Kinds read: " + ", ".join(vocab.label(kind) for kind in SOURCE_KINDS) + "."
 )
 engine = get_engine()
 ensure_database(engine)
@@ -41,8 +44,15 @@ if field_template_bytes is not None:
     st.download_button("Download the field template (CSV)", field_template_bytes(), "field_template.csv",
                        mime="text/csv")
 
-uploads = st.file_uploader("Files (data tables, or reports as .txt, .md or .html)", accept_multiple_files=True,
-                           type=["csv", "tsv", "txt", "json", "xlsx", "md", "html", "htm"])
+try:
+    upload_limit = max_upload_bytes()  # DASHBOARD_MAX_UPLOAD_MB (loaders/intake.py)
+except IntakeSettingError as exc:
+    st.error(f"Uploads are off until the administrator fixes a setting: {literal(exc)}")
+    st.stop()
+# The box says the dashboard's limit ("Limit 50MB per file"), not Streamlit's server cap.
+uploads = st.file_uploader(upload_label(upload_limit), accept_multiple_files=True,
+                           type=["csv", "tsv", "txt", "json", "xlsx", "md", "html", "htm"],
+                           max_upload_size=upload_limit_mb(upload_limit))
 pasted = st.text_area("Or paste a report (news item, flash update)", height=150,
                       help="The text is read for displacement and conflict-event facts; only the sentences that "
                            "carry a fact are kept.")
@@ -56,12 +66,9 @@ def show_report(report) -> None:
     for line in report.summary():
         st.text(line)  # st.text never renders HTML or Markdown from a file
     shown = report.issues[:5_000]
-    st.dataframe(
-        pd.DataFrame([{"row": i.row, "column": i.field, "code": i.code, "severity": i.severity,
-                       "message": i.message, "value": None if i.value is None else str(i.value)}
-                      for i in shown]),
-        hide_index=True,
-    )
+    show_table(pd.DataFrame([{"row": i.row, "column": i.field, "code": i.code, "severity": i.severity,
+                              "message": i.message, "value": None if i.value is None else str(i.value)}
+                             for i in shown]))
     if report.total > len(shown):
         st.caption(f"The first {len(shown):,} of {report.total:,} issues; the counts above cover all of them, "
                    "and a load stores every one with its batch.")
@@ -72,7 +79,8 @@ def text_facts(preview: dict) -> pd.DataFrame:
     def day(value):
         return value.isoformat() if value else None
 
-    rows = [{"fact": "displacement", "figure": r["figure"], "unit": r["unit"], "hedge": r["qualifier"], "term": r["term"],
+    rows = [{"fact": "displacement", "figure": r["figure"], "unit": r["unit"], "hedge": vocab.label(r["qualifier"]),
+             "term": r["term"],
              "origin": r["origin_name_raw"], "destination": r["destination_name_raw"],
              "date": day(r["period_end"] or r["period_start"]), "line": line, "sentence": r["quote"]}
             for line, r in preview.get("displacement_figure", [])]
@@ -85,7 +93,9 @@ def text_facts(preview: dict) -> pd.DataFrame:
 
 def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -> None:
     st.subheader(file_title(name))
-    kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}")
+    kind_choice = fixed_kind or st.selectbox("Kind", ["detect", *SOURCE_KINDS], key=f"kind-{key}",
+                                             format_func=lambda k: "found from the file" if k == "detect"
+                                             else vocab.label(k))
     kind = None if kind_choice == "detect" else kind_choice
     country = st.selectbox("Country of rows that name none", [None, *COUNTRIES], key=f"country-{key}",
                            format_func=lambda iso3: "from the file" if iso3 is None else f"{COUNTRIES[iso3]} ({iso3})",
@@ -123,10 +133,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
     except Exception as exc:  # whatever the file does to a reader: one message, no traceback (ui/file_errors.py)
         show_file_failure(name, exc)
         return
-    noun = "fact(s) found" if preview.kind == "text_report" else "rows read"
-    st.write(f"Understood as **{preview.kind}**: {preview.rows_read:,} {noun}, "
-             f"{len(preview.report.rejected_rows):,} with problems.")
-    st.write(f"{preview.rows_landed:,} row(s) would be loaded:")
+    st.text(checked_text(preview.kind, preview.rows_read, preview.report, preview.rows_landed))
     for line in preview.understood.lines() if preview.understood else []:
         st.text(line)  # the country, period and totals the load would store; st.text renders nothing from a file
     unused = [i for i in preview.report.issues if i.code == "unused-figure-column"]
@@ -134,7 +141,7 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
         st.warning(f"{len(unused)} column(s) of figures will not be loaded (named below, with the fields this "
                    "kind has). To load one as a field, write COLUMN=FIELD in the box above.")
     if preview.kind == "text_report" and preview.preview:
-        st.dataframe(text_facts(preview.preview), hide_index=True)
+        show_table(text_facts(preview.preview))
     show_report(preview.report)
     if not preview.rows_landed:
         st.error("No rows from this file would be loaded; the lines above say why. Nothing can be loaded from it "
@@ -146,21 +153,10 @@ def show_file(name: str, data: bytes, key: str, fixed_kind: str | None = None) -
         except Exception as exc:
             show_file_failure(name, exc)
             return
-        batch = result.batch
-        st.success(
-            f"Batch {batch.batch_id}: {batch.rows_inserted:,} inserted, {batch.rows_updated:,} updated, "
-            f"{batch.rows_unchanged:,} unchanged, {batch.rows_rejected:,} rejected"
-            + (" (this file was already loaded)" if batch.status == "unchanged" else "")
-            + (". The facts wait for review on the Review page." if result.kind == "text_report" else "")
-        )
+        st.success(loaded_text(result.batch, result.kind))
         st.cache_data.clear()  # every page shows the new data on its next run
 
 
-try:
-    upload_limit = max_upload_bytes()  # DASHBOARD_MAX_UPLOAD_MB (loaders/intake.py)
-except IntakeSettingError as exc:
-    st.error(f"Uploads are off until the administrator fixes a setting: {literal(exc)}")
-    st.stop()
 for upload in uploads or []:
     try:  # from the size Streamlit reports: before the bytes are taken, long before a reader parses them
         check_size(upload.name, upload.size, upload_limit)

@@ -6,8 +6,6 @@ be linked to a gazetteer entry at the bottom of the page.
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
@@ -16,6 +14,7 @@ from db.engine import DatabaseBusy
 from textfacts.quantities import find_quantities
 from ui.access import gate
 from ui.common import database_ready, from_link, get_engine, refuse_url_value
+from ui.places import place_picker
 from ui.safe_text import highlighted, inert, literal
 
 SHOWN = 25  # facts per kind per page run: review is done a few at a time
@@ -39,12 +38,13 @@ statuses = ["pending", "accepted", "rejected"]
 wanted = st.query_params.get("status", "pending")
 if wanted not in statuses and from_link("status"):
     refuse_url_value("status", wanted, "not one of " + ", ".join(statuses), "pending")
-status = st.radio("Show", statuses, index=statuses.index(wanted) if wanted in statuses else 0, horizontal=True)
+status = st.radio("Show", statuses, index=statuses.index(wanted) if wanted in statuses else 0, horizontal=True,
+                  format_func=vocab.label)
 st.query_params["status"] = status
 
 
 def _none_if_nan(value):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return None if vocab.is_missing(value) else value  # None, NaN and NaT alike
 
 
 def _sentence(row, places) -> None:
@@ -55,18 +55,17 @@ def _sentence(row, places) -> None:
     st.caption(f"From {inert(row.source_title)}{published} (batch {row.batch_id})", unsafe_allow_html=True)
 
 
-def _place_box(label: str, raw, key_now, widget_key: str) -> str:
-    """A place box holding the gazetteer key linked now, or empty; looked up only on a decision."""
-    return st.text_input(f"{label} (gazetteer key or p-code)", value=_none_if_nan(key_now) or "", key=widget_key,
-                         help=f"As written: {raw or '—'}. Leave empty to keep the name as written, unlinked.")
+def _place_box(label: str, raw, key_now, widget_key: str) -> str | None:
+    """A place picked by name (ui/places.py), starting at the place linked now; None keeps it unlinked."""
+    return place_picker(engine, str(engine.url), label, raw, key_now, widget_key)
 
 
-def _place(label: str, typed: str):
-    """(place_id or None, problem or None) for what a place box holds."""
-    if not typed.strip():
+def _place(label: str, picked: str | None):
+    """(place_id or None, problem or None) for the place picked."""
+    if not picked:
         return None, None
-    found = review.place_id_for(engine, typed)
-    return found, None if found else f"{label}: no gazetteer place has the key or p-code {typed.strip()!r}"
+    found = review.place_id_for(engine, picked)
+    return found, None if found else f"{label}: that place is no longer in the gazetteer; pick another"
 
 
 def _decision_buttons(key: str, decided: bool) -> str | None:
@@ -98,13 +97,13 @@ def _figure_form(row) -> None:
         figure = left.number_input("Figure (empty: no number given)", min_value=0.0, step=1.0, format="%.0f",
                                    value=_none_if_nan(row.figure), key=f"figure-{row.figure_id}-value")
         qualifier = middle.selectbox("Hedge", vocab.QUALIFIERS, index=vocab.QUALIFIERS.index(row.qualifier),
-                                     key=f"figure-{row.figure_id}-qualifier")
+                                     key=f"figure-{row.figure_id}-qualifier", format_func=vocab.label)
         unit = right.selectbox("Unit", vocab.UNITS, index=vocab.UNITS.index(row.unit),
                                key=f"figure-{row.figure_id}-unit")
         figure_max = left.number_input("Upper bound (ranges only)", min_value=0.0, step=1.0, format="%.0f",
                                        value=_none_if_nan(row.figure_max), key=f"figure-{row.figure_id}-max")
         kind = middle.selectbox("Kind", vocab.FIGURE_KINDS, index=vocab.FIGURE_KINDS.index(row.figure_kind),
-                                key=f"figure-{row.figure_id}-kind")
+                                key=f"figure-{row.figure_id}-kind", format_func=vocab.label)
         start = left.date_input("From", value=_none_if_nan(row.period_start), format="YYYY-MM-DD",
                                 key=f"figure-{row.figure_id}-start")
         end = middle.date_input("To", value=_none_if_nan(row.period_end), format="YYYY-MM-DD",
@@ -198,13 +197,12 @@ if unlinked.empty:
 for i, row in enumerate(unlinked.itertuples()):
     left, middle, right = st.columns([2, 2, 1])
     left.markdown(f"**{inert(row.raw_name)}** — in {row.facts} waiting fact(s)", unsafe_allow_html=True)
-    target = middle.text_input("Gazetteer key or p-code", value=_none_if_nan(row.best_candidate_key) or "",
-                               key=f"link-{i}-target", label_visibility="collapsed")
+    target = place_picker(engine, str(engine.url), "Gazetteer place", row.raw_name, row.best_candidate_key,
+                          f"link-{i}-target", container=middle)
     if right.button("Link", key=f"link-{i}"):
-        place_id = review.place_id_for(engine, target)
+        place_id = review.place_id_for(engine, target) if target else None
         if place_id is None:
-            st.error(f"No gazetteer place has the key or p-code {literal(repr(target.strip()))}; look it up on the "
-                     "Gazetteer page.")
+            st.error("Pick the place this name means first (type to search the list by name).")
         else:
             resolved = review.link_place_name(engine, row.raw_name, place_id, actor=actor)
             st.session_state["review_message"] = (f"Linked {literal(repr(row.raw_name))}: {resolved} fact(s) now "

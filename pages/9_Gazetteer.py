@@ -8,6 +8,7 @@ from access.policy import Permission
 from db.vocab import PLACE_KINDS
 from ui.access import gate
 from ui.common import cached_gazetteer, cached_places, cached_unresolved, database_ready, get_engine
+from ui.show import show_table
 
 st.set_page_config(page_title="Gazetteer", page_icon="🗺️", layout="wide")
 st.title("Gazetteer")
@@ -27,22 +28,22 @@ if name.strip():
     if resolution.is_resolved:
         place = resolution.place
         st.success(f"Resolved ({resolution.method}, score {resolution.score:.0f})")
-        st.dataframe([{"place_key": place.place_key, "pcode": place.pcode, "kind": place.kind,
-                       "name_en": place.name_en, "name_ar": place.name_ar}], hide_index=True)
+        show_table([{"name_en": place.name_en, "name_ar": place.name_ar, "kind": place.kind, "pcode": place.pcode,
+                     "place_key": place.place_key}], keys=True)
     else:
         st.warning("Not resolved: a loader would queue this name for review rather than guess.")
     if resolution.candidates:
         st.caption("Candidates and their scores")
-        st.dataframe([{"place_key": c.place_key, "kind": c.kind, "name_en": c.name_en, "score": s}
-                      for c, s in resolution.candidates], hide_index=True)
+        show_table([{"name_en": c.name_en, "kind": c.kind, "score": s, "place_key": c.place_key}
+                    for c, s in resolution.candidates], keys=True)
 
 st.subheader("Names waiting for review")
 queue = cached_unresolved(engine, url)
 if queue.empty:
     st.info("No place name is waiting for review.")
 else:
-    st.dataframe(queue, hide_index=True)
+    show_table(queue, keys=True)
 
 st.subheader("Places")
 kinds = st.multiselect("Kinds", PLACE_KINDS, default=["governorate", "district", "community", "site"])
-st.dataframe(cached_places(engine, url, tuple(kinds)), hide_index=True)
+show_table(cached_places(engine, url, tuple(kinds)), keys=True)

@@ -308,7 +308,7 @@ def test_an_admin_deletes_a_batch_from_the_admin_page(monkeypatch, prepared_engi
     assert entries[-1] == ("head@ngo.example", "delete_batch", loaded.batch_id)
     assert entries[-2][1:] == ("load", loaded.batch_id)  # the load before it, by the command line
     trail = at.dataframe[0].value  # the trail, shown to the admin
-    assert list(trail["action"][:2]) == ["delete_batch", "load"]
+    assert list(trail["Action"][:2]) == ["batch deleted", "file loaded"]  # in words (db/vocab.py)
 
 
 def test_roles_are_checked_by_the_database_functions_too(prepared_engine):

@@ -47,8 +47,8 @@ def test_demo_database_shows_banner_headline_and_sources(app_on, demo_engine):
     assert metrics["Conflict events"] == f"{headline.events:,}"
     assert metrics["People in sites"] == f"{int(headline.people_in_sites):,}"
     freshness = at.dataframe[0].value
-    assert freshness["is_demo"].all() or set(freshness["source_kind"]) == {"gazetteer", "demo"}
-    assert any("Monthly event counts" in title for title in freshness["title"])
+    assert freshness["Demo"].all() or set(freshness["Kind of source"]) == {"gazetteer", "demo data (synthetic)"}
+    assert any("Monthly event counts" in title for title in freshness["Source"])
 
 
 def test_daily_chart_draws_units_apart_and_sums_to_the_headline(app_on, demo_engine):
@@ -84,7 +84,7 @@ def test_gazetteer_page_resolves_a_spelling_from_the_url(app_on, prepared_engine
     at = app_on(prepared_engine, GAZETTEER_PAGE, name="Ḥamāh")
     assert not at.exception
     assert at.success[0].value.startswith("Resolved (exact")
-    assert at.dataframe[0].value.iloc[0]["name_en"] == "Hama"
+    assert at.dataframe[0].value.iloc[0]["Name"] == "Hama"
 
 
 def test_gazetteer_page_refuses_a_near_miss_and_escapes_it(app_on, prepared_engine):
@@ -101,7 +101,7 @@ def test_gazetteer_page_lists_the_review_queue(app_on, prepared_engine):
     resolve_place("Sarmin", within="SY", engine=prepared_engine)  # looked for inside Syria: near names are candidates
     at = app_on(prepared_engine, GAZETTEER_PAGE)
     queue = at.dataframe[0].value
-    assert list(queue["raw_name"]) == ["Sarmin"] and queue.iloc[0]["best_candidate"]
+    assert list(queue["Name as written"]) == ["Sarmin"] and queue.iloc[0]["Closest gazetteer entry"]
 
 
 UPLOAD_PAGE = "../pages/7_Upload.py"
@@ -118,13 +118,13 @@ def test_upload_page_previews_then_loads_on_confirmation(app_on, prepared_engine
     at.file_uploader[0].set_value(("acled_2023_format_syria.csv", data, "text/csv"))
     at.run()
     assert not at.exception
-    assert any("Understood as **acled**: 4 rows read" in m.value for m in at.markdown)
+    assert any("Understood as ACLED events: 4 rows read; 0 rows rejected (not loaded)" in t.value for t in at.text)
     assert any("[new-place]" in t.value for t in at.text)  # towns the gazetteer lacks, placed at their coordinates
     with prepared_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(conflict_event)).scalar() == 0  # preview only
     at.button(key=next(b.key for b in at.button if b.key.startswith("load-"))).click().run()
     assert not at.exception
-    assert any("4 inserted" in s.value for s in at.success)
+    assert any("4 rows read, 0 rejected; records 4 inserted" in s.value for s in at.success)
     with prepared_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(conflict_event)).scalar() == 4
 

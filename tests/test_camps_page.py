@@ -198,8 +198,8 @@ def test_households_are_drawn_alone_never_added_to_individuals(app_on, camps_eng
     bars = figures["largest"]["data"][0]
     assert _trace_values(bars, "x") == [250, 180, 70, 10]
     table = at.dataframe[0].value
-    assert table.loc[table["site"] == "Centre Three", "date of that count"].iloc[0] == date(2024, 12, 16)
-    assert "latest count (households)" in table.columns and "latest count (individuals)" not in table.columns
+    assert table.loc[table["Site"] == "Centre Three", "Date of that count"].iloc[0] == date(2024, 12, 16)
+    assert "Latest count (households)" in table.columns and "Latest count (individuals)" not in table.columns
     assert series(figures["net"]) == {"Idleb": [100, 30], "Aleppo": [10]}
     assert all("Unit: households." in c.value and "Unit: individuals" not in c.value for c in at.main.caption)
 
@@ -228,12 +228,12 @@ def test_largest_sites_bar_and_table_show_the_latest_count_in_the_window(app_on,
     assert bars["y"][:2] == ["Camp One · مخيم واحد", "Camp Two · مخيم اثنان"]
     assert bars["y"][3] == "Transit Four"  # no Arabic name: the English one alone
     table = at.dataframe[0].value
-    assert table["site"].tolist() == ["Camp One", "Camp Two", "Centre Three", "Transit Four"]
+    assert table["Site"].tolist() == ["Camp One", "Camp Two", "Centre Three", "Transit Four"]
     one = table.iloc[0]
-    assert (one["site (Arabic)"], one["site code"], one["type"], one["governorate"], one["district"],
-            one["governorate p-code"], one["district p-code"]) == (
-        "مخيم واحد", "TST001", "planned_camp", "Idleb", "Harim", "SY07", "SY0703")
-    assert table.loc[table["site"] == "Centre Three", "date of that count"].iloc[0] == date(2024, 12, 9)
+    assert (one["Site (Arabic)"], one["Site code"], one["Type"], one["Governorate"], one["District"],
+            one["Governorate p-code"], one["District p-code"]) == (
+        "مخيم واحد", "TST001", "planned camp", "Idleb", "Harim", "SY07", "SY0703")
+    assert table.loc[table["Site"] == "Centre Three", "Date of that count"].iloc[0] == date(2024, 12, 9)
     csv = recorded_csvs["largest"]
     assert csv["latest_count"].tolist() == [1200, 900, 300, 50]
     assert csv["district_pcode"].tolist() == ["SY0703", "SY0700", "SY0200", "SY0200"]
@@ -277,7 +277,7 @@ def test_area_filter_keeps_only_sites_inside_the_area(app_on, camps_engine):
     figures = charts(at)
     # Only Aleppo's sites report: 9 Dec and 20 Dec (16 Dec has households only, no individuals count).
     assert series(figures["population"]) == {"Aleppo": [300, 350]}
-    assert at.dataframe[0].value["site"].tolist() == ["Centre Three", "Transit Four"]
+    assert at.dataframe[0].value["Site"].tolist() == ["Centre Three", "Transit Four"]
 
 
 def test_bad_url_values_are_ignored_without_an_error(app_on, camps_engine):

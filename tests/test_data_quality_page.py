@@ -119,7 +119,7 @@ def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, pr
     assert _params(at)["batch"] == str(idu.batch_id)
     assert _chart_counts(at) == expected
     issues = at.dataframe[1].value
-    assert sorted(zip(issues["row_number"], issues["field_name"], issues["code"])) == [
+    assert sorted(zip(issues["Row"], issues["Column / field"], issues["Code"])) == [
         (1, "displacement_start_date", "missing-cell"), (2, "period_end", "out-of-range"),
         (3, "figure", "missing-cell")]
 
@@ -159,8 +159,9 @@ def test_linking_a_name_on_the_page_resolves_rows_of_every_source(app_on, prepar
 
     at = app_on(prepared_engine, PAGE, **WINDOW)
     assert at.selectbox(key="dq-link-name").value == "Kafr Takharim"
-    box = next(t for t in at.text_input if t.key.startswith("dq-link-target-"))
-    box.input("SY0700:saraqab").run()
+    box = next(s for s in at.selectbox if s.key.startswith("dq-link-target-"))
+    assert any(option.startswith("Saraqab") for option in box.options)  # places are offered by name
+    box.set_value("SY0700:saraqab").run()
     at.button(key="dq-link").click().run()
     assert not at.exception
     assert at.success[0].value.startswith("Linked: 2 row(s)")
@@ -179,13 +180,13 @@ def test_linking_a_name_on_the_page_resolves_rows_of_every_source(app_on, prepar
     assert any(i.value.startswith("No open place names") for i in at.info)
 
 
-def test_an_unknown_key_is_refused_and_changes_nothing(app_on, prepared_engine):
+def test_linking_without_a_place_picked_is_refused_and_changes_nothing(app_on, prepared_engine):
     _template(prepared_engine, "field.csv", "flow,2024-12-07,Kafr Takharim,Idleb,400,,,,SARC Idleb,")
     at = app_on(prepared_engine, PAGE, **WINDOW)
-    next(t for t in at.text_input if t.key.startswith("dq-link-target-")).input("SY9999:nowhere").run()
+    next(s for s in at.selectbox if s.key.startswith("dq-link-target-")).set_value("").run()
     at.button(key="dq-link").click().run()
     assert not at.exception
-    assert "No gazetteer place has that key" in at.error[0].value
+    assert "Pick the place this name means first" in at.error[0].value
     assert {status for _, status in _queue_statuses(prepared_engine)} == {"open"}
 
 
@@ -251,8 +252,8 @@ def test_figures_within_ten_percent_from_two_sources_are_a_pair_and_fifteen_perc
     at = app_on(prepared_engine, PAGE, **WINDOW)
     assert not at.exception
     table = at.dataframe[-1].value
-    assert list(table.columns) == ["field", "first", "second"]
-    shown = dict(zip(table["field"], zip(table["first"], table["second"])))
+    assert list(table.columns) == ["Field", "First", "Second"]
+    shown = dict(zip(table["Field"], zip(table["First"], table["Second"])))
     assert shown["provider"] == ("SARC", "UNHCR") and shown["figure"] == ("1,000", "1,050")
     assert len([b for b in at.button if b.key.endswith("-distinct")]) == 1
 

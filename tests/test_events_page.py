@@ -220,11 +220,11 @@ def test_this_week_against_the_average_of_the_four_weeks_before(app_on, demo_eng
     assert by_governorate[THIS_WEEK]["Hama · حماة"] == hama >= 13  # db.demo.TIMELINE's 13, and the baseline's
     assert by_governorate[AVERAGE]["Aleppo · حلب"] == pytest.approx((before["governorate"] == "SY02").sum() / 4)
     table = at.dataframe[0].value
-    aleppo = table[table["pcode"] == "SY02"].iloc[0]
-    assert aleppo["change"] == pytest.approx(aleppo["this_week"] - aleppo["average_4_weeks"])
-    assert aleppo["change_pct"] == pytest.approx(round(100 * aleppo["change"] / aleppo["average_4_weeks"], 1))
+    aleppo = table[table["P-code"] == "SY02"].iloc[0]
+    assert aleppo["Change"] == pytest.approx(aleppo["This week"] - aleppo["Average of 4 weeks"])
+    assert aleppo["Change (%)"] == pytest.approx(round(100 * aleppo["Change"] / aleppo["Average of 4 weeks"], 1))
     csv = recorded_csvs[2]  # the CSV is the table, p-codes included
-    assert csv[["key", "this_week"]].values.tolist() == table[["key", "this_week"]].values.tolist()
+    assert csv[["key", "this_week"]].values.tolist() == table[["Key", "This week"]].values.tolist()
     assert "SY05" in set(csv["pcode"])
 
 
@@ -317,11 +317,11 @@ def test_only_reviewed_text_events_count_and_they_are_marked(app_on, text_events
             if t["xaxis"] == "x"}
     assert week[THIS_WEEK] == {"Battles": 2, "Protests": 0}
     assert week[AVERAGE] == {"Battles": 0, "Protests": 0.75}
-    table = at.dataframe[0].value.set_index(["group", "name"])
-    assert table.loc[("event type", "Battles"), "from_text_this_week"] == 1
-    assert table.loc[("governorate", "Hama"), "pcode"] == "SY05"
-    unresolved = table.loc[("governorate", "Aleppo")]  # as the source names it: no p-code
-    assert unresolved["average_4_weeks"] == 0.25 and pd.isna(unresolved["pcode"])
+    table = at.dataframe[0].value.set_index(["Group", "Name"])
+    assert table.loc[("event type", "Battles"), "From text this week"] == 1
+    assert table.loc[("governorate", "Hama"), "P-code"] == "SY05"
+    unresolved = table.loc[("governorate", "Aleppo")]  # as the source names it: no p-code, shown as "—"
+    assert unresolved["Average of 4 weeks"] == 0.25 and unresolved["P-code"] == "—"
     assert any("1 events come from text reports" in c.value for c in at.caption)
 
 

@@ -72,19 +72,20 @@ def test_hama_spike_bars_equal_the_demo_and_its_events_hold_the_withdrawal(app_o
     assert "Strategic developments" in markers and "Battles" in markers
 
     events = at.dataframe[0].value
-    withdrawal = events[(events["event_date"] == date(2024, 12, 5)) & (events["place_key"] == HAMA)
-                        & (events["sub_event_type"] == "Non-violent transfer of territory")]
+    # Shown in words (ui/show.py): "Place" is the name, the gazetteer key is not shown
+    withdrawal = events[(events["Date"] == date(2024, 12, 5)) & (events["Place"] == "Hama")
+                        & (events["Sub-event type"] == "Non-violent transfer of territory")]
     assert len(withdrawal) == 1
-    assert withdrawal.iloc[0]["source_title"].startswith("Conflict events")  # each event names its source
+    assert withdrawal.iloc[0]["Source"].startswith("Conflict events")  # each event names its source
     first, last = preceding_window(WEEK, 14)
-    assert events["event_date"].between(first, last).all()
-    assert (events["inside_area"] | (events["distance_km"] <= 50)).all()
+    assert events["Date"].between(first, last).all()
+    assert (events["Inside"] | (events["Distance (km)"] <= 50)).all()
 
     ranking = at.dataframe[1].value
-    assert ranking.iloc[0]["place_key"] == HAMA
-    assert ranking.iloc[0]["persons"] == pytest.approx(expected)
-    assert ranking.iloc[0]["events before"] == len(events)
-    assert "Strategic developments" in ranking.iloc[0]["preceding events"]
+    assert ranking.iloc[0]["Place"] == "Hama"
+    assert ranking.iloc[0]["Persons"] == pytest.approx(expected)
+    assert ranking.iloc[0]["Events before"] == len(events)
+    assert "Strategic developments" in ranking.iloc[0]["Preceding events"]
 
 
 def test_lookback_and_radius_change_the_list_and_stay_in_the_url(app_on, demo_engine):
@@ -97,8 +98,8 @@ def test_lookback_and_radius_change_the_list_and_stay_in_the_url(app_on, demo_en
     narrow = at.dataframe[0].value
     assert _params(at)["lookback"] == "1" and _params(at)["radius_km"] == "0"
     assert 0 < len(narrow) < len(wide)
-    assert narrow["inside_area"].all()  # radius 0: only events in Hama itself
-    assert narrow["event_date"].min() >= WEEK - timedelta(days=1)
+    assert narrow["Inside"].all()  # radius 0: only events in Hama itself
+    assert narrow["Date"].min() >= WEEK - timedelta(days=1)
 
 
 def test_bad_url_values_fall_back_to_defaults(app_on, demo_engine):

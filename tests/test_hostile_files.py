@@ -566,11 +566,11 @@ def test_the_data_quality_page_shows_names_issues_and_file_names_of_a_hostile_lo
     engine, acled_batch = hostile_engine
     at = app_on(engine, QUALITY_PAGE, batch=str(acled_batch), **WINDOW)
     assert_inert(at)
-    batches, issues, queue = (_frame_with(at, column) for column in ("file_name", "raw_value", "raw_name"))
+    batches, issues, queue = (_frame_with(at, column) for column in ("File", "Value as written", "Name as written"))
     assert {"<img src=x onerror=alert(1)> **events**.csv", "[flows](javascript:alert(1)).csv"} <= set(
-        batches["file_name"])
-    assert set(PAYLOADS) <= set(issues["raw_value"])  # the rejected cells, as written
-    assert set(PAYLOADS) <= set(queue["raw_name"])  # the place names to link, as written
+        batches["File"])
+    assert set(PAYLOADS) <= set(issues["Value as written"])  # the rejected cells, as written
+    assert set(PAYLOADS) <= set(queue["Name as written"])  # the place names to link, as written
 
 
 def test_export_csv_neutralises_every_cell_a_spreadsheet_would_run():
@@ -600,4 +600,5 @@ def test_the_upload_page_refuses_a_zip_named_csv_and_reads_a_hostile_csv_inert(a
         "sites.csv: the name ends in .csv (a CSV table) but the content is a zip archive, which the dashboard cannot "
         "read; an archive must be unpacked and the files inside uploaded; an OpenDocument or Word file must be "
         "saved as .xlsx, CSV or .txt first")]
-    assert any("Understood as **acled**: 10 rows read, 5 with problems." == m.value for m in at.markdown)
+    assert any(t.value.startswith("Understood as ACLED events: 10 rows read; 5 rows rejected (not loaded)")
+               for t in at.text)

@@ -63,9 +63,9 @@ def test_the_data_quality_pairs_show_a_quote_to_editors_only(monkeypatch, pair_w
     at = _run(monkeypatch, pair_with_a_quote, "../pages/6_Data_quality.py", USERS[role],
               start="2024-12-01", end="2024-12-10")
     assert not at.exception
-    pair = next(f.value for f in at.dataframe if list(f.value.columns) == ["field", "first", "second"])
-    assert {"origin", "period", "figure"} <= set(pair["field"])  # place, date and figure, for everyone
-    assert ("quote" in set(pair["field"])) is sees
+    pair = next(f.value for f in at.dataframe if list(f.value.columns) == ["Field", "First", "Second"])
+    assert {"origin", "period", "figure"} <= set(pair["Field"])  # place, date and figure, for everyone
+    assert ("quote" in set(pair["Field"])) is sees
     assert (SENTENCE in _shown(at)) is sees
 
 
@@ -102,7 +102,7 @@ def test_the_spike_s_events_show_a_quote_to_editors_only(monkeypatch, spike_with
     at = _run(monkeypatch, spike_with_a_quoted_event, "../pages/2_Flows_and_events.py", USERS[role], **WINDOW,
               spike_place=HAMA, spike_week="2024-12-02")
     assert not at.exception
-    events = next(f.value for f in at.dataframe if "event_type" in f.value.columns)
-    assert list(events["event_date"]) == [date(2024, 12, 2)] and events.iloc[0]["from_text"]
-    assert ("quote" in events.columns) is sees
+    events = next(f.value for f in at.dataframe if "Event type" in f.value.columns)
+    assert list(events["Date"]) == [date(2024, 12, 2)] and events.iloc[0]["From text"]
+    assert ("Sentence (text reports)" in events.columns) is sees
     assert (EVENT_SENTENCE in _shown(at)) is sees

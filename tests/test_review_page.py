@@ -109,8 +109,10 @@ def test_a_place_name_is_linked_from_the_page(app_on, prepared_engine):
     at = app_on(prepared_engine, REVIEW_PAGE)
     # shown inert: the hyphen is an HTML entity, so no Markdown acts on the name
     assert any("Qaryat al&#45;Waha" in m.value and "waiting fact" in m.value for m in at.markdown)
-    key = next(t.key for t in at.text_input if t.key and t.key.startswith("link-"))
-    at.text_input(key=key).set_value("SY02")
+    key = next(s.key for s in at.selectbox if s.key and s.key.startswith("link-"))
+    box = at.selectbox(key=key)
+    assert any(o.startswith("Aleppo") for o in box.options)  # a place is picked by its name
+    box.set_value("SY02")
     at.button(key=key.removesuffix("-target")).click().run()
     assert not at.exception
     assert any("Linked 'Qaryat al-Waha'" in s.value.replace("\\", "") for s in at.success)  # escaped Markdown
@@ -139,8 +141,8 @@ def test_upload_page_reads_a_pasted_report_asks_its_date_and_stores_facts_pendin
     at.date_input(key="published-pasted").set_value(date(2024, 12, 9)).run()
     assert not at.exception
     preview = at.dataframe[0].value
-    assert list(preview["date"]) == ["2024-12-08", "2024-12-06"]
-    assert any("Understood as **text_report**: 2 fact(s) found" in m.value for m in at.markdown)
+    assert list(preview["Date"]) == ["2024-12-08", "2024-12-06"]
+    assert any("Understood as text report: 2 facts found" in t.value for t in at.text)
     at.button(key="load-pasted").click().run()
     assert not at.exception
     assert any("wait for review" in s.value for s in at.success)

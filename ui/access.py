@@ -13,6 +13,7 @@ import streamlit as st
 
 from access.policy import (REFUSED_MESSAGE, AccessConfig, Actor, ConfigError, Mode, Permission, Role,
                            auth_providers, serving_mode)
+from ui.menu import show_menu
 from ui.safe_text import literal
 
 LOCAL_USER = "local user (this machine)"
@@ -73,7 +74,9 @@ def _signed_in(auth, config: AccessConfig) -> Actor:
 
 
 def gate(permission: Permission = Permission.VIEW) -> Actor:
-    """The session's actor when it may `permission`; otherwise the page stops with what to do."""
+    """The session's actor when it may `permission`; otherwise the page stops with what to do.
+    Every page calls this first, so the sidebar menu (ui/menu.py) is drawn here too."""
+    show_menu()
     actor = current_actor()
     if not actor.can(permission):
         st.warning(f"Your role ({actor.role.label}) may not {permission.value}. Ask an administrator if you need to.")

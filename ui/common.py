@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db import queries
+from db import queries, vocab
 from db.demo import DEMO_LABEL
 from db.engine import make_engine
 from ui.heap import freeze_loaded_heap
@@ -152,6 +152,7 @@ def param_choice(name: str, allowed: tuple[str, ...], label: str, *, widget=st.r
     `widget` is st.radio or st.selectbox (`options` go to it). With `default_in_url=False` the
     first of `allowed` is kept out of the URL, as param_number does.
     """
+    options.setdefault("format_func", vocab.label)  # a stored code reads as words ("new_displacement")
     wanted = st.query_params.get(name) or allowed[0]  # an empty value is no value
     if wanted not in allowed and from_link(name):
         refuse_url_value(name, wanted, _choices(allowed), str(allowed[0]))

@@ -23,7 +23,6 @@ from ui.safe_text import literal
 
 ALL_FILTERS = ("area", "event_types", "figure_kinds", "units", "sources")
 LABELS = {"event_types": "Event types", "figure_kinds": "Figure kinds", "units": "Units", "sources": "Sources"}
-KIND_LABEL = {"community": "city/town"}
 EXPORT_PAGE = "pages/5_Export.py"
 COUNTRY_KEY = "country"  # the sidebar's country box (its value is carried in the URL as `area`)
 # What a new country makes stale: its window, week and area come from its own data.
@@ -34,8 +33,7 @@ def _area_label(areas, key: str | None) -> str:
     if key is None:
         return "All areas"
     row = areas.loc[key]
-    arabic = f" · {row['name_ar']}" if isinstance(row["name_ar"], str) and row["name_ar"] else ""
-    return f"{row['name_en']}{arabic} ({KIND_LABEL.get(row['kind'], row['kind'])}, {key})"
+    return vocab.area_label(row["name_en"], row["name_ar"], row["kind"], key)
 
 
 def _country_changed() -> None:
@@ -167,7 +165,7 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
         if name in show:
             picked[name] = tuple(st.sidebar.multiselect(
                 LABELS[name], choices[name], default=list(getattr(filters, name)), key=f"param-{name}",
-                placeholder="all"))
+                placeholder="all", format_func=vocab.label))
     filters = Filters(start=start, end=end, **picked)
     for name in ALL_FILTERS:
         value = getattr(filters, name) if name in show or name in picked else None

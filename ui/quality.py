@@ -19,9 +19,10 @@ import streamlit as st
 from access.policy import Actor, Permission, PermissionDenied
 from charts.suppress import NONE, SmallCounts
 from db.engine import DatabaseBusy
-from db import quality, quality_queries, review
+from db import quality, quality_queries, review, vocab
 from db.filters import Filters
 from ui.common import CACHE_SECONDS, from_link, refuse_url_value
+from ui.places import place_picker
 
 MESSAGE_KEY = "quality_message"
 BATCH_PARAM = "batch"
@@ -101,7 +102,8 @@ def param_batch(engine, url: str, batches: pd.DataFrame) -> int | None:
         row = listed.get(batch_id)
         if row is None:
             return f"batch {batch_id}"
-        return f"batch {batch_id} · {row.source_kind} · finished {pd.Timestamp(row.finished_at):%Y-%m-%d %H:%M}"
+        finished = pd.Timestamp(row.finished_at)
+        return f"batch {batch_id} · {vocab.label(row.source_kind)} · finished {finished:%Y-%m-%d %H:%M}"
 
     picked = st.selectbox("Issues of", options, index=options.index(wanted), format_func=label,
                           key=f"param-{BATCH_PARAM}")
@@ -126,7 +128,7 @@ def best_candidate(queue: pd.DataFrame, raw_name: str) -> str:
 
 
 def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
-    """A name of the queue, a box for the gazetteer key or p-code, and Link / Dismiss buttons
+    """A name of the queue, the place it means picked by name (ui/places.py), and Link / Dismiss buttons
     (for a role that may link names; the db functions check the actor again)."""
     if not actor.can(Permission.LINK_PLACES):
         st.caption(f"Linking or dismissing names needs the editor role (yours: {actor.role.label}).")
@@ -134,15 +136,15 @@ def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
     names = list(dict.fromkeys(queue["raw_name"]))
     left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
     raw_name = left.selectbox("Place name as written", names, key="dq-link-name")
-    target = middle.text_input("Gazetteer key or p-code (see the Gazetteer page)",
-                               value=best_candidate(queue, raw_name), key=_name_widget_key(raw_name))
+    target = place_picker(engine, str(engine.url), "The place it means", raw_name,
+                          best_candidate(queue, raw_name) or None, _name_widget_key(raw_name), container=middle)
     link = right.button("Link", type="primary", key="dq-link")
     dismiss = right.button("Dismiss", key="dq-dismiss", help="Not a place, or not worth linking: close it "
                                                              "without a place. Its rows keep the name as written.")
     if link:
-        place_id = review.place_id_for(engine, target)
+        place_id = review.place_id_for(engine, target) if target else None
         if place_id is None:
-            st.error("No gazetteer place has that key or p-code; look it up on the Gazetteer page.")
+            st.error("Pick the place this name means first (type in the list to search it by name).")
             return
         try:
             resolved = review.link_place_name(engine, raw_name, place_id, actor=actor)
@@ -189,7 +191,7 @@ def _figure(pair, side: str, small: SmallCounts = NONE) -> str:
 
 def _place(pair, side: str, end: str) -> str:
     name, key = pair[f"{side}_{end}"], pair[f"{side}_{end}_key"]
-    return _text(name) + ("" if _blank(key) else f" ({key})")
+    return vocab.place_label(name, None if _blank(key) else str(key).partition(":")[0], key=key)
 
 
 def pair_table(pair, small: SmallCounts = NONE) -> pd.DataFrame:
@@ -208,6 +210,8 @@ def pair_table(pair, small: SmallCounts = NONE) -> pd.DataFrame:
                 values.append(_figure(pair, side, small))
             elif field in ("origin", "destination"):
                 values.append(_place(pair, side, field))
+            elif field in ("figure_kind", "qualifier", "unit"):
+                values.append(vocab.label(pair[f"{side}_{field}"]))
             else:
                 values.append(_text(pair[f"{side}_{field}"]))
         rows.append((label, *values))
