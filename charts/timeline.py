@@ -115,9 +115,21 @@ def _axis_per_unit(figure: go.Figure, units: list[str]) -> None:
     figure.update_layout(xaxis={"domain": [AXIS_GAP * len(extra), 1.0]})
     for number, unit in enumerate(extra, start=3):  # y and y2 (events) are taken
         axis = f"y{number}"
+        most = 0.0
         for trace in figure.data:
             if trace.name and trace.name.startswith(f"new displacement ({unit})"):
                 trace.yaxis = axis
+                most = max([most, *(float(v) for v in (trace.y if trace.y is not None else ()) if v == v)])
+        # Whole people on whole ticks: left to itself plotly put this axis's ticks beside the persons
+        # axis's, at "18.7" and "37.4" households (screenshot of the home page, demo data).
         figure.update_layout(**{f"yaxis{number}": {
             "title": {"text": unit}, "overlaying": "y", "side": "left", "anchor": "free",
-            "position": AXIS_GAP * (len(extra) - (number - 2)), "rangemode": "tozero", "showgrid": False}})
+            "position": AXIS_GAP * (len(extra) - (number - 2)), "rangemode": "tozero", "showgrid": False,
+            "tick0": 0, "dtick": whole_step(most), "tickformat": ",d"}})
+
+
+def whole_step(most: float, ticks: int = 5) -> int:
+    """A tick step of 1, 2 or 5 × 10^k giving about `ticks` ticks up to `most` (at least 1)."""
+    rough = max(1.0, most / ticks)
+    power = 10 ** math.floor(math.log10(rough))
+    return int(next(step * power for step in (1, 2, 5, 10) if step * power >= rough))
