@@ -23,3 +23,12 @@ def test_households_axis_of_the_daily_chart_has_whole_ticks():
     assert axis.tick0 == 0 and float(axis.dtick).is_integer() and axis.dtick >= 1
     assert axis.tickformat == ",d"
     assert 2 <= max(households) / axis.dtick <= 10  # a handful of ticks up to the largest day
+
+
+def test_audit_detail_is_read_as_words_not_json():
+    """The Admin page's Detail column showed the stored JSON: '{"file": null, "inserted": 168, "kind": "demo"'."""
+    from db.vocab import detail_words
+
+    text = detail_words('{"file": null, "inserted": 3310, "kind": "demo", "source_kind": "cccm_sites"}')
+    assert text == "inserted: 3,310; kind: demo data (synthetic); source kind: CCCM site list"
+    assert "{" not in text and "null" not in text
