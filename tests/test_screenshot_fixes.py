@@ -32,3 +32,21 @@ def test_audit_detail_is_read_as_words_not_json():
     text = detail_words('{"file": null, "inserted": 3310, "kind": "demo", "source_kind": "cccm_sites"}')
     assert text == "inserted: 3,310; kind: demo data (synthetic); source kind: CCCM site list"
     assert "{" not in text and "null" not in text
+
+
+def test_the_brief_names_sources_in_words_and_prints_each_chart_title_once(demo_engine):
+    """Pack PDF pages: "Data as of: demo: data to …" (a code), and each chart's title twice (heading and image)."""
+    import html
+    import re
+    from datetime import date
+
+    from pack.brief import brief_html
+    from pack.weekly import PackOptions, build_pack
+
+    pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2)))
+    page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "2024-12-09T06:00:00+00:00")
+    as_of = re.search(r"<b>Data as of:</b>([^<]*)", page).group(1)
+    assert "demo data (synthetic): data to" in as_of and not re.search(r"(^|; )demo:", as_of.strip())
+    printed = [text.strip() for text in re.split(r"<[^>]+>", page)]  # text between tags; alt texts are not printed
+    for chart in pack.charts:
+        assert html.escape(chart.title) not in printed  # the PNG carries the title
