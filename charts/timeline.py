@@ -90,8 +90,10 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
                        marker={"symbol": "diamond-open" if text else "circle"}),
             secondary_y=True,
         )
+    # The legend hangs from below the axis title: anchored by its bottom (plotly's default for a low y),
+    # it rose into the slanted day ticks and over the title "day" (home page screenshot).
     figure.update_layout(title=title, barmode="group",
-                         legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
+                         legend={"orientation": "h", "y": -0.3, "yanchor": "top"}, margin={"t": 60, "b": 40})
     # A window of one or a few days: ticks at the days themselves, never a time of day (charts/weeks.py).
     day_axis(figure, daily["day"] if "day" in daily else [], "day")
     _axis_per_unit(figure, [unit for unit in UNIT_COLOURS if (daily["unit"] == unit).any()])

@@ -50,3 +50,12 @@ def test_the_brief_names_sources_in_words_and_prints_each_chart_title_once(demo_
     printed = [text.strip() for text in re.split(r"<[^>]+>", page)]  # text between tags; alt texts are not printed
     for chart in pack.charts:
         assert html.escape(chart.title) not in printed  # the PNG carries the title
+
+
+def test_daily_chart_legend_hangs_below_the_axis_title():
+    """Home page: the legend's "new displacement (households)" was printed over the axis title "day"."""
+    days = [date(2024, 12, 25) + timedelta(days=n) for n in range(7)]
+    daily = pd.DataFrame({"day": days * 2, "unit": ["persons"] * 7 + ["events"] * 7, "from_text": [False] * 14,
+                          "value": [float(n * 100) for n in range(7)] + [float(n) for n in range(7)]})
+    legend = build_daily_displacement_and_events(daily, "t").layout.legend
+    assert legend.yanchor == "top" and legend.y <= -0.25  # its top edge below the slanted ticks and the title
