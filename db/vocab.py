@@ -229,7 +229,7 @@ def area_label(name, name_ar, kind, key) -> str:
 
 def detail_words(detail) -> str:
     """An audit entry's detail (a JSON object) as "file: syria_admin.csv; inserted: 168; kind: demo data
-    (synthetic)": keys in words, values through `label`, empty values left out. The Admin page showed
+    (synthetic)": keys in words, coded values in words, empty values left out. The Admin page showed
     the raw JSON ('{"file": null, "inserted": 168, …') on its screenshot."""
     import json
 
@@ -245,13 +245,14 @@ def detail_words(detail) -> str:
     for key, value in values.items():
         if is_missing(value) or value in ("", [], {}):
             continue
+        # Known codes in words; any other text as stored (a file name keeps its underscores).
         if isinstance(value, (list, tuple)):
-            value = ", ".join(label(v) for v in value)
+            value = ", ".join(LABELS.get(str(v), str(v)) for v in value)
         elif isinstance(value, dict):
-            value = ", ".join(f"{label(k)} {label(v)}" for k, v in value.items())
+            value = ", ".join(f"{LABELS.get(str(k), str(k))} {LABELS.get(str(v), str(v))}" for k, v in value.items())
         elif isinstance(value, int) and not isinstance(value, bool):
             value = f"{value:,}"
         else:
-            value = label(value)
+            value = LABELS.get(str(value), str(value))
         parts.append(f"{str(key).replace('_', ' ')}: {value}")
     return "; ".join(parts) or _MISSING

@@ -65,7 +65,8 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
         f"<div class='figure'><div class='value'>{_e(value)}</div><div class='label'>{_e(label)}</div></div>"
         for label, value in pack.headline.items()) + "</div>")
     # Sources by the names the captions give them ("demo data (synthetic)"), not their codes ("demo").
-    as_of = [f"{PROVIDER_NOTES.get(row.provider, row.provider)}: data to {row.latest_data_date:%d %b %Y}" for row in pack.freshness.itertuples()
+    as_of = [f"{PROVIDER_NOTES.get(row.provider, row.provider)}: data to {row.latest_data_date:%d %b %Y}"
+             for row in pack.freshness.itertuples()
              if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
     parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
     old = pack.old_data_note(date.fromisoformat(generated[:10]))  # as old as on the day the brief is made

@@ -32,6 +32,7 @@ def test_audit_detail_is_read_as_words_not_json():
     text = detail_words('{"file": null, "inserted": 3310, "kind": "demo", "source_kind": "cccm_sites"}')
     assert text == "inserted: 3,310; kind: demo data (synthetic); source kind: CCCM site list"
     assert "{" not in text and "null" not in text
+    assert detail_words('{"file": "nw_syria_isimm_sites_2020-07.csv"}') == "file: nw_syria_isimm_sites_2020-07.csv"
 
 
 def test_the_brief_names_sources_in_words_and_prints_each_chart_title_once(demo_engine):
