@@ -71,7 +71,11 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
             # Hover writes a banded cell "<10", not the value it is drawn at (charts/suppress.py).
             # Bars of one day alone were drawn 1 ms wide (plotly takes a bar's width from the gap between
             # days), invisible: then each series' bar gets its share of the day, side by side.
-            width = {"width": 0.8 * DAY_MS / bars, "offset": (-0.4 + 0.8 * drawn / bars) * DAY_MS} if one_day else {}
+            # Each series its own offset group: persons and households sit on different (overlaying) axes, and
+            # plotly groups bars side by side only within an axis, so households were drawn over the persons bar
+            # of the same day, reading as one stacked bar (home page screenshot).
+            width = ({"width": 0.8 * DAY_MS / bars, "offset": (-0.4 + 0.8 * drawn / bars) * DAY_MS} if one_day
+                     else {"offsetgroup": name})
             drawn += 1
             figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker, **width,
                                     customdata=count_texts(rows),

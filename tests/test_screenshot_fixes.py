@@ -60,3 +60,14 @@ def test_daily_chart_legend_hangs_below_the_axis_title():
                           "value": [float(n * 100) for n in range(7)] + [float(n) for n in range(7)]})
     legend = build_daily_displacement_and_events(daily, "t").layout.legend
     assert legend.yanchor == "top" and legend.y <= -0.25  # its top edge below the slanted ticks and the title
+
+
+def test_daily_persons_and_households_bars_stand_side_by_side():
+    """Home page: each day's households bar was drawn over its persons bar (two axes), reading as one stack."""
+    days = [date(2024, 12, 25) + timedelta(days=n) for n in range(3)]
+    daily = pd.DataFrame({"day": days * 2, "unit": ["persons"] * 3 + ["households"] * 3, "from_text": [False] * 6,
+                          "value": [3800.0, 1900.0, 300.0, 40.0, 120.0, 7.0]})
+    bars = [t for t in build_daily_displacement_and_events(daily, "t").data if t.type == "bar"]
+    assert {t.yaxis for t in bars} == {"y", "y3"}  # two axes, one per unit
+    groups = [t.offsetgroup for t in bars]
+    assert all(groups) and len(set(groups)) == len(bars)
