@@ -71,7 +71,11 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
             # Hover writes a banded cell "<10", not the value it is drawn at (charts/suppress.py).
             # Bars of one day alone were drawn 1 ms wide (plotly takes a bar's width from the gap between
             # days), invisible: then each series' bar gets its share of the day, side by side.
-            width = {"width": 0.8 * DAY_MS / bars, "offset": (-0.4 + 0.8 * drawn / bars) * DAY_MS} if one_day else {}
+            # Each series its own offset group: persons and households sit on different (overlaying) axes, and
+            # plotly groups bars side by side only within an axis, so households were drawn over the persons bar
+            # of the same day, reading as one stacked bar (home page screenshot).
+            width = ({"width": 0.8 * DAY_MS / bars, "offset": (-0.4 + 0.8 * drawn / bars) * DAY_MS} if one_day
+                     else {"offsetgroup": name})
             drawn += 1
             figure.add_trace(go.Bar(x=rows["day"], y=rows["value"], name=name, marker=marker, **width,
                                     customdata=count_texts(rows),
@@ -90,8 +94,10 @@ def build_daily_displacement_and_events(daily: pd.DataFrame, title: str) -> go.F
                        marker={"symbol": "diamond-open" if text else "circle"}),
             secondary_y=True,
         )
+    # The legend hangs from below the axis title: anchored by its bottom (plotly's default for a low y),
+    # it rose into the slanted day ticks and over the title "day" (home page screenshot).
     figure.update_layout(title=title, barmode="group",
-                         legend={"orientation": "h", "y": -0.2}, margin={"t": 60, "b": 40})
+                         legend={"orientation": "h", "y": -0.3, "yanchor": "top"}, margin={"t": 60, "b": 40})
     # A window of one or a few days: ticks at the days themselves, never a time of day (charts/weeks.py).
     day_axis(figure, daily["day"] if "day" in daily else [], "day")
     _axis_per_unit(figure, [unit for unit in UNIT_COLOURS if (daily["unit"] == unit).any()])
@@ -115,9 +121,21 @@ def _axis_per_unit(figure: go.Figure, units: list[str]) -> None:
     figure.update_layout(xaxis={"domain": [AXIS_GAP * len(extra), 1.0]})
     for number, unit in enumerate(extra, start=3):  # y and y2 (events) are taken
         axis = f"y{number}"
+        most = 0.0
         for trace in figure.data:
             if trace.name and trace.name.startswith(f"new displacement ({unit})"):
                 trace.yaxis = axis
+                most = max([most, *(float(v) for v in (trace.y if trace.y is not None else ()) if v == v)])
+        # Whole people on whole ticks: left to itself plotly put this axis's ticks beside the persons
+        # axis's, at "18.7" and "37.4" households (screenshot of the home page, demo data).
         figure.update_layout(**{f"yaxis{number}": {
             "title": {"text": unit}, "overlaying": "y", "side": "left", "anchor": "free",
-            "position": AXIS_GAP * (len(extra) - (number - 2)), "rangemode": "tozero", "showgrid": False}})
+            "position": AXIS_GAP * (len(extra) - (number - 2)), "rangemode": "tozero", "showgrid": False,
+            "tick0": 0, "dtick": whole_step(most), "tickformat": ",d"}})
+
+
+def whole_step(most: float, ticks: int = 5) -> int:
+    """A tick step of 1, 2 or 5 × 10^k giving about `ticks` ticks up to `most` (at least 1)."""
+    rough = max(1.0, most / ticks)
+    power = 10 ** math.floor(math.log10(rough))
+    return int(next(step * power for step in (1, 2, 5, 10) if step * power >= rough))

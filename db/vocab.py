@@ -225,3 +225,34 @@ def area_label(name, name_ar, kind, key) -> str:
     words = KIND_WORDS.get(kind, label(kind))
     inside, colon, _ = str(key).partition(":")
     return f"{name}{arabic} ({words} in {inside})" if colon else f"{name}{arabic} ({words}, {key})"
+
+
+def detail_words(detail) -> str:
+    """An audit entry's detail (a JSON object) as "file: syria_admin.csv; inserted: 168; kind: demo data
+    (synthetic)": keys in words, coded values in words, empty values left out. The Admin page showed
+    the raw JSON ('{"file": null, "inserted": 168, …') on its screenshot."""
+    import json
+
+    if is_missing(detail):
+        return _MISSING
+    try:
+        values = json.loads(detail) if isinstance(detail, str) else detail
+    except ValueError:
+        return str(detail)
+    if not isinstance(values, dict):
+        return str(detail)
+    parts = []
+    for key, value in values.items():
+        if is_missing(value) or value in ("", [], {}):
+            continue
+        # Known codes in words; any other text as stored (a file name keeps its underscores).
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(LABELS.get(str(v), str(v)) for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{LABELS.get(str(k), str(k))} {LABELS.get(str(v), str(v))}" for k, v in value.items())
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        else:
+            value = LABELS.get(str(value), str(value))
+        parts.append(f"{str(key).replace('_', ' ')}: {value}")
+    return "; ".join(parts) or _MISSING

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from charts import export
 from charts.export import BROWSER_HINT, find_browser
+from charts.captions import PROVIDER_NOTES
 from db import vocab
 from pack.weekly import Pack
 
@@ -63,7 +64,9 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
     parts.append("<div class='headline'>" + "".join(
         f"<div class='figure'><div class='value'>{_e(value)}</div><div class='label'>{_e(label)}</div></div>"
         for label, value in pack.headline.items()) + "</div>")
-    as_of = [f"{row.provider}: data to {row.latest_data_date:%d %b %Y}" for row in pack.freshness.itertuples()
+    # Sources by the names the captions give them ("demo data (synthetic)"), not their codes ("demo").
+    as_of = [f"{PROVIDER_NOTES.get(row.provider, row.provider)}: data to {row.latest_data_date:%d %b %Y}"
+             for row in pack.freshness.itertuples()
              if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
     parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
     old = pack.old_data_note(date.fromisoformat(generated[:10]))  # as old as on the day the brief is made
@@ -74,7 +77,8 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
     parts.append("</section>")
     for chart in pack.charts:
         image = base64.b64encode(pngs[chart.name]).decode("ascii")
-        parts.append(f"<section class='page'><h2>{_e(chart.title)}</h2>"
+        # The chart's image carries its title: a heading above it printed the same line twice per page.
+        parts.append(f"<section class='page'>"
                      f"<img alt='{_e(chart.title)}' src='data:image/png;base64,{image}'>"
                      f"<p class='caption'>{_e(chart.caption)}</p></section>")
     parts.append("<section class='page'><h2>The week's largest flows and the events before them</h2>")

@@ -26,6 +26,9 @@ if trail.empty:
 else:
     st.caption(f"The latest {len(trail):,} entries, newest first. Each was written in the same transaction as the "
                "change it records.")
+    # Words, not the stored codes: "load batch", and the detail as "file: …; inserted: 168; …", not JSON.
+    trail = trail.assign(**{column: trail[column].map(words) for column, words in
+                            (("target_table", vocab.label), ("detail", vocab.detail_words)) if column in trail})
     show_table(trail, column_config={
         "occurred_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")})
 

@@ -1,16 +1,24 @@
 """Screenshots of every page at 1440×900, for a person to look at before a change to the pages lands.
 
     .venv/bin/python scripts/screenshots.py --out /tmp/shots [--database-url URL] [--query "start=...&end=..."]
+        [--load FILE ...] [--pack WEEK]
 
 Starts the dashboard on 127.0.0.1 (local mode) against the database given (default: a new demo
 database in a temporary folder), opens each page in Debian's Chromium through Playwright and saves
-`<page>.png` (the first screen, 1440×900) and `<page>-full.png` (the whole page). Prints the files.
+`<page>.png` (the first screen, 1440×900) and `<page>-full.png` (the whole page: Streamlit scrolls
+inside its own pane, so the window is made as tall as the page for that shot). Prints the files.
+
+`--load FILE` loads files first (`python -m loaders ingest`), e.g. a real site list and a file of
+another country on top of the demo: the pages then ask for a country (give `--query area=SY`).
+`--pack WEEK` also writes that week's pack (`python -m charts weekly --week WEEK`, with `--area`
+from the query) into OUT/pack and renders each page of its PDF to OUT/pack-page-N.png (pdftoppm).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,17 +51,38 @@ def _wait(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
     raise SystemExit(f"streamlit did not answer at {url} within {seconds:.0f} s")
 
 
+def _pack_pages(args, env: dict) -> None:
+    """Write the week's pack into OUT/pack and each page of its PDF as OUT/pack-page-N.png."""
+    area = dict(part.split("=", 1) for part in args.query.split("&") if "=" in part).get("area")
+    folder = args.out / "pack"
+    command = [sys.executable, "-m", "charts", "weekly", "--week", args.pack, "--out", str(folder.resolve())]
+    subprocess.run(command + (["--area", area] if area else []), cwd=ROOT, env=env)
+    if not shutil.which("pdftoppm"):
+        print("pdftoppm not found (apt-get install poppler-utils): the PDF pages are not rendered")
+        return
+    for pdf in sorted(folder.glob("*.pdf")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", str(pdf), str(args.out / "pack-page")], check=True)
+    for png in sorted(args.out.glob("pack-page*.png")):
+        print(png)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--database-url")
     parser.add_argument("--query", default="", help="URL parameters for every page, e.g. start=2024-12-01&end=2024-12-07")
+    parser.add_argument("--load", nargs="*", default=[], type=Path, help="files to load before the shots")
+    parser.add_argument("--pack", metavar="WEEK", help="also write this week's pack and render its PDF pages")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     folder = tempfile.mkdtemp(prefix="screenshots-")
     env = {**os.environ, "DATABASE_URL": args.database_url or f"sqlite:///{folder}/demo.sqlite"}
     if not args.database_url:
         subprocess.run([sys.executable, "-m", "db", "demo", "--if-empty"], cwd=ROOT, env=env, check=True)
+    for path in args.load:  # exit 1 when some rows were rejected: the good rows are loaded all the same
+        subprocess.run([sys.executable, "-m", "loaders", "ingest", str(path.resolve())], cwd=ROOT, env=env)
+    if args.pack:
+        _pack_pages(args, env)
     port = _free_port()
     app = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
                             "--server.port", str(port), "--server.headless", "true",
@@ -78,7 +107,13 @@ def main(argv=None) -> int:
                 page.wait_for_timeout(1500)
                 stem = name or "home"
                 page.screenshot(path=str(args.out / f"{stem}.png"))
-                page.screenshot(path=str(args.out / f"{stem}-full.png"), full_page=True)
+                height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll("
+                                       "'[data-testid=stMain], [data-testid=stMainBlockContainer]'))"
+                                       ".map(e => e.scrollHeight), 900)")
+                page.set_viewport_size({"width": 1440, "height": min(int(height) + 100, 12_000)})
+                page.wait_for_timeout(1500)  # charts redraw at the new size
+                page.screenshot(path=str(args.out / f"{stem}-full.png"))
+                page.set_viewport_size({"width": 1440, "height": 900})
                 print(args.out / f"{stem}.png")
             browser.close()
     finally:

@@ -221,7 +221,7 @@ def test_the_brief_writes_a_missing_p_code_as_a_dash(demo_engine):
 
     pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2)))
     assert not pack.preceding.empty and pack.preceding["pcode"].isna().any()  # demo cities have no p-code
-    page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "today")
+    page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "2024-12-09T06:00:00+00:00")
     assert not MISSING_WORD.search(re.sub(r"<[^>]+>", " ", page))
     assert "<td>—</td>" in page
 
