@@ -22,7 +22,8 @@ from tests.conftest import REPO_ROOT, in_ci
 
 pytestmark = pytest.mark.browser
 SCREENSHOT_FOLDERS: list = []  # printed by tests/conftest.py at the end of the run
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium first (what .ci/run installs); another `chromium` on the PATH only where it is missing.
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else (shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 
