@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
+from sqlalchemy import Engine, and_, case, func, inspect, literal, or_, select, union_all
 
 from db import vocab
 from db.filters import Filters, area_place_ids
@@ -241,8 +241,48 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def query_headline(engine: Engine, start: date, end: date) -> Headline:
+def _area_day_tables(area: str, start: date, end: date):
+    """The day summaries' rows (summary_figure_day, summary_event_day) for the figures and events of
+    `start`..`end` inside the area `area` (a place_key), grouped from the raw rows as db/summary.py
+    groups them: the summaries hold no places. A figure is inside when its origin or its destination
+    is (db.filters.narrowing), and then counts once. `+ 0` keeps the place indexes out of the plan:
+    the window's days lead through the date indexes (db.flow_queries._raw_counted)."""
+    from db.summary import figure_day, figure_days_between, plausible_figure  # db.summary imports this module
+
+    f, e = displacement_figure, conflict_event
+    inside = area_place_ids(area)  # one `area_tree` CTE, shared when a statement reads both tables
+    day = figure_day()
+    figure_groups = (day, f.c.batch_id, f.c.source_id, f.c.provider, f.c.review_status, f.c.figure_kind, f.c.unit,
+                     f.c.is_cumulative, f.c.held_in_finer)
+    figures = (
+        select(day.label("day"), *figure_groups[1:], func.count().label("reports"),
+               func.count(f.c.figure).label("reports_with_figure"),
+               func.sum(case((plausible_figure(f.c.figure), f.c.figure), else_=None)).label("value"))
+        .where(figure_days_between(start, end),
+               or_((f.c.origin_place_id + 0).in_(inside), (f.c.destination_place_id + 0).in_(inside)))
+        .group_by(*figure_groups)
+        .subquery("area_figure_day")
+    )
+    event_groups = (e.c.event_date, e.c.batch_id, e.c.source_id, e.c.provider, e.c.review_status)
+    events = (
+        select(e.c.event_date.label("day"), *event_groups[1:], func.count().label("events"),
+               func.sum(case((plausible_figure(e.c.fatalities), e.c.fatalities), else_=None)).label("fatalities"))
+        .where(e.c.event_date.between(start, end), (e.c.place_id + 0).in_(inside))
+        .group_by(*event_groups)
+        .subquery("area_event_day")
+    )
+    return figures, events
+
+
+def _day_tables(area: str | None, start: date, end: date):
+    """(figure days, event days): the day summaries, or with an area their rows inside it."""
+    return (fd, ed) if area is None else _area_day_tables(area, start, end)
+
+
+def query_headline(engine: Engine, start: date, end: date, area: str | None = None) -> Headline:
+    """The home page's numbers for the window, everywhere or inside `area` (a place_key: the chosen country)."""
     counted = vocab.COUNTED_REVIEW_STATUSES
+    fd, ed = _day_tables(area, start, end)
     by_unit = (
         select(
             fd.c.unit,
@@ -264,7 +304,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     # (db/camp_queries.py); a count older than the window is never summed as current.
     from db.camp_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
 
-    site_counts = query_sites_in_window(engine, Filters(start, end))
+    site_counts = query_sites_in_window(engine, Filters(start, end, area=area))
     dated = pd.concat([site_counts["individuals_date"], site_counts["households_date"]]).dropna()
     events = select(func.coalesce(func.sum(ed.c.events), 0), func.coalesce(func.sum(ed.c.fatalities), 0)).where(
         ed.c.day.between(start, end), ed.c.review_status.in_(counted))
@@ -287,14 +327,34 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     )
 
 
-def _data_days(counted_only: bool):
+def _data_days(counted_only: bool, area: str | None = None):
     """(source_id, provider, batch_id, d) of every dated row: figures and events from the day
     summaries (only those that count, or any review status), sites' counts and HAPI's event
-    counts from their own tables (kept whole: thousands of rows, not millions; always counted)."""
+    counts from their own tables (kept whole: thousands of rows, not millions; always counted).
+
+    With `area` (a place_key), only the rows inside it, read from the raw tables (the day summaries
+    hold no places): figures whose origin or destination is inside, events, counts and sites there."""
     def summarised(table):
         query = select(table.c.source_id, table.c.provider, table.c.batch_id, table.c.day.label("d"))
         return query.where(table.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)) if counted_only else query
 
+    if area is not None:
+        inside = area_place_ids(area)  # one `area_tree` CTE, shared by every part of the statement
+
+        def placed(table, day, *place_columns):
+            query = (select(table.c.source_id, table.c.provider, table.c.batch_id, day.label("d"))
+                     .where(day.is_not(None), or_(*(column.in_(inside) for column in place_columns))))
+            if counted_only and "review_status" in table.c:
+                query = query.where(table.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES))
+            return query
+
+        f, e, c, sp = displacement_figure, conflict_event, event_count, site_population
+        return union_all(
+            placed(f, func.coalesce(f.c.period_end, f.c.period_start), f.c.origin_place_id, f.c.destination_place_id),
+            placed(e, e.c.event_date, e.c.place_id),
+            placed(c, c.c.period_end, c.c.place_id),
+            placed(sp, sp.c.reported_date, sp.c.site_id),
+        ).subquery()
     return union_all(
         summarised(fd),
         summarised(ed),
@@ -305,9 +365,12 @@ def _data_days(counted_only: bool):
     ).subquery()
 
 
-def query_source_freshness(engine: Engine) -> pd.DataFrame:
-    """Per source: what it is, when it was published and loaded, and its latest data day (any review status)."""
-    data_dates = _data_days(counted_only=False)
+def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFrame:
+    """Per source: what it is, when it was published and loaded, and its latest data day (any review status).
+
+    With `area` (a place_key: the chosen country), the sources with rows inside it, and their latest
+    day there, beside those whose rows hold no date (a gazetteer, a list of sites): no country's."""
+    data_dates = _data_days(counted_only=False, area=area)
     latest_data = (
         select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
         .group_by(data_dates.c.source_id)
@@ -341,6 +404,10 @@ def query_source_freshness(engine: Engine) -> pd.DataFrame:
         )
         .order_by(latest_data.c.latest_data_date.desc(), source.c.title)
     )
+    if area is not None:
+        anywhere = _data_days(counted_only=False)  # the day summaries: a few thousand rows
+        dated = select(anywhere.c.source_id).distinct()
+        query = query.where(or_(latest_data.c.latest_data_date.is_not(None), source.c.source_id.not_in(dated)))
     return _frame(engine, query)
 
 
@@ -366,13 +433,15 @@ def query_is_empty(engine: Engine) -> bool:
     return True
 
 
-def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
-    """Per day in the window: new displacement per unit (never added together) and events.
+def query_daily_totals(engine: Engine, start: date, end: date, area: str | None = None) -> pd.DataFrame:
+    """Per day in the window: new displacement per unit (never added together) and events,
+    everywhere or inside `area` (a place_key).
 
     Columns: day, unit ('persons', 'households', 'movements' or 'events'), from_text (facts read
     from text reports and accepted on review, kept apart so charts can mark them), value.
     """
     counted = vocab.COUNTED_REVIEW_STATUSES
+    fd, ed = _day_tables(area, start, end)
     figures_from_text = fd.c.provider == TEXT_PROVIDER  # one expression in SELECT and GROUP BY (PostgreSQL)
     figures = (
         select(fd.c.day, fd.c.unit, figures_from_text.label("from_text"), func.sum(fd.c.value).label("value"))
