@@ -327,34 +327,14 @@ def query_headline(engine: Engine, start: date, end: date, area: str | None = No
     )
 
 
-def _data_days(counted_only: bool, area: str | None = None):
+def _data_days(counted_only: bool):
     """(source_id, provider, batch_id, d) of every dated row: figures and events from the day
     summaries (only those that count, or any review status), sites' counts and HAPI's event
-    counts from their own tables (kept whole: thousands of rows, not millions; always counted).
-
-    With `area` (a place_key), only the rows inside it, read from the raw tables (the day summaries
-    hold no places): figures whose origin or destination is inside, events, counts and sites there."""
+    counts from their own tables (kept whole: thousands of rows, not millions; always counted)."""
     def summarised(table):
         query = select(table.c.source_id, table.c.provider, table.c.batch_id, table.c.day.label("d"))
         return query.where(table.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES)) if counted_only else query
 
-    if area is not None:
-        inside = area_place_ids(area)  # one `area_tree` CTE, shared by every part of the statement
-
-        def placed(table, day, *place_columns):
-            query = (select(table.c.source_id, table.c.provider, table.c.batch_id, day.label("d"))
-                     .where(day.is_not(None), or_(*(column.in_(inside) for column in place_columns))))
-            if counted_only and "review_status" in table.c:
-                query = query.where(table.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES))
-            return query
-
-        f, e, c, sp = displacement_figure, conflict_event, event_count, site_population
-        return union_all(
-            placed(f, func.coalesce(f.c.period_end, f.c.period_start), f.c.origin_place_id, f.c.destination_place_id),
-            placed(e, e.c.event_date, e.c.place_id),
-            placed(c, c.c.period_end, c.c.place_id),
-            placed(sp, sp.c.reported_date, sp.c.site_id),
-        ).subquery()
     return union_all(
         summarised(fd),
         summarised(ed),
@@ -365,12 +345,69 @@ def _data_days(counted_only: bool, area: str | None = None):
     ).subquery()
 
 
+def _source_day_in_week(conn, area: str, source_id: int, monday: date) -> date | None:
+    """The latest day of the source's figures and events inside the area in the week of `monday`,
+    or None: one week of raw rows through the date indexes (`+ 0` as in _area_day_tables)."""
+    f, e = displacement_figure, conflict_event
+    inside = area_place_ids(area)
+    sunday = monday + timedelta(days=6)
+    placed = or_((f.c.origin_place_id + 0).in_(inside), (f.c.destination_place_id + 0).in_(inside))
+    # The two ways a figure is dated apart (not one OR): each reads ix_displacement_figure_source_id_period_end
+    # over the week, where the OR read every figure of the source.
+    days = union_all(
+        select(f.c.period_end.label("d")).where(f.c.source_id == source_id, f.c.period_end.between(monday, sunday),
+                                                placed),
+        select(f.c.period_start.label("d")).where(f.c.source_id == source_id, f.c.period_end.is_(None),
+                                                  f.c.period_start.between(monday, sunday), placed),
+        select(e.c.event_date.label("d")).where(e.c.source_id == source_id, e.c.event_date.between(monday, sunday),
+                                                (e.c.place_id + 0).in_(inside)),
+    ).subquery("source_days")
+    return _as_date(conn.execute(select(func.max(days.c.d))).scalar_one())
+
+
+def _latest_days_in_area(engine: Engine, area: str) -> dict[int, date]:
+    """Per source with rows inside the area: its latest day there.
+
+    Figures and events: the weeks both the source (day summaries) and the area (weekly summaries,
+    plausible days) hold data in, the latest first, each read from the raw rows of that week only
+    until one has the source's rows inside the area (grouping a country's million raw rows took
+    seconds). Sites' counts and HAPI's event counts: their own tables, a few thousand rows."""
+    inside = area_place_ids(area)
+    weeks = _placed_weeks()
+    sp, c = site_population, event_count
+    small = union_all(
+        select(sp.c.source_id, sp.c.reported_date.label("d")).where(sp.c.site_id.in_(inside)),
+        select(c.c.source_id, c.c.period_end.label("d")).where(c.c.period_end.is_not(None), c.c.place_id.in_(inside)),
+    ).subquery("small")
+    source_days = union_all(*(select(table.c.source_id, table.c.day) for table in (fd, ed))).subquery()
+    latest: dict[int, date] = {}
+    with engine.connect() as conn:
+        area_weeks = {_as_date(week) for week in conn.execute(
+            select(weeks.c.week_start).where(weeks.c.place_id.in_(inside)).distinct()).scalars()}
+        for source_id, day in conn.execute(select(small.c.source_id, func.max(small.c.d)).group_by(small.c.source_id)):
+            latest[source_id] = _as_date(day)
+        source_weeks: dict[int, set[date]] = {}
+        for source_id, day in conn.execute(select(source_days.c.source_id, source_days.c.day).distinct()):
+            day = _as_date(day)
+            source_weeks.setdefault(source_id, set()).add(day - timedelta(days=day.weekday()))
+        for source_id, mondays in source_weeks.items():
+            for monday in sorted(mondays & area_weeks, reverse=True):
+                if latest.get(source_id) and latest[source_id] > monday + timedelta(days=6):
+                    break  # its sites or counts there are later still
+                day = _source_day_in_week(conn, area, source_id, monday)
+                if day is not None:
+                    latest[source_id] = max(day, latest.get(source_id, day))
+                    break
+    return latest
+
+
 def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFrame:
     """Per source: what it is, when it was published and loaded, and its latest data day (any review status).
 
     With `area` (a place_key: the chosen country), the sources with rows inside it, and their latest
-    day there, beside those whose rows hold no date (a gazetteer, a list of sites): no country's."""
-    data_dates = _data_days(counted_only=False, area=area)
+    day there (_latest_days_in_area), beside those whose rows hold no date (a gazetteer, a list of
+    sites): no country's."""
+    data_dates = _data_days(counted_only=False)
     latest_data = (
         select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
         .group_by(data_dates.c.source_id)
@@ -396,6 +433,7 @@ def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFr
             loads.c.loaded_at,
             loads.c.rows_loaded,
             source.c.is_demo,
+            source.c.source_id,
         )
         .select_from(
             source.join(loads, loads.c.source_id == source.c.source_id).outerjoin(
@@ -404,11 +442,15 @@ def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFr
         )
         .order_by(latest_data.c.latest_data_date.desc(), source.c.title)
     )
-    if area is not None:
-        anywhere = _data_days(counted_only=False)  # the day summaries: a few thousand rows
-        dated = select(anywhere.c.source_id).distinct()
-        query = query.where(or_(latest_data.c.latest_data_date.is_not(None), source.c.source_id.not_in(dated)))
-    return _frame(engine, query)
+    frame = _frame(engine, query)
+    if area is not None and not frame.empty:
+        inside = _latest_days_in_area(engine, area)
+        frame = frame[frame["source_id"].isin(inside.keys()) | frame["latest_data_date"].isna()].copy()
+        frame["latest_data_date"] = [inside.get(key, day) for key, day in zip(frame["source_id"],
+                                                                              frame["latest_data_date"])]
+        frame = frame.sort_values(["latest_data_date", "title"], ascending=[False, True], na_position="last",
+                                  key=lambda column: column.astype(str) if column.name == "latest_data_date" else column)
+    return frame.drop(columns="source_id").reset_index(drop=True)
 
 
 def query_schema_ready(engine: Engine) -> bool:
