@@ -309,3 +309,19 @@ def test_a_charts_sources_without_an_area_read_no_raw_table(mixed):
         event.remove(mixed, "before_cursor_execute", keep)
     assert whole and not any("displacement_figure" in s or "conflict_event" in s for s in whole), whole
     assert any("displacement_figure" in s for s in narrowed)  # an area: the raw rows (the summaries hold no places)
+
+
+def test_a_countrys_caption_for_a_month_reads_the_month_by_date(mixed):
+    """Offered the place indexes for all of a country's places, SQLite read every row of the country."""
+    if mixed.dialect.name != "sqlite":
+        pytest.skip("a query plan of SQLite")
+    from db.filters import Filters
+    from db.provenance import event_rows, figure_rows
+
+    month = Filters(date(2024, 12, 2), date(2024, 12, 31), area="SY")
+    with mixed.connect() as conn:
+        for rows in (figure_rows(month), figure_rows(month, side="origin"), event_rows(month)):
+            sql = str(rows.compile(mixed, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(step[-1]) for step in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "period_end" in plan or "event_date" in plan, plan
+            assert "place_id" not in plan.replace("area_tree", ""), plan
