@@ -52,8 +52,8 @@ from charts.quality import build_issue_chart  # noqa: E402
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside,  # noqa: E402
                            lag_correlations, rank_spikes)
 from charts.timeline import build_daily_displacement_and_events  # noqa: E402
-from db import (boundaries, camp_queries, event_queries, flow_queries, provenance, quality_queries, queries,  # noqa: E402
-                spike_queries, vocab)
+from db import (boundaries, camp_queries, event_queries, flow_queries, provenance,  # noqa: E402
+                quality_queries, queries, spike_queries, vocab)
 from db.demo import DEMO_COUNTRY  # noqa: E402
 from db.filters import AREA_KINDS, Filters  # noqa: E402
 from ui.heap import freeze_loaded_heap  # noqa: E402

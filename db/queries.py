@@ -448,8 +448,13 @@ def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFr
         frame = frame[frame["source_id"].isin(inside.keys()) | frame["latest_data_date"].isna()].copy()
         frame["latest_data_date"] = [inside.get(key, day) for key, day in zip(frame["source_id"],
                                                                               frame["latest_data_date"])]
+        def as_text(column):  # days as ISO text (SQLite hands back text, PostgreSQL dates), undated last
+            if column.name != "latest_data_date":
+                return column
+            return column.map(lambda day: "" if day is None or pd.isna(day) else str(day))
+
         frame = frame.sort_values(["latest_data_date", "title"], ascending=[False, True], na_position="last",
-                                  key=lambda column: column.astype(str) if column.name == "latest_data_date" else column)
+                                  key=as_text)
     return frame.drop(columns="source_id").reset_index(drop=True)
 
 
