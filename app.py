@@ -49,13 +49,16 @@ show_demo_banner(engine)
 country = choose_country(engine, url)  # asked only when several countries hold data (ui/filters.py)
 start, end = date_window(engine, area=country)
 say_if_data_old(engine, url, country)
-headline = cached_headline(engine, url, start, end)
+headline = cached_headline(engine, url, start, end, country)  # the chosen country's only
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
 # so a total less the other days never gives back an exact small count. Events stay exact.
 # The sources of the rows the daily chart draws (figures and events of the window): its demo mark.
-sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", Filters(start, end))
-daily = banded_daily(cached_daily_pairs(engine, url, start, end), cached_daily(engine, url, start, end), PAGES)
+# Every number below is the chosen country's (None: one country holds data, all of it is shown).
+view = Filters(start, end, area=country)
+sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", view)
+daily = banded_daily(cached_daily_pairs(engine, url, start, end, country),
+                     cached_daily(engine, url, start, end, country), PAGES)
 totals = daily_totals(daily)
 sites = headline.site_counts
 people_in_sites = (PAGES.band(sites.assign(unit="persons"), "individuals").dropna(subset=["individuals"])
@@ -96,11 +99,11 @@ else:
     title = demo_mark("New displacement and conflict events per day", sources)
     figure = build_daily_displacement_and_events(daily, title)
     show_chart(figure, key="chart-daily")
-    chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", Filters(start, end)),
+    chart_downloads(figure, PAGES.table(daily), file_stem("daily_displacement_and_events", view),
                     "daily")
 
 st.subheader("Sources and their freshness")
-freshness = cached_freshness(engine, url)
+freshness = cached_freshness(engine, url, country)
 if freshness.empty:
     st.info("No source has been loaded yet.")
 else:

@@ -52,7 +52,9 @@ from charts.quality import build_issue_chart  # noqa: E402
 from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside,  # noqa: E402
                            lag_correlations, rank_spikes)
 from charts.timeline import build_daily_displacement_and_events  # noqa: E402
-from db import camp_queries, event_queries, flow_queries, quality_queries, queries, spike_queries, vocab  # noqa: E402
+from db import (boundaries, camp_queries, event_queries, flow_queries, provenance,  # noqa: E402
+                quality_queries, queries, spike_queries, vocab)
+from db.demo import DEMO_COUNTRY  # noqa: E402
 from db.filters import AREA_KINDS, Filters  # noqa: E402
 from ui.heap import freeze_loaded_heap  # noqa: E402
 
@@ -473,12 +475,22 @@ PAGE_QUERIES: list[PageQuery] = [
               windowed=False, also_on=SIDEBAR),
     PageQuery("Set-up", "query_provider_freshness", lambda e, f: queries.query_provider_freshness(e),
               DUCKDB_PROVIDER_FRESHNESS, windowed=False, also_on=SIDEBAR),
-    PageQuery("Home", "query_headline", lambda e, f: queries.query_headline(e, f.start, f.end), DUCKDB_HEADLINE,
-              window),
-    PageQuery("Home", "query_daily_totals", lambda e, f: queries.query_daily_totals(e, f.start, f.end),
-              DUCKDB_DAILY, window),
+    # Issue 18: the country list (every page, asked first when several countries hold data) and one
+    # country's date range (the pages' window once a country is chosen; not in the page totals).
+    PageQuery("Set-up", "query_countries_with_data", lambda e, f: queries.query_countries_with_data(e), None,
+              windowed=False, also_on=SETUP),
+    PageQuery("Set-up", "query_area_date_range (the demo's country)",
+              lambda e, f: queries.query_area_date_range(e, DEMO_COUNTRY), None, windowed=False),
+    # With an area (the chosen country when several hold data, issue 18) the home page reads the raw
+    # rows inside it; the DuckDB reference is of the whole database only.
+    PageQuery("Home", "query_headline", lambda e, f: queries.query_headline(e, f.start, f.end, f.area),
+              DUCKDB_HEADLINE, window, area=True),
+    PageQuery("Home", "query_daily_totals", lambda e, f: queries.query_daily_totals(e, f.start, f.end, f.area),
+              DUCKDB_DAILY, window, area=True),
     PageQuery("Home", "query_source_freshness", lambda e, f: queries.query_source_freshness(e),
               DUCKDB_SOURCE_FRESHNESS, windowed=False),
+    PageQuery("Home", "query_source_freshness (the demo's country)",
+              lambda e, f: queries.query_source_freshness(e, DEMO_COUNTRY), None, windowed=False, in_page=False),
     PageQuery("Flows", "query_weekly_flows (origin)", lambda e, f: flow_queries.query_weekly_flows(e, f, "origin"),
               DUCKDB_WEEKLY["origin"], window_area, area=True),
     PageQuery("Flows", "query_weekly_flows (destination)",
@@ -494,6 +506,21 @@ PAGE_QUERIES: list[PageQuery] = [
               area=True),
     PageQuery("Flows, raw rows (before)", "query_flow_pairs",
               lambda e, f: flow_queries.query_flow_pairs_raw(e, f), DUCKDB_PAIRS, window_area, area=True),
+    # Issue 18: the sources behind a chart (its caption and demo mark, db/provenance.py), the accepted
+    # reports without a figure (markers on the weekly charts) and the admin 1 boundaries (the maps).
+    PageQuery("Home", "query_flow_and_event_sources (captions)",
+              lambda e, f: provenance.query_flow_and_event_sources(e, f), None, window_area, area=True,
+              also_on=("Flows and events",)),
+    PageQuery("Flows", "query_flow_sources (captions, origin)",
+              lambda e, f: provenance.query_flow_sources(e, f, "new_displacement", "origin"), None, window_area,
+              area=True),
+    PageQuery("Events", "query_event_sources (captions)", lambda e, f: provenance.query_event_sources(e, f), None,
+              window_area, area=True),
+    PageQuery("Flows", "query_unquantified_reports (origin)",
+              lambda e, f: flow_queries.query_unquantified_reports(e, f, "new_displacement", "origin"), None,
+              window_area, area=True, also_on=("Flows and events",)),
+    PageQuery("Flows", "query_admin1_features (maps)", lambda e, f: boundaries.query_admin1_features(e), None,
+              windowed=False, also_on=("Events", "Camps")),
     # --- other pages: one default view of each (first unit and level, no site types) ----------------
     PageQuery("Flows and events", "query_places (all)", lambda e, f: queries.query_places(e, None), DUCKDB_ALL_PLACES,
               windowed=False),

@@ -18,12 +18,15 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine, Integer, cast, func, select, union_all
 
-from db.filters import Filters, area_place_ids
+from db import vocab
+from db.filters import Filters, area_place_ids, narrowing
 from db.queries import _frame
-from db.schema import conflict_event, displacement_figure, event_count, load_batch, source
+from db.schema import (conflict_event, displacement_figure, event_count, load_batch, source, summary_event_day,
+                       summary_figure_day)
 from db.summary import figure_day
 
 SOURCE_COLUMNS = ["provider", "latest_data_date", "loaded_at", "is_demo"]
+BY_DATE_DAYS = 62  # a window up to two months is read by date, a longer one by the area's places
 
 
 def no_sources() -> pd.DataFrame:
@@ -75,28 +78,53 @@ def figure_rows(filters: Filters, kind: str = "new_displacement", side: str | No
     from db.flow_queries import _raw_counted  # flow_queries imports this module's neighbours
 
     f = displacement_figure
-    if side is None or not filters.area:
-        clauses = _raw_counted(filters, kind, area_place_ids(filters.area) if filters.area else None)
+    if not filters.area:
+        return _summarised_figure_rows(filters, kind)
+    # A window of a few weeks is read through the date index (the place ids as `+ 0`, as
+    # db.flow_queries._raw_counted does for days): offered the place indexes for a country's places,
+    # SQLite read every row of the country (1.5 s for a month's caption at 50,000 figures, issue 18).
+    days = (filters.start, filters.end) if filters.days <= BY_DATE_DAYS else None
+    if side is None:
+        clauses = _raw_counted(filters, kind, area_place_ids(filters.area), days)
     else:
         column = f.c.origin_place_id if side == "origin" else f.c.destination_place_id
-        clauses = [*_raw_counted(replace(filters, area=None), kind, None),
-                   column.in_(area_place_ids(filters.area))]
+        clauses = [*_raw_counted(replace(filters, area=None), kind, None, days),
+                   (column + 0 if days else column).in_(area_place_ids(filters.area))]
     return select(f.c.provider, f.c.batch_id, figure_day().label("d")).where(*clauses)
 
 
+def _summarised_figure_rows(filters: Filters, kind: str):
+    """figure_rows without an area, from the day summary (db/summary.py): its rows per day, batch and
+    provider hold the same (provider, batch, day) as the raw rows they sum, a few thousand of them
+    where a year of raw figures is a million (a year's caption took 3 s at a million figures, issue 18).
+    `value` is the sum of the plausible figures: not NULL exactly when one of them counts."""
+    fd = summary_figure_day
+    return (select(fd.c.provider, fd.c.batch_id, fd.c.day.label("d"))
+            .where(fd.c.figure_kind == kind, fd.c.is_cumulative.is_(False), fd.c.held_in_finer.is_(False),
+                   fd.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES), fd.c.value.is_not(None),
+                   fd.c.day.between(filters.start, filters.end),
+                   *narrowing(filters, unit=fd.c.unit, provider=fd.c.provider)))
+
+
 def event_rows(filters: Filters):
-    """(provider, batch_id, d) of the counted, dated events of the window (db.event_queries' clauses)."""
+    """(provider, batch_id, d) of the counted, dated events of the window (db.event_queries' clauses);
+    without an area or event types, from the day summary (as _summarised_figure_rows)."""
     from db.event_queries import _counted
 
+    if not filters.area and not filters.event_types:
+        ed = summary_event_day
+        return (select(ed.c.provider, ed.c.batch_id, ed.c.day.label("d"))
+                .where(ed.c.day.between(filters.start, filters.end),
+                       ed.c.review_status.in_(vocab.COUNTED_REVIEW_STATUSES),
+                       *narrowing(filters, provider=ed.c.provider)))
     e = conflict_event
-    return select(e.c.provider, e.c.batch_id, e.c.event_date.label("d")).where(*_counted(filters))
+    return (select(e.c.provider, e.c.batch_id, e.c.event_date.label("d"))
+            .where(*_counted(filters, by_date=filters.days <= BY_DATE_DAYS)))
 
 
 def event_count_rows(filters: Filters):
     """(provider, batch_id, d) of HDX HAPI's event counts whose period overlaps the window
     (db.event_queries.query_hapi_event_counts' clauses)."""
-    from db.filters import narrowing
-
     c = event_count
     return (select(c.c.provider, c.c.batch_id, c.c.period_end.label("d"))
             .where(c.c.period_start <= filters.end, c.c.period_end >= filters.start,

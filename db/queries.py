@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, inspect, literal, select, union_all
+from sqlalchemy import Engine, and_, case, func, inspect, literal, or_, select, union_all
 
 from db import vocab
 from db.filters import Filters, area_place_ids
@@ -241,8 +241,48 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def query_headline(engine: Engine, start: date, end: date) -> Headline:
+def _area_day_tables(area: str, start: date, end: date):
+    """The day summaries' rows (summary_figure_day, summary_event_day) for the figures and events of
+    `start`..`end` inside the area `area` (a place_key), grouped from the raw rows as db/summary.py
+    groups them: the summaries hold no places. A figure is inside when its origin or its destination
+    is (db.filters.narrowing), and then counts once. `+ 0` keeps the place indexes out of the plan:
+    the window's days lead through the date indexes (db.flow_queries._raw_counted)."""
+    from db.summary import figure_day, figure_days_between, plausible_figure  # db.summary imports this module
+
+    f, e = displacement_figure, conflict_event
+    inside = area_place_ids(area)  # one `area_tree` CTE, shared when a statement reads both tables
+    day = figure_day()
+    figure_groups = (day, f.c.batch_id, f.c.source_id, f.c.provider, f.c.review_status, f.c.figure_kind, f.c.unit,
+                     f.c.is_cumulative, f.c.held_in_finer)
+    figures = (
+        select(day.label("day"), *figure_groups[1:], func.count().label("reports"),
+               func.count(f.c.figure).label("reports_with_figure"),
+               func.sum(case((plausible_figure(f.c.figure), f.c.figure), else_=None)).label("value"))
+        .where(figure_days_between(start, end),
+               or_((f.c.origin_place_id + 0).in_(inside), (f.c.destination_place_id + 0).in_(inside)))
+        .group_by(*figure_groups)
+        .subquery("area_figure_day")
+    )
+    event_groups = (e.c.event_date, e.c.batch_id, e.c.source_id, e.c.provider, e.c.review_status)
+    events = (
+        select(e.c.event_date.label("day"), *event_groups[1:], func.count().label("events"),
+               func.sum(case((plausible_figure(e.c.fatalities), e.c.fatalities), else_=None)).label("fatalities"))
+        .where(e.c.event_date.between(start, end), (e.c.place_id + 0).in_(inside))
+        .group_by(*event_groups)
+        .subquery("area_event_day")
+    )
+    return figures, events
+
+
+def _day_tables(area: str | None, start: date, end: date):
+    """(figure days, event days): the day summaries, or with an area their rows inside it."""
+    return (fd, ed) if area is None else _area_day_tables(area, start, end)
+
+
+def query_headline(engine: Engine, start: date, end: date, area: str | None = None) -> Headline:
+    """The home page's numbers for the window, everywhere or inside `area` (a place_key: the chosen country)."""
     counted = vocab.COUNTED_REVIEW_STATUSES
+    fd, ed = _day_tables(area, start, end)
     by_unit = (
         select(
             fd.c.unit,
@@ -264,7 +304,7 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
     # (db/camp_queries.py); a count older than the window is never summed as current.
     from db.camp_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
 
-    site_counts = query_sites_in_window(engine, Filters(start, end))
+    site_counts = query_sites_in_window(engine, Filters(start, end, area=area))
     dated = pd.concat([site_counts["individuals_date"], site_counts["households_date"]]).dropna()
     events = select(func.coalesce(func.sum(ed.c.events), 0), func.coalesce(func.sum(ed.c.fatalities), 0)).where(
         ed.c.day.between(start, end), ed.c.review_status.in_(counted))
@@ -305,8 +345,68 @@ def _data_days(counted_only: bool):
     ).subquery()
 
 
-def query_source_freshness(engine: Engine) -> pd.DataFrame:
-    """Per source: what it is, when it was published and loaded, and its latest data day (any review status)."""
+def _source_day_in_week(conn, area: str, source_id: int, monday: date) -> date | None:
+    """The latest day of the source's figures and events inside the area in the week of `monday`,
+    or None: one week of raw rows through the date indexes (`+ 0` as in _area_day_tables)."""
+    f, e = displacement_figure, conflict_event
+    inside = area_place_ids(area)
+    sunday = monday + timedelta(days=6)
+    placed = or_((f.c.origin_place_id + 0).in_(inside), (f.c.destination_place_id + 0).in_(inside))
+    # The two ways a figure is dated apart (not one OR): each reads ix_displacement_figure_source_id_period_end
+    # over the week, where the OR read every figure of the source.
+    days = union_all(
+        select(f.c.period_end.label("d")).where(f.c.source_id == source_id, f.c.period_end.between(monday, sunday),
+                                                placed),
+        select(f.c.period_start.label("d")).where(f.c.source_id == source_id, f.c.period_end.is_(None),
+                                                  f.c.period_start.between(monday, sunday), placed),
+        select(e.c.event_date.label("d")).where(e.c.source_id == source_id, e.c.event_date.between(monday, sunday),
+                                                (e.c.place_id + 0).in_(inside)),
+    ).subquery("source_days")
+    return _as_date(conn.execute(select(func.max(days.c.d))).scalar_one())
+
+
+def _latest_days_in_area(engine: Engine, area: str) -> dict[int, date]:
+    """Per source with rows inside the area: its latest day there.
+
+    Figures and events: the weeks both the source (day summaries) and the area (weekly summaries,
+    plausible days) hold data in, the latest first, each read from the raw rows of that week only
+    until one has the source's rows inside the area (grouping a country's million raw rows took
+    seconds). Sites' counts and HAPI's event counts: their own tables, a few thousand rows."""
+    inside = area_place_ids(area)
+    weeks = _placed_weeks()
+    sp, c = site_population, event_count
+    small = union_all(
+        select(sp.c.source_id, sp.c.reported_date.label("d")).where(sp.c.site_id.in_(inside)),
+        select(c.c.source_id, c.c.period_end.label("d")).where(c.c.period_end.is_not(None), c.c.place_id.in_(inside)),
+    ).subquery("small")
+    source_days = union_all(*(select(table.c.source_id, table.c.day) for table in (fd, ed))).subquery()
+    latest: dict[int, date] = {}
+    with engine.connect() as conn:
+        area_weeks = {_as_date(week) for week in conn.execute(
+            select(weeks.c.week_start).where(weeks.c.place_id.in_(inside)).distinct()).scalars()}
+        for source_id, day in conn.execute(select(small.c.source_id, func.max(small.c.d)).group_by(small.c.source_id)):
+            latest[source_id] = _as_date(day)
+        source_weeks: dict[int, set[date]] = {}
+        for source_id, day in conn.execute(select(source_days.c.source_id, source_days.c.day).distinct()):
+            day = _as_date(day)
+            source_weeks.setdefault(source_id, set()).add(day - timedelta(days=day.weekday()))
+        for source_id, mondays in source_weeks.items():
+            for monday in sorted(mondays & area_weeks, reverse=True):
+                if latest.get(source_id) and latest[source_id] > monday + timedelta(days=6):
+                    break  # its sites or counts there are later still
+                day = _source_day_in_week(conn, area, source_id, monday)
+                if day is not None:
+                    latest[source_id] = max(day, latest.get(source_id, day))
+                    break
+    return latest
+
+
+def query_source_freshness(engine: Engine, area: str | None = None) -> pd.DataFrame:
+    """Per source: what it is, when it was published and loaded, and its latest data day (any review status).
+
+    With `area` (a place_key: the chosen country), the sources with rows inside it, and their latest
+    day there (_latest_days_in_area), beside those whose rows hold no date (a gazetteer, a list of
+    sites): no country's."""
     data_dates = _data_days(counted_only=False)
     latest_data = (
         select(data_dates.c.source_id, func.max(data_dates.c.d).label("latest_data_date"))
@@ -333,6 +433,7 @@ def query_source_freshness(engine: Engine) -> pd.DataFrame:
             loads.c.loaded_at,
             loads.c.rows_loaded,
             source.c.is_demo,
+            source.c.source_id,
         )
         .select_from(
             source.join(loads, loads.c.source_id == source.c.source_id).outerjoin(
@@ -341,7 +442,20 @@ def query_source_freshness(engine: Engine) -> pd.DataFrame:
         )
         .order_by(latest_data.c.latest_data_date.desc(), source.c.title)
     )
-    return _frame(engine, query)
+    frame = _frame(engine, query)
+    if area is not None and not frame.empty:
+        inside = _latest_days_in_area(engine, area)
+        frame = frame[frame["source_id"].isin(inside.keys()) | frame["latest_data_date"].isna()].copy()
+        frame["latest_data_date"] = [inside.get(key, day) for key, day in zip(frame["source_id"],
+                                                                              frame["latest_data_date"])]
+        def as_text(column):  # days as ISO text (SQLite hands back text, PostgreSQL dates), undated last
+            if column.name != "latest_data_date":
+                return column
+            return column.map(lambda day: "" if day is None or pd.isna(day) else str(day))
+
+        frame = frame.sort_values(["latest_data_date", "title"], ascending=[False, True], na_position="last",
+                                  key=as_text)
+    return frame.drop(columns="source_id").reset_index(drop=True)
 
 
 def query_schema_ready(engine: Engine) -> bool:
@@ -366,13 +480,15 @@ def query_is_empty(engine: Engine) -> bool:
     return True
 
 
-def query_daily_totals(engine: Engine, start: date, end: date) -> pd.DataFrame:
-    """Per day in the window: new displacement per unit (never added together) and events.
+def query_daily_totals(engine: Engine, start: date, end: date, area: str | None = None) -> pd.DataFrame:
+    """Per day in the window: new displacement per unit (never added together) and events,
+    everywhere or inside `area` (a place_key).
 
     Columns: day, unit ('persons', 'households', 'movements' or 'events'), from_text (facts read
     from text reports and accepted on review, kept apart so charts can mark them), value.
     """
     counted = vocab.COUNTED_REVIEW_STATUSES
+    fd, ed = _day_tables(area, start, end)
     figures_from_text = fd.c.provider == TEXT_PROVIDER  # one expression in SELECT and GROUP BY (PostgreSQL)
     figures = (
         select(fd.c.day, fd.c.unit, figures_from_text.label("from_text"), func.sum(fd.c.value).label("value"))

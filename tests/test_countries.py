@@ -233,3 +233,109 @@ def test_the_briefs_title_page_says_the_data_is_old_when_it_is(two_countries):
     title_page = brief_html(pack, pngs, "2026-12-08T06:00:00+00:00").split("</section>")[0]
     assert "Old data:</b> Latest data for Syrian Arab Republic: 2024-12-31 (101 weeks old)." in title_page
     assert "Old data" not in brief_html(pack, pngs, "2025-01-06T06:00:00+00:00")
+
+
+# --- the home page follows the chosen country (issue 18, round 2) -----------------------------------
+
+WIDE = (date(2024, 12, 1), date(2025, 6, 30))  # Syria's last month and Haiti's June in one window
+HAITI_EVENTS = {date(2025, 6, 11): 1, date(2025, 6, 18): 1, date(2025, 6, 20): 1, date(2025, 6, 30): 1}  # HAITI_ROWS
+HAITI_FATALITIES = 2 + 0 + 0 + 1  # HAITI_ROWS' fatalities column
+
+
+def _raw(engine, table):
+    """The raw rows of `table` with the ISO3 code of each place column's country (pandas, not the queries)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from db.schema import place
+
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(select(table)).mappings().all())
+        places = {row.place_id: row for row in conn.execute(
+            select(place.c.place_id, place.c.parent_id, place.c.kind, place.c.country_iso3)).all()}
+
+    def country(place_id):  # up the parent chain to the country (only a country row carries its code)
+        while place_id is not None and places[place_id].kind != "country":
+            place_id = places[place_id].parent_id
+        return None if place_id is None else places[place_id].country_iso3
+
+    iso3 = {place_id: country(place_id) for place_id in places}
+    for column in [c for c in rows.columns if c.endswith("place_id")]:
+        rows[column.replace("place_id", "iso3")] = rows[column].map(iso3)
+    return rows
+
+
+def _raw_events(engine, iso3: str, first: date, last: date):
+    from db import vocab
+    from db.schema import conflict_event
+
+    events = _raw(engine, conflict_event)
+    return events[(events["iso3"] == iso3) & events["event_date"].between(first, last)
+                  & events["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES)]
+
+
+def _raw_new_displacement(engine, iso3: str, first: date, last: date) -> dict[str, float]:
+    """Per unit, the sum of the counted new-displacement figures that start or end in the country."""
+    from db import vocab
+    from db.schema import displacement_figure
+
+    f = _raw(engine, displacement_figure)
+    day = f["period_end"].fillna(f["period_start"])
+    kept = f[(f["figure_kind"] == "new_displacement") & ~f["is_cumulative"].astype(bool)
+             & ~f["held_in_finer"].astype(bool) & f["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES)
+             & day.between(first, last) & ((f["origin_iso3"] == iso3) | (f["destination_iso3"] == iso3))]
+    return kept.groupby("unit")["figure"].sum().to_dict()
+
+
+def test_the_headline_counts_the_chosen_country_only(two_countries):
+    syria_events = _raw_events(two_countries, "SYR", *WIDE)
+    assert len(syria_events) > 0
+    everywhere = queries.query_headline(two_countries, *WIDE)
+    syria = queries.query_headline(two_countries, *WIDE, area="SY")
+    haiti = queries.query_headline(two_countries, *WIDE, area="HT")
+    assert everywhere.events == len(syria_events) + len(HAITI_EVENTS)  # without a country: both
+    assert (syria.events, syria.fatalities) == (len(syria_events), int(syria_events["fatalities"].sum()))
+    assert (haiti.events, haiti.fatalities) == (len(HAITI_EVENTS), HAITI_FATALITIES)
+    expected = _raw_new_displacement(two_countries, "SYR", *WIDE)
+    assert expected  # the demo has flows in December 2024
+    assert syria.new_displacement.set_index("unit")["total"].to_dict() == pytest.approx(expected)
+    assert haiti.new_displacement.empty  # Haiti's file holds events only
+    assert syria.sites_reporting > 0 and haiti.sites_reporting == 0
+
+
+def test_the_daily_totals_count_the_chosen_country_only(two_countries):
+    haiti = queries.query_daily_totals(two_countries, *WIDE, area="HT")
+    assert set(haiti["unit"]) == {"events"}
+    assert dict(zip(haiti["day"], haiti["value"])) == HAITI_EVENTS
+    syria = queries.query_daily_totals(two_countries, *WIDE, area="SY")
+    assert syria["day"].max() <= SYRIA_LAST_DAY
+    syria_events = _raw_events(two_countries, "SYR", *WIDE)
+    assert syria.query("unit == 'events'")["value"].sum() == len(syria_events)
+    persons = _raw_new_displacement(two_countries, "SYR", *WIDE)["persons"]
+    assert syria.query("unit == 'persons'")["value"].sum() == pytest.approx(persons)
+
+
+def test_the_freshness_of_sources_lists_the_chosen_countrys_sources(two_countries):
+    everywhere = queries.query_source_freshness(two_countries)
+    haiti = queries.query_source_freshness(two_countries, area="HT")
+    syria = queries.query_source_freshness(two_countries, area="SY")
+    undated = set(everywhere.loc[everywhere["latest_data_date"].isna(), "title"])  # the gazetteer, site lists
+    assert undated and undated <= set(haiti["title"]) and undated <= set(syria["title"])
+    haiti_dated = haiti.dropna(subset=["latest_data_date"])
+    assert list(haiti_dated["source_kind"]) == ["acled"] and not haiti_dated["is_demo"].iloc[0]
+    assert str(haiti_dated["latest_data_date"].iloc[0]) == HAITI_LAST_DAY.isoformat()
+    assert haiti_dated["title"].iloc[0] not in set(syria["title"])
+    assert set(syria["title"]) | set(haiti["title"]) == set(everywhere["title"])
+    assert max(str(day) for day in syria["latest_data_date"].dropna()) == SYRIA_LAST_DAY.isoformat()
+
+
+def test_the_home_page_shows_the_chosen_countrys_numbers(app_on, two_countries):
+    syria_events = _raw_events(two_countries, "SYR", *WIDE)
+    window = {"start": WIDE[0].isoformat(), "end": WIDE[1].isoformat()}
+    for area, events in (("SY", len(syria_events)), ("HT", len(HAITI_EVENTS))):
+        at = app_on(two_countries, area=area, **window)
+        assert not at.exception
+        assert (_params(at)["start"], _params(at)["end"]) == (window["start"], window["end"])
+        metrics = {metric.label: metric.value for metric in at.metric}
+        assert metrics["Conflict events"] == f"{events:,}", area
+    assert metrics["New displacement (persons)"] == "0"  # Haiti's file holds events only

@@ -238,3 +238,90 @@ def test_a_chart_has_the_same_caption_on_its_page_and_in_the_pack(app_on, demo_o
     assert not at.exception
     shown = [c for c in _captions(at) if marker in c]
     assert shown[0] == chart.caption
+
+
+# --- the sources behind a chart read the day summaries when the whole database is shown (issue 18, speed) ---
+
+YEAR = (date(2024, 1, 1), date(2025, 12, 31))
+
+
+def _latest_by_provider_by_hand(engine, table, day: str, keep) -> dict[str, tuple[str, bool]]:
+    """provider → (latest day, any row from a demo batch) of the counted rows `keep` selects, with pandas."""
+    from db import vocab
+
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(select(table)).mappings().all())
+        batches = pd.DataFrame(conn.execute(
+            select(load_batch.c.batch_id, load_batch.c.status, source.c.is_demo)
+            .join(source, source.c.source_id == load_batch.c.source_id)).mappings().all())
+    rows = rows.merge(batches, on="batch_id")
+    rows["d"] = rows[day] if day in rows else rows["period_end"].fillna(rows["period_start"])
+    rows = rows[(rows["status"] == "loaded") & rows["review_status"].isin(vocab.COUNTED_REVIEW_STATUSES)
+                & rows["d"].between(*YEAR) & keep(rows)]
+    return {provider: (str(group["d"].max()), bool(group["is_demo"].astype(bool).any()))
+            for provider, group in rows.groupby("provider")}
+
+
+def _as_dict(frame) -> dict[str, tuple[str, bool]]:
+    return {row.provider: (str(row.latest_data_date), bool(row.is_demo)) for row in frame.itertuples()}
+
+
+def test_a_charts_sources_without_an_area_are_those_of_the_raw_rows(mixed):
+    from db.filters import Filters
+    from db.plausible import shown_limits
+    from db.provenance import query_event_sources, query_flow_sources
+    from db.schema import conflict_event, displacement_figure
+
+    def counted_flows(rows):
+        return ((rows["figure_kind"] == "new_displacement") & ~rows["is_cumulative"].astype(bool)
+                & ~rows["held_in_finer"].astype(bool) & (rows["figure"] <= shown_limits().max_figure))
+
+    flows = _latest_by_provider_by_hand(mixed, displacement_figure, "period_end+start", counted_flows)
+    events = _latest_by_provider_by_hand(mixed, conflict_event, "event_date", lambda rows: rows["event_date"].notna())
+    assert flows and len(events) >= 2  # the demo's and the Haitian file's events
+    assert _as_dict(query_flow_sources(mixed, Filters(*YEAR))) == flows
+    assert _as_dict(query_event_sources(mixed, Filters(*YEAR))) == events
+    persons = _latest_by_provider_by_hand(
+        mixed, displacement_figure, "period_end+start", lambda rows: counted_flows(rows) & (rows["unit"] == "persons"))
+    assert _as_dict(query_flow_sources(mixed, Filters(*YEAR, units=("persons",)))) == persons
+
+
+def test_a_charts_sources_without_an_area_read_no_raw_table(mixed):
+    """A year of a million figures took seconds to group; the day summaries hold the same batches and days."""
+    from sqlalchemy import event
+
+    from db.filters import Filters
+    from db.provenance import query_flow_and_event_sources
+
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(mixed, "before_cursor_execute", keep)
+    try:
+        query_flow_and_event_sources(mixed, Filters(*YEAR))
+        whole = list(statements)
+        statements.clear()
+        query_flow_and_event_sources(mixed, Filters(*YEAR, area="SY05"))
+        narrowed = list(statements)
+    finally:
+        event.remove(mixed, "before_cursor_execute", keep)
+    assert whole and not any("displacement_figure" in s or "conflict_event" in s for s in whole), whole
+    assert any("displacement_figure" in s for s in narrowed)  # an area: the raw rows (the summaries hold no places)
+
+
+def test_a_countrys_caption_for_a_month_reads_the_month_by_date(mixed):
+    """Offered the place indexes for all of a country's places, SQLite read every row of the country."""
+    if mixed.dialect.name != "sqlite":
+        pytest.skip("a query plan of SQLite")
+    from db.filters import Filters
+    from db.provenance import event_rows, figure_rows
+
+    month = Filters(date(2024, 12, 2), date(2024, 12, 31), area="SY")
+    with mixed.connect() as conn:
+        for rows in (figure_rows(month), figure_rows(month, side="origin"), event_rows(month)):
+            sql = str(rows.compile(mixed, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(step[-1]) for step in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "period_end" in plan or "event_date" in plan, plan
+            assert "place_id" not in plan.replace("area_tree", ""), plan

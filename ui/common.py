@@ -58,13 +58,13 @@ def cached_implausible_days(_engine, url: str):
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_headline(_engine, url: str, start: date, end: date):
-    return queries.query_headline(_engine, start, end)
+def cached_headline(_engine, url: str, start: date, end: date, area: str | None = None):
+    return queries.query_headline(_engine, start, end, area)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_freshness(_engine, url: str):
-    return queries.query_source_freshness(_engine)
+def cached_freshness(_engine, url: str, area: str | None = None):
+    return queries.query_source_freshness(_engine, area)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
@@ -73,16 +73,16 @@ def cached_has_demo(_engine, url: str) -> bool:
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_daily(_engine, url: str, start: date, end: date):
-    return queries.query_daily_totals(_engine, start, end)
+def cached_daily(_engine, url: str, start: date, end: date, area: str | None = None):
+    return queries.query_daily_totals(_engine, start, end, area)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
-def cached_daily_pairs(_engine, url: str, start: date, end: date):
+def cached_daily_pairs(_engine, url: str, start: date, end: date, area: str | None = None):
     from db.filters import Filters
     from db.flow_queries import query_daily_pairs
 
-    return query_daily_pairs(_engine, Filters(start, end))
+    return query_daily_pairs(_engine, Filters(start, end, area=area))
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
