@@ -14,6 +14,7 @@ import streamlit as st
 
 from db import vocab
 from ui.common import CACHE_SECONDS, cached_gazetteer, cached_places
+from ui.safe_text import literal
 
 UNLINKED = ""  # the option "keep the name as written, unlinked"
 KIND_ORDER = {kind: order for order, kind in enumerate(vocab.PLACE_KINDS)}
@@ -63,7 +64,7 @@ def place_picker(engine, url: str, label: str, raw_name, key_now, widget_key: st
     directory = place_directory(engine, url)
     options = place_options(engine, url, raw_name, key_now)
     now = key_now if not vocab.is_missing(key_now) and key_now in options else UNLINKED
-    written = "—" if vocab.is_missing(raw_name) else str(raw_name)
+    written = "—" if vocab.is_missing(raw_name) else literal(raw_name)  # a file's text: shown, never rendered
     picked = container.selectbox(
         label, options, index=options.index(now), key=widget_key,
         format_func=lambda key: "not linked (keep the name as written)" if key == UNLINKED
