@@ -70,9 +70,9 @@ def combined(*frames: pd.DataFrame) -> pd.DataFrame:
 
 def figure_rows(filters: Filters, kind: str = "new_displacement", side: str | None = None):
     """(provider, batch_id, d) of the displacement figures the flow charts sum: the counted rows
-    of `kind` in the window (db.flow_queries' own clauses); with an area, those that start or
+    of `kind` in the window (db.flows_queries' own clauses); with an area, those that start or
     end inside it, or with `side`, those whose origin (or destination) is inside it."""
-    from db.flow_queries import _raw_counted  # flow_queries imports this module's neighbours
+    from db.flows_queries import _raw_counted  # flows_queries imports this module's neighbours
 
     f = displacement_figure
     if side is None or not filters.area:
@@ -85,8 +85,8 @@ def figure_rows(filters: Filters, kind: str = "new_displacement", side: str | No
 
 
 def event_rows(filters: Filters):
-    """(provider, batch_id, d) of the counted, dated events of the window (db.event_queries' clauses)."""
-    from db.event_queries import _counted
+    """(provider, batch_id, d) of the counted, dated events of the window (db.events_queries' clauses)."""
+    from db.events_queries import _counted
 
     e = conflict_event
     return select(e.c.provider, e.c.batch_id, e.c.event_date.label("d")).where(*_counted(filters))
@@ -94,7 +94,7 @@ def event_rows(filters: Filters):
 
 def event_count_rows(filters: Filters):
     """(provider, batch_id, d) of HDX HAPI's event counts whose period overlaps the window
-    (db.event_queries.query_hapi_event_counts' clauses)."""
+    (db.events_queries.query_hapi_event_counts' clauses)."""
     from db.filters import narrowing
 
     c = event_count

@@ -83,7 +83,7 @@ class Headline:
     sites_as_of: date | None  # the latest count in the window
     events: int
     fatalities: int
-    # Each site's latest count inside the window (db.camp_queries.query_sites_in_window: site_key,
+    # Each site's latest count inside the window (db.camps_queries.query_sites_in_window: site_key,
     # individuals, households and their dates): the page sums these once their small counts are
     # banded (charts/suppress.py) rather than show the exact sums above.
     site_counts: pd.DataFrame | None = None
@@ -261,8 +261,8 @@ def query_headline(engine: Engine, start: date, end: date) -> Headline:
         .order_by(fd.c.unit)
     )
     # People in sites: each site's latest count inside the window, the Camps page's rule
-    # (db/camp_queries.py); a count older than the window is never summed as current.
-    from db.camp_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
+    # (db/camps_queries.py); a count older than the window is never summed as current.
+    from db.camps_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
 
     site_counts = query_sites_in_window(engine, Filters(start, end))
     dated = pd.concat([site_counts["individuals_date"], site_counts["households_date"]]).dropna()

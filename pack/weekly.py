@@ -22,15 +22,15 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from charts.captions import (demo_mark, event_timeline_caption, flow_map_caption, flows_and_events_caption,
-                            includes_demo, sankey_caption, sources_text, weekly_flows_caption)
+                             includes_demo, sankey_caption, sources_text, weekly_flows_caption)
 from charts.events import build_event_timeline, timeline_rows
 from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
                           mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
                           with_household_size)
-from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
-                           summarise_events)
+from charts.flows_and_events import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
+                                     summarise_events)
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
-from db import event_queries, flow_queries, provenance, queries, spike_queries, vocab
+from db import events_queries, flows_and_events_queries, flows_queries, provenance, queries, vocab
 from db.boundaries import query_admin1_features
 from db.filters import Filters
 
@@ -242,11 +242,11 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
     # (sums by place, conversion, figures, headline) sees a small count's value, and a place's total
     # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
-    pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
+    pair_weeks = with_household_size(small.band(flows_queries.query_weekly_pairs(engine, window, KIND)), size)
     by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
     # Accepted text reports without a figure, marked on their week: never with their sentence (nothing
     # from a report's text leaves in the pack).
-    unquantified = {side: flow_queries.query_unquantified_reports(engine, window, KIND, side)
+    unquantified = {side: flows_queries.query_unquantified_reports(engine, window, KIND, side)
                     for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
@@ -269,8 +269,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     unquantified_flight = unquantified["origin"]
     if inside is not None and not unquantified_flight.empty:
         unquantified_flight = unquantified_flight[unquantified_flight["place_key"].isin(inside)]
-    weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
-    events = spike_queries.events_by_type(weekly_events)
+    weekly_events = events_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
+    events = flows_and_events_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
         sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
         title = mark("New displacement and the week's conflict events", sources)
@@ -357,17 +357,17 @@ def _place_name(places: pd.DataFrame, area: str | None) -> str | None:
 def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,
                      unit: str) -> tuple[pd.DataFrame, str]:
     """The week's largest flows from the area and the events before each (as the Flows and events page)."""
-    lookback, radius = spike_queries.LOOKBACK_DAYS[2], spike_queries.RADIUS_KM[2]
-    first, last = spike_queries.preceding_window(options.week, lookback)
-    note = (f"The week's {spike_queries.TOP_FLOWS} largest flows by place of origin, and the conflict events from "
-            f"{first:%d %b} to {last:%d %b %Y} in or within {radius} km of each place (ACLED types; the latest two "
-            "named).")
+    lookback, radius = flows_and_events_queries.LOOKBACK_DAYS[2], flows_and_events_queries.RADIUS_KM[2]
+    first, last = flows_and_events_queries.preceding_window(options.week, lookback)
+    note = (f"The week's {flows_and_events_queries.TOP_FLOWS} largest flows by place of origin, and the conflict "
+            f"events from {first:%d %b} to {last:%d %b %Y} in or within {radius} km of each place (ACLED types; the "
+            "latest two named).")
     ranked = rank_spikes(flight[flight["week"] == options.week], unit) if not flight.empty else flight
     if ranked.empty:
         return pd.DataFrame(columns=PRECEDING_COLUMNS), note
-    top = ranked.head(spike_queries.TOP_FLOWS)
-    found = spike_queries.query_preceding_events(engine, tuple(top["place_key"]), first, last, radius,
-                                                 options.filters.event_types, options.filters.sources)
+    top = ranked.head(flows_and_events_queries.TOP_FLOWS)
+    found = flows_and_events_queries.query_preceding_events(engine, tuple(top["place_key"]), first, last, radius,
+                                                            options.filters.event_types, options.filters.sources)
     rows = []
     for row in top.itertuples():
         counts, latest = found.of(row.place_key)

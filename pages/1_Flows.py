@@ -11,7 +11,7 @@ from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey,
                           with_household_size)
 from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
-from db.flow_queries import FLOW_KINDS, FLOW_SIDES
+from db.flows_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_sources
 from ui.safe_text import literal
 from ui.common import cached_unquantified_reports, cached_weekly_pairs, param_choice, param_number

@@ -11,13 +11,13 @@ from access.policy import Permission
 from charts.captions import flows_and_events_caption
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
-from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
-                           MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes, summarise_events,
-                           weeks_used)
+from charts.flows_and_events import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows,
+                                     governorates, MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes,
+                                     summarise_events, weeks_used)
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from db import vocab
-from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
-                              lag_window, preceding_window)
+from db.flows_and_events_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS,
+                                         events_near, lag_window, preceding_window)
 from ui.captions import chart_caption, chart_sources
 from ui.common import (cached_places, cached_unquantified_reports, cached_weekly_pairs, from_link, param_choice,
                        param_number, refuse_url_value)
@@ -25,8 +25,8 @@ from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
-from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
-                       cached_weekly_events_by_type)
+from ui.flows_and_events import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
+                                 cached_weekly_events_by_type)
 from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")

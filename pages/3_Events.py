@@ -13,7 +13,7 @@ from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timelin
                            build_week_comparison, hapi_admin_level, hapi_rows, map_rows, timeline_rows)
 from db import vocab
 from db.boundaries import query_admin1_features
-from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
+from db.events_queries import MAP_LOCATION_LIMIT, comparison_week
 from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem

@@ -10,7 +10,7 @@ from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change,
                           shown_net_changes, shown_population)
 from charts.suppress import PAGES, count_texts
 from db.boundaries import query_admin1_features
-from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
+from db.camps_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
 from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts,
                       param_site_types)
 from ui.captions import chart_caption, chart_sources

@@ -18,7 +18,7 @@ ROWS = ("flows", "flows_and_events", "events", "event_counts", "sites")
 @st.cache_data(ttl=CACHE_SECONDS)
 def _cached_sources(_engine, url: str, rows: str, filters, kind: str, side: str | None, unit: str,
                     site_types: tuple[str, ...]) -> pd.DataFrame:
-    from db import camp_queries, provenance
+    from db import camps_queries, provenance
 
     if rows == "flows":
         return provenance.query_flow_sources(_engine, filters, kind, side)
@@ -29,7 +29,7 @@ def _cached_sources(_engine, url: str, rows: str, filters, kind: str, side: str 
     if rows == "event_counts":
         return provenance.query_event_count_sources(_engine, filters)
     if rows == "sites":
-        return camp_queries.query_site_sources(_engine, filters, unit, site_types)
+        return camps_queries.query_site_sources(_engine, filters, unit, site_types)
     raise ValueError(f"rows must be one of {ROWS}")
 
 

@@ -80,14 +80,14 @@ def cached_daily(_engine, url: str, start: date, end: date):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_daily_pairs(_engine, url: str, start: date, end: date):
     from db.filters import Filters
-    from db.flow_queries import query_daily_pairs
+    from db.flows_queries import query_daily_pairs
 
     return query_daily_pairs(_engine, Filters(start, end))
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
-    from db.flow_queries import query_weekly_flows
+    from db.flows_queries import query_weekly_flows
 
     return query_weekly_flows(_engine, filters, side, kind)
 
@@ -95,14 +95,14 @@ def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_flow_pairs(_engine, url: str, filters, kind: str, top: int | None = None,
                       ranked_by: dict[str, float] | None = None):
-    from db.flow_queries import query_flow_pairs
+    from db.flows_queries import query_flow_pairs
 
     return query_flow_pairs(_engine, filters, kind, top, ranked_by)
 
 
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_weekly_pairs(_engine, url: str, filters, kind: str):
-    from db.flow_queries import query_weekly_pairs
+    from db.flows_queries import query_weekly_pairs
 
     return query_weekly_pairs(_engine, filters, kind)
 
@@ -110,7 +110,7 @@ def cached_weekly_pairs(_engine, url: str, filters, kind: str):
 @st.cache_data(ttl=CACHE_SECONDS)
 def cached_unquantified_reports(_engine, url: str, filters, kind: str, side: str, with_quotes: bool):
     """Accepted text reports without a figure (markers on the weekly charts); quotes only `with_quotes`."""
-    from db.flow_queries import query_unquantified_reports
+    from db.flows_queries import query_unquantified_reports
 
     return query_unquantified_reports(_engine, filters, kind, side, with_quotes=with_quotes)
 

@@ -14,7 +14,7 @@ from streamlit.errors import StreamlitAPIException
 
 from db import vocab
 from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters, country_of
-from charts.spikes import keys_inside
+from charts.flows_and_events import keys_inside
 from pack.weekly import last_complete_week, old_data_note, week_label
 from ui.common import (cached_area_choices, cached_countries_with_data, cached_date_range, cached_providers,
                        date_window, from_link, refuse_url_value)
