@@ -15,17 +15,10 @@ from charts.suppress import PAGES, SUPPRESSED, count_text
 from charts.timeline import banded_daily, build_daily_displacement_and_events, daily_totals
 from db.engine import describe_url
 from db.filters import Filters
-from ui.common import (
-    cached_daily,
-    cached_daily_pairs,
-    cached_freshness,
-    cached_headline,
-    database_ready,
-    date_window,
-    get_engine,
-    show_demo_banner,
-)
+from db import flows_queries, queries
+from ui.common import database_ready, date_window, get_engine, show_demo_banner
 from ui.access import gate
+from ui.cache import cached
 from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import choose_country, say_if_data_old
@@ -46,16 +39,17 @@ if not database_ready(engine):
     st.stop()
 
 show_demo_banner(engine)
-country = choose_country(engine, url)  # asked only when several countries hold data (ui/filters.py)
+country = choose_country(engine)  # asked only when several countries hold data (ui/filters.py)
 start, end = date_window(engine, area=country)
-say_if_data_old(engine, url, country)
-headline = cached_headline(engine, url, start, end)
+say_if_data_old(engine, country)
+headline = cached(queries.query_headline, engine, start, end)
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
 # so a total less the other days never gives back an exact small count. Events stay exact.
 # The sources of the rows the daily chart draws (figures and events of the window): its demo mark.
 sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", Filters(start, end))
-daily = banded_daily(cached_daily_pairs(engine, url, start, end), cached_daily(engine, url, start, end), PAGES)
+daily = banded_daily(cached(flows_queries.query_daily_pairs, engine, Filters(start, end)),
+                     cached(queries.query_daily_totals, engine, start, end), PAGES)
 totals = daily_totals(daily)
 sites = headline.site_counts
 people_in_sites = (PAGES.band(sites.assign(unit="persons"), "individuals").dropna(subset=["individuals"])
@@ -100,7 +94,7 @@ else:
                     "daily")
 
 st.subheader("Sources and their freshness")
-freshness = cached_freshness(engine, url)
+freshness = cached(queries.query_source_freshness, engine)
 if freshness.empty:
     st.info("No source has been loaded yet.")
 else:

@@ -11,10 +11,12 @@ from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey,
                           with_household_size)
 from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
+from db import flows_queries
 from db.flows_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_sources
 from ui.safe_text import literal
-from ui.common import cached_unquantified_reports, cached_weekly_pairs, param_choice, param_number
+from ui.cache import cached
+from ui.common import param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -36,12 +38,12 @@ unit = param_choice("unit", units, "Unit", horizontal=True)
 # Small counts banded before anything is drawn: the browser gets the figure's JSON (charts/suppress.py).
 # Places and pairs are both summed from the same banded pairs of each week, so that no place's
 # total differs from its pairs by an exact small count.
-pair_weeks = with_household_size(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, kind)), size)
+pair_weeks = with_household_size(PAGES.band(cached(flows_queries.query_weekly_pairs, page.engine, filters, kind)), size)
 weekly = weekly_flows_from_pairs(pair_weeks, side)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 # Accepted reports without a figure, marked on their week; the sentence only for a role that may read it.
-unquantified = cached_unquantified_reports(page.engine, page.url, filters, kind, side,
-                                           page.actor.can(Permission.SEE_QUOTES))
+unquantified = cached(flows_queries.query_unquantified_reports, page.engine, filters, kind, side,
+                      with_quotes=page.actor.can(Permission.SEE_QUOTES))
 if rows.empty and unquantified.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "

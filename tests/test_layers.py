@@ -45,3 +45,107 @@ def test_no_module_keeps_an_old_name():
         if path.name == "test_layers.py":
             continue
         assert not pattern.search(path.read_text(encoding="utf-8")), path
+
+
+# --- one caching helper (ui/cache.py) -------------------------------------------------------------
+
+CALLS: list[tuple] = []
+
+
+class FakeEngine:
+    """Stands for an engine: only its URL is read; hashing or pickling it fails the test."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __reduce__(self):
+        raise AssertionError("the engine itself must not be hashed")
+
+    def __hash__(self):
+        raise AssertionError("the engine itself must not be hashed")
+
+
+def count_rows(engine, table: str, *, limit: int | None = None) -> tuple:
+    CALLS.append(("count_rows", engine.url, table, limit))
+    return (engine.url, table, limit)
+
+
+def count_others(engine, table: str, *, limit: int | None = None) -> tuple:
+    CALLS.append(("count_others", engine.url, table, limit))
+    return ("others", table, limit)
+
+
+@pytest.fixture()
+def fresh_cache():
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    CALLS.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_cached_runs_a_query_once_for_the_same_arguments(fresh_cache):
+    from ui.cache import cached
+
+    engine = FakeEngine("sqlite:///one.db")
+    assert cached(count_rows, engine, "flows", limit=3) == ("sqlite:///one.db", "flows", 3)
+    assert cached(count_rows, engine, "flows", limit=3) == ("sqlite:///one.db", "flows", 3)
+    assert CALLS == [("count_rows", "sqlite:///one.db", "flows", 3)]
+
+
+def test_cached_runs_again_for_other_arguments_engines_and_queries(fresh_cache):
+    from ui.cache import cached
+
+    one, other = FakeEngine("sqlite:///one.db"), FakeEngine("postgresql+psycopg://db/other")
+    cached(count_rows, one, "flows")
+    cached(count_rows, one, "events")  # another argument
+    cached(count_rows, one, "flows", limit=5)  # another keyword
+    cached(count_rows, other, "flows")  # another database
+    assert cached(count_others, one, "flows") == ("others", "flows", None)  # another query, same arguments
+    assert CALLS == [("count_rows", "sqlite:///one.db", "flows", None),
+                     ("count_rows", "sqlite:///one.db", "events", None),
+                     ("count_rows", "sqlite:///one.db", "flows", 5),
+                     ("count_rows", "postgresql+psycopg://db/other", "flows", None),
+                     ("count_others", "sqlite:///one.db", "flows", None)]
+
+
+def test_clearing_the_cache_runs_the_query_again(fresh_cache):
+    """Loads, review decisions and deleted batches clear every kept result (pages/7_Upload.py, ...)."""
+    import streamlit as st
+
+    from ui.cache import cached, few_cached, shared
+
+    engine = FakeEngine("sqlite:///one.db")
+    for helper in (cached, few_cached):
+        helper(count_rows, engine, "flows")
+        helper(count_rows, engine, "flows")
+    assert len(CALLS) == 2  # each helper ran it once
+    st.cache_data.clear()
+    cached(count_rows, engine, "flows")
+    assert len(CALLS) == 3
+    shared(count_rows, engine, "sites")
+    shared(count_rows, engine, "sites")
+    assert len(CALLS) == 4
+
+
+def test_cached_refuses_a_query_without_a_name_of_its_own(fresh_cache):
+    from ui.cache import cached
+
+    with pytest.raises(ValueError, match="module-level"):
+        cached(lambda engine: 1, FakeEngine("sqlite://"))
+
+
+def test_no_hand_written_cache_wrapper_is_left():
+    """Pages and ui/ call queries through ui.cache; db/, charts/ and pack/ never cache."""
+    wrappers, decorated = [], []
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        wrappers += [f"{path.name}: {m}" for m in re.findall(r"^\s*def (cached_\w+|_cached_\w+)", text, re.M)]
+    assert wrappers == []
+    for path in [ROOT / "app.py", *(p for d in ("pages", "ui", "db", "charts", "pack") for p in (ROOT / d).rglob("*.py"))]:
+        if re.search(r"@st\.cache_data", path.read_text(encoding="utf-8")):
+            decorated.append(path.relative_to(ROOT).as_posix())
+    assert decorated == ["ui/cache.py"]
