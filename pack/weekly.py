@@ -18,17 +18,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from charts.captions import (demo_mark, event_timeline_caption, flow_map_caption, flows_and_events_caption,
-                             includes_demo, sankey_caption, sources_text, weekly_flows_caption)
-from charts.events import build_event_timeline, timeline_rows
-from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
+from charts.captions import demo_mark, includes_demo, sources_text
+from charts.definitions import (Chart, events_by_type_chart, flow_map_chart, flows_and_events_chart, sankey_chart,
+                                weekly_flows_chart)
+from charts.flows import (converted_unit, mapped_pairs, ranking_units, weekly_flows_from_pairs,
                           with_household_size)
-from charts.flows_and_events import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
-                                     summarise_events)
+from charts.flows_and_events import keys_inside, rank_spikes, summarise_events
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
 from db import events_queries, flows_and_events_queries, flows_queries, provenance, queries, vocab
 from db.boundaries import query_admin1_features
@@ -176,20 +173,11 @@ class PackOptions:
 
 
 @dataclass
-class PackChart:
-    name: str  # file name part: flows_by_origin, sankey, ...
-    title: str
-    figure: go.Figure
-    rows: pd.DataFrame  # exactly what the chart draws, p-codes included, small counts suppressed
-    caption: str
-
-
-@dataclass
 class Pack:
     options: PackOptions
     area_name: str  # "All areas" or "Hama · حماة (governorate, SY05)"
     headline: dict[str, str]  # label → figure as shown (small counts suppressed)
-    charts: list[PackChart]
+    charts: list[Chart]  # charts/definitions.py: the same definitions the pages draw
     preceding: pd.DataFrame  # the week's largest flows and the events before them (PRECEDING_COLUMNS)
     preceding_note: str
     sources: str  # "Sources: ACLED (data to …)"
@@ -237,7 +225,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     # them in its caption (charts/captions.py: the same function as on the page) and mark it demo.
     units = tuple(ranking_units(unit, size))
     flow_sources = provenance.query_flow_sources(engine, replace(window, units=units), KIND)
-    charts: list[PackChart] = []
+    charts: list[Chart] = []
 
     # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
     # (sums by place, conversion, figures, headline) sees a small count's value, and a place's total
@@ -253,15 +241,9 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
             continue
         title = mark(f"New displacement by {side}, per week", flow_sources)
-        drawn = weekly[weekly["unit"] == unit]
-        charts.append(PackChart(
-            f"flows_by_{side}", title,
-            build_weekly_flows(weekly, unit, side, title, window=(window.start, window.end),
-                               unquantified=unquantified[side]),
-            small.table(weekly_flow_rows(weekly, unit)),
-            weekly_flows_caption(filters=window, unit=unit, sources=flow_sources, household_size=size,
-                                 small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum(),
-                                 unquantified=len(unquantified[side]))))
+        charts.append(weekly_flows_chart(weekly, side=side, unit=unit, title=title, filters=window,
+                                         sources=flow_sources, small=small, household_size=size,
+                                         unquantified=unquantified[side]))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
@@ -274,44 +256,25 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     if not flight.empty or not events.empty:
         sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
         title = mark("New displacement and the week's conflict events", sources)
-        charts.append(PackChart(
-            "flows_and_events", title,
-            build_flows_with_events(flight, events, unit, title, window=(window.start, window.end),
-                                    unquantified=unquantified_flight),
-            small.table(flows_and_events_rows(flight, events)),
-            flows_and_events_caption(filters=window, unit=unit, sources=sources, household_size=size,
-                                     small_note=small.note(),
-                                     text_share=flight.loc[flight["from_text"], "value"].sum() if not flight.empty
-                                     else 0, unquantified=len(unquantified_flight))))
+        charts.append(flows_and_events_chart(flight, events, unit=unit, title=title, filters=window, sources=sources,
+                                             small=small, household_size=size, unquantified=unquantified_flight))
 
     if not weekly_events.empty:
         sources = provenance.query_event_sources(engine, window)
         title = mark("Conflict events per week, by type", sources)
-        drawn = timeline_rows(weekly_events)
-        charts.append(PackChart(
-            "events_by_type", title, build_event_timeline(weekly_events, title, window=(window.start, window.end)), drawn,
-            event_timeline_caption(filters=window, sources=sources,
-                                   text_share=drawn.loc[drawn["from_text"], "events"].sum())))
+        charts.append(events_by_type_chart(weekly_events, title=title, filters=window, sources=sources))
 
     pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
         if not pair_weeks.empty else pair_weeks
     if not pairs.empty:
         sources = provenance.query_flow_sources(engine, replace(week, units=units), KIND)
         title = mark("New displacement: origin → destination", sources)
-        charts.append(PackChart(
-            "sankey", title, build_sankey(pairs, unit, title),
-            small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
-            sankey_caption(filters=week, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                           small_note=small.note())))
-        mapped = mapped_pairs(pairs, unit)
-        if not mapped.empty:
+        charts.append(sankey_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
+                                   household_size=size))
+        if not mapped_pairs(pairs, unit).empty:
             title = mark("New displacement: flow map", sources)
-            unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
-            charts.append(PackChart(
-                "flow_map", title, build_flow_map(pairs, unit, title, admin1=query_admin1_features(engine)),
-                small.table(mapped),
-                flow_map_caption(filters=week, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                                 small_note=small.note(), unmapped=unmapped)))
+            charts.append(flow_map_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
+                                         admin1=query_admin1_features(engine), household_size=size))
 
     if not charts:
         raise NothingToExport(

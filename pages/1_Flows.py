@@ -5,10 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission
-from charts.captions import flow_map_caption, sankey_caption, weekly_flows_caption
-from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
-                          with_household_size)
+from charts.definitions import flow_map_chart, sankey_chart, weekly_flows_chart
+from charts.flows import converted_unit, ranking_units, weekly_flows_from_pairs, with_household_size
 from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
 from db import flows_queries
@@ -50,38 +48,33 @@ if rows.empty and unquantified.empty:
             "another area or unit, or clear the source filter.")
     st.stop()
 
-text_share = rows.loc[rows["from_text"], "value"].sum()
 # The sources of the figures these charts sum (all three read the same pairs): captions and demo mark.
 sources = chart_sources(page, "flows", filters, kind=kind, units=ranking_units(unit, size))
 
 st.subheader(f"Per week, by {side}")
-figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week",
-                                                                     sources),
-                            window=(filters.start, filters.end), unquantified=unquantified)
-show_chart(figure, key="chart-weekly")
-chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
-                "weekly")
-st.caption(weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=size,
-                                small_note=PAGES.note(), text_share=text_share, unquantified=len(unquantified),
-                                escape=literal))
+chart = weekly_flows_chart(weekly, side=side, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')} by {side}, "
+                                                                              "per week", sources),
+                           filters=filters, sources=sources, small=PAGES, household_size=size,
+                           unquantified=unquantified, escape=literal)
+show_chart(chart.figure, key="chart-weekly")
+chart_downloads(chart.figure, chart.rows, file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+st.caption(chart.caption)
 
 pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
 if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
     st.stop()
-sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination", sources))
-show_chart(sankey, key="chart-sankey")
-chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
-                "sankey")
-st.caption(sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                          small_note=PAGES.note(), escape=literal))
+sankey = sankey_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination",
+                                                               sources),
+                      filters=filters, sources=sources, small=PAGES, household_size=size, escape=literal)
+show_chart(sankey.figure, key="chart-sankey")
+chart_downloads(sankey.figure, sankey.rows, file_stem(f"flows_pairs_{kind}", filters), "sankey")
+st.caption(sankey.caption)
 
-flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
-                          admin1=query_admin1_features(page.engine))
-mapped = mapped_pairs(pairs, unit)
-show_chart(flow_map, key="chart-map")
-chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
-unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
-st.caption(flow_map_caption(filters=filters, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                            small_note=PAGES.note(), unmapped=unmapped, escape=literal))
+flow_map = flow_map_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
+                          filters=filters, sources=sources, small=PAGES, admin1=query_admin1_features(page.engine),
+                          household_size=size, escape=literal)
+show_chart(flow_map.figure, key="chart-map")
+chart_downloads(flow_map.figure, flow_map.rows, file_stem(f"flows_map_{kind}", filters), "map")
+st.caption(flow_map.caption)

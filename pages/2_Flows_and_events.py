@@ -8,12 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
-from charts.captions import flows_and_events_caption
+from charts.definitions import flows_and_events_chart
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
-from charts.flows_and_events import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows,
-                                     governorates, MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes,
-                                     summarise_events, weeks_used)
+from charts.flows_and_events import (build_lag_heatmap, governorates, MIN_LAG_WEEKS, keys_inside, lag_correlations,
+                                     rank_spikes, summarise_events, weeks_used)
 from charts.suppress import PAGES, SUPPRESSED, count_text
 from db import flows_and_events_queries, flows_queries, queries, vocab
 from db.flows_and_events_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS,
@@ -54,15 +53,13 @@ if weekly.empty and events.empty and unquantified.empty:
     st.stop()
 
 sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
-figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events",
-                                                                      sources),
-                                 window=(filters.start, filters.end), unquantified=unquantified)
-show_chart(figure, key="chart-flows-events")
-chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
-                "flows-events")
-st.caption(flows_and_events_caption(filters=filters, unit=unit, sources=sources, small_note=PAGES.note(),
-                                    text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                                    unquantified=len(unquantified), escape=literal))
+chart = flows_and_events_chart(weekly, events, unit=unit,
+                               title=page.demo_mark("New displacement and the week's conflict events", sources),
+                               filters=filters, sources=sources, small=PAGES, unquantified=unquantified,
+                               escape=literal)
+show_chart(chart.figure, key="chart-flows-events")
+chart_downloads(chart.figure, chart.rows, file_stem("flows_and_events", filters), "flows-events")
+st.caption(chart.caption)
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)

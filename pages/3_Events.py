@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from charts.captions import event_timeline_caption
-from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timeline, build_hapi_counts,
-                           build_week_comparison, hapi_admin_level, hapi_rows, map_rows, timeline_rows)
+from charts.definitions import events_by_type_chart
+from charts.events import (CATEGORY_LABELS, build_event_map, build_hapi_counts, build_week_comparison,
+                           hapi_admin_level, hapi_rows, map_rows, timeline_rows)
 from db import events_queries, vocab
 from db.boundaries import query_admin1_features
 from db.events_queries import MAP_LOCATION_LIMIT, comparison_week
@@ -47,14 +47,14 @@ if drawn.empty:
             + (" Or choose \"all event types\" above." if subtypes_of else ""))
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
-    figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}", sources),
-                                  subtypes_of, window=(filters.start, filters.end))
-    show_chart(figure, key="chart-timeline")
-    chart_downloads(figure, drawn.assign(area=filters.area or "all"),
+    chart = events_by_type_chart(weekly, title=page.demo_mark(f"Conflict events per week: {what}", sources),
+                                 filters=filters, sources=sources, subtypes_of=subtypes_of, escape=literal)
+    show_chart(chart.figure, key="chart-timeline")
+    # The page's CSV also names the area it was drawn for (the pack's file name says it).
+    chart_downloads(chart.figure, chart.rows.assign(area=filters.area or "all"),
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),
                     "timeline")
-    st.caption(event_timeline_caption(filters=filters, sources=sources,
-                                      text_share=drawn.loc[drawn["from_text"], "events"].sum(), escape=literal))
+    st.caption(chart.caption)
 
     # --- 2. map --------------------------------------------------------------------------------
     st.subheader("Where")

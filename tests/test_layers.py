@@ -149,3 +149,21 @@ def test_no_hand_written_cache_wrapper_is_left():
         if re.search(r"@st\.cache_data", path.read_text(encoding="utf-8")):
             decorated.append(path.relative_to(ROOT).as_posix())
     assert decorated == ["ui/cache.py"]
+
+
+# --- one chart definition (charts/definitions.py) -------------------------------------------------
+
+def test_pages_and_pack_draw_shared_charts_only_through_their_definitions():
+    """A chart drawn both on a page and in the pack is built by charts/definitions.py alone: no page
+    nor the pack calls its figure builder, rows function or caption function itself."""
+    parts = re.compile(r"\b(build_weekly_flows|build_sankey|build_flow_map|build_flows_with_events|"
+                       r"build_event_timeline|weekly_flow_rows|flows_and_events_rows|weekly_flows_caption|"
+                       r"sankey_caption|flow_map_caption|flows_and_events_caption|event_timeline_caption)\b")
+    users = {}
+    for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "pack").glob("*.py")]:
+        found = sorted(set(parts.findall(path.read_text(encoding="utf-8"))))
+        if found:
+            users[path.name] = found
+    assert users == {}
+    for path in ("pages/1_Flows.py", "pages/2_Flows_and_events.py", "pages/3_Events.py", "pack/weekly.py"):
+        assert "from charts.definitions import" in (ROOT / path).read_text(encoding="utf-8"), path
