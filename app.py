@@ -15,17 +15,10 @@ from charts.suppress import PAGES, SUPPRESSED, count_text
 from charts.timeline import banded_daily, build_daily_displacement_and_events, daily_totals
 from db.engine import describe_url
 from db.filters import Filters
-from ui.common import (
-    cached_daily,
-    cached_daily_pairs,
-    cached_freshness,
-    cached_headline,
-    database_ready,
-    date_window,
-    get_engine,
-    show_demo_banner,
-)
+from db import flows_queries, queries
+from ui.common import database_ready, date_window, get_engine, show_demo_banner
 from ui.access import gate
+from ui.cache import cached
 from ui.captions import chart_sources
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import choose_country, say_if_data_old
@@ -46,10 +39,10 @@ if not database_ready(engine):
     st.stop()
 
 show_demo_banner(engine)
-country = choose_country(engine, url)  # asked only when several countries hold data (ui/filters.py)
+country = choose_country(engine)  # asked only when several countries hold data (ui/filters.py)
 start, end = date_window(engine, area=country)
-say_if_data_old(engine, url, country)
-headline = cached_headline(engine, url, start, end, country)  # the chosen country's only
+say_if_data_old(engine, country)
+headline = cached(queries.query_headline, engine, start, end, country)  # the chosen country's only
 # Small counts of people banded before anything is summed or drawn (charts/suppress.py): each day's
 # pairs and each site's count. The headline totals are the sums of the banded cells the chart draws,
 # so a total less the other days never gives back an exact small count. Events stay exact.
@@ -57,8 +50,8 @@ headline = cached_headline(engine, url, start, end, country)  # the chosen count
 # Every number below is the chosen country's (None: one country holds data, all of it is shown).
 view = Filters(start, end, area=country)
 sources = chart_sources(SimpleNamespace(engine=engine, url=url), "flows_and_events", view)
-daily = banded_daily(cached_daily_pairs(engine, url, start, end, country),
-                     cached_daily(engine, url, start, end, country), PAGES)
+daily = banded_daily(cached(flows_queries.query_daily_pairs, engine, view),
+                     cached(queries.query_daily_totals, engine, start, end, country), PAGES)
 totals = daily_totals(daily)
 sites = headline.site_counts
 people_in_sites = (PAGES.band(sites.assign(unit="persons"), "individuals").dropna(subset=["individuals"])
@@ -103,7 +96,7 @@ else:
                     "daily")
 
 st.subheader("Sources and their freshness")
-freshness = cached_freshness(engine, url, country)
+freshness = cached(queries.query_source_freshness, engine, country)
 if freshness.empty:
     st.info("No source has been loaded yet.")
 else:

@@ -14,7 +14,7 @@ DuckDB over an in-memory copy of the tables (the reference measured in the same 
 here are noisy, so read the ratios). Figure builders (PAGE_FIGURES) are timed built and
 serialised (`fig.to_json()`), and a whole page's server-side work (its queries and figures, as
 one page view runs them) gets its own median and p95. "raw rows (before)" entries time the
-flow queries as they were before the weekly summaries (db.flow_queries.*_raw), in the same run.
+flow queries as they were before the weekly summaries (db.flows_queries.*_raw), in the same run.
 
 Targets (issue): on SQLite every page query p95 ≤ 50 ms, a page ≤ 300 ms, a figure ≤ 50 ms; on
 PostgreSQL the same within 2×.
@@ -49,11 +49,11 @@ from charts.camps import (build_largest_sites, build_net_arrivals, build_populat
 from charts.events import build_event_map, build_event_timeline, build_hapi_counts, build_week_comparison  # noqa: E402
 from charts.flows import MAP_PAIRS, build_flow_map, build_sankey, build_weekly_flows, ranking_units  # noqa: E402
 from charts.quality import build_issue_chart  # noqa: E402
-from charts.spikes import (build_flows_with_events, build_lag_heatmap, governorates, keys_inside,  # noqa: E402
-                           lag_correlations, rank_spikes)
+from charts.flows_and_events import (build_flows_with_events, build_lag_heatmap, governorates,  # noqa: E402
+                                     keys_inside, lag_correlations, rank_spikes)
 from charts.timeline import build_daily_displacement_and_events  # noqa: E402
-from db import (boundaries, camp_queries, event_queries, flow_queries, provenance,  # noqa: E402
-                quality_queries, queries, spike_queries, vocab)
+from db import (boundaries, camps_queries, events_queries, flows_and_events_queries, flows_queries,  # noqa: E402
+                provenance, quality_queries, queries, vocab)
 from db.demo import DEMO_COUNTRY  # noqa: E402
 from db.filters import AREA_KINDS, Filters  # noqa: E402
 from ui.heap import freeze_loaded_heap  # noqa: E402
@@ -199,7 +199,7 @@ EVENT_WHERE = f"""
 e.event_date BETWEEN $start AND $end AND e.{COUNTED}
   AND ($area = '' OR e.place_id IN (SELECT place_id FROM area))
 """
-# The governorate every place lies under (itself for a governorate), as db.event_queries walks it.
+# The governorate every place lies under (itself for a governorate), as db.events_queries walks it.
 GOVERNORATE_OF = """
 governorate_of(place_id, governorate_id) AS (
     SELECT place_id, place_id FROM place WHERE kind = 'governorate'
@@ -244,7 +244,7 @@ SELECT c.near_place_key, l.event_id, l.event_type FROM centre c JOIN located l
 # The spike's list as the page shows it: the latest SPIKE_LIST_ROWS of its place, read whole.
 DUCKDB_SPIKE_LIST = f"""SELECT * FROM (SELECT near.*, e.*, row_number() OVER (PARTITION BY near_place_key
     ORDER BY e.event_date DESC, e.event_id) AS n FROM ({DUCKDB_EVENTS_NEAR}) near JOIN conflict_event e USING (event_id))
-WHERE n <= {spike_queries.SPIKE_LIST_ROWS}"""
+WHERE n <= {flows_and_events_queries.SPIKE_LIST_ROWS}"""
 # The ranking's counts per place and type, and each place's two latest events (by day, then id:
 # the page orders a day's events by distance, which only changes which of a day's are named).
 DUCKDB_PRECEDING = (
@@ -286,7 +286,7 @@ WHERE c.period_start <= $end AND c.period_end >= $start AND ($area = '' OR c.pla
 ORDER BY c.event_category, c.period_start, c.admin_level, c.area_pcode, c.provider
 """
 # Sites inside the area with their governorate (walking parent_id up), and one count per site and
-# day in the window (the larger of two providers'), as db.camp_queries reads them.
+# day in the window (the larger of two providers'), as db.camps_queries reads them.
 SITE_COUNTS = AREA_CTE + """,
 ancestor(site_id, ancestor_id) AS (
     SELECT s.place_id, p.parent_id FROM site s JOIN place p ON p.place_id = s.place_id WHERE p.parent_id IS NOT NULL
@@ -423,7 +423,7 @@ class PageQuery:
 
 # The Flows-and-events page's spike: the largest place-week of flight from the area; it looks up the
 # events before it and before each of its week's largest flows.
-RADIUS = spike_queries.RADIUS_KM[2]
+RADIUS = flows_and_events_queries.RADIUS_KM[2]
 SPIKE_VIEWS: dict[Filters, tuple[tuple[str, ...], date, date]] = {}
 
 
@@ -431,18 +431,19 @@ def spike_view(engine, f: Filters) -> tuple[tuple[str, ...], date, date]:
     """The places and days whose events the page looks up in its default view, picked as the page
     picks them; worked out once per window (not timed) and kept for the DuckDB reference."""
     if f not in SPIKE_VIEWS:
-        weekly = flow_queries.query_weekly_flows(engine, f, "origin", "new_displacement")
+        weekly = flows_queries.query_weekly_flows(engine, f, "origin", "new_displacement")
         inside = keys_inside(queries.query_places(engine, None), f.area)
         if inside is not None:
             weekly = weekly[weekly["place_key"].isin(inside)]
-        spikes = rank_spikes(weekly, "persons").head(spike_queries.SPIKE_CHOICES)
+        spikes = rank_spikes(weekly, "persons").head(flows_and_events_queries.SPIKE_CHOICES)
         if spikes.empty:
             SPIKE_VIEWS[f] = ((), f.start, f.end)
         else:
             week = spikes["week"].iloc[0]
-            week_rows = spikes[spikes["week"] == week].head(spike_queries.TOP_FLOWS)
+            week_rows = spikes[spikes["week"] == week].head(flows_and_events_queries.TOP_FLOWS)
             SPIKE_VIEWS[f] = ((spikes["place_key"].iloc[0], *week_rows["place_key"]),
-                              *spike_queries.preceding_window(week, spike_queries.LOOKBACK_DAYS[2]))
+                              *flows_and_events_queries.preceding_window(
+                                  week, flows_and_events_queries.LOOKBACK_DAYS[2]))
     return SPIKE_VIEWS[f]
 
 
@@ -455,8 +456,8 @@ def near_params(f: Filters, spike: bool) -> dict:
 
 def comparison_weeks(f: Filters) -> dict:
     """The days the Events page's comparison reads: the last whole week of the window and the four before."""
-    week = event_queries.comparison_week(f.end)
-    return {"first": week - timedelta(weeks=event_queries.WEEKS_AVERAGED), "last": week + timedelta(days=6),
+    week = events_queries.comparison_week(f.end)
+    return {"first": week - timedelta(weeks=events_queries.WEEKS_AVERAGED), "last": week + timedelta(days=6),
             "area": f.area or ""}
 
 
@@ -491,21 +492,22 @@ PAGE_QUERIES: list[PageQuery] = [
               DUCKDB_SOURCE_FRESHNESS, windowed=False),
     PageQuery("Home", "query_source_freshness (the demo's country)",
               lambda e, f: queries.query_source_freshness(e, DEMO_COUNTRY), None, windowed=False, in_page=False),
-    PageQuery("Flows", "query_weekly_flows (origin)", lambda e, f: flow_queries.query_weekly_flows(e, f, "origin"),
+    PageQuery("Flows", "query_weekly_flows (origin)", lambda e, f: flows_queries.query_weekly_flows(e, f, "origin"),
               DUCKDB_WEEKLY["origin"], window_area, area=True),
     PageQuery("Flows", "query_weekly_flows (destination)",
-              lambda e, f: flow_queries.query_weekly_flows(e, f, "destination"), DUCKDB_WEEKLY["destination"],
+              lambda e, f: flows_queries.query_weekly_flows(e, f, "destination"), DUCKDB_WEEKLY["destination"],
               window_area, area=True, in_page=False),
     # As the page asks: the 30 largest pairs in persons (what the map draws; the Sankey's 15 are among them).
     PageQuery("Flows", "query_flow_pairs (30 largest, persons)",
-              lambda e, f: flow_queries.query_flow_pairs(e, f, top=MAP_PAIRS, ranked_by=ranking_units("persons", None)),
+              lambda e, f: flows_queries.query_flow_pairs(e, f, top=MAP_PAIRS,
+                                                          ranked_by=ranking_units("persons", None)),
               DUCKDB_TOP_PAIRS, window_area, area=True),
     # Before the weekly summaries: the same flow queries over the raw rows (not part of a page view).
     PageQuery("Flows, raw rows (before)", "query_weekly_flows (origin)",
-              lambda e, f: flow_queries.query_weekly_flows_raw(e, f, "origin"), DUCKDB_WEEKLY["origin"], window_area,
+              lambda e, f: flows_queries.query_weekly_flows_raw(e, f, "origin"), DUCKDB_WEEKLY["origin"], window_area,
               area=True),
     PageQuery("Flows, raw rows (before)", "query_flow_pairs",
-              lambda e, f: flow_queries.query_flow_pairs_raw(e, f), DUCKDB_PAIRS, window_area, area=True),
+              lambda e, f: flows_queries.query_flow_pairs_raw(e, f), DUCKDB_PAIRS, window_area, area=True),
     # Issue 18: the sources behind a chart (its caption and demo mark, db/provenance.py), the accepted
     # reports without a figure (markers on the weekly charts) and the admin 1 boundaries (the maps).
     PageQuery("Home", "query_flow_and_event_sources (captions)",
@@ -517,7 +519,7 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Events", "query_event_sources (captions)", lambda e, f: provenance.query_event_sources(e, f), None,
               window_area, area=True),
     PageQuery("Flows", "query_unquantified_reports (origin)",
-              lambda e, f: flow_queries.query_unquantified_reports(e, f, "new_displacement", "origin"), None,
+              lambda e, f: flows_queries.query_unquantified_reports(e, f, "new_displacement", "origin"), None,
               window_area, area=True, also_on=("Flows and events",)),
     PageQuery("Flows", "query_admin1_features (maps)", lambda e, f: boundaries.query_admin1_features(e), None,
               windowed=False, also_on=("Events", "Camps")),
@@ -525,45 +527,45 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Flows and events", "query_places (all)", lambda e, f: queries.query_places(e, None), DUCKDB_ALL_PLACES,
               windowed=False),
     PageQuery("Flows and events", "query_weekly_flows (origin)",
-              lambda e, f: flow_queries.query_weekly_flows(e, f, "origin", "new_displacement"),
+              lambda e, f: flows_queries.query_weekly_flows(e, f, "origin", "new_displacement"),
               DUCKDB_WEEKLY["origin"], window_area, area=True),
     PageQuery("Flows and events", "query_weekly_events_by_type",
-              lambda e, f: spike_queries.query_weekly_events_by_type(e, f), DUCKDB_EVENTS_BY_TYPE, window_area,
-              area=True),
+              lambda e, f: flows_and_events_queries.query_weekly_events_by_type(e, f), DUCKDB_EVENTS_BY_TYPE,
+              window_area, area=True),
     PageQuery("Flows and events", "query_events_near_places (the spike's events)",
-              lambda e, f: spike_queries.query_events_near_places(e, spike_view(e, f)[0][:1], *spike_view(e, f)[1:],
-                                                                  RADIUS, f.event_types, f.sources,
-                                                                  spike_queries.SPIKE_LIST_ROWS),
+              lambda e, f: flows_and_events_queries.query_events_near_places(
+                  e, spike_view(e, f)[0][:1], *spike_view(e, f)[1:], RADIUS, f.event_types, f.sources,
+                  flows_and_events_queries.SPIKE_LIST_ROWS),
               DUCKDB_SPIKE_LIST, lambda f: near_params(f, spike=True), area=True),
     PageQuery("Flows and events", "query_preceding_events (the spike and the week's largest flows)",
-              lambda e, f: spike_queries.query_preceding_events(e, near_params(f, spike=False)["keys"],
-                                                                *spike_view(e, f)[1:],
-                                                                RADIUS, f.event_types, f.sources),
+              lambda e, f: flows_and_events_queries.query_preceding_events(
+                  e, near_params(f, spike=False)["keys"], *spike_view(e, f)[1:], RADIUS, f.event_types, f.sources),
               DUCKDB_PRECEDING, lambda f: near_params(f, spike=False), area=True),
     PageQuery("Flows and events", "query_weekly_flows (origin, lag view)",
-              lambda e, f: flow_queries.query_weekly_flows(e, spike_queries.lag_window(f), "origin",
-                                                           "new_displacement"),
-              DUCKDB_WEEKLY["origin"], lambda f: window_area(spike_queries.lag_window(f)), area=True),
+              lambda e, f: flows_queries.query_weekly_flows(e, flows_and_events_queries.lag_window(f), "origin",
+                                                            "new_displacement"),
+              DUCKDB_WEEKLY["origin"], lambda f: window_area(flows_and_events_queries.lag_window(f)), area=True),
     PageQuery("Flows and events", "query_weekly_events_by_place (lag view)",
-              lambda e, f: spike_queries.query_weekly_events_by_place(e, spike_queries.lag_window(f)),
-              DUCKDB_EVENTS_BY_PLACE, lambda f: window_area(spike_queries.lag_window(f)), area=True),
-    PageQuery("Events", "query_weekly_events", lambda e, f: event_queries.query_weekly_events(e, f),
+              lambda e, f: flows_and_events_queries.query_weekly_events_by_place(
+                  e, flows_and_events_queries.lag_window(f)),
+              DUCKDB_EVENTS_BY_PLACE, lambda f: window_area(flows_and_events_queries.lag_window(f)), area=True),
+    PageQuery("Events", "query_weekly_events", lambda e, f: events_queries.query_weekly_events(e, f),
               DUCKDB_WEEKLY_EVENTS, window_area, area=True),
-    PageQuery("Events", "query_event_locations", lambda e, f: event_queries.query_event_locations(e, f),
+    PageQuery("Events", "query_event_locations", lambda e, f: events_queries.query_event_locations(e, f),
               DUCKDB_EVENT_LOCATIONS, window_area, area=True),
     PageQuery("Events", "query_week_against_average",
-              lambda e, f: event_queries.query_week_against_average(e, f, event_queries.comparison_week(f.end)),
+              lambda e, f: events_queries.query_week_against_average(e, f, events_queries.comparison_week(f.end)),
               DUCKDB_WEEK_GOVERNORATES, lambda f: comparison_weeks(f), area=True),
-    PageQuery("Events", "query_hapi_event_counts", lambda e, f: event_queries.query_hapi_event_counts(e, f),
+    PageQuery("Events", "query_hapi_event_counts", lambda e, f: events_queries.query_hapi_event_counts(e, f),
               DUCKDB_HAPI, window_area, area=True),
     PageQuery("Camps", "query_latest_site_counts",
-              lambda e, f: camp_queries.query_latest_site_counts(e, f, "individuals", ()), DUCKDB_LATEST_SITES,
+              lambda e, f: camps_queries.query_latest_site_counts(e, f, "individuals", ()), DUCKDB_LATEST_SITES,
               window_area, area=True),
     PageQuery("Camps", "query_site_providers",
-              lambda e, f: camp_queries.query_site_providers(e, f, "individuals", ()), DUCKDB_SITE_PROVIDERS,
+              lambda e, f: camps_queries.query_site_providers(e, f, "individuals", ()), DUCKDB_SITE_PROVIDERS,
               window_area, area=True),
     PageQuery("Camps", "query_site_changes",
-              lambda e, f: camp_queries.query_site_changes(e, f, "individuals", "governorate", ()),
+              lambda e, f: camps_queries.query_site_changes(e, f, "individuals", "governorate", ()),
               DUCKDB_SITE_CHANGES, window_area, area=True),
     PageQuery("Data quality", "query_load_batches", lambda e, f: quality_queries.query_load_batches(e, f),
               DUCKDB_LOAD_BATCHES, lambda f: {**window(f), "few": quality_queries.FEW_BATCHES}),
@@ -609,11 +611,11 @@ PAGE_FIGURES: list[PageFigure] = [
                  lambda r, category=category: build_hapi_counts(r["query_hapi_event_counts"], category, category))
       for category in vocab.EVENT_CATEGORIES),
     PageFigure("Camps", "build_population_over_time (with population_by_area)", lambda r: build_population_over_time(
-        camp_queries.population_by_area(r["query_site_changes"]), "individuals", "governorate", "population")),
+        camps_queries.population_by_area(r["query_site_changes"]), "individuals", "governorate", "population")),
     PageFigure("Camps", "build_largest_sites",
                lambda r: build_largest_sites(r["query_latest_site_counts"], "individuals", "largest")),
     PageFigure("Camps", "build_net_arrivals (with weekly_net_change)", lambda r: build_net_arrivals(
-        camp_queries.weekly_net_change(r["query_site_changes"]), "individuals", "governorate", "net")),
+        camps_queries.weekly_net_change(r["query_site_changes"]), "individuals", "governorate", "net")),
     PageFigure("Camps", "build_site_map",
                lambda r: build_site_map(r["query_latest_site_counts"], "individuals", "map")),
     PageFigure("Data quality", "build_issue_chart", lambda r: build_issue_chart(r["query_issue_counts"], "issues")),

@@ -39,7 +39,7 @@ def one_image(out: Path) -> None:
     from charts.flows import build_weekly_flows
     from db.engine import make_engine
     from db.filters import Filters
-    from db.flow_queries import query_weekly_flows
+    from db.flows_queries import query_weekly_flows
 
     browser = chromium_path()
     if browser:

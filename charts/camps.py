@@ -1,6 +1,6 @@
 """Camps and sites: population by area over time, weekly net change, the largest sites, a site map.
 
-Pure: frames from db.camp_queries in, plotly figures out (graph_objects only). Each figure draws
+Pure: frames from db.camps_queries in, plotly figures out (graph_objects only). Each figure draws
 one unit (individuals or households); the unit is passed in and named on the axis, never mixed.
 The `shown_*` / `largest_sites` / `mapped_sites` helpers return exactly the rows a figure draws,
 so the page's CSV downloads and the figures cannot disagree.
@@ -47,13 +47,13 @@ def site_label(name_en, name_ar) -> str:
 
 
 def band_site_counts(sites: pd.DataFrame, unit: str, small: SmallCounts) -> pd.DataFrame:
-    """db.camp_queries.query_latest_site_counts' rows with each small latest count raised to its
+    """db.camps_queries.query_latest_site_counts' rows with each small latest count raised to its
     threshold and flagged in SUPPRESSED, before any chart, table or total is made of them."""
     return small.band(sites.assign(unit=BANDED_UNITS[unit]), "latest_count").drop(columns="unit")
 
 
 def band_counts(counts: pd.DataFrame, unit: str, small: SmallCounts) -> pd.DataFrame:
-    """db.camp_queries.query_site_counts' rows banded the same way (each site's count on each date)."""
+    """db.camps_queries.query_site_counts' rows banded the same way (each site's count on each date)."""
     return small.band(counts.assign(unit=BANDED_UNITS[unit])).drop(columns="unit")
 
 
@@ -68,7 +68,7 @@ def net_change_text(value, suppressed: bool = False, summed: bool = False) -> st
 
 
 def change_threshold(unit: str, small: SmallCounts) -> int:
-    """The size under which a net change of `unit` is banded (db.camp_queries.site_changes' small_change)."""
+    """The size under which a net change of `unit` is banded (db.camps_queries.site_changes' small_change)."""
     return small.threshold(BANDED_UNITS[unit])
 
 
@@ -158,7 +158,7 @@ def _series_order(size: pd.Series) -> list[str]:
 def build_population_over_time(population: pd.DataFrame, unit: str, level: str, title: str,
                                top: int = TOP_AREAS) -> go.Figure:
     """Stacked areas, one per governorate or district: on each reporting date, the sum of each
-    site's latest count on or before it (`population` from db.camp_queries.population_by_area)."""
+    site's latest count on or before it (`population` from db.camps_queries.population_by_area)."""
     rows = shown_population(population, top)
     drawn = (rows.assign(**{SUPPRESSED: _flags(rows)})
              .groupby(["reported_date", "shown_as"], as_index=False).agg(population=("population", "sum"),

@@ -1,7 +1,7 @@
 """Conflict events: a weekly timeline by type or sub-type, a map of locations, this week against
 the four before it, and HDX HAPI's aggregated counts in charts of their own.
 
-Pure: frames from db.event_queries in, plotly figures out (graph_objects only). Events read from
+Pure: frames from db.events_queries in, plotly figures out (graph_objects only). Events read from
 text reports and accepted on review are their own series, named "… — from text reports,
 reviewed" and hatched (bars) or drawn as open diamonds (map), as in charts/timeline.py. HAPI's
 counts are never drawn with individual events: they are per area and month, and their

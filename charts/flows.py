@@ -1,6 +1,6 @@
 """Flows: weekly displacement by place, an origin→destination Sankey and a flow map.
 
-Pure: frames from db.flow_queries in, plotly figures out (graph_objects only: plotly.express
+Pure: frames from db.flows_queries in, plotly figures out (graph_objects only: plotly.express
 costs ~5× more). Persons and households are never drawn as one quantity unless the caller
 converted households with `with_household_size`, whose unit label says so.
 
@@ -45,7 +45,7 @@ def converted_unit(size: float) -> str:
 
 
 def ranking_units(unit: str, size: float | None) -> dict[str, float]:
-    """The units a chart of `unit` sums, each with its factor: what db.flow_queries ranks pairs by
+    """The units a chart of `unit` sums, each with its factor: what db.flows_queries ranks pairs by
     so that the largest pairs it returns are the largest after `with_household_size(…, size)`."""
     if size and unit == converted_unit(size):
         return {"persons": 1.0, "households": float(size)}
@@ -78,7 +78,7 @@ def with_household_size(frame: pd.DataFrame, size: float | None) -> pd.DataFrame
 
 def weekly_flows_from_pairs(pair_weeks: pd.DataFrame, side: str) -> pd.DataFrame:
     """Per week, place as `side` (origin or destination), unit and from_text: the sums of the
-    week's pairs (db.flow_queries.query_weekly_pairs), in query_weekly_flows' columns.
+    week's pairs (db.flows_queries.query_weekly_pairs), in query_weekly_flows' columns.
 
     Summed from the (banded) pairs, so a place's total and its pairs agree: no total holds an
     exact small count that its banded pairs hide. Suppression flags and converted households
@@ -115,7 +115,7 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
 
     The x axis has a slot for every week of `window` (start, end), weeks without data drawn as 0
     (charts/weeks.py). `unquantified`: accepted text reports without a figure
-    (db.flow_queries.query_unquantified_reports), drawn as markers on their week (charts.weeks.no_figure_markers).
+    (db.flows_queries.query_unquantified_reports), drawn as markers on their week (charts.weeks.no_figure_markers).
     """
     rows = top_places(weekly, unit, top)
     order = rows.groupby("place")["value"].sum().sort_values(ascending=False).index.tolist()

@@ -18,7 +18,7 @@ DAY_MS = 86_400_000
 
 def banded_daily(pairs: pd.DataFrame, daily: pd.DataFrame, small: SmallCounts) -> pd.DataFrame:
     """The daily chart's cells: new displacement per day, unit and from_text summed from the day's
-    pairs once each small pair is banded (db.flow_queries.query_daily_pairs), the events of
+    pairs once each small pair is banded (db.flows_queries.query_daily_pairs), the events of
     `daily` (db.queries.query_daily_totals) as they are. A cell holding a banded pair is flagged
     in SUPPRESSED; events are not counts of people and are never banded."""
     keys = ["day", "unit", "from_text"]

@@ -153,7 +153,7 @@ def _wrapped(quote: str) -> str:
 
 def no_figure_hover(week_rows: pd.DataFrame) -> str:
     """The hover text of one week's marker: each place with its number of reports, and the quotes
-    when the rows carry them (read only for a role that may see them: db.flow_queries)."""
+    when the rows carry them (read only for a role that may see them: db.flows_queries)."""
     name = NO_FIGURE_NAMES.get(week_rows["figure_kind"].iloc[0], "reported, no figure") \
         if "figure_kind" in week_rows else "reported, no figure"
     parts = [name, week_label(monday_of(week_rows["week"].iloc[0]), True)]

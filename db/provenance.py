@@ -73,15 +73,15 @@ def combined(*frames: pd.DataFrame) -> pd.DataFrame:
 
 def figure_rows(filters: Filters, kind: str = "new_displacement", side: str | None = None):
     """(provider, batch_id, d) of the displacement figures the flow charts sum: the counted rows
-    of `kind` in the window (db.flow_queries' own clauses); with an area, those that start or
+    of `kind` in the window (db.flows_queries' own clauses); with an area, those that start or
     end inside it, or with `side`, those whose origin (or destination) is inside it."""
-    from db.flow_queries import _raw_counted  # flow_queries imports this module's neighbours
+    from db.flows_queries import _raw_counted  # flows_queries imports this module's neighbours
 
     f = displacement_figure
     if not filters.area:
         return _summarised_figure_rows(filters, kind)
     # A window of a few weeks is read through the date index (the place ids as `+ 0`, as
-    # db.flow_queries._raw_counted does for days): offered the place indexes for a country's places,
+    # db.flows_queries._raw_counted does for days): offered the place indexes for a country's places,
     # SQLite read every row of the country (1.5 s for a month's caption at 50,000 figures, issue 18).
     days = (filters.start, filters.end) if filters.days <= BY_DATE_DAYS else None
     if side is None:
@@ -107,9 +107,9 @@ def _summarised_figure_rows(filters: Filters, kind: str):
 
 
 def event_rows(filters: Filters):
-    """(provider, batch_id, d) of the counted, dated events of the window (db.event_queries' clauses);
+    """(provider, batch_id, d) of the counted, dated events of the window (db.events_queries' clauses);
     without an area or event types, from the day summary (as _summarised_figure_rows)."""
-    from db.event_queries import _counted
+    from db.events_queries import _counted
 
     if not filters.area and not filters.event_types:
         ed = summary_event_day
@@ -124,7 +124,7 @@ def event_rows(filters: Filters):
 
 def event_count_rows(filters: Filters):
     """(provider, batch_id, d) of HDX HAPI's event counts whose period overlaps the window
-    (db.event_queries.query_hapi_event_counts' clauses)."""
+    (db.events_queries.query_hapi_event_counts' clauses)."""
     c = event_count
     return (select(c.c.provider, c.c.batch_id, c.c.period_end.label("d"))
             .where(c.c.period_start <= filters.end, c.c.period_end >= filters.start,

@@ -83,7 +83,7 @@ class Headline:
     sites_as_of: date | None  # the latest count in the window
     events: int
     fatalities: int
-    # Each site's latest count inside the window (db.camp_queries.query_sites_in_window: site_key,
+    # Each site's latest count inside the window (db.camps_queries.query_sites_in_window: site_key,
     # individuals, households and their dates): the page sums these once their small counts are
     # banded (charts/suppress.py) rather than show the exact sums above.
     site_counts: pd.DataFrame | None = None
@@ -246,7 +246,7 @@ def _area_day_tables(area: str, start: date, end: date):
     `start`..`end` inside the area `area` (a place_key), grouped from the raw rows as db/summary.py
     groups them: the summaries hold no places. A figure is inside when its origin or its destination
     is (db.filters.narrowing), and then counts once. `+ 0` keeps the place indexes out of the plan:
-    the window's days lead through the date indexes (db.flow_queries._raw_counted)."""
+    the window's days lead through the date indexes (db.flows_queries._raw_counted)."""
     from db.summary import figure_day, figure_days_between, plausible_figure  # db.summary imports this module
 
     f, e = displacement_figure, conflict_event
@@ -301,8 +301,8 @@ def query_headline(engine: Engine, start: date, end: date, area: str | None = No
         .order_by(fd.c.unit)
     )
     # People in sites: each site's latest count inside the window, the Camps page's rule
-    # (db/camp_queries.py); a count older than the window is never summed as current.
-    from db.camp_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
+    # (db/camps_queries.py); a count older than the window is never summed as current.
+    from db.camps_queries import query_sites_in_window  # it reads db.queries' helpers: imported here
 
     site_counts = query_sites_in_window(engine, Filters(start, end, area=area))
     dated = pd.concat([site_counts["individuals_date"], site_counts["households_date"]]).dropna()

@@ -582,7 +582,7 @@ Index("ix_summary_event_week_week_start", summary_event_week.c.week_start)
 
 # Where the week's events happened: per week, place, the event's own coordinates (NULL when it has
 # none and stands at its place's), type and provider. The Events map and the events before a
-# spike (db/spike_queries.py) read whole weeks here instead of every event (ACLED gives each event
+# spike (db/flows_and_events_queries.py) read whole weeks here instead of every event (ACLED gives each event
 # its location's coordinates, so a location's events of a week are one row).
 summary_event_location_week = Table(
     "summary_event_location_week",
@@ -663,12 +663,12 @@ Index("ix_displacement_figure_destination_place_id_period_end", displacement_fig
 FIGURE_SPANS_DAYS = displacement_figure.c.period_start < displacement_figure.c.period_end
 Index("ix_displacement_figure_spanning_period_end", displacement_figure.c.period_end,
       sqlite_where=FIGURE_SPANS_DAYS, postgresql_where=FIGURE_SPANS_DAYS)
-# Events near a place (db/spike_queries.py) are told by their date, place and coordinates from the
+# Events near a place (db/flows_and_events_queries.py) are told by their date, place and coordinates from the
 # index alone (event_id too, for PostgreSQL; SQLite keeps the rowid in every index); only those
 # near are read whole.
 Index("ix_conflict_event_event_date_place_id_lat_lon_event_id", conflict_event.c.event_date, conflict_event.c.place_id,
       conflict_event.c.lat, conflict_event.c.lon, conflict_event.c.event_id)
-# The weekly flows narrowed to an area read the pairs whose other end is inside it (db/flow_queries.py):
+# The weekly flows narrowed to an area read the pairs whose other end is inside it (db/flows_queries.py):
 # by one end and week, every column those reads use carried in the index (migration 0010).
 _PAIR_CARRIED = [summary_flow_pair_week.c[name] for name in ("figure_kind", "unit", "provider", "from_text", "value")]
 Index("ix_summary_flow_pair_week_destination_covering", summary_flow_pair_week.c.destination_place_id,

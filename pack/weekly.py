@@ -18,19 +18,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from charts.captions import (demo_mark, event_timeline_caption, flow_map_caption, flows_and_events_caption,
-                            includes_demo, sankey_caption, sources_text, weekly_flows_caption)
-from charts.events import build_event_timeline, timeline_rows
-from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
+from charts.captions import demo_mark, includes_demo, sources_text
+from charts.definitions import (Chart, events_by_type_chart, flow_map_chart, flows_and_events_chart, sankey_chart,
+                                weekly_flows_chart)
+from charts.flows import (converted_unit, mapped_pairs, ranking_units, weekly_flows_from_pairs,
                           with_household_size)
-from charts.spikes import (build_flows_with_events, flows_and_events_rows, keys_inside, rank_spikes,
-                           summarise_events)
+from charts.flows_and_events import keys_inside, rank_spikes, summarise_events
 from charts.suppress import SUPPRESSED, SmallCounts, count_text
-from db import event_queries, flow_queries, provenance, queries, spike_queries, vocab
+from db import events_queries, flows_and_events_queries, flows_queries, provenance, queries, vocab
 from db.boundaries import query_admin1_features
 from db.filters import Filters
 
@@ -176,20 +173,11 @@ class PackOptions:
 
 
 @dataclass
-class PackChart:
-    name: str  # file name part: flows_by_origin, sankey, ...
-    title: str
-    figure: go.Figure
-    rows: pd.DataFrame  # exactly what the chart draws, p-codes included, small counts suppressed
-    caption: str
-
-
-@dataclass
 class Pack:
     options: PackOptions
     area_name: str  # "All areas" or "Hama · حماة (governorate, SY05)"
     headline: dict[str, str]  # label → figure as shown (small counts suppressed)
-    charts: list[PackChart]
+    charts: list[Chart]  # charts/definitions.py: the same definitions the pages draw
     preceding: pd.DataFrame  # the week's largest flows and the events before them (PRECEDING_COLUMNS)
     preceding_note: str
     sources: str  # "Sources: ACLED (data to …)"
@@ -237,31 +225,25 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     # them in its caption (charts/captions.py: the same function as on the page) and mark it demo.
     units = tuple(ranking_units(unit, size))
     flow_sources = provenance.query_flow_sources(engine, replace(window, units=units), KIND)
-    charts: list[PackChart] = []
+    charts: list[Chart] = []
 
     # Every flow figure below is summed from the pairs of each week, banded as read: nothing after this
     # (sums by place, conversion, figures, headline) sees a small count's value, and a place's total
     # is the sum of the same banded pairs the Sankey draws (charts/suppress.py).
-    pair_weeks = with_household_size(small.band(flow_queries.query_weekly_pairs(engine, window, KIND)), size)
+    pair_weeks = with_household_size(small.band(flows_queries.query_weekly_pairs(engine, window, KIND)), size)
     by_side = {side: weekly_flows_from_pairs(pair_weeks, side) for side in ("origin", "destination")}
     # Accepted text reports without a figure, marked on their week: never with their sentence (nothing
     # from a report's text leaves in the pack).
-    unquantified = {side: flow_queries.query_unquantified_reports(engine, window, KIND, side)
+    unquantified = {side: flows_queries.query_unquantified_reports(engine, window, KIND, side)
                     for side in ("origin", "destination")}
     for side in ("origin", "destination"):
         weekly = by_side[side]
         if weekly.empty or weekly[weekly["unit"] == unit].empty:
             continue
         title = mark(f"New displacement by {side}, per week", flow_sources)
-        drawn = weekly[weekly["unit"] == unit]
-        charts.append(PackChart(
-            f"flows_by_{side}", title,
-            build_weekly_flows(weekly, unit, side, title, window=(window.start, window.end),
-                               unquantified=unquantified[side]),
-            small.table(weekly_flow_rows(weekly, unit)),
-            weekly_flows_caption(filters=window, unit=unit, sources=flow_sources, household_size=size,
-                                 small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum(),
-                                 unquantified=len(unquantified[side]))))
+        charts.append(weekly_flows_chart(weekly, side=side, unit=unit, title=title, filters=window,
+                                         sources=flow_sources, small=small, household_size=size,
+                                         unquantified=unquantified[side]))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
@@ -269,49 +251,30 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     unquantified_flight = unquantified["origin"]
     if inside is not None and not unquantified_flight.empty:
         unquantified_flight = unquantified_flight[unquantified_flight["place_key"].isin(inside)]
-    weekly_events = event_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
-    events = spike_queries.events_by_type(weekly_events)
+    weekly_events = events_queries.query_weekly_events(engine, window)  # read once: by type and by sub-type
+    events = flows_and_events_queries.events_by_type(weekly_events)
     if not flight.empty or not events.empty:
         sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
         title = mark("New displacement and the week's conflict events", sources)
-        charts.append(PackChart(
-            "flows_and_events", title,
-            build_flows_with_events(flight, events, unit, title, window=(window.start, window.end),
-                                    unquantified=unquantified_flight),
-            small.table(flows_and_events_rows(flight, events)),
-            flows_and_events_caption(filters=window, unit=unit, sources=sources, household_size=size,
-                                     small_note=small.note(),
-                                     text_share=flight.loc[flight["from_text"], "value"].sum() if not flight.empty
-                                     else 0, unquantified=len(unquantified_flight))))
+        charts.append(flows_and_events_chart(flight, events, unit=unit, title=title, filters=window, sources=sources,
+                                             small=small, household_size=size, unquantified=unquantified_flight))
 
     if not weekly_events.empty:
         sources = provenance.query_event_sources(engine, window)
         title = mark("Conflict events per week, by type", sources)
-        drawn = timeline_rows(weekly_events)
-        charts.append(PackChart(
-            "events_by_type", title, build_event_timeline(weekly_events, title, window=(window.start, window.end)), drawn,
-            event_timeline_caption(filters=window, sources=sources,
-                                   text_share=drawn.loc[drawn["from_text"], "events"].sum())))
+        charts.append(events_by_type_chart(weekly_events, title=title, filters=window, sources=sources))
 
     pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
         if not pair_weeks.empty else pair_weeks
     if not pairs.empty:
         sources = provenance.query_flow_sources(engine, replace(week, units=units), KIND)
         title = mark("New displacement: origin → destination", sources)
-        charts.append(PackChart(
-            "sankey", title, build_sankey(pairs, unit, title),
-            small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
-            sankey_caption(filters=week, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                           small_note=small.note())))
-        mapped = mapped_pairs(pairs, unit)
-        if not mapped.empty:
+        charts.append(sankey_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
+                                   household_size=size))
+        if not mapped_pairs(pairs, unit).empty:
             title = mark("New displacement: flow map", sources)
-            unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
-            charts.append(PackChart(
-                "flow_map", title, build_flow_map(pairs, unit, title, admin1=query_admin1_features(engine)),
-                small.table(mapped),
-                flow_map_caption(filters=week, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                                 small_note=small.note(), unmapped=unmapped)))
+            charts.append(flow_map_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
+                                         admin1=query_admin1_features(engine), household_size=size))
 
     if not charts:
         raise NothingToExport(
@@ -357,17 +320,17 @@ def _place_name(places: pd.DataFrame, area: str | None) -> str | None:
 def _preceding_table(engine: Engine, options: PackOptions, flight: pd.DataFrame,
                      unit: str) -> tuple[pd.DataFrame, str]:
     """The week's largest flows from the area and the events before each (as the Flows and events page)."""
-    lookback, radius = spike_queries.LOOKBACK_DAYS[2], spike_queries.RADIUS_KM[2]
-    first, last = spike_queries.preceding_window(options.week, lookback)
-    note = (f"The week's {spike_queries.TOP_FLOWS} largest flows by place of origin, and the conflict events from "
-            f"{first:%d %b} to {last:%d %b %Y} in or within {radius} km of each place (ACLED types; the latest two "
-            "named).")
+    lookback, radius = flows_and_events_queries.LOOKBACK_DAYS[2], flows_and_events_queries.RADIUS_KM[2]
+    first, last = flows_and_events_queries.preceding_window(options.week, lookback)
+    note = (f"The week's {flows_and_events_queries.TOP_FLOWS} largest flows by place of origin, and the conflict "
+            f"events from {first:%d %b} to {last:%d %b %Y} in or within {radius} km of each place (ACLED types; the "
+            "latest two named).")
     ranked = rank_spikes(flight[flight["week"] == options.week], unit) if not flight.empty else flight
     if ranked.empty:
         return pd.DataFrame(columns=PRECEDING_COLUMNS), note
-    top = ranked.head(spike_queries.TOP_FLOWS)
-    found = spike_queries.query_preceding_events(engine, tuple(top["place_key"]), first, last, radius,
-                                                 options.filters.event_types, options.filters.sources)
+    top = ranked.head(flows_and_events_queries.TOP_FLOWS)
+    found = flows_and_events_queries.query_preceding_events(engine, tuple(top["place_key"]), first, last, radius,
+                                                            options.filters.event_types, options.filters.sources)
     rows = []
     for row in top.itertuples():
         counts, latest = found.of(row.place_key)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission, PermissionDenied
-from db import batches, demo, vocab
+from db import audit, batches, demo, quality_queries, vocab
 from db.engine import DatabaseBusy
 from db.vocab import AUDIT_ACTIONS
-from ui.admin import cached_audit, cached_demo_batches, cached_live_batches
+from ui.cache import cached
 from ui.page import open_page
 from ui.show import show_table
 
@@ -20,7 +20,7 @@ if "admin_message" in st.session_state:
 st.subheader("Audit trail")
 action = st.selectbox("Action", ["all", *AUDIT_ACTIONS], key="admin-action",
                       format_func=lambda a: "every action" if a == "all" else vocab.label(a))
-trail = cached_audit(page.engine, page.url, None if action == "all" else action)
+trail = cached(audit.query_audit, page.engine, action=None if action == "all" else action)
 if trail.empty:
     st.info("Nothing on the audit trail yet" + ("" if action == "all" else " for this action") + ".")
 else:
@@ -37,7 +37,7 @@ st.caption("Its rows leave every page, except those another live batch loaded to
            "values. Otherwise rows it inserted are deleted and rows it revised get their previous values back "
            "(unless a later load revised them again). The batch stays listed as deleted, with its issues, and the "
            "same file can be loaded again.")
-live = cached_live_batches(page.engine, page.url)
+live = cached(quality_queries.query_live_batches, page.engine)
 if live.empty:
     st.info("No loaded batch to delete.")
 else:
@@ -60,7 +60,7 @@ else:
             st.rerun()
 
 st.subheader("Remove the demo data")
-demo_batches = cached_demo_batches(page.engine, page.url)
+demo_batches = cached(demo.live_demo_batches, page.engine)
 if not demo_batches:
     st.info("No demo data is loaded.")
 else:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission
-from charts.captions import flow_map_caption, sankey_caption, weekly_flows_caption
-from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey, build_weekly_flows, converted_unit,
-                          mapped_pairs, ranking_units, top_pairs, weekly_flow_rows, weekly_flows_from_pairs,
-                          with_household_size)
+from charts.definitions import flow_map_chart, sankey_chart, weekly_flows_chart
+from charts.flows import converted_unit, ranking_units, weekly_flows_from_pairs, with_household_size
 from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
-from db.flow_queries import FLOW_KINDS, FLOW_SIDES
+from db import flows_queries
+from db.flows_queries import FLOW_KINDS, FLOW_SIDES
 from ui.captions import chart_sources
 from ui.safe_text import literal
-from ui.common import cached_unquantified_reports, cached_weekly_pairs, param_choice, param_number
+from ui.cache import cached
+from ui.common import param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
@@ -36,50 +36,45 @@ unit = param_choice("unit", units, "Unit", horizontal=True)
 # Small counts banded before anything is drawn: the browser gets the figure's JSON (charts/suppress.py).
 # Places and pairs are both summed from the same banded pairs of each week, so that no place's
 # total differs from its pairs by an exact small count.
-pair_weeks = with_household_size(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, kind)), size)
+pair_weeks = with_household_size(PAGES.band(cached(flows_queries.query_weekly_pairs, page.engine, filters, kind)), size)
 weekly = weekly_flows_from_pairs(pair_weeks, side)
 rows = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
 # Accepted reports without a figure, marked on their week; the sentence only for a role that may read it.
-unquantified = cached_unquantified_reports(page.engine, page.url, filters, kind, side,
-                                           page.actor.can(Permission.SEE_QUOTES))
+unquantified = cached(flows_queries.query_unquantified_reports, page.engine, filters, kind, side,
+                      with_quotes=page.actor.can(Permission.SEE_QUOTES))
 if rows.empty and unquantified.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "
             "another area or unit, or clear the source filter.")
     st.stop()
 
-text_share = rows.loc[rows["from_text"], "value"].sum()
 # The sources of the figures these charts sum (all three read the same pairs): captions and demo mark.
 sources = chart_sources(page, "flows", filters, kind=kind, units=ranking_units(unit, size))
 
 st.subheader(f"Per week, by {side}")
-figure = build_weekly_flows(weekly, unit, side, page.demo_mark(f"{kind.replace('_', ' ')} by {side}, per week",
-                                                                     sources),
-                            window=(filters.start, filters.end), unquantified=unquantified)
-show_chart(figure, key="chart-weekly")
-chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f"flows_by_{side}_{kind}", filters),
-                "weekly")
-st.caption(weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=size,
-                                small_note=PAGES.note(), text_share=text_share, unquantified=len(unquantified),
-                                escape=literal))
+chart = weekly_flows_chart(weekly, side=side, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')} by {side}, "
+                                                                              "per week", sources),
+                           filters=filters, sources=sources, small=PAGES, household_size=size,
+                           unquantified=unquantified, escape=literal)
+show_chart(chart.figure, key="chart-weekly")
+chart_downloads(chart.figure, chart.rows, file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
+st.caption(chart.caption)
 
 pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
 if pairs.empty:
     st.info("No report in this view names both an origin and a destination.")
     st.stop()
-sankey = build_sankey(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination", sources))
-show_chart(sankey, key="chart-sankey")
-chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
-                "sankey")
-st.caption(sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                          small_note=PAGES.note(), escape=literal))
+sankey = sankey_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination",
+                                                               sources),
+                      filters=filters, sources=sources, small=PAGES, household_size=size, escape=literal)
+show_chart(sankey.figure, key="chart-sankey")
+chart_downloads(sankey.figure, sankey.rows, file_stem(f"flows_pairs_{kind}", filters), "sankey")
+st.caption(sankey.caption)
 
-flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
-                          admin1=query_admin1_features(page.engine))
-mapped = mapped_pairs(pairs, unit)
-show_chart(flow_map, key="chart-map")
-chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
-unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
-st.caption(flow_map_caption(filters=filters, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                            small_note=PAGES.note(), unmapped=unmapped, escape=literal))
+flow_map = flow_map_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
+                          filters=filters, sources=sources, small=PAGES, admin1=query_admin1_features(page.engine),
+                          household_size=size, escape=literal)
+show_chart(flow_map.figure, key="chart-map")
+chart_downloads(flow_map.figure, flow_map.rows, file_stem(f"flows_map_{kind}", filters), "map")
+st.caption(flow_map.caption)

@@ -8,44 +8,42 @@ import pandas as pd
 import streamlit as st
 
 from access.policy import Permission
-from charts.captions import flows_and_events_caption
+from charts.definitions import flows_and_events_chart
 from charts.export import csv_bytes
 from charts.flows import weekly_flows_from_pairs
-from charts.spikes import (build_flows_with_events, build_lag_heatmap, flows_and_events_rows, governorates,
-                           MIN_LAG_WEEKS, keys_inside, lag_correlations, rank_spikes, summarise_events,
-                           weeks_used)
+from charts.flows_and_events import (build_lag_heatmap, governorates, MIN_LAG_WEEKS, keys_inside, lag_correlations,
+                                     rank_spikes, summarise_events, weeks_used)
 from charts.suppress import PAGES, SUPPRESSED, count_text
-from db import vocab
-from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
-                              lag_window, preceding_window)
+from db import flows_and_events_queries, flows_queries, queries, vocab
+from db.flows_and_events_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS,
+                                         events_near, lag_window, preceding_window)
+from ui.cache import cached
 from ui.captions import chart_caption, chart_sources
-from ui.common import (cached_places, cached_unquantified_reports, cached_weekly_pairs, from_link, param_choice,
-                       param_number, refuse_url_value)
+from ui.common import from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
-from ui.spikes import (cached_events_near_places, cached_preceding_events, cached_weekly_events_by_place,
-                       cached_weekly_events_by_type)
 from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
 unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
-places = cached_places(page.engine, page.url, ())
+places = cached(queries.query_places, page.engine)
 inside = keys_inside(places, filters.area)
 
 # Small counts banded before anything is drawn or summed (charts/suppress.py), on the pairs of each
 # week as on the Flows page and in the pack: a place's total is the same everywhere it is shown.
-weekly = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, filters, "new_displacement")),
-                                 "origin")
+pair_weeks = cached(flows_queries.query_weekly_pairs, page.engine, filters, "new_displacement")
+weekly = weekly_flows_from_pairs(PAGES.band(pair_weeks), "origin")
 if inside is not None and not weekly.empty:
     weekly = weekly[weekly["place_key"].isin(inside)]  # flight *from* the area
 weekly = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
-events = cached_weekly_events_by_type(page.engine, page.url, filters)
+events = cached(flows_and_events_queries.query_weekly_events_by_type, page.engine, filters)
 quotes = page.actor.can(Permission.SEE_QUOTES)  # a viewer gets the events, never a report's sentence
 # Accepted reports of flight without a figure, marked on their week (a viewer sees that one exists, not its sentence).
-unquantified = cached_unquantified_reports(page.engine, page.url, filters, "new_displacement", "origin", quotes)
+unquantified = cached(flows_queries.query_unquantified_reports, page.engine, filters, "new_displacement", "origin",
+                      with_quotes=quotes)
 if inside is not None and not unquantified.empty:
     unquantified = unquantified[unquantified["place_key"].isin(inside)]
 if weekly.empty and events.empty and unquantified.empty:
@@ -55,15 +53,13 @@ if weekly.empty and events.empty and unquantified.empty:
     st.stop()
 
 sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
-figure = build_flows_with_events(weekly, events, unit, page.demo_mark("New displacement and the week's conflict events",
-                                                                      sources),
-                                 window=(filters.start, filters.end), unquantified=unquantified)
-show_chart(figure, key="chart-flows-events")
-chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file_stem("flows_and_events", filters),
-                "flows-events")
-st.caption(flows_and_events_caption(filters=filters, unit=unit, sources=sources, small_note=PAGES.note(),
-                                    text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                                    unquantified=len(unquantified), escape=literal))
+chart = flows_and_events_chart(weekly, events, unit=unit,
+                               title=page.demo_mark("New displacement and the week's conflict events", sources),
+                               filters=filters, sources=sources, small=PAGES, unquantified=unquantified,
+                               escape=literal)
+show_chart(chart.figure, key="chart-flows-events")
+chart_downloads(chart.figure, chart.rows, file_stem("flows_and_events", filters), "flows-events")
+st.caption(chart.caption)
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)
@@ -97,11 +93,11 @@ first, last = preceding_window(spike_week, lookback)
 week_rows = spikes[spikes["week"] == spike_week].head(TOP_FLOWS)
 # Counted per place and type from the summaries (not read event by event): the same rule as the list.
 asked = tuple(dict.fromkeys((spike_place, *week_rows["place_key"])))
-preceding = cached_preceding_events(page.engine, page.url, asked, first, last, radius, filters.event_types,
-                                    filters.sources)
+preceding = cached(flows_and_events_queries.query_preceding_events, page.engine, asked, first, last, radius,
+                   filters.event_types, filters.sources)
 total = int(preceding.of(spike_place)[0]["events"].sum())
-near = events_near(cached_events_near_places(page.engine, page.url, (spike_place,), first, last, radius,
-                                             filters.event_types, filters.sources, SPIKE_LIST_ROWS, quotes),
+near = events_near(cached(flows_and_events_queries.query_events_near_places, page.engine, (spike_place,), first, last,
+                          radius, filters.event_types, filters.sources, SPIKE_LIST_ROWS, with_quotes=quotes),
                    spike_place)
 chosen = spikes.iloc[options.index(spike)]
 st.markdown(f"**{total} event(s)** from {first:%d %b} to {last:%d %b %Y} in or within {radius:g} km of "
@@ -117,9 +113,9 @@ else:
         "inside_area": st.column_config.CheckboxColumn("Inside"), "quote": "Sentence (text reports)"})
     st.download_button(
         "Download these events (CSV)", file_name=f"events_before_{spike_place}_{spike_week}.csv".replace(":", "-"),
-        data=lambda: csv_bytes(events_near(cached_events_near_places(
-            page.engine, page.url, (spike_place,), first, last, radius, filters.event_types, filters.sources,
-            with_quotes=quotes), spike_place)),
+        data=lambda: csv_bytes(events_near(cached(
+            flows_and_events_queries.query_events_near_places, page.engine, (spike_place,), first, last, radius,
+            filters.event_types, filters.sources, with_quotes=quotes), spike_place)),
         mime="text/csv", key="download-near", on_click="ignore")
 
 st.subheader(f"The week's largest flows and their preceding events (week of {spike_week:%d %b %Y})")
@@ -139,10 +135,10 @@ st.download_button("Download this table (CSV)", data=csv_bytes(ranking),
 
 st.subheader("Does displacement follow the events? (lag view)")
 lag_filters = lag_window(filters)
-lag_flows = weekly_flows_from_pairs(PAGES.band(cached_weekly_pairs(page.engine, page.url, lag_filters,
-                                                                   "new_displacement")), "origin")
+lag_pairs = cached(flows_queries.query_weekly_pairs, page.engine, lag_filters, "new_displacement")
+lag_flows = weekly_flows_from_pairs(PAGES.band(lag_pairs), "origin")
 lag_flows = lag_flows[lag_flows["unit"] == unit] if not lag_flows.empty else lag_flows
-lag_events = cached_weekly_events_by_place(page.engine, page.url, lag_filters)
+lag_events = cached(flows_and_events_queries.query_weekly_events_by_place, page.engine, lag_filters)
 areas = governorates(places)
 names = dict(zip(places["place_key"], places["name_en"]))
 correlations = lag_correlations(lag_flows, lag_events, areas, names)

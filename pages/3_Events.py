@@ -8,17 +8,16 @@ from datetime import timedelta
 
 import streamlit as st
 
-from charts.captions import event_timeline_caption
-from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timeline, build_hapi_counts,
-                           build_week_comparison, hapi_admin_level, hapi_rows, map_rows, timeline_rows)
-from db import vocab
+from charts.definitions import events_by_type_chart
+from charts.events import (CATEGORY_LABELS, build_event_map, build_hapi_counts, build_week_comparison,
+                           hapi_admin_level, hapi_rows, map_rows, timeline_rows)
+from db import events_queries, vocab
 from db.boundaries import query_admin1_features
-from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
+from db.events_queries import MAP_LOCATION_LIMIT, comparison_week
+from ui.cache import cached
 from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
-from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_week_against_average,
-                       cached_weekly_events)
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.safe_text import literal
@@ -36,7 +35,7 @@ sources = chart_sources(page, "events", filters)  # the timeline's and the map's
 
 # --- 1. weekly timeline ------------------------------------------------------------------------
 st.subheader("Per week, by event type")
-weekly = cached_weekly_events(page.engine, page.url, filters)
+weekly = cached(events_queries.query_weekly_events, page.engine, filters)
 types = tuple(t for t in vocab.EVENT_TYPES if not filters.event_types or t in filters.event_types)
 subtypes_of = param_choice("subtypes_of", (BY_TYPE, *types), "Break down", widget=st.selectbox, default_in_url=False,
                            format_func=lambda v: v if v == BY_TYPE else f"{v} by sub-type",
@@ -48,18 +47,18 @@ if drawn.empty:
             + (" Or choose \"all event types\" above." if subtypes_of else ""))
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
-    figure = build_event_timeline(weekly, page.demo_mark(f"Conflict events per week: {what}", sources),
-                                  subtypes_of, window=(filters.start, filters.end))
-    show_chart(figure, key="chart-timeline")
-    chart_downloads(figure, drawn.assign(area=filters.area or "all"),
+    chart = events_by_type_chart(weekly, title=page.demo_mark(f"Conflict events per week: {what}", sources),
+                                 filters=filters, sources=sources, subtypes_of=subtypes_of, escape=literal)
+    show_chart(chart.figure, key="chart-timeline")
+    # The page's CSV also names the area it was drawn for (the pack's file name says it).
+    chart_downloads(chart.figure, chart.rows.assign(area=filters.area or "all"),
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),
                     "timeline")
-    st.caption(event_timeline_caption(filters=filters, sources=sources,
-                                      text_share=drawn.loc[drawn["from_text"], "events"].sum(), escape=literal))
+    st.caption(chart.caption)
 
     # --- 2. map --------------------------------------------------------------------------------
     st.subheader("Where")
-    locations = cached_event_locations(page.engine, page.url, filters)
+    locations = cached(events_queries.query_event_locations, page.engine, filters)
     mapped = map_rows(locations)
     if mapped.empty:
         st.info("None of these events has coordinates, nor a place with coordinates in the gazetteer. Link their "
@@ -87,7 +86,7 @@ st.subheader(f"Week of {week:%a %d %b} – {week_end:%a %d %b %Y} against the 4 
 if week_end != filters.end:
     st.caption(f"The week containing {filters.end:%d %b %Y} is not complete in the window, so the last complete "
                "week before it is compared.")
-table = cached_week_against_average(page.engine, page.url, filters, week)
+table = cached(events_queries.query_week_against_average, page.engine, filters, week)
 if table.empty:
     st.info(f"No conflict events between {week - timedelta(weeks=4):%d %b %Y} and {week_end:%d %b %Y}"
             + area + ". Move the window's end in the sidebar to a week "
@@ -116,7 +115,7 @@ else:
 st.subheader("Aggregated counts from HDX HAPI")
 HAPI_NOTE = ("aggregated counts from HDX HAPI (monthly, by area); categories overlap (civilian targeting is part of "
              "political violence) and are never added together; not individual events")
-counts = cached_hapi_event_counts(page.engine, page.url, filters)
+counts = cached(events_queries.query_hapi_event_counts, page.engine, filters)
 if counts.empty:
     st.info(f"No HDX HAPI event counts for periods {window}. Load HAPI conflict-event files on the Upload page, "
             "widen the window, choose another area (counts are per governorate or district), or clear the "

@@ -10,9 +10,10 @@ from charts.camps import (BANDED_UNITS, TOP_SITES, band_counts, band_net_change,
                           shown_net_changes, shown_population)
 from charts.suppress import PAGES, count_texts
 from db.boundaries import query_admin1_features
-from db.camp_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
-from ui.camps import (cached_latest_site_counts, cached_site_count_dates, cached_site_counts,
-                      param_site_types)
+from db import camps_queries
+from db.camps_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
+from ui.cache import cached
+from ui.camps import param_site_types
 from ui.captions import chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
@@ -29,9 +30,9 @@ with left:
 with right:
     level = param_choice("level", AREA_LEVELS, "Areas", horizontal=True)
 
-sites = cached_latest_site_counts(page.engine, page.url, filters, unit, site_types)
+sites = cached(camps_queries.query_latest_site_counts, page.engine, filters, unit, site_types)
 if sites.empty:
-    first, last, counted = cached_site_count_dates(page.engine, page.url)
+    first, last, counted = cached(camps_queries.query_site_count_dates, page.engine)
     held = (f" The database holds site counts of {counted} site(s) from {first:%d %b %Y} to {last:%d %b %Y}."
             if counted else " The database holds no site counts yet: load a CCCM site list.")
     advice = ["widen the window in the sidebar"]
@@ -54,8 +55,8 @@ sources = chart_sources(page, "sites", filters, unit=unit, site_types=site_types
 # totals are sums of banded site counts ("<N" when they hold one), the net changes are taken
 # between banded counts, each site's still under the threshold banded again (±threshold), then each sum.
 sites = band_site_counts(sites, unit, PAGES)
-changes = site_changes(band_counts(cached_site_counts(page.engine, page.url, filters, unit, level, site_types),
-                                   unit, PAGES), change_threshold(unit, PAGES))
+counts = cached(camps_queries.query_site_counts, page.engine, filters, unit, level, site_types)
+changes = site_changes(band_counts(counts, unit, PAGES), change_threshold(unit, PAGES))
 population = population_by_area(changes)
 weekly = band_net_change(weekly_net_change(changes), unit, PAGES)
 scope = ((f"Only sites inside {filters.area}. " if filters.area else "")

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from charts.suppress import HOUSEHOLDS_THRESHOLD, PERSONS_THRESHOLD
+from ui.cache import few_cached
 from ui.common import param_choice, param_number
 from ui.filters import sidebar_filters, week_choices_of
-from ui.pack import cached_pack, pack_download
+from ui.pack import pack_download, pack_or_reason
 from access.policy import Permission
 from ui.page import open_page
 from ui.safe_text import literal
@@ -50,7 +51,8 @@ with st.expander("Small counts and context"):
                                    step=1, integer=True))
 
 monday = dict(weeks)[week_label]
-pack, nothing = cached_pack(page.engine, page.url, monday, filters, unit, size, context, min_persons, min_households)
+pack, nothing = few_cached(pack_or_reason, page.engine, monday, filters, unit, size, context, min_persons,
+                           min_households)
 if pack is None:
     st.info(literal(nothing))
     st.stop()

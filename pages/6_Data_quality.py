@@ -7,14 +7,14 @@ import streamlit as st
 from access.policy import Permission
 from charts.suppress import NONE, PAGES
 from charts.quality import build_issue_chart
+from db import queries, quality_queries
 from db.quality_queries import DUPLICATE_PAIRS, DUPLICATE_TOLERANCE, FEW_BATCHES, ISSUE_ROWS
 from ui.captions import chart_caption
-from ui.common import cached_unresolved
+from ui.cache import cached
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
-from ui.quality import (cached_batch_issues, cached_issue_counts, cached_load_batches, cached_possible_duplicates,
-                        decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message)
+from ui.quality import decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message
 from ui.show import show_chart, show_table
 
 SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
@@ -25,7 +25,7 @@ show_last_message()
 
 # --- loads ---------------------------------------------------------------------------------------
 st.subheader("Loads")
-listing = cached_load_batches(page.engine, page.url, filters)
+listing = cached(quality_queries.query_load_batches, page.engine, filters)
 batches = listing.batches
 if listing.windowed:
     scope = (f"{len(batches)} of {listing.total} loads: those finished between {filters.start:%d %b %Y} and "
@@ -48,14 +48,14 @@ else:
 
 # --- issues --------------------------------------------------------------------------------------
 st.subheader("Issues by code")
-batch = param_batch(page.engine, page.url, batches)
+batch = param_batch(page.engine, batches)
 if batch is not None:
     counted = (batch,)
     what = f"batch {batch}"
 else:
     counted = tuple(int(b) for b in batches["batch_id"]) if listing.windowed else None
     what = "the loads listed above"
-counts = cached_issue_counts(page.engine, page.url, counted) if counted != () else None
+counts = cached(quality_queries.query_issue_counts, page.engine, counted) if counted != () else None
 if counts is None or counts.empty:
     st.info(f"No issues in {what}: every row read was loaded without a warning.")
 else:
@@ -69,7 +69,7 @@ else:
 if batch is None:
     st.info("Choose a batch above to list its issues row by row.")
 else:
-    issues = cached_batch_issues(page.engine, page.url, batch)
+    issues = cached(quality_queries.query_batch_issues, page.engine, batch)
     if issues.empty:
         st.info(f"Batch {batch} has no issues.")
     else:
@@ -81,7 +81,7 @@ else:
 
 # --- place names ---------------------------------------------------------------------------------
 st.subheader("Place names to link")
-queue = cached_unresolved(page.engine, page.url)
+queue = cached(queries.query_unresolved_names, page.engine)
 if queue.empty:
     st.info("No open place names — every name resolved, linked or dismissed.")
 else:
@@ -96,7 +96,8 @@ else:
 
 # --- possible duplicates -------------------------------------------------------------------------
 st.subheader("Possible duplicates across sources")
-pairs = cached_possible_duplicates(page.engine, page.url, filters, page.actor.can(Permission.SEE_QUOTES))
+pairs = cached(quality_queries.query_possible_duplicates, page.engine, filters,
+              with_quotes=page.actor.can(Permission.SEE_QUOTES))
 if pairs.empty:
     st.info(f"No possible duplicates between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
             + (f" touching {filters.area}" if filters.area else "") + ": no two sources give the same kind of "

@@ -57,7 +57,7 @@ def _sentence(row, places) -> None:
 
 def _place_box(label: str, raw, key_now, widget_key: str) -> str | None:
     """A place picked by name (ui/places.py), starting at the place linked now; None keeps it unlinked."""
-    return place_picker(engine, str(engine.url), label, raw, key_now, widget_key)
+    return place_picker(engine, label, raw, key_now, widget_key)
 
 
 def _place(label: str, picked: str | None):
@@ -197,7 +197,7 @@ if unlinked.empty:
 for i, row in enumerate(unlinked.itertuples()):
     left, middle, right = st.columns([2, 2, 1])
     left.markdown(f"**{inert(row.raw_name)}** — in {row.facts} waiting fact(s)", unsafe_allow_html=True)
-    target = place_picker(engine, str(engine.url), "Gazetteer place", row.raw_name, row.best_candidate_key,
+    target = place_picker(engine, "Gazetteer place", row.raw_name, row.best_candidate_key,
                           f"link-{i}-target", container=middle)
     if right.button("Link", key=f"link-{i}"):
         place_id = review.place_id_for(engine, target) if target else None

@@ -7,14 +7,16 @@ import streamlit as st
 from access.policy import Permission
 from db.vocab import PLACE_KINDS
 from ui.access import gate
-from ui.common import cached_gazetteer, cached_places, cached_unresolved, database_ready, get_engine
+from db import queries
+from gazetteer import load_gazetteer
+from ui.cache import cached, shared
+from ui.common import database_ready, get_engine
 from ui.show import show_table
 
 st.set_page_config(page_title="Gazetteer", page_icon="🗺️", layout="wide")
 st.title("Gazetteer")
 actor = gate(Permission.VIEW)  # before any data is read (ui/access.py)
 engine = get_engine()
-url = str(engine.url)
 if not database_ready(engine):
     st.info("The database has no tables yet. Run `python -m db upgrade`.")
     st.stop()
@@ -24,7 +26,7 @@ name = st.text_input("Place name as written", value=st.query_params.get("name", 
 kind = st.selectbox("Kind", ["any", *PLACE_KINDS], index=0)
 if name.strip():
     st.query_params["name"] = name
-    resolution = cached_gazetteer(engine, url).resolve(name, kind=None if kind == "any" else kind)
+    resolution = shared(load_gazetteer, engine).resolve(name, kind=None if kind == "any" else kind)
     if resolution.is_resolved:
         place = resolution.place
         st.success(f"Resolved ({resolution.method}, score {resolution.score:.0f})")
@@ -38,7 +40,7 @@ if name.strip():
                     for c, s in resolution.candidates], keys=True)
 
 st.subheader("Names waiting for review")
-queue = cached_unresolved(engine, url)
+queue = cached(queries.query_unresolved_names, engine)
 if queue.empty:
     st.info("No place name is waiting for review.")
 else:
@@ -46,4 +48,4 @@ else:
 
 st.subheader("Places")
 kinds = st.multiselect("Kinds", PLACE_KINDS, default=["governorate", "district", "community", "site"])
-show_table(cached_places(engine, url, tuple(kinds)), keys=True)
+show_table(cached(queries.query_places, engine, tuple(kinds) or None), keys=True)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from access.policy import Actor, Role
 from db import batches, queries, review, summary
 from db.filters import Filters
-from db.flow_queries import query_weekly_flows
+from db.flows_queries import query_weekly_flows
 from db.records import SourceInfo
 from db.schema import displacement_figure, place, summary_figure_day, summary_flow_place_week
 from db.writes import write_rows_batch

@@ -11,7 +11,7 @@ import pytest
 
 from db import queries
 from db.filters import Filters
-from db.flow_queries import query_daily_pairs
+from db.flows_queries import query_daily_pairs
 
 
 def _trace_values(trace: dict, axis: str) -> list:

@@ -24,7 +24,7 @@ from charts import EXPORT_TEMPLATE
 from charts.basemap import BASEMAP_NAMES, is_basemap
 from charts.camps import (OTHER_AREAS, build_largest_sites, build_net_arrivals, build_population_over_time,
                           build_site_map, largest_sites, marker_size, shown_population)
-from db.camp_queries import population_by_area, valid_site_types
+from db.camps_queries import population_by_area, valid_site_types
 from db.records import PlaceRecord, SourceInfo
 from db.schema import place, site, site_population
 from db.writes import write_places_batch, write_rows_batch
@@ -445,7 +445,7 @@ def test_home_headline_takes_the_larger_of_two_providers_counts_of_one_site_on_o
 @pytest.mark.parametrize("level", ["governorate", "district"])
 def test_changes_from_each_sites_counts_equal_the_sql_sums(camps_engine, unit, level):
     """Unbanded, site_changes of the per-site counts (what the page bands) is query_site_changes' frame."""
-    from db.camp_queries import query_site_changes, query_site_counts, site_changes
+    from db.camps_queries import query_site_changes, query_site_counts, site_changes
     from db.filters import Filters
 
     window = Filters(date(2024, 12, 1), date(2024, 12, 31))

@@ -1,7 +1,7 @@
 """The Events page in AppTest, and its pure figure builders.
 
 Expected numbers come from db.demo.build_demo's rows (and a small fixture of text facts),
-counted here in plain Python, never from db.event_queries.
+counted here in plain Python, never from db.events_queries.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from charts.basemap import is_basemap
 from charts.events import (AVERAGE, TEXT_SUFFIX, THIS_WEEK, build_event_map, build_event_timeline,
                            build_hapi_counts, build_week_comparison, hapi_rows, marker_size, period_label)
 from db.demo import build_demo
-from db.event_queries import (NO_SUB_EVENT_TYPE, compare_with_average, comparison_week, query_event_locations,
+from db.events_queries import (NO_SUB_EVENT_TYPE, compare_with_average, comparison_week, query_event_locations,
                                query_event_locations_raw, query_weekly_events, query_weekly_events_by_governorate,
                                query_weekly_events_by_governorate_raw, query_weekly_events_raw)
 from db.filters import Filters

@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from charts.spikes import governorates, keys_inside, lag_correlations, rank_spikes, summarise_events
+from charts.flows_and_events import governorates, keys_inside, lag_correlations, rank_spikes, summarise_events
 from db.demo import FIGURE_COLUMNS, build_demo
-from db.spike_queries import distance_km, preceding_window
+from db.flows_and_events_queries import distance_km, preceding_window
 from gazetteer import load_gazetteer
 from tests.test_app import _trace_values
 
@@ -196,7 +196,7 @@ def test_weekly_events_by_place_from_summaries_equal_the_raw_rows(demo_engine, s
 
     from db.filters import Filters
     from db.schema import conflict_event, place
-    from db.spike_queries import query_weekly_events_by_place
+    from db.flows_and_events_queries import query_weekly_events_by_place
 
     with demo_engine.connect() as conn:
         raw = pd.DataFrame(conn.execute(
@@ -218,11 +218,11 @@ def test_weekly_events_by_place_in_an_area_equal_the_raw_rows(demo_engine, area,
     """Edge days read through the date index when an area is chosen: the same counts as the raw rows."""
     from sqlalchemy import select
 
-    from charts.spikes import keys_inside
+    from charts.flows_and_events import keys_inside
     from db.filters import Filters
     from db.queries import query_places
     from db.schema import conflict_event, place
-    from db.spike_queries import query_weekly_events_by_place
+    from db.flows_and_events_queries import query_weekly_events_by_place
 
     start, end = date(2024, 11, 20), date(2024, 12, 11)  # a Wednesday to a Wednesday
     inside = keys_inside(query_places(demo_engine), area)
@@ -329,7 +329,7 @@ def events_around_hama(prepared_engine):
     (50, (), ()), (40, (), ()), (0, (), ()), (300, (), ()), (50, ("Battles",), ()), (50, (), ("ACLED",)),
 ])
 def test_events_near_each_place_are_those_the_rule_gives(events_around_hama, radius, event_types, sources):
-    from db.spike_queries import events_near, query_events_near_places
+    from db.flows_and_events_queries import events_near, query_events_near_places
 
     keys = (HAMA, "SY05", "SY0401:homs", "nowhere", HAMA)  # a city, a governorate, another city, unknown, again
     start, end = date(2024, 11, 25), date(2024, 12, 15)
@@ -352,7 +352,7 @@ def test_events_near_each_place_are_those_the_rule_gives(events_around_hama, rad
 def test_events_near_with_a_limit_are_the_first_of_each_place_read_whole(events_around_hama, limit):
     """The page lists a spike's latest events only: the first `limit` of each place, in the same
     order and with the same columns as the whole list."""
-    from db.spike_queries import events_near, query_events_near_places
+    from db.flows_and_events_queries import events_near, query_events_near_places
 
     keys = (HAMA, "SY05", "SY0401:homs", "nowhere")
     start, end = date(2024, 11, 25), date(2024, 12, 15)
@@ -375,18 +375,18 @@ def test_preceding_event_counts_and_latest_follow_the_same_rule(events_around_ha
     """The ranking's counts per type and latest events equal what the event-by-event rule gives,
     whether the days are whole weeks (read from the weekly location summary) or edge days (raw
     rows), and however small the batches the latest events are read in (1: every day is cut)."""
-    from db import spike_queries
+    from db import flows_and_events_queries
     from db.schema import conflict_event
     from sqlalchemy import select
 
-    monkeypatch.setattr(spike_queries, "LATEST_BATCH", batch)
+    monkeypatch.setattr(flows_and_events_queries, "LATEST_BATCH", batch)
     keys = (HAMA, "SY05", "SY0401:homs", "nowhere", HAMA)
     with events_around_hama.connect() as conn:
         rows = {r.event_id: r for r in conn.execute(select(conflict_event))}
     for start, end in ((date(2024, 11, 25), date(2024, 12, 15)), (date(2024, 11, 28), date(2024, 12, 4)),
                        (date(2024, 12, 2), date(2024, 12, 8))):
-        preceding = spike_queries.query_preceding_events(events_around_hama, keys, start, end, radius, event_types,
-                                                         sources)
+        preceding = flows_and_events_queries.query_preceding_events(events_around_hama, keys, start, end, radius,
+                                                                    event_types, sources)
         for key in dict.fromkeys(keys):
             expected = _expected_near(events_around_hama, key, start, end, radius, event_types, sources)
             counts, latest = preceding.of(key)

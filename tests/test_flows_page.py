@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from db.filters import Filters
-from db.flow_queries import query_weekly_flows, query_weekly_pairs
+from db.flows_queries import query_weekly_flows, query_weekly_pairs
 from tests.test_app import _trace_values
 
 FLOWS_PAGE = "../pages/1_Flows.py"

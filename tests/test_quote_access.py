@@ -17,7 +17,7 @@ from access.policy import Actor, Permission, Role
 from db.filters import Filters
 from db.quality_queries import query_possible_duplicates
 from db.schema import conflict_event, displacement_figure
-from db.spike_queries import events_near, query_events_near_places
+from db.flows_and_events_queries import events_near, query_events_near_places
 from tests.test_access import USERS, _run
 from tests.test_data_quality_page import _template, _two_sources
 from tests.test_flows_events_page import HAMA

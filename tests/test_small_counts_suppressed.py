@@ -290,7 +290,7 @@ def test_places_summed_from_the_weeks_pairs_equal_the_weekly_query(demo_engine, 
     """Unbanded, the weekly flows summed from each week's pairs are the place-week query's (windows cut into weeks)."""
     from charts.flows import weekly_flows_from_pairs
     from db.filters import Filters
-    from db.flow_queries import query_weekly_flows, query_weekly_pairs
+    from db.flows_queries import query_weekly_flows, query_weekly_pairs
 
     window = Filters(date(2024, 11, 20), date(2024, 12, 11))
     keys = ["week", "place", "unit", "from_text"]
@@ -314,7 +314,7 @@ def test_the_weeks_pairs_equal_each_weeks_raw_pairs(demo_engine, start, end, are
     from dataclasses import replace
 
     from db.filters import Filters
-    from db.flow_queries import query_flow_pairs_raw, query_weekly_pairs
+    from db.flows_queries import query_flow_pairs_raw, query_weekly_pairs
 
     window = Filters(start, end, area=area)
     expected = []

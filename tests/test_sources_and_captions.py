@@ -325,3 +325,72 @@ def test_a_countrys_caption_for_a_month_reads_the_month_by_date(mixed):
             plan = " ".join(str(step[-1]) for step in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "period_end" in plan or "event_date" in plan, plan
             assert "place_id" not in plan.replace("area_tree", ""), plan
+
+
+# --- one chart, built once: the same figure, rows and caption on the page and in the pack -----------
+
+def _decoded(value):
+    """Figure JSON with typed arrays (AppTest's and plotly's base64 "bdata") as plain lists."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        shape = tuple(int(n) for n in str(shape).split(",")) if shape is not None else None
+        return flat.reshape(shape).tolist() if shape else flat.tolist()
+    if isinstance(value, dict):
+        return {key: _decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decoded(item) for item in value]
+    return value
+
+
+@pytest.fixture()
+def page_csvs(monkeypatch):
+    """The frames a page hands to its CSV buttons, in the order the charts are drawn."""
+    import ui.downloads
+
+    frames, original = [], ui.downloads.csv_bytes
+
+    def recording(frame):
+        frames.append(frame.copy())
+        return original(frame)
+
+    monkeypatch.setattr(ui.downloads, "csv_bytes", recording)
+    return frames
+
+
+@pytest.mark.parametrize("page_file, params, chart_name, chart_key, order, whole_window", [
+    ("../pages/1_Flows.py", {"side": "origin", "unit": "persons"}, "flows_by_origin", "chart-weekly", 0, True),
+    ("../pages/1_Flows.py", {"side": "destination", "unit": "persons"}, "flows_by_destination", "chart-weekly", 0,
+     True),
+    ("../pages/1_Flows.py", {"unit": "persons"}, "sankey", "chart-sankey", 1, False),
+    ("../pages/1_Flows.py", {"unit": "persons"}, "flow_map", "chart-map", 2, False),
+    ("../pages/2_Flows_and_events.py", {"unit": "persons"}, "flows_and_events", "chart-flows-events", 0, True),
+    ("../pages/3_Events.py", {}, "events_by_type", "chart-timeline", 0, True),
+])
+def test_a_chart_draws_the_same_figure_rows_and_caption_on_its_page_and_in_the_pack(
+        app_on, demo_only, page_csvs, page_file, params, chart_name, chart_key, order, whole_window):
+    """The page for the pack's own window (its eight weeks, or its one week for the Sankey and the map)."""
+    import json
+
+    from db.filters import Filters
+    from pack.weekly import PackOptions, build_pack
+
+    week = date(2024, 12, 16)
+    pack = build_pack(demo_only, PackOptions(week=week, filters=Filters(week, week, area="SY05")))
+    chart = next(c for c in pack.charts if c.name == chart_name)
+    window = pack.options.window if whole_window else pack.options.week_filters
+    at = app_on(demo_only, page_file, start=window.start.isoformat(), end=window.end.isoformat(), area="SY05",
+                **params)
+    assert not at.exception
+    shown = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith(chart_key))
+    packed = json.loads(chart.figure.to_json())  # its title differs: the pack's names the week
+    assert shown["data"] and _decoded(shown["data"]) == _decoded(packed["data"])
+    rows = page_csvs[order]
+    if chart_name == "events_by_type":  # the page's CSV also names the area it was drawn for
+        assert set(rows.pop("area")) == {"SY05"}
+    pd.testing.assert_frame_equal(rows.reset_index(drop=True), chart.rows.reset_index(drop=True))
+    assert chart.caption in _captions(at)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select
 
 from db import summary, vocab
 from db.filters import Filters
-from db.flow_queries import query_flow_pairs, query_flow_pairs_raw, query_weekly_flows, query_weekly_flows_raw
+from db.flows_queries import query_flow_pairs, query_flow_pairs_raw, query_weekly_flows, query_weekly_flows_raw
 from db.records import SourceInfo
 from db.review import decide
 from db.schema import (
@@ -499,7 +499,7 @@ def assert_home_queries_equal_the_raw_rows(engine, windows) -> None:
 
         # The home page sums its daily cells from each day's pairs (banded first): unbanded, the same days.
         from db.filters import Filters
-        from db.flow_queries import query_daily_pairs
+        from db.flows_queries import query_daily_pairs
 
         pairs = query_daily_pairs(engine, Filters(start, end))
         summed = pairs.groupby(["day", "unit", "from_text"])["value"].sum()

@@ -18,11 +18,11 @@ import pytest
 from charts.camps import build_net_arrivals, build_population_over_time
 from charts.events import build_event_timeline
 from charts.flows import build_weekly_flows
-from charts.spikes import build_flows_with_events
+from charts.flows_and_events import build_flows_with_events
 from charts.timeline import build_daily_displacement_and_events
 from charts.weeks import MIN_SLOTS, NO_FIGURE_NAMES
 from db.filters import Filters
-from db.flow_queries import query_unquantified_reports
+from db.flows_queries import query_unquantified_reports
 from db.records import SourceInfo
 from db.review import place_id_for
 from db.schema import displacement_figure

@@ -21,7 +21,7 @@ from charts.__main__ import main
 from charts.events import timeline_rows
 from charts.flows import SANKEY_PAIRS, top_pairs, weekly_flow_rows
 from charts.suppress import SmallCounts
-from db import event_queries, flow_queries
+from db import events_queries, flows_queries
 from db.filters import Filters
 from loaders.ingest import ingest_file
 from pack.weekly import (NothingToExport, PackError, PackOptions, build_pack, last_complete_week, parse_week,
@@ -86,17 +86,17 @@ def test_each_csv_is_the_query_behind_its_chart(demo_engine, demo_pack):
     options = demo_pack.options
     charts = {chart.name: chart for chart in demo_pack.charts}
     for side in ("origin", "destination"):
-        expected = weekly_flow_rows(flow_queries.query_weekly_flows(demo_engine, options.window, side), "persons")
+        expected = weekly_flow_rows(flows_queries.query_weekly_flows(demo_engine, options.window, side), "persons")
         shown = charts[f"flows_by_{side}"].rows
         assert len(shown) == len(expected) and set(shown["week"]) <= {options.week - pd.Timedelta(weeks=n)
                                                                      for n in range(8)}
         assert list(shown["pcode"].astype(str)) == list(expected["pcode"].astype(str))
         assert [str(v) if isinstance(v, str) else repr(float(v)) for v in shown["value"]] == \
             [_shown(v, "persons") for v in expected["value"]]
-    events = event_queries.query_weekly_events(demo_engine, options.window)
+    events = events_queries.query_weekly_events(demo_engine, options.window)
     pd.testing.assert_frame_equal(charts["events_by_type"].rows.reset_index(drop=True),
                                   timeline_rows(events).reset_index(drop=True))
-    pairs = flow_queries.query_flow_pairs(demo_engine, options.week_filters)
+    pairs = flows_queries.query_flow_pairs(demo_engine, options.week_filters)
     expected = top_pairs(pairs, "persons", SANKEY_PAIRS)
     sankey = charts["sankey"].rows
     assert list(zip(sankey["origin_key"], sankey["destination_key"])) == \
@@ -109,10 +109,10 @@ def test_hama_in_the_week_of_its_fall(demo_engine):
     """Narrowed to Hama governorate: the flight from it, its headline and the events before its largest flows."""
     pack = build_pack(demo_engine, PackOptions(WEEK, Filters(WEEK, WEEK, area="SY05")))
     assert pack.area_name.startswith("Hama · حماة (governorate, SY05)")
-    from charts.spikes import keys_inside
+    from charts.flows_and_events import keys_inside
     from db.queries import query_places
 
-    flows = flow_queries.query_weekly_flows(demo_engine, Filters(WEEK, date(2024, 12, 8), area="SY05"), "origin")
+    flows = flows_queries.query_weekly_flows(demo_engine, Filters(WEEK, date(2024, 12, 8), area="SY05"), "origin")
     hama = keys_inside(query_places(demo_engine, None), "SY05")
     inside = flows[flows["place_key"].isin(hama) & (flows["unit"] == "persons")]
     assert inside["value"].sum() > 0

@@ -198,8 +198,8 @@ def test_the_daily_chart_reads_households_off_their_own_axis():
 def test_the_lag_view_says_how_many_weeks_it_used(app_on, demo_engine):
     from datetime import date as day
 
-    from db.flow_queries import query_weekly_pairs
-    from db.spike_queries import lag_window, query_weekly_events_by_place
+    from db.flows_queries import query_weekly_pairs
+    from db.flows_and_events_queries import lag_window, query_weekly_events_by_place
 
     at = app_on(demo_engine, "../pages/2_Flows_and_events.py", **WINDOW)
     assert not at.exception

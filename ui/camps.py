@@ -1,13 +1,13 @@
-"""The Camps and sites page's cached queries and its site-type filter kept in the URL."""
+"""The Camps and sites page's site-type filter kept in the URL."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from db import vocab
-from db.camp_queries import valid_site_types
+from db.camps_queries import valid_site_types
 from db.filters import LIST_SEPARATOR
-from ui.common import CACHE_SECONDS, from_link, refuse_url_value
+from ui.common import from_link, refuse_url_value
 
 
 def param_site_types(label: str = "Site types") -> tuple[str, ...]:
@@ -31,31 +31,3 @@ def param_site_types(label: str = "Site types") -> tuple[str, ...]:
     else:
         st.query_params.pop("site_types", None)
     return picked
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_site_counts(_engine, url: str, filters, unit: str, level: str, site_types: tuple[str, ...]):
-    from db.camp_queries import query_site_counts
-
-    return query_site_counts(_engine, filters, unit, level, site_types)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_latest_site_counts(_engine, url: str, filters, unit: str, site_types: tuple[str, ...]):
-    from db.camp_queries import query_latest_site_counts
-
-    return query_latest_site_counts(_engine, filters, unit, site_types)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_site_providers(_engine, url: str, filters, unit: str, site_types: tuple[str, ...]):
-    from db.camp_queries import query_site_providers
-
-    return query_site_providers(_engine, filters, unit, site_types)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_site_count_dates(_engine, url: str):
-    from db.camp_queries import query_site_count_dates
-
-    return query_site_count_dates(_engine)

@@ -6,30 +6,29 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-import streamlit as st
 
 from charts.captions import caption_text
-from ui.common import CACHE_SECONDS
+from ui.cache import cached
 from ui.safe_text import literal
 
 ROWS = ("flows", "flows_and_events", "events", "event_counts", "sites")
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
-def _cached_sources(_engine, url: str, rows: str, filters, kind: str, side: str | None, unit: str,
-                    site_types: tuple[str, ...]) -> pd.DataFrame:
-    from db import camp_queries, provenance
+def read_sources(engine, rows: str, filters, kind: str, side: str | None, unit: str,
+                 site_types: tuple[str, ...]) -> pd.DataFrame:
+    """The sources of the rows a chart draws, from the query that names them (`rows`)."""
+    from db import camps_queries, provenance
 
     if rows == "flows":
-        return provenance.query_flow_sources(_engine, filters, kind, side)
+        return provenance.query_flow_sources(engine, filters, kind, side)
     if rows == "flows_and_events":
-        return provenance.query_flow_and_event_sources(_engine, filters, kind, side)
+        return provenance.query_flow_and_event_sources(engine, filters, kind, side)
     if rows == "events":
-        return provenance.query_event_sources(_engine, filters)
+        return provenance.query_event_sources(engine, filters)
     if rows == "event_counts":
-        return provenance.query_event_count_sources(_engine, filters)
+        return provenance.query_event_count_sources(engine, filters)
     if rows == "sites":
-        return camp_queries.query_site_sources(_engine, filters, unit, site_types)
+        return camps_queries.query_site_sources(engine, filters, unit, site_types)
     raise ValueError(f"rows must be one of {ROWS}")
 
 
@@ -40,7 +39,7 @@ def chart_sources(page, rows: str, filters, *, kind: str = "new_displacement", s
     query; `units`, the figures' units it sums (charts.flows.ranking_units)."""
     if units:
         filters = replace(filters, units=tuple(units))
-    return _cached_sources(page.engine, page.url, rows, filters, kind, side, unit, tuple(site_types))
+    return cached(read_sources, page.engine, rows, filters, kind, side, unit, tuple(site_types))
 
 
 def chart_caption(page, *, unit: str, filters, sources, text_share: float = 0, extra: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Engine, cached queries, the demo banner and the date window shared by every page."""
+"""Engine, the demo banner and the date window shared by every page."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import streamlit as st
 from db import queries, vocab
 from db.demo import DEMO_LABEL
 from db.engine import make_engine
+from ui.cache import cached
 from ui.heap import freeze_loaded_heap
 from ui.safe_text import literal
 
-CACHE_SECONDS = 60
 URL_VALUE_SHOWN = 60  # characters of a refused URL value quoted back on the page
 URL_CHOICES_LISTED = 8  # a refused choice lists the allowed values when there are at most this many
 # The dates a link's window may use: none of the sources read here goes back further (ACLED starts
@@ -38,81 +38,6 @@ def ensure_database(_engine) -> None:
 
 def database_ready(engine) -> bool:
     return queries.query_schema_ready(engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_date_range(_engine, url: str, area: str | None = None, on_or_before: date | None = None):
-    """The data's first and last day, of the area's places when one is given (ui/filters.py: the
-    chosen country's own dates set the window); `on_or_before` cuts the range at that day."""
-    return queries.query_area_date_range(_engine, area, on_or_before)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_countries_with_data(_engine, url: str):
-    return queries.query_countries_with_data(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_implausible_days(_engine, url: str):
-    return queries.query_implausible_days(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_headline(_engine, url: str, start: date, end: date, area: str | None = None):
-    return queries.query_headline(_engine, start, end, area)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_freshness(_engine, url: str, area: str | None = None):
-    return queries.query_source_freshness(_engine, area)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_has_demo(_engine, url: str) -> bool:
-    return queries.query_has_demo_data(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_daily(_engine, url: str, start: date, end: date, area: str | None = None):
-    return queries.query_daily_totals(_engine, start, end, area)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_daily_pairs(_engine, url: str, start: date, end: date, area: str | None = None):
-    from db.filters import Filters
-    from db.flow_queries import query_daily_pairs
-
-    return query_daily_pairs(_engine, Filters(start, end, area=area))
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_weekly_flows(_engine, url: str, filters, side: str, kind: str):
-    from db.flow_queries import query_weekly_flows
-
-    return query_weekly_flows(_engine, filters, side, kind)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_flow_pairs(_engine, url: str, filters, kind: str, top: int | None = None,
-                      ranked_by: dict[str, float] | None = None):
-    from db.flow_queries import query_flow_pairs
-
-    return query_flow_pairs(_engine, filters, kind, top, ranked_by)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_weekly_pairs(_engine, url: str, filters, kind: str):
-    from db.flow_queries import query_weekly_pairs
-
-    return query_weekly_pairs(_engine, filters, kind)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_unquantified_reports(_engine, url: str, filters, kind: str, side: str, with_quotes: bool):
-    """Accepted text reports without a figure (markers on the weekly charts); quotes only `with_quotes`."""
-    from db.flow_queries import query_unquantified_reports
-
-    return query_unquantified_reports(_engine, filters, kind, side, with_quotes=with_quotes)
 
 
 def from_link(name: str) -> bool:
@@ -202,7 +127,7 @@ def param_number(name: str, label: str, *, minimum: float, maximum: float, defau
 
 
 def show_demo_banner(engine) -> bool:
-    if cached_has_demo(engine, str(engine.url)):
+    if cached(queries.query_has_demo_data, engine):
         st.warning(
             f"Showing **{DEMO_LABEL}**: invented figures shaped like the Nov–Dec 2024 offensive, for "
             "trying the dashboard. Do not cite them."
@@ -227,7 +152,7 @@ def _url_date(name: str, earliest: date, latest: date) -> tuple[date | None, str
 
 def _note_implausible_days(engine) -> None:
     """Say that rows dated where no record can be (stored before the loaders refused them) are not shown."""
-    days, limits = cached_implausible_days(engine, str(engine.url))
+    days, limits = cached(queries.query_implausible_days, engine)
     if days:
         st.info(f"{days} day(s) of figures or events are dated before {limits.earliest_date:%Y-%m-%d} or after "
                 f"{limits.latest_date:%Y-%m-%d}; no page shows them. Correct the dates in the source file and load "
@@ -244,7 +169,7 @@ def date_window(engine, default_days: int = 7, from_monday: bool = False, area: 
     (or the data's last day), or (start) comes after the end is refused with a warning, and the
     default used in its place. `area`: the defaults follow that area's own data (the chosen country).
     """
-    first, last = cached_date_range(engine, str(engine.url), area)
+    first, last = cached(queries.query_area_date_range, engine, area)
     _note_implausible_days(engine)
     last = last or date.today()
     first = first or last - timedelta(days=default_days - 1)
@@ -276,35 +201,3 @@ def date_window(engine, default_days: int = 7, from_monday: bool = False, area: 
     return start, end
 
 
-@st.cache_resource(ttl=CACHE_SECONDS)
-def cached_gazetteer(_engine, url: str):
-    from gazetteer import load_gazetteer
-
-    return load_gazetteer(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_places(_engine, url: str, kinds: tuple[str, ...]):
-    return queries.query_places(_engine, kinds or None)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_unresolved(_engine, url: str):
-    return queries.query_unresolved_names(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_area_choices(_engine, url: str):
-    from db.filters import AREA_KINDS
-
-    return queries.query_places(_engine, AREA_KINDS)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_providers(_engine, url: str):
-    return queries.query_providers(_engine)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_provider_freshness(_engine, url: str):
-    return queries.query_provider_freshness(_engine)

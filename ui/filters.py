@@ -12,12 +12,12 @@ from datetime import date, timedelta
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from db import vocab
-from db.filters import LIST_SEPARATOR, MAX_AREA_KEY, Filters, country_of
-from charts.spikes import keys_inside
+from db import queries, vocab
+from db.filters import AREA_KINDS, LIST_SEPARATOR, MAX_AREA_KEY, Filters, country_of
+from charts.flows_and_events import keys_inside
 from pack.weekly import last_complete_week, old_data_note, week_label
-from ui.common import (cached_area_choices, cached_countries_with_data, cached_date_range, cached_providers,
-                       date_window, from_link, refuse_url_value)
+from ui.cache import cached
+from ui.common import date_window, from_link, refuse_url_value
 from ui.pack import week_choices
 from ui.safe_text import literal
 
@@ -45,7 +45,7 @@ def _country_changed() -> None:
         st.session_state.pop(name, None)
 
 
-def choose_country(engine, url: str, areas=None) -> str | None:
+def choose_country(engine, areas=None) -> str | None:
     """With data of several countries, the sidebar asks for a country first and returns its place_key;
     with data of one country (or none) it asks nothing and returns None.
 
@@ -54,10 +54,10 @@ def choose_country(engine, url: str, areas=None) -> str | None:
     The choice is carried in the URL as `area` (the country itself, or a place inside it), so a link
     opens on the same country; there is no second parameter for it.
     """
-    countries = cached_countries_with_data(engine, url)
+    countries = cached(queries.query_countries_with_data, engine)
     if len(countries) < 2:
         return None
-    areas = cached_area_choices(engine, url).set_index("place_key") if areas is None else areas
+    areas = cached(queries.query_places, engine, AREA_KINDS).set_index("place_key") if areas is None else areas
     keys = list(countries["place_key"])
     named = country_of(areas, (st.query_params.get("area") or "").strip()[:MAX_AREA_KEY] or None)
     # English name and latest day first: a narrow sidebar cuts the label's end (the Arabic name) short.
@@ -78,19 +78,20 @@ def week_choices_of(page, area: str | None, today: date) -> list[tuple[str, date
     (pack.weekly.last_week_of_data). Whether a week has run whole is judged by the data of the area's
     country (a governorate whose last event fell on a Saturday still has that week), whether it
     holds data by the area's own."""
-    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
-    first, _ = cached_date_range(page.engine, page.url, area)
-    _, horizon = cached_date_range(page.engine, page.url, country_of(areas, area) or area)
-    return week_choices(first, horizon, today, lambda day: cached_date_range(page.engine, page.url, area, day)[1])
+    areas = cached(queries.query_places, page.engine, AREA_KINDS).set_index("place_key")
+    first, _ = cached(queries.query_area_date_range, page.engine, area)
+    _, horizon = cached(queries.query_area_date_range, page.engine, country_of(areas, area) or area)
+    return week_choices(first, horizon, today,
+                        lambda day: cached(queries.query_area_date_range, page.engine, area, day)[1])
 
 
-def say_if_data_old(engine, url: str, area: str | None, areas=None) -> str | None:
+def say_if_data_old(engine, area: str | None, areas=None) -> str | None:
     """A notice in the sidebar when the area's (or the database's) latest data is older than
     pack.weekly.OLD_DATA_DAYS; returns its text (None when recent)."""
-    _, latest = cached_date_range(engine, url, area)
+    _, latest = cached(queries.query_area_date_range, engine, area)
     where = None
     if area is not None:
-        areas = cached_area_choices(engine, url).set_index("place_key") if areas is None else areas
+        areas = cached(queries.query_places, engine, AREA_KINDS).set_index("place_key") if areas is None else areas
         where = str(areas.loc[area, "name_en"]) if area in areas.index else area
     note = old_data_note(where, latest, date.today())
     if note:
@@ -127,8 +128,8 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
     `window=False` (the Export page, which picks a week instead): no date window is drawn or
     kept in the URL; the filters' window is then the data's whole range.
     """
-    areas = cached_area_choices(page.engine, page.url).set_index("place_key")
-    country = choose_country(page.engine, page.url, areas)  # None unless several countries hold data
+    areas = cached(queries.query_places, page.engine, AREA_KINDS).set_index("place_key")
+    country = choose_country(page.engine, areas)  # None unless several countries hold data
     inside = keys_inside(areas.reset_index(), country)
     params = {name: st.query_params.get(name) for name in ALL_FILTERS}
     asked = Filters.parse({"area": params["area"]}, default_start=date.today(), default_end=date.today(),
@@ -137,10 +138,10 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
     if window:
         start, end = date_window(page.engine, default_days=default_days, from_monday=True, area=area)  # weekly
     else:
-        first, last = cached_date_range(page.engine, page.url, area)
+        first, last = cached(queries.query_area_date_range, page.engine, area)
         end = last or date.today()
         start = first or end
-    providers = cached_providers(page.engine, page.url)
+    providers = cached(queries.query_providers, page.engine)
     filters = Filters.parse({**params, "start": start.isoformat(), "end": end.isoformat()},
                             default_start=start, default_end=end, areas=areas.index, sources=providers)
     choices = {"event_types": vocab.EVENT_TYPES, "figure_kinds": vocab.FIGURE_KINDS, "units": vocab.UNITS,
@@ -150,7 +151,7 @@ def sidebar_filters(page, *, default_days: int = 28, show: tuple[str, ...] = ALL
     if country is not None and filters.area != area:  # a place of another country (or none): the whole country
         filters = Filters(start=filters.start, end=filters.end, area=area, event_types=filters.event_types,
                           figure_kinds=filters.figure_kinds, units=filters.units, sources=filters.sources)
-    say_if_data_old(page.engine, page.url, area, areas)
+    say_if_data_old(page.engine, area, areas)
     picked = {}
     if country is not None and "area" not in show:
         picked["area"] = area

@@ -1,4 +1,4 @@
-"""The Export page's cached pack and its download (the UI edge: the pack itself is pack/)."""
+"""The Export page's pack and its download (the UI edge: the pack itself is pack/)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import streamlit as st
 from charts.suppress import SmallCounts
 from pack.files import pack_files, zip_bytes
 from pack.weekly import NothingToExport, Pack, PackOptions, build_pack, last_week_of_data, week_label
-from ui.common import CACHE_SECONDS
 from ui.downloads import png_problem
 
 MAX_WEEKS_OFFERED = 104
@@ -32,14 +31,14 @@ def week_choices(first: date | None, last: date | None, today: date,
     return weeks
 
 
-@st.cache_data(ttl=CACHE_SECONDS, max_entries=20)
-def cached_pack(_engine, url: str, week: date, filters, unit: str, household_size: float, context_weeks: int,
-                min_persons: int, min_households: int) -> tuple[Pack | None, str]:
-    """The pack, or None and what to change when the week holds nothing."""
+def pack_or_reason(engine, week: date, filters, unit: str, household_size: float, context_weeks: int,
+                   min_persons: int, min_households: int) -> tuple[Pack | None, str]:
+    """The pack, or None and what to change when the week holds nothing (the page keeps a few through
+    ui.cache.few_cached: a pack is large)."""
     options = PackOptions(week=week, filters=filters, unit=unit, household_size=household_size,
                           context_weeks=context_weeks, small=SmallCounts(min_persons, min_households))
     try:
-        return build_pack(_engine, options), ""
+        return build_pack(engine, options), ""
     except NothingToExport as nothing:
         return None, str(nothing)
 

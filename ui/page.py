@@ -16,7 +16,7 @@ from ui.common import database_ready, get_engine, show_demo_banner
 @dataclass(frozen=True)
 class Page:
     engine: Engine
-    url: str  # the cache key of the database (cached queries take it beside the engine)
+    url: str  # the database URL (ui.cache.cached keys on it, taken from the engine itself)
     is_demo: bool
     actor: Actor  # who is using the page (ui/access.py); actions check actor.can(...)
 

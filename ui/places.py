@@ -12,18 +12,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from db import vocab
-from ui.common import CACHE_SECONDS, cached_gazetteer, cached_places
+from db import queries, vocab
+from gazetteer import load_gazetteer
+from ui.cache import cached, shared
 from ui.safe_text import literal
 
 UNLINKED = ""  # the option "keep the name as written, unlinked"
 KIND_ORDER = {kind: order for order, kind in enumerate(vocab.PLACE_KINDS)}
 
 
-@st.cache_data(ttl=CACHE_SECONDS)
-def place_directory(_engine, url: str) -> pd.DataFrame:
-    """Every place with its label in words and its country's key, indexed by place key."""
-    places = cached_places(_engine, url, ()).set_index("place_key")
+def read_place_directory(engine) -> pd.DataFrame:
+    """Every place with its label in words and its country's key, indexed by place key (read through
+    ui.cache.cached, so once a while per database)."""
+    places = queries.query_places(engine, None).set_index("place_key")
     parent = places["parent_key"]
     country = places.index.to_series().where(places["kind"] == "country")
     ancestor = parent
@@ -40,13 +41,13 @@ def place_directory(_engine, url: str) -> pd.DataFrame:
                         index=places.index)
 
 
-def place_options(engine, url: str, raw_name, key_now) -> list[str]:
+def place_options(engine, raw_name, key_now) -> list[str]:
     """The keys a box offers: unlinked, the place linked now, the resolver's candidates for the name as
     written, then the other places of those countries by kind (largest first) and name."""
-    directory = place_directory(engine, url)
+    directory = cached(read_place_directory, engine)
     first = [k for k in (key_now,) if not vocab.is_missing(k) and k in directory.index]
     if not vocab.is_missing(raw_name) and str(raw_name).strip():
-        resolution = cached_gazetteer(engine, url).resolve(str(raw_name))
+        resolution = shared(load_gazetteer, engine).resolve(str(raw_name))
         found = [resolution.place] if resolution.place is not None else []
         first += [p.place_key for p in found + [c for c, _ in resolution.candidates] if p.place_key in directory.index]
     first = list(dict.fromkeys(first))
@@ -59,10 +60,10 @@ def place_options(engine, url: str, raw_name, key_now) -> list[str]:
     return [UNLINKED, *first, *(k for k in rest.index if k not in set(first))]
 
 
-def place_picker(engine, url: str, label: str, raw_name, key_now, widget_key: str, container=st) -> str | None:
+def place_picker(engine, label: str, raw_name, key_now, widget_key: str, container=st) -> str | None:
     """A selectbox of places by name; the chosen place's key, or None to keep the name unlinked."""
-    directory = place_directory(engine, url)
-    options = place_options(engine, url, raw_name, key_now)
+    directory = cached(read_place_directory, engine)
+    options = place_options(engine, raw_name, key_now)
     now = key_now if not vocab.is_missing(key_now) and key_now in options else UNLINKED
     written = "—" if vocab.is_missing(raw_name) else literal(raw_name)  # a file's text: shown, never rendered
     picked = container.selectbox(

@@ -1,7 +1,6 @@
-"""The Data quality page's cached queries, its URL-kept batch choice and its decisions.
+"""The Data quality page's URL-kept batch choice and its decisions.
 
-Queries are cached at the UI edge, keyed by the database URL and the filters (the engine itself
-is not hashed), as ui.common does. A decision taken here (a name linked or dismissed, a pair
+Queries are cached at the UI edge (ui/cache.py). A decision taken here (a name linked or dismissed, a pair
 decided) changes what every page counts, so it clears every cached query, not only these.
 Values from loaded files (titles, names, messages, raw cells, quotes) reach the page only in
 tables (st.dataframe) or as plain-text options, never in Markdown.
@@ -20,38 +19,13 @@ from access.policy import Actor, Permission, PermissionDenied
 from charts.suppress import NONE, SmallCounts
 from db.engine import DatabaseBusy
 from db import quality, quality_queries, review, vocab
-from db.filters import Filters
-from ui.common import CACHE_SECONDS, from_link, refuse_url_value
+from ui.cache import cached
+from ui.common import from_link, refuse_url_value
 from ui.places import place_picker
 
 MESSAGE_KEY = "quality_message"
 BATCH_PARAM = "batch"
 MAX_BATCH_DIGITS = 12
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_load_batches(_engine, url: str, filters: Filters) -> quality_queries.BatchList:
-    return quality_queries.query_load_batches(_engine, filters)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_batch_exists(_engine, url: str, batch_id: int) -> bool:
-    return quality_queries.query_batch_exists(_engine, batch_id)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_issue_counts(_engine, url: str, batch_ids: tuple[int, ...] | None):
-    return quality_queries.query_issue_counts(_engine, batch_ids)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_batch_issues(_engine, url: str, batch_id: int):
-    return quality_queries.query_batch_issues(_engine, batch_id)
-
-
-@st.cache_data(ttl=CACHE_SECONDS)
-def cached_possible_duplicates(_engine, url: str, filters: Filters, with_quotes: bool):
-    return quality_queries.query_possible_duplicates(_engine, filters, with_quotes=with_quotes)
 
 
 def forget_cached_queries() -> None:
@@ -73,7 +47,7 @@ def show_last_message() -> None:
 
 # --- batches ---------------------------------------------------------------------------------------
 
-def _url_batch(engine, url: str) -> int | None:
+def _url_batch(engine) -> int | None:
     """The batch id in the URL when it is one that exists; anything else is ignored."""
     wanted = (st.query_params.get(BATCH_PARAM) or "").strip()
     if not wanted:
@@ -83,17 +57,17 @@ def _url_batch(engine, url: str) -> int | None:
             refuse_url_value(BATCH_PARAM, wanted, "not a batch number", "every load listed")
         return None
     batch_id = int(wanted)
-    if cached_batch_exists(engine, url, batch_id):
+    if cached(quality_queries.query_batch_exists, engine, batch_id):
         return batch_id
     if from_link(BATCH_PARAM):
         refuse_url_value(BATCH_PARAM, wanted, "no load batch has that number", "every load listed")
     return None
 
 
-def param_batch(engine, url: str, batches: pd.DataFrame) -> int | None:
+def param_batch(engine, batches: pd.DataFrame) -> int | None:
     """A batch chosen in a selectbox and kept in the URL as `batch`; None means every batch listed."""
     listed = {int(row.batch_id): row for row in batches.itertuples()}
-    wanted = _url_batch(engine, url)
+    wanted = _url_batch(engine)
     options = [None, *listed] + ([wanted] if wanted is not None and wanted not in listed else [])
 
     def label(batch_id):
@@ -136,7 +110,7 @@ def link_or_dismiss(engine, queue: pd.DataFrame, actor: Actor) -> None:
     names = list(dict.fromkeys(queue["raw_name"]))
     left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
     raw_name = left.selectbox("Place name as written", names, key="dq-link-name")
-    target = place_picker(engine, str(engine.url), "The place it means", raw_name,
+    target = place_picker(engine, "The place it means", raw_name,
                           best_candidate(queue, raw_name) or None, _name_widget_key(raw_name), container=middle)
     link = right.button("Link", type="primary", key="dq-link")
     dismiss = right.button("Dismiss", key="dq-dismiss", help="Not a place, or not worth linking: close it "

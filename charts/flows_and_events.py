@@ -1,6 +1,6 @@
 """Flows beside the events that preceded them: the shared time axis, spike ranking and the lag view.
 
-Pure: frames from db.flow_queries / db.spike_queries in, frames and plotly figures out.
+Pure: frames from db.flows_queries / db.flows_and_events_queries in, frames and plotly figures out.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def rank_spikes(weekly: pd.DataFrame, unit: str) -> pd.DataFrame:
 def summarise_events(counts: pd.DataFrame, latest: pd.DataFrame) -> str:
     """"3 Battles, 1 Strategic developments; latest: 05 Dec Non-violent transfer of territory (Hama)".
 
-    `counts`: events per event_type (db.spike_queries.PrecedingEvents.of), largest first;
+    `counts`: events per event_type (db.flows_and_events_queries.PrecedingEvents.of), largest first;
     `latest`: the latest events (event_date, event_type, sub_event_type, place), latest first.
     """
     if counts.empty:

@@ -18,7 +18,7 @@ from db import vocab
 from db.filters import Filters, narrowing, weeks_before
 from db.plausible import plausible_numbers
 from db.queries import TEXT_PROVIDER, _frame, _frames
-from db.event_queries import _counted, query_weekly_events
+from db.events_queries import _counted, query_weekly_events
 from db.schema import conflict_event, place, source, summary_event_location_week, summary_event_week
 from db.summary import mondays, split_window
 
@@ -35,7 +35,7 @@ def query_weekly_events_by_type(engine: Engine, filters: Filters) -> pd.DataFram
     """Counted events per week (Monday) and ACLED event type. Columns: week, event_type, from_text, events.
 
     Whole weeks come from the weekly summary (db.summary), the days at the window's edges from
-    the raw rows (db.event_queries.query_weekly_events).
+    the raw rows (db.events_queries.query_weekly_events).
     """
     return events_by_type(query_weekly_events(engine, filters))
 
