@@ -226,6 +226,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     unit, size, small = options.drawn_unit, options.household_size, options.small
     places = queries.query_places(engine, None)
     inside = keys_inside(places, options.filters.area)
+    area_words = vocab.places_area_name(places, options.filters.area)  # captions: "Hama governorate", not "SY05"
 
     used: list[pd.DataFrame] = []  # each chart's sources: the pack's own sources line is their union
 
@@ -261,7 +262,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             small.table(weekly_flow_rows(weekly, unit)),
             weekly_flows_caption(filters=window, unit=unit, sources=flow_sources, household_size=size,
                                  small_note=small.note(), text_share=drawn.loc[drawn["from_text"], "value"].sum(),
-                                 unquantified=len(unquantified[side]))))
+                                 unquantified=len(unquantified[side]), area_name=area_words)))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
@@ -282,7 +283,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             flows_and_events_caption(filters=window, unit=unit, sources=sources, household_size=size,
                                      small_note=small.note(),
                                      text_share=flight.loc[flight["from_text"], "value"].sum() if not flight.empty
-                                     else 0, unquantified=len(unquantified_flight))))
+                                     else 0, unquantified=len(unquantified_flight), area_name=area_words)))
 
     if not weekly_events.empty:
         sources = provenance.query_event_sources(engine, window)
@@ -291,7 +292,8 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         charts.append(PackChart(
             "events_by_type", title, build_event_timeline(weekly_events, title, window=(window.start, window.end)), drawn,
             event_timeline_caption(filters=window, sources=sources,
-                                   text_share=drawn.loc[drawn["from_text"], "events"].sum())))
+                                   text_share=drawn.loc[drawn["from_text"], "events"].sum(),
+                                   area_name=area_words)))
 
     pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
         if not pair_weeks.empty else pair_weeks
@@ -302,7 +304,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
             "sankey", title, build_sankey(pairs, unit, title),
             small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
             sankey_caption(filters=week, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                           small_note=small.note())))
+                           small_note=small.note(), area_name=area_words)))
         mapped = mapped_pairs(pairs, unit)
         if not mapped.empty:
             title = mark("New displacement: flow map", sources)
@@ -311,12 +313,13 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
                 "flow_map", title, build_flow_map(pairs, unit, title, admin1=query_admin1_features(engine)),
                 small.table(mapped),
                 flow_map_caption(filters=week, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                                 small_note=small.note(), unmapped=unmapped)))
+                                 small_note=small.note(), unmapped=unmapped,
+                                 area_name=area_words)))
 
     if not charts:
         raise NothingToExport(
             f"Nothing to export for {options.label} ({options.week:%d %b} – {options.week + timedelta(days=6):%d %b %Y})"
-            + (f" in {options.filters.area}" if options.filters.area else "") + ": no displacement figures and no "
+            + (f" in {area_words}" if options.filters.area else "") + ": no displacement figures and no "
             "conflict events in it or the weeks before. Pick another week or area, or clear the filters.")
 
     fled = _total(flight[flight["week"] == options.week], unit) if not flight.empty else count_text(0.0)

@@ -12,7 +12,7 @@ from charts.flows import (MAP_PAIRS, SANKEY_PAIRS, build_flow_map, build_sankey,
 from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
 from db.flow_queries import FLOW_KINDS, FLOW_SIDES
-from ui.captions import chart_sources
+from ui.captions import area_name, chart_sources
 from ui.safe_text import literal
 from ui.common import cached_unquantified_reports, cached_weekly_pairs, param_choice, param_number
 from ui.downloads import chart_downloads, file_stem
@@ -22,6 +22,7 @@ from ui.show import show_chart
 
 page = open_page("Flows", "🧭", "Where people fled from and to")
 filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 left, middle, right = st.columns(3)
 with left:
     side = param_choice("side", FLOW_SIDES, "Places as", horizontal=True)
@@ -44,8 +45,8 @@ unquantified = cached_unquantified_reports(page.engine, page.url, filters, kind,
                                            page.actor.can(Permission.SEE_QUOTES))
 if rows.empty and unquantified.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "
-            "another area or unit, or clear the source filter.")
+            + (f" touching {literal(area_words)}" if filters.area else "") + ". Widen the window in the sidebar, "
+            "choose another area or unit, or clear the source filter.")
     st.stop()
 
 text_share = rows.loc[rows["from_text"], "value"].sum()
@@ -61,7 +62,7 @@ chart_downloads(figure, PAGES.table(weekly_flow_rows(weekly, unit)), file_stem(f
                 "weekly")
 st.caption(weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=size,
                                 small_note=PAGES.note(), text_share=text_share, unquantified=len(unquantified),
-                                escape=literal))
+                                escape=literal, area_name=area_words))
 
 pairs = pair_weeks[pair_weeks["unit"] == unit].drop(columns="week")  # the Sankey and map sum them over the window
 st.subheader("From where to where")
@@ -73,7 +74,7 @@ show_chart(sankey, key="chart-sankey")
 chart_downloads(sankey, PAGES.table(top_pairs(pairs, unit, SANKEY_PAIRS)), file_stem(f"flows_pairs_{kind}", filters),
                 "sankey")
 st.caption(sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=size,
-                          small_note=PAGES.note(), escape=literal))
+                          small_note=PAGES.note(), escape=literal, area_name=area_words))
 
 flow_map = build_flow_map(pairs, unit, page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
                           admin1=query_admin1_features(page.engine))
@@ -82,4 +83,4 @@ show_chart(flow_map, key="chart-map")
 chart_downloads(flow_map, PAGES.table(mapped), file_stem(f"flows_map_{kind}", filters), "map")
 unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
 st.caption(flow_map_caption(filters=filters, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=size,
-                            small_note=PAGES.note(), unmapped=unmapped, escape=literal))
+                            small_note=PAGES.note(), unmapped=unmapped, escape=literal, area_name=area_words))

@@ -18,7 +18,7 @@ from charts.suppress import PAGES, SUPPRESSED, count_text
 from db import vocab
 from db.spike_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS, events_near,
                               lag_window, preceding_window)
-from ui.captions import chart_caption, chart_sources
+from ui.captions import area_name, chart_caption, chart_sources
 from ui.common import (cached_places, cached_unquantified_reports, cached_weekly_pairs, from_link, param_choice,
                        param_number, refuse_url_value)
 from ui.downloads import chart_downloads, file_stem
@@ -31,6 +31,7 @@ from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
 places = cached_places(page.engine, page.url, ())
 inside = keys_inside(places, filters.area)
@@ -50,8 +51,8 @@ if inside is not None and not unquantified.empty:
     unquantified = unquantified[unquantified["place_key"].isin(inside)]
 if weekly.empty and events.empty and unquantified.empty:
     st.info(f"No displacement in {unit} and no events between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" in {filters.area}" if filters.area else "") + ". Widen the window, choose another area or unit, or "
-            "clear the event-type and source filters.")
+            + (f" in {literal(area_words)}" if filters.area else "") + ". Widen the window, choose another area or "
+            "unit, or clear the event-type and source filters.")
     st.stop()
 
 sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
@@ -63,7 +64,7 @@ chart_downloads(figure, PAGES.table(flows_and_events_rows(weekly, events)), file
                 "flows-events")
 st.caption(flows_and_events_caption(filters=filters, unit=unit, sources=sources, small_note=PAGES.note(),
                                     text_share=weekly.loc[weekly["from_text"], "value"].sum(),
-                                    unquantified=len(unquantified), escape=literal))
+                                    unquantified=len(unquantified), escape=literal, area_name=area_words))
 
 st.subheader("A spike and what came before it")
 spikes = rank_spikes(weekly, unit).head(SPIKE_CHOICES)

@@ -14,7 +14,7 @@ from charts.events import (CATEGORY_LABELS, build_event_map, build_event_timelin
 from db import vocab
 from db.boundaries import query_admin1_features
 from db.event_queries import MAP_LOCATION_LIMIT, comparison_week
-from ui.captions import chart_caption, chart_sources
+from ui.captions import area_name, chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.events import (cached_event_locations, cached_hapi_event_counts, cached_week_against_average,
@@ -28,7 +28,8 @@ BY_TYPE = "all event types"
 
 page = open_page("Events", "💥", "Conflict events")
 filters = sidebar_filters(page, default_days=56, show=("area", "event_types", "sources"))
-area = f" in {literal(filters.area)}" if filters.area else ""
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
+area = f" in {literal(area_words)}" if filters.area else ""
 window = f"between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}{area}"
 widen = ("Widen the window in the sidebar, choose another area, or clear the event type and source filters.")
 area_note = "Only events at places inside the area count. " if filters.area else ""
@@ -55,7 +56,8 @@ else:
                     file_stem("events_weekly_" + ("by_type" if not subtypes_of else "by_sub_type"), filters),
                     "timeline")
     st.caption(event_timeline_caption(filters=filters, sources=sources,
-                                      text_share=drawn.loc[drawn["from_text"], "events"].sum(), escape=literal))
+                                      text_share=drawn.loc[drawn["from_text"], "events"].sum(), escape=literal,
+                                      area_name=area_words))
 
     # --- 2. map --------------------------------------------------------------------------------
     st.subheader("Where")
