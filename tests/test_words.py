@@ -250,3 +250,40 @@ def test_the_review_page_writes_a_waiting_fact_in_words(app_on, prepared_engine)
     assert not at.exception
     assert any(box.label == "Hedge" for box in at.selectbox)  # a fact's form is on the page
     assert _codes_on(at) == []
+
+
+def test_two_places_of_one_chart_never_share_a_colour():
+    import pandas as pd
+
+    from charts.colours import PLACE_PALETTE, place_colour, place_colours
+    from charts.flows import build_weekly_flows
+
+    # Seen on the screenshots: these pairs hash into one of the 24 colours.
+    assert place_colour("Manbij") == place_colour("Tell Rifaat")
+    assert place_colour("Aleppo") == place_colour("Damascus")
+    places = ["Aleppo", "Damascus", "Manbij", "Tell Rifaat", "Hama", "Homs"]
+    weekly = pd.DataFrame({"week": [date(2024, 12, 2)] * len(places), "place": places, "unit": "persons",
+                           "value": [100.0 * (len(places) - i) for i in range(len(places))], "from_text": False})
+    drawn = _colours(json.loads(build_weekly_flows(weekly, "persons", "origin", "t").to_json()))
+    assert set(drawn) == set(places) and len(set(drawn.values())) == len(places)
+    # The same set in another order (a page and the pack rank places over other weeks): the same colours.
+    again = _colours(json.loads(build_weekly_flows(weekly.assign(value=weekly["value"][::-1].to_numpy()),
+                                                   "persons", "origin", "t").to_json()))
+    assert again == drawn
+    # Up to 24 places, 24 colours.
+    many = [f"Place {i}" for i in range(len(PLACE_PALETTE))]
+    assert len(set(place_colours(many).values())) == len(PLACE_PALETTE)
+    assert place_colours(many) == place_colours(list(reversed(many)))
+
+
+def test_the_sites_net_change_chart_gives_each_area_its_own_colour():
+    import pandas as pd
+
+    from charts.camps import build_net_arrivals
+
+    weeks = [date(2024, 12, 2)] * 2
+    rows = pd.DataFrame({"week": weeks, "area_key": ["SY02", "SY01"], "area_name": ["Aleppo", "Damascus"],
+                         "area_pcode": ["SY02", "SY01"], "net_change": [500.0, -300.0]})
+    figure = json.loads(build_net_arrivals(rows, "individuals", "governorate", "t").to_json())
+    colours = {t["name"]: t["marker"]["color"] for t in figure["data"]}
+    assert len(colours) == 2 and len(set(colours.values())) == 2
