@@ -218,6 +218,14 @@ def place_label(name=None, pcode=None, name_ar=None, key=None) -> str:
 KIND_WORDS = {"community": "city/town"}
 
 
+def issue_label(code) -> str:
+    """A load issue's code (loaders.report.ISSUE_CODES: "missing-cell") as words on an axis: "missing cell";
+    "pcode" as "p-code". The code itself stays in hover and in downloads."""
+    if is_missing(code):
+        return _MISSING
+    return " ".join("p-code" if part == "pcode" else part for part in str(code).split("-"))
+
+
 # Providers as a reader names them (a caption's "Sources:" line). Providers of real files are stored as
 # they are written in the field ("ACLED", "IOM DTM", "CCCM") and shown as stored; the demo's own codes
 # and the text-report pipeline's are not words, so they have names here.
