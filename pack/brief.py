@@ -89,7 +89,9 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
                      "<th>Events before</th><th>Fatalities</th><th>Preceding events</th></tr>")
         for row in pack.preceding.itertuples():
             value = row.value if isinstance(row.value, str) else f"{row.value:,.0f}"
-            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(row.pcode))}</td>"
+            pcode = (row.pcode if not vocab.is_missing(row.pcode)  # a town's own, else its area's ("in SY0205")
+                     else f"in {row.area_pcode}" if not vocab.is_missing(row.area_pcode) else None)
+            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(pcode))}</td>"
                          f"<td class='number'>{_e(value)}</td>"
                          f"<td class='number'>{row.events_before:,}</td><td class='number'>{row.fatalities:,}</td>"
                          f"<td>{_e(row.preceding_events)}</td></tr>")

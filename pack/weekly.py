@@ -38,7 +38,7 @@ CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
 KIND = "new_displacement"
 UNITS = ("persons", "households")
 ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.I)
-PRECEDING_COLUMNS = ["place", "place_key", "pcode", "value", "unit", "events_before", "fatalities",
+PRECEDING_COLUMNS = ["place", "place_key", "pcode", "area_pcode", "value", "unit", "events_before", "fatalities",
                      "preceding_events"]
 
 
@@ -339,6 +339,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         "Reported fatalities": f"{int(fatalities):,}",
     }
     preceding, note = _preceding_table(engine, options, flight, unit)
+    preceding["area_pcode"] = [enclosing_pcode(places, key) for key in preceding["place_key"]]
     # The pack's own sources line: exactly the sources of the rows its charts draw.
     drawn_sources = provenance.combined(*used)
     _, latest = queries.query_area_date_range(engine, options.filters.area)
@@ -347,6 +348,21 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
                 charts=charts, preceding=preceding, preceding_note=note,
                 sources=sources_text(drawn_sources), freshness=drawn_sources, is_demo=includes_demo(drawn_sources),
                 latest_data_date=latest, data_where=data_where)
+
+
+def enclosing_pcode(places: pd.DataFrame, key) -> str | None:
+    """The p-code of the place `key`, or of the nearest place enclosing it that has one. A town or a site
+    has no p-code of its own in the gazetteer (its key is "<admin p-code>:<name>"), so the pack's table
+    of largest flows, ranked by town, had a p-code column of dashes only; it shows the enclosing area's."""
+    parents = dict(zip(places["place_key"], places["parent_key"]))
+    pcodes = dict(zip(places["place_key"], places["pcode"]))
+    seen = set()
+    while isinstance(key, str) and key not in seen:
+        seen.add(key)
+        if isinstance(pcodes.get(key), str) and pcodes[key]:
+            return pcodes[key]
+        key = parents.get(key)
+    return None
 
 
 def _place_name(places: pd.DataFrame, area: str | None) -> str | None:
