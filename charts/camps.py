@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
-from charts.colours import place_colour
+from charts.colours import place_colours
 from charts.suppress import SUPPRESSED, SmallCounts, count_text, count_texts
 from charts.weeks import MAX_TICKS, apply_week_axis, day_axis, hover_labels, week_keys, weeks_of
 from db import vocab
@@ -168,14 +168,15 @@ def build_population_over_time(population: pd.DataFrame, unit: str, level: str, 
     few = len(dates) <= MAX_TICKS
     if not drawn.empty:
         last = drawn.sort_values("reported_date").groupby("shown_as")["population"].last()
+        colours = place_colours(list(last.index), (OTHER_AREAS,))  # never two areas of this chart alike
         for name in _series_order(last):
             part = drawn[drawn["shown_as"] == name].sort_values("reported_date")
             # Hover writes "<N" for a population holding a banded site count (charts/suppress.py).
             figure.add_trace(go.Scatter(
                 # Markers too when the dates are few: one report date alone is a point, never a blank chart.
                 x=part["reported_date"], y=part["population"], name=name, stackgroup="one",
-                mode="lines+markers" if few else "lines", line={"color": place_colour(name, (OTHER_AREAS,))},
-                marker={"size": 9, "color": place_colour(name, (OTHER_AREAS,))},
+                mode="lines+markers" if few else "lines", line={"color": colours[name]},
+                marker={"size": 9, "color": colours[name]},
                 customdata=count_texts(part, "population"),
                 hovertemplate=f"{name}<br>%{{x}}<br>%{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, legend={"title": {"text": level}},
@@ -201,6 +202,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
     figure = new_figure()
     if not drawn.empty:
         moved = drawn.groupby("shown_as")["net_change"].apply(lambda v: v.abs().sum())
+        colours = place_colours(list(moved.index), (OTHER_AREAS,))  # never two areas of this chart alike
         for name in _series_order(moved):
             part = drawn[drawn["shown_as"] == name].sort_values("week")
             # One area's row keeps its own text; "other areas" summed from several is written anew.
@@ -208,7 +210,7 @@ def build_net_arrivals(weekly: pd.DataFrame, unit: str, level: str, title: str, 
                      zip(part["net_change"], part[SUPPRESSED], part["parts"], part["shown_change"])]
             figure.add_trace(go.Bar(
                 x=week_keys(part["week"]), y=part["net_change"], name=name, customdata=texts,
-                marker={"color": place_colour(name, (OTHER_AREAS,))},
+                marker={"color": colours[name]},
                 hovertext=hover_labels(part["week"]),
                 hovertemplate=f"{name}<br>%{{hovertext}}<br>net %{{customdata}} {unit}<extra></extra>"))
     figure.update_layout(title=title, barmode="relative",

@@ -18,7 +18,8 @@ from typing import Callable
 
 import pandas as pd
 
-PROVIDER_NOTES = {"text": "text reports (facts counted after review)", "demo": "demo data (synthetic)"}
+from db import vocab
+
 DEMO_NOTE = "Demo data (synthetic): do not cite."
 DEMO_MARK = " — demo data (synthetic)"
 SANKEY_NOTE = "The {pairs} largest origin–destination pairs; links from text reports are red."
@@ -47,16 +48,20 @@ def sources_text(sources: pd.DataFrame | None, *, escape: Callable[[str], str] =
         return "Sources: none in this view."
     parts = []
     for row in sources.itertuples():
-        name = PROVIDER_NOTES.get(row.provider, escape(row.provider))
+        name = escape(vocab.provider_name(row.provider))  # "demo-cccm" in words; "ACLED" as stored
         latest = f"data to {row.latest_data_date:%d %b %Y}" if pd.notna(row.latest_data_date) else "no dated data"
         parts.append(f"{name} ({latest})")
     return "Sources: " + "; ".join(parts) + "."
 
 
 def caption_text(*, filters, unit: str, sources: pd.DataFrame | None, text_share: float = 0, extra: str = "",
-                 escape: Callable[[str], str] = _plain) -> str:
-    """The caption under a chart: window and area, unit, what it counts, its rows' sources, marks."""
-    parts = [escape(filters.describe()) + (f"; area {escape(filters.area)}" if filters.area else "") + ".",
+                 escape: Callable[[str], str] = _plain, area_name: str | None = None) -> str:
+    """The caption under a chart: window and area, unit, what it counts, its rows' sources, marks.
+
+    `area_name` is the area in words (db.vocab.area_name: "Syria", "Hama governorate"); the caption
+    falls back on the area's key only when no name is given."""
+    where = (area_name or filters.area) if filters.area else None
+    parts = [escape(filters.describe()) + (f"; area: {escape(where)}" if where else "") + ".",
              f"Unit: {unit}."]
     if extra.strip():
         parts.append(extra.strip())
@@ -92,34 +97,37 @@ def _no_figure_note(unquantified: int) -> str:
 
 def weekly_flows_caption(*, filters, unit: str, sources, household_size: float = 0, small_note: str = "",
                          text_share: float = 0, unquantified: int = 0,
-                         escape: Callable[[str], str] = _plain) -> str:
+                         escape: Callable[[str], str] = _plain, area_name: str | None = None) -> str:
     """New displacement by origin or destination, per week (Flows page; pack flows_by_*)."""
     return caption_text(filters=filters, unit=unit, sources=sources, text_share=text_share, escape=escape,
+                        area_name=area_name,
                         extra=_flow_notes(filters, household_size, small_note) + " Weeks start on Monday; a week "
                         "without reports is drawn as 0; the eight largest places are shown, the rest summed as "
                         "\"other places\"." + _no_figure_note(unquantified))
 
 
 def sankey_caption(*, filters, unit: str, sources, pairs: int, household_size: float = 0, small_note: str = "",
-                   escape: Callable[[str], str] = _plain) -> str:
+                   escape: Callable[[str], str] = _plain, area_name: str | None = None) -> str:
     """Origin → destination (Flows page; pack sankey)."""
-    return caption_text(filters=filters, unit=unit, sources=sources, escape=escape,
+    return caption_text(filters=filters, unit=unit, sources=sources, escape=escape, area_name=area_name,
                         extra=_flow_notes(filters, household_size, small_note) + " " + SANKEY_NOTE.format(pairs=pairs))
 
 
 def flow_map_caption(*, filters, unit: str, sources, pairs: int, household_size: float = 0, small_note: str = "",
-                     unmapped: int = 0, escape: Callable[[str], str] = _plain) -> str:
+                     unmapped: int = 0, escape: Callable[[str], str] = _plain,
+                     area_name: str | None = None) -> str:
     """The flow map (Flows page; pack flow_map)."""
-    return caption_text(filters=filters, unit=unit, sources=sources, escape=escape,
+    return caption_text(filters=filters, unit=unit, sources=sources, escape=escape, area_name=area_name,
                         extra=_flow_notes(filters, household_size, small_note) + " " + MAP_NOTE.format(pairs=pairs)
                         + (f" {unmapped} pair(s) with a place without coordinates are not drawn." if unmapped else ""))
 
 
 def flows_and_events_caption(*, filters, unit: str, sources, household_size: float = 0, small_note: str = "",
                              text_share: float = 0, unquantified: int = 0,
-                             escape: Callable[[str], str] = _plain) -> str:
+                             escape: Callable[[str], str] = _plain, area_name: str | None = None) -> str:
     """New displacement from the area beside the week's events (Flows and events page; pack flows_and_events)."""
     return caption_text(filters=filters, unit=f"{unit} (bars), events per week (markers, by ACLED type)",
+                        area_name=area_name,
                         sources=sources, text_share=text_share, escape=escape,
                         extra=units_note(household_size) + (" " + small_note.strip() if small_note.strip() else "")
                         + " Bars: new displacement from places " + ("inside the area" if filters.area else "anywhere")
@@ -128,10 +136,11 @@ def flows_and_events_caption(*, filters, unit: str, sources, household_size: flo
 
 
 def event_timeline_caption(*, filters, sources, text_share: float = 0,
-                           escape: Callable[[str], str] = _plain) -> str:
+                           escape: Callable[[str], str] = _plain, area_name: str | None = None) -> str:
     """Conflict events per week, by type (Events page; pack events_by_type)."""
     area = "Only events at places inside the area count. " if filters.area else ""
     return caption_text(filters=filters, unit="events", sources=sources, text_share=text_share, escape=escape,
+                        area_name=area_name,
                         extra=area + "Events read from text reports count once a person accepted them on the Review "
                         "page, and are marked \"— from text reports, reviewed\". Weeks start on Monday; the first "
                         "and last weeks hold only the days inside the window. Events without a date are not counted.")

@@ -42,7 +42,7 @@ def _text_share(rows: pd.DataFrame, column: str) -> float:
 
 def weekly_flows_chart(weekly: pd.DataFrame, *, side: str, unit: str, title: str, filters, sources,
                        small: SmallCounts, household_size: float = 0, unquantified: pd.DataFrame | None = None,
-                       escape: Callable[[str], str] = _plain) -> Chart:
+                       escape: Callable[[str], str] = _plain, area_name: str | None = None) -> Chart:
     """New displacement by origin or destination, per week (Flows page; pack flows_by_<side>).
     `weekly`: charts.flows.weekly_flows_from_pairs of banded pairs; `filters`: the window drawn."""
     drawn = weekly[weekly["unit"] == unit] if not weekly.empty else weekly
@@ -53,35 +53,36 @@ def weekly_flows_chart(weekly: pd.DataFrame, *, side: str, unit: str, title: str
         small.table(weekly_flow_rows(weekly, unit)),
         weekly_flows_caption(filters=filters, unit=unit, sources=sources, household_size=household_size,
                              small_note=small.note(), text_share=_text_share(drawn, "value"),
-                             unquantified=len(unquantified), escape=escape))
+                             unquantified=len(unquantified), escape=escape, area_name=area_name))
 
 
 def sankey_chart(pairs: pd.DataFrame, *, unit: str, title: str, filters, sources, small: SmallCounts,
-                 household_size: float = 0, escape: Callable[[str], str] = _plain) -> Chart:
+                 household_size: float = 0, escape: Callable[[str], str] = _plain,
+                 area_name: str | None = None) -> Chart:
     """Origin → destination over the window (Flows page; pack sankey). `pairs`: banded, of one unit or more."""
     return Chart(
         "sankey", title, build_sankey(pairs, unit, title),
         small.table(top_pairs(pairs, unit, SANKEY_PAIRS)),
         sankey_caption(filters=filters, unit=unit, sources=sources, pairs=SANKEY_PAIRS, household_size=household_size,
-                       small_note=small.note(), escape=escape))
+                       small_note=small.note(), escape=escape, area_name=area_name))
 
 
 def flow_map_chart(pairs: pd.DataFrame, *, unit: str, title: str, filters, sources, small: SmallCounts,
                    admin1: list | None = None, household_size: float = 0,
-                   escape: Callable[[str], str] = _plain) -> Chart:
+                   escape: Callable[[str], str] = _plain, area_name: str | None = None) -> Chart:
     """The flow map of the largest pairs with both ends placed (Flows page; pack flow_map)."""
     mapped = mapped_pairs(pairs, unit)
     unmapped = len(top_pairs(pairs, unit, MAP_PAIRS)) - len(mapped)
     return Chart(
         "flow_map", title, build_flow_map(pairs, unit, title, admin1=admin1), small.table(mapped),
         flow_map_caption(filters=filters, unit=unit, sources=sources, pairs=MAP_PAIRS, household_size=household_size,
-                         small_note=small.note(), unmapped=unmapped, escape=escape))
+                         small_note=small.note(), unmapped=unmapped, escape=escape, area_name=area_name))
 
 
 def flows_and_events_chart(flight: pd.DataFrame, events: pd.DataFrame, *, unit: str, title: str, filters, sources,
                            small: SmallCounts, household_size: float = 0,
                            unquantified: pd.DataFrame | None = None,
-                           escape: Callable[[str], str] = _plain) -> Chart:
+                           escape: Callable[[str], str] = _plain, area_name: str | None = None) -> Chart:
     """New displacement from the area (one unit) beside the week's events by type (Flows and events
     page; pack flows_and_events)."""
     unquantified = unquantified if unquantified is not None else pd.DataFrame()
@@ -92,15 +93,15 @@ def flows_and_events_chart(flight: pd.DataFrame, events: pd.DataFrame, *, unit: 
         small.table(flows_and_events_rows(flight, events)),
         flows_and_events_caption(filters=filters, unit=unit, sources=sources, household_size=household_size,
                                  small_note=small.note(), text_share=_text_share(flight, "value"),
-                                 unquantified=len(unquantified), escape=escape))
+                                 unquantified=len(unquantified), escape=escape, area_name=area_name))
 
 
 def events_by_type_chart(weekly_events: pd.DataFrame, *, title: str, filters, sources, subtypes_of: str | None = None,
-                         escape: Callable[[str], str] = _plain) -> Chart:
+                         escape: Callable[[str], str] = _plain, area_name: str | None = None) -> Chart:
     """Conflict events per week, by type, or by the sub-types of one type (Events page; pack events_by_type)."""
     drawn = timeline_rows(weekly_events, subtypes_of) if not weekly_events.empty else weekly_events
     return Chart(
         "events_by_type" if subtypes_of is None else "events_by_sub_type", title,
         build_event_timeline(weekly_events, title, subtypes_of, window=(filters.start, filters.end)), drawn,
         event_timeline_caption(filters=filters, sources=sources, text_share=_text_share(drawn, "events"),
-                               escape=escape))
+                               escape=escape, area_name=area_name))

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from charts import new_figure, new_subplots
 from charts.weeks import apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from charts.basemap import basemap_traces, lay_out_map, view_bounds
-from charts.colours import place_colour
+from charts.colours import place_colours
 from db import vocab
 from gazetteer.boundaries import shipped_admin1
 
@@ -206,12 +206,13 @@ def build_hapi_counts(counts: pd.DataFrame, category: str, title: str) -> go.Fig
     rows = hapi_rows(counts, category)
     figure = new_figure()
     totals = rows.groupby("area_pcode")["events"].sum().sort_values(ascending=False)
+    colours = place_colours(rows["area"].unique())  # never two areas of this chart alike
     for pcode in totals.index:
         part = rows[rows["area_pcode"] == pcode]
         label = _label(part["area"].iloc[0], part["area_ar"].iloc[0])
         figure.add_trace(go.Bar(
             x=part["period"], y=part["events"], name=label,
-            customdata=part[["fatalities"]], marker={"color": place_colour(part["area"].iloc[0])},
+            customdata=part[["fatalities"]], marker={"color": colours[part["area"].iloc[0]]},
             hovertemplate=f"{vocab.place_label(label, pcode)}<br>%{{x}}<br>%{{y:,}} events (count), "
                           "%{customdata[0]:,} fatalities<extra></extra>"))
     level = hapi_admin_level(rows)

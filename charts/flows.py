@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from charts import new_figure
 from charts.basemap import basemap_traces, label_annotations, lay_out_map, place_label_positions, view_bounds
-from charts.colours import place_colour
+from charts.colours import place_colours
 from charts.suppress import HOUSEHOLDS_SUPPRESSED, SUPPRESSED, count_texts
 from charts.weeks import add_no_figure_markers, apply_week_axis, filled, hover_labels, week_keys, weeks_of
 from gazetteer.boundaries import shipped_admin1
@@ -124,10 +124,11 @@ def build_weekly_flows(weekly: pd.DataFrame, unit: str, side: str, title: str, t
     weeks = weeks_of(pd.concat([rows[["week"]], *([unquantified[["week"]]] if unquantified is not None else [])]),
                      window)
     figure = new_figure()
+    colours = place_colours(order, (OTHER,))  # never two places of this chart in one colour
     for name in order:
         part = filled(rows[rows["place"] == name], weeks, flags=tuple(f for f in FLAGS if f in rows))
         figure.add_trace(go.Bar(x=week_keys(part["week"]), y=part["value"], name=name, **_labels(part),
-                                marker={"color": place_colour(name, (OTHER,))},
+                                marker={"color": colours[name]},
                                 hovertext=hover_labels(part["week"]),
                                 hovertemplate=f"{name}<br>%{{hovertext}}<br>%{{customdata}} {unit}<extra></extra>"))
     add_no_figure_markers(figure, unquantified)

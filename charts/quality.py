@@ -1,8 +1,8 @@
 """Data quality: load issues counted by code and severity.
 
 Pure: a frame from db.quality_queries.query_issue_counts in, a plotly figure out (graph_objects
-only). The codes come from the fixed vocabulary loaders.report.ISSUE_CODES, whose meaning each
-bar's hover shows.
+only). The codes come from the fixed vocabulary loaders.report.ISSUE_CODES: the axis writes them
+in words (db.vocab.issue_label: "missing cell"), each bar's hover gives the code and its meaning.
 """
 
 from __future__ import annotations
@@ -36,15 +36,15 @@ def build_issue_chart(counts: pd.DataFrame, title: str) -> go.Figure:
         if rows.empty:
             continue
         figure.add_trace(go.Bar(
-            x=rows.index.tolist(), y=rows["issues"].astype(int).tolist(), name=SEVERITY_LABELS[severity],
-            marker_color=SEVERITY_COLOURS[severity],
-            customdata=[ISSUE_CODES.get(code, "") for code in rows.index],
-            hovertemplate="%{x}: %{y:,} " + severity + "s<br>%{customdata}<extra></extra>",
+            x=[vocab.issue_label(code) for code in rows.index], y=rows["issues"].astype(int).tolist(),
+            name=SEVERITY_LABELS[severity], marker_color=SEVERITY_COLOURS[severity],
+            customdata=[[code, ISSUE_CODES.get(code, "")] for code in rows.index],
+            hovertemplate="%{x} (code %{customdata[0]}): %{y:,} " + severity + "s<br>%{customdata[1]}<extra></extra>",
         ))
     figure.update_layout(
         title=title, barmode="stack",
         legend={"title": {"text": "Severity"}, "traceorder": "normal"},
-        xaxis={"title": "Issue code", "categoryorder": "array", "categoryarray": order},
+        xaxis={"title": "Issue", "categoryorder": "array", "categoryarray": [vocab.issue_label(c) for c in order]},
         yaxis={"title": "Issues (rows or files)", "rangemode": "tozero"},
         margin={"t": 60, "b": 40},
     )

@@ -218,6 +218,57 @@ def place_label(name=None, pcode=None, name_ar=None, key=None) -> str:
 KIND_WORDS = {"community": "city/town"}
 
 
+def issue_label(code) -> str:
+    """A load issue's code (loaders.report.ISSUE_CODES: "missing-cell") as words on an axis: "missing cell";
+    "pcode" as "p-code". The code itself stays in hover and in downloads."""
+    if is_missing(code):
+        return _MISSING
+    return " ".join("p-code" if part == "pcode" else part for part in str(code).split("-"))
+
+
+# Providers as a reader names them (a caption's "Sources:" line). Providers of real files are stored as
+# they are written in the field ("ACLED", "IOM DTM", "CCCM") and shown as stored; the demo's own codes
+# and the text-report pipeline's are not words, so they have names here.
+PROVIDER_NAMES = {
+    "text": "text reports (facts counted after review)",
+    "demo": "demo data (synthetic)",
+    "demo-partner-a": "demo partner A, persons (synthetic)",
+    "demo-partner-b": "demo partner B, households (synthetic)",
+    "demo-cccm": "demo camp coordination site counts (synthetic)",
+    "demo-hapi": "demo humanitarian data counts (synthetic)",
+    "demo-scale": "demo volume test rows (synthetic)",
+}
+
+
+def provider_name(provider) -> str:
+    """A provider's display name: PROVIDER_NAMES, else the provider as stored (already a name)."""
+    if is_missing(provider):
+        return _MISSING
+    return PROVIDER_NAMES.get(str(provider), str(provider))
+
+
+def area_name(name, kind, key=None) -> str:
+    """An area in a sentence (captions, "no data touching …"): "Syria", "Hama governorate", "Manbij (city/town)".
+    Its key only when the gazetteer gives no name."""
+    if is_missing(name) or not str(name).strip():
+        return str(key) if key else _MISSING
+    if kind == "country" or is_missing(kind):
+        return str(name)
+    words = KIND_WORDS.get(kind, label(kind))
+    return f"{name} ({words})" if kind in KIND_WORDS else f"{name} {words}"
+
+
+def places_area_name(places, key) -> str | None:
+    """`area_name` of the place `key` in a places frame (place_key, name_en, kind); None for no area."""
+    if not key:
+        return None
+    if places is not None and "place_key" in getattr(places, "columns", ()):
+        row = places[places["place_key"] == key]
+        if len(row):
+            return area_name(row["name_en"].iloc[0], row["kind"].iloc[0], key)
+    return str(key)
+
+
 def area_label(name, name_ar, kind, key) -> str:
     """An area to choose or a pack's title: "Hama · حماة (governorate, SY05)"; a city or site, whose key
     is the p-code of the area it lies in and its name ("SY0501:hama"), is "Hama (city/town in SY0501)"."""

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from charts import export
 from charts.export import BROWSER_HINT, find_browser
-from charts.captions import PROVIDER_NOTES
 from db import vocab
 from pack.weekly import Pack
 
@@ -65,7 +64,7 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
         f"<div class='figure'><div class='value'>{_e(value)}</div><div class='label'>{_e(label)}</div></div>"
         for label, value in pack.headline.items()) + "</div>")
     # Sources by the names the captions give them ("demo data (synthetic)"), not their codes ("demo").
-    as_of = [f"{PROVIDER_NOTES.get(row.provider, row.provider)}: data to {row.latest_data_date:%d %b %Y}"
+    as_of = [f"{vocab.provider_name(row.provider)}: data to {row.latest_data_date:%d %b %Y}"
              for row in pack.freshness.itertuples()
              if row.latest_data_date is not None and str(row.latest_data_date) != "NaT"]
     parts.append(f"<p><b>Data as of:</b> {_e('; '.join(as_of) or 'no dated data')}</p>")
@@ -90,7 +89,9 @@ def brief_html(pack: Pack, pngs: dict[str, bytes], generated: str) -> str:
                      "<th>Events before</th><th>Fatalities</th><th>Preceding events</th></tr>")
         for row in pack.preceding.itertuples():
             value = row.value if isinstance(row.value, str) else f"{row.value:,.0f}"
-            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(row.pcode))}</td>"
+            pcode = (row.pcode if not vocab.is_missing(row.pcode)  # a town's own, else its area's ("in SY0205")
+                     else f"in {row.area_pcode}" if not vocab.is_missing(row.area_pcode) else None)
+            parts.append(f"<tr><td>{_e(vocab.label(row.place))}</td><td>{_e(vocab.label(pcode))}</td>"
                          f"<td class='number'>{_e(value)}</td>"
                          f"<td class='number'>{row.events_before:,}</td><td class='number'>{row.fatalities:,}</td>"
                          f"<td>{_e(row.preceding_events)}</td></tr>")

@@ -35,7 +35,7 @@ CONTEXT_WEEKS = 8  # the week and the seven before it, in the weekly charts
 KIND = "new_displacement"
 UNITS = ("persons", "households")
 ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.I)
-PRECEDING_COLUMNS = ["place", "place_key", "pcode", "value", "unit", "events_before", "fatalities",
+PRECEDING_COLUMNS = ["place", "place_key", "pcode", "area_pcode", "value", "unit", "events_before", "fatalities",
                      "preceding_events"]
 
 
@@ -214,6 +214,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
     unit, size, small = options.drawn_unit, options.household_size, options.small
     places = queries.query_places(engine, None)
     inside = keys_inside(places, options.filters.area)
+    area_words = vocab.places_area_name(places, options.filters.area)  # captions: "Hama governorate", not "SY05"
 
     used: list[pd.DataFrame] = []  # each chart's sources: the pack's own sources line is their union
 
@@ -243,7 +244,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         title = mark(f"New displacement by {side}, per week", flow_sources)
         charts.append(weekly_flows_chart(weekly, side=side, unit=unit, title=title, filters=window,
                                          sources=flow_sources, small=small, household_size=size,
-                                         unquantified=unquantified[side]))
+                                         unquantified=unquantified[side], area_name=area_words))
 
     origin = by_side["origin"]
     flight = origin[origin["place_key"].isin(inside)] if inside is not None and not origin.empty else origin
@@ -257,12 +258,14 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         sources = provenance.query_flow_and_event_sources(engine, replace(window, units=units), KIND, "origin")
         title = mark("New displacement and the week's conflict events", sources)
         charts.append(flows_and_events_chart(flight, events, unit=unit, title=title, filters=window, sources=sources,
-                                             small=small, household_size=size, unquantified=unquantified_flight))
+                                             small=small, household_size=size, unquantified=unquantified_flight,
+                                             area_name=area_words))
 
     if not weekly_events.empty:
         sources = provenance.query_event_sources(engine, window)
         title = mark("Conflict events per week, by type", sources)
-        charts.append(events_by_type_chart(weekly_events, title=title, filters=window, sources=sources))
+        charts.append(events_by_type_chart(weekly_events, title=title, filters=window, sources=sources,
+                                           area_name=area_words))
 
     pairs = pair_weeks[(pair_weeks["week"] == options.week) & (pair_weeks["unit"] == unit)].drop(columns="week") \
         if not pair_weeks.empty else pair_weeks
@@ -270,16 +273,18 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         sources = provenance.query_flow_sources(engine, replace(week, units=units), KIND)
         title = mark("New displacement: origin → destination", sources)
         charts.append(sankey_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
-                                   household_size=size))
+                                   household_size=size, area_name=area_words))
         if not mapped_pairs(pairs, unit).empty:
             title = mark("New displacement: flow map", sources)
             charts.append(flow_map_chart(pairs, unit=unit, title=title, filters=week, sources=sources, small=small,
-                                         admin1=query_admin1_features(engine), household_size=size))
+                                         admin1=query_admin1_features(engine), household_size=size,
+                                         area_name=area_words))
 
     if not charts:
         raise NothingToExport(
-            f"Nothing to export for {options.label} ({options.week:%d %b} – {options.week + timedelta(days=6):%d %b %Y})"
-            + (f" in {options.filters.area}" if options.filters.area else "") + ": no displacement figures and no "
+            f"Nothing to export for {options.label} ({options.week:%d %b} – "
+            f"{options.week + timedelta(days=6):%d %b %Y})"
+            + (f" in {area_words}" if options.filters.area else "") + ": no displacement figures and no "
             "conflict events in it or the weeks before. Pick another week or area, or clear the filters.")
 
     fled = _total(flight[flight["week"] == options.week], unit) if not flight.empty else count_text(0.0)
@@ -299,6 +304,7 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
         "Reported fatalities": f"{int(fatalities):,}",
     }
     preceding, note = _preceding_table(engine, options, flight, unit)
+    preceding["area_pcode"] = [enclosing_pcode(places, key) for key in preceding["place_key"]]
     # The pack's own sources line: exactly the sources of the rows its charts draw.
     drawn_sources = provenance.combined(*used)
     _, latest = queries.query_area_date_range(engine, options.filters.area)
@@ -307,6 +313,21 @@ def build_pack(engine: Engine, options: PackOptions) -> Pack:
                 charts=charts, preceding=preceding, preceding_note=note,
                 sources=sources_text(drawn_sources), freshness=drawn_sources, is_demo=includes_demo(drawn_sources),
                 latest_data_date=latest, data_where=data_where)
+
+
+def enclosing_pcode(places: pd.DataFrame, key) -> str | None:
+    """The p-code of the place `key`, or of the nearest place enclosing it that has one. A town or a site
+    has no p-code of its own in the gazetteer (its key is "<admin p-code>:<name>"), so the pack's table
+    of largest flows, ranked by town, had a p-code column of dashes only; it shows the enclosing area's."""
+    parents = dict(zip(places["place_key"], places["parent_key"]))
+    pcodes = dict(zip(places["place_key"], places["pcode"]))
+    seen = set()
+    while isinstance(key, str) and key not in seen:
+        seen.add(key)
+        if isinstance(pcodes.get(key), str) and pcodes[key]:
+            return pcodes[key]
+        key = parents.get(key)
+    return None
 
 
 def _place_name(places: pd.DataFrame, area: str | None) -> str | None:

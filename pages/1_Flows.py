@@ -11,7 +11,7 @@ from charts.suppress import PAGES
 from db.boundaries import query_admin1_features
 from db import flows_queries
 from db.flows_queries import FLOW_KINDS, FLOW_SIDES
-from ui.captions import chart_sources
+from ui.captions import area_name, chart_sources
 from ui.safe_text import literal
 from ui.cache import cached
 from ui.common import param_choice, param_number
@@ -22,6 +22,7 @@ from ui.show import show_chart
 
 page = open_page("Flows", "🧭", "Where people fled from and to")
 filters = sidebar_filters(page, default_days=28, show=("area", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 left, middle, right = st.columns(3)
 with left:
     side = param_choice("side", FLOW_SIDES, "Places as", horizontal=True)
@@ -44,8 +45,8 @@ unquantified = cached(flows_queries.query_unquantified_reports, page.engine, fil
                       with_quotes=page.actor.can(Permission.SEE_QUOTES))
 if rows.empty and unquantified.empty:
     st.info(f"No {kind.replace('_', ' ')} in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" touching {filters.area}" if filters.area else "") + ". Widen the window in the sidebar, choose "
-            "another area or unit, or clear the source filter.")
+            + (f" touching {literal(area_words)}" if filters.area else "") + ". Widen the window in the sidebar, "
+            "choose another area or unit, or clear the source filter.")
     st.stop()
 
 # The sources of the figures these charts sum (all three read the same pairs): captions and demo mark.
@@ -55,7 +56,7 @@ st.subheader(f"Per week, by {side}")
 chart = weekly_flows_chart(weekly, side=side, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')} by {side}, "
                                                                               "per week", sources),
                            filters=filters, sources=sources, small=PAGES, household_size=size,
-                           unquantified=unquantified, escape=literal)
+                           unquantified=unquantified, escape=literal, area_name=area_words)
 show_chart(chart.figure, key="chart-weekly")
 chart_downloads(chart.figure, chart.rows, file_stem(f"flows_by_{side}_{kind}", filters), "weekly")
 st.caption(chart.caption)
@@ -67,14 +68,16 @@ if pairs.empty:
     st.stop()
 sankey = sankey_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: origin → destination",
                                                                sources),
-                      filters=filters, sources=sources, small=PAGES, household_size=size, escape=literal)
+                      filters=filters, sources=sources, small=PAGES, household_size=size, escape=literal,
+                      area_name=area_words)
 show_chart(sankey.figure, key="chart-sankey")
 chart_downloads(sankey.figure, sankey.rows, file_stem(f"flows_pairs_{kind}", filters), "sankey")
 st.caption(sankey.caption)
 
 flow_map = flow_map_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
                           filters=filters, sources=sources, small=PAGES, admin1=query_admin1_features(page.engine),
-                          household_size=size, escape=literal)
+                          household_size=size, escape=literal,
+                      area_name=area_words)
 show_chart(flow_map.figure, key="chart-map")
 chart_downloads(flow_map.figure, flow_map.rows, file_stem(f"flows_map_{kind}", filters), "map")
 st.caption(flow_map.caption)

@@ -18,7 +18,7 @@ from db import flows_and_events_queries, flows_queries, queries, vocab
 from db.flows_and_events_queries import (LOOKBACK_DAYS, RADIUS_KM, SPIKE_CHOICES, SPIKE_LIST_ROWS, TOP_FLOWS,
                                          events_near, lag_window, preceding_window)
 from ui.cache import cached
-from ui.captions import chart_caption, chart_sources
+from ui.captions import area_name, chart_caption, chart_sources
 from ui.common import from_link, param_choice, param_number, refuse_url_value
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
@@ -28,6 +28,7 @@ from ui.show import show_chart, show_table
 
 page = open_page("Flows and events", "⚡", "Flows and the events that preceded them")
 filters = sidebar_filters(page, default_days=28, show=("area", "event_types", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 unit = param_choice("unit", ("persons", "households"), "Unit", horizontal=True)
 places = cached(queries.query_places, page.engine)
 inside = keys_inside(places, filters.area)
@@ -48,15 +49,15 @@ if inside is not None and not unquantified.empty:
     unquantified = unquantified[unquantified["place_key"].isin(inside)]
 if weekly.empty and events.empty and unquantified.empty:
     st.info(f"No displacement in {unit} and no events between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" in {filters.area}" if filters.area else "") + ". Widen the window, choose another area or unit, or "
-            "clear the event-type and source filters.")
+            + (f" in {literal(area_words)}" if filters.area else "") + ". Widen the window, choose another area or "
+            "unit, or clear the event-type and source filters.")
     st.stop()
 
 sources = chart_sources(page, "flows_and_events", filters, side="origin", units=(unit,))
 chart = flows_and_events_chart(weekly, events, unit=unit,
                                title=page.demo_mark("New displacement and the week's conflict events", sources),
                                filters=filters, sources=sources, small=PAGES, unquantified=unquantified,
-                               escape=literal)
+                               escape=literal, area_name=area_words)
 show_chart(chart.figure, key="chart-flows-events")
 chart_downloads(chart.figure, chart.rows, file_stem("flows_and_events", filters), "flows-events")
 st.caption(chart.caption)

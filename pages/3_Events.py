@@ -15,7 +15,7 @@ from db import events_queries, vocab
 from db.boundaries import query_admin1_features
 from db.events_queries import MAP_LOCATION_LIMIT, comparison_week
 from ui.cache import cached
-from ui.captions import chart_caption, chart_sources
+from ui.captions import area_name, chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
@@ -27,7 +27,8 @@ BY_TYPE = "all event types"
 
 page = open_page("Events", "💥", "Conflict events")
 filters = sidebar_filters(page, default_days=56, show=("area", "event_types", "sources"))
-area = f" in {literal(filters.area)}" if filters.area else ""
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
+area = f" in {literal(area_words)}" if filters.area else ""
 window = f"between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}{area}"
 widen = ("Widen the window in the sidebar, choose another area, or clear the event type and source filters.")
 area_note = "Only events at places inside the area count. " if filters.area else ""
@@ -48,7 +49,8 @@ if drawn.empty:
 else:
     what = f"{subtypes_of} by sub-type" if subtypes_of else "events by type"
     chart = events_by_type_chart(weekly, title=page.demo_mark(f"Conflict events per week: {what}", sources),
-                                 filters=filters, sources=sources, subtypes_of=subtypes_of, escape=literal)
+                                 filters=filters, sources=sources, subtypes_of=subtypes_of, escape=literal,
+                                 area_name=area_words)
     show_chart(chart.figure, key="chart-timeline")
     # The page's CSV also names the area it was drawn for (the pack's file name says it).
     chart_downloads(chart.figure, chart.rows.assign(area=filters.area or "all"),

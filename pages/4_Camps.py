@@ -14,15 +14,17 @@ from db import camps_queries
 from db.camps_queries import AREA_LEVELS, SITE_UNITS, population_by_area, site_changes, weekly_net_change
 from ui.cache import cached
 from ui.camps import param_site_types
-from ui.captions import chart_caption, chart_sources
+from ui.captions import area_name, chart_caption, chart_sources
 from ui.common import param_choice
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
+from ui.safe_text import literal
 from ui.show import show_chart, show_table
 
 page = open_page("Camps and sites", "⛺", "Camps and sites")
 filters = sidebar_filters(page, default_days=56, show=("area", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 site_types = param_site_types()
 left, right = st.columns(2)
 with left:
@@ -44,7 +46,7 @@ if sites.empty:
         advice.append("clear the source filter")
     advice.append("or try the other unit")
     st.info(f"No site counts in {unit} between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" inside {filters.area}" if filters.area else "")
+            + (f" inside {literal(area_words)}" if filters.area else "")
             + (f" for sites of type {', '.join(t.replace('_', ' ') for t in site_types)}" if site_types else "")
             + "." + held + " To see sites, " + ", ".join(advice) + ".")
     st.stop()
@@ -59,7 +61,7 @@ counts = cached(camps_queries.query_site_counts, page.engine, filters, unit, lev
 changes = site_changes(band_counts(counts, unit, PAGES), change_threshold(unit, PAGES))
 population = population_by_area(changes)
 weekly = band_net_change(weekly_net_change(changes), unit, PAGES)
-scope = ((f"Only sites inside {filters.area}. " if filters.area else "")
+scope = ((f"Only sites inside {literal(area_words)}. " if filters.area else "")
          + (f"Site types: {', '.join(t.replace('_', ' ') for t in site_types)}. " if site_types else "All site types. ")
          + "Individuals and households are never added together; when two providers counted a site on the "
          "same day, the larger count is used." + PAGES.note() + " A net change under the threshold is drawn at "

@@ -9,18 +9,20 @@ from charts.suppress import NONE, PAGES
 from charts.quality import build_issue_chart
 from db import queries, quality_queries
 from db.quality_queries import DUPLICATE_PAIRS, DUPLICATE_TOLERANCE, FEW_BATCHES, ISSUE_ROWS
-from ui.captions import chart_caption
+from ui.captions import area_name, chart_caption
 from ui.cache import cached
 from ui.downloads import chart_downloads, file_stem
 from ui.filters import sidebar_filters
 from ui.page import open_page
 from ui.quality import decide_pair, link_or_dismiss, pair_table, param_batch, show_last_message
+from ui.safe_text import literal
 from ui.show import show_chart, show_table
 
 SHOWN_PAIRS = 20  # pairs per page run: deciding is done a few at a time
 
 page = open_page("Data quality", "🩺", "Data quality: loads, issues, place names, duplicates")
 filters = sidebar_filters(page, default_days=28, show=("area", "figure_kinds", "units", "sources"))
+area_words = area_name(page, filters.area)  # "Syria", "Hama governorate": the area in words
 show_last_message()
 
 # --- loads ---------------------------------------------------------------------------------------
@@ -100,7 +102,7 @@ pairs = cached(quality_queries.query_possible_duplicates, page.engine, filters,
               with_quotes=page.actor.can(Permission.SEE_QUOTES))
 if pairs.empty:
     st.info(f"No possible duplicates between {filters.start:%d %b %Y} and {filters.end:%d %b %Y}"
-            + (f" touching {filters.area}" if filters.area else "") + ": no two sources give the same kind of "
+            + (f" touching {literal(area_words)}" if filters.area else "") + ": no two sources give the same kind of "
             f"figure for the same place and overlapping days within {DUPLICATE_TOLERANCE:.0%} of each other, or "
             "every such pair is decided.")
 else:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from access.policy import Permission
+from db import vocab
+from db.filters import MAX_AREA_KEY, country_of
 from db.vocab import PLACE_KINDS
 from ui.access import gate
 from db import queries
 from gazetteer import load_gazetteer
 from ui.cache import cached, shared
 from ui.common import database_ready, get_engine
+from ui.gazetteer import COLUMNS as PLACE_COLUMNS, places_for_reading
 from ui.show import show_table
 
 st.set_page_config(page_title="Gazetteer", page_icon="🗺️", layout="wide")
@@ -47,5 +50,22 @@ else:
     show_table(queue, keys=True)
 
 st.subheader("Places")
-kinds = st.multiselect("Kinds", PLACE_KINDS, default=["governorate", "district", "community", "site"])
-show_table(cached(queries.query_places, engine, tuple(kinds) or None), keys=True)
+every = cached(queries.query_places, engine, ())  # the whole tree: a country's places are found through their parents
+countries = every[every["kind"] == "country"].sort_values("name_en")
+by_key = every.set_index("place_key")
+# Start on the country of the link's area, else the one with the most recent data (never the first of
+# the alphabet: a world gazetteer opened on Tajikistan while the data were Syria's).
+with_data = list(cached(queries.query_countries_with_data, engine)["place_key"])
+named = country_of(by_key, (st.query_params.get("area") or "").strip()[:MAX_AREA_KEY] or None)
+keys = list(countries["place_key"])
+start = named if named in keys else next((k for k in with_data if k in keys), None)
+left, right = st.columns(2)
+with left:
+    country = st.selectbox("Country", keys, index=keys.index(start) if start in keys else 0,
+                           format_func=lambda k: vocab.place_label(by_key.loc[k, "name_en"], None,
+                                                                   by_key.loc[k, "name_ar"])
+                           + (" (holds data)" if k in with_data else "")) if keys else None
+with right:
+    kinds = st.multiselect("Kinds", PLACE_KINDS, default=["governorate", "district", "community", "site"],
+                           format_func=lambda k: vocab.KIND_WORDS.get(k, vocab.label(k)))
+show_table(places_for_reading(every, country, kinds), column_config=PLACE_COLUMNS)

@@ -90,7 +90,8 @@ def _chart_counts(at) -> Counter:
     counts = Counter()
     for trace in traces:
         severity = trace["name"].split()[0].rstrip("s")  # "errors (row not loaded)" → error
-        for code, n in zip(_trace_values(trace, "x"), _trace_values(trace, "y")):
+        # The axis is in words ("missing cell"); the code is kept in each bar's hover data.
+        for (code, _meaning), n in zip(trace["customdata"], _trace_values(trace, "y")):
             counts[(code, severity)] += n
     return counts
 
@@ -118,6 +119,9 @@ def test_the_issue_chart_counts_the_stored_issues_of_the_chosen_batch(app_on, pr
     assert not at.exception
     assert _params(at)["batch"] == str(idu.batch_id)
     assert _chart_counts(at) == expected
+    # The axis reads words, not the codes ("missing-cell" was on it; seen on the screenshot).
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert {x for t in traces for x in _trace_values(t, "x")} == {"missing cell", "out of range"}
     issues = at.dataframe[1].value
     assert sorted(zip(issues["Row"], issues["Column / field"], issues["Code"])) == [
         (1, "displacement_start_date", "missing-cell"), (2, "period_end", "out-of-range"),

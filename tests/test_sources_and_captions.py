@@ -177,7 +177,9 @@ def test_camps_charts_mixing_real_and_demo_counts_carry_the_demo_label(app_on, m
     titles = list(_specs(at))
     assert titles and all("demo data (synthetic)" in title for title in titles)
     captions = _captions(at)
-    assert captions and all("CCCM ISIMM" in c and "demo-cccm" in c and "do not cite" in c for c in captions)
+    assert captions and all("CCCM ISIMM" in c and "demo camp coordination site counts" in c and "do not cite" in c
+                           for c in captions)
+    assert not any("demo-cccm" in c or "inside SY." in c for c in captions)
 
 
 # --- point 6: a caption names exactly the sources of the rows drawn -------------------------------
@@ -394,3 +396,61 @@ def test_a_chart_draws_the_same_figure_rows_and_caption_on_its_page_and_in_the_p
         assert set(rows.pop("area")) == {"SY05"}
     pd.testing.assert_frame_equal(rows.reset_index(drop=True), chart.rows.reset_index(drop=True))
     assert chart.caption in _captions(at)
+
+
+
+# --- round 3: captions name the area and the providers in words -------------------------------------
+
+def _place_row(engine, key: str):
+    from db.schema import place
+
+    with engine.connect() as conn:
+        return conn.execute(select(place.c.name_en, place.c.kind).where(place.c.place_key == key)).one()
+
+
+def test_captions_on_the_page_and_in_the_pack_name_the_area_not_its_key(app_on, demo_only):
+    from db.filters import Filters
+    from pack.weekly import PackOptions, build_pack
+
+    name, kind = _place_row(demo_only, "SY05")
+    assert kind == "governorate"
+    words = f"area: {name} governorate."  # "Hama governorate", as a reader says it
+    week = date(2024, 12, 16)
+    pack = build_pack(demo_only, PackOptions(week=week, filters=Filters(week, week, area="SY05")))
+    assert pack.charts
+    for chart in pack.charts:
+        assert words in chart.caption and "SY05" not in chart.caption, chart.name
+    window = pack.options.window
+    at = app_on(demo_only, "../pages/3_Events.py", start=window.start.isoformat(), end=window.end.isoformat(),
+                area="SY05")
+    assert not at.exception
+    shown = _captions(at)
+    assert shown and all(words in c and "SY05" not in c for c in shown)
+
+    country, _ = _place_row(demo_only, "SY")
+    pack = build_pack(demo_only, PackOptions(week=week, filters=Filters(week, week, area="SY")))
+    assert all(f"area: {country}." in chart.caption for chart in pack.charts)
+
+
+def test_sources_lines_name_the_demo_providers_in_words(demo_only):
+    from db.filters import Filters
+    from pack.weekly import PackOptions, build_pack
+
+    week = date(2024, 12, 16)
+    pack = build_pack(demo_only, PackOptions(week=week, filters=Filters(week, week)))
+    codes = set(pack.freshness["provider"])
+    assert "demo-partner-a" in codes
+    lines = [pack.sources] + [chart.caption.split("Sources:")[1] for chart in pack.charts]
+    for line in lines:
+        assert not any(code in line for code in codes if code.startswith("demo-")), line
+    assert "demo partner A, persons (synthetic)" in pack.sources
+
+
+def test_a_real_providers_name_is_shown_as_stored():
+    from charts.captions import sources_text
+
+    frame = pd.DataFrame({"provider": ["ACLED", "demo-cccm"], "latest_data_date": pd.to_datetime(["2024-12-31", None]),
+                          "loaded_at": pd.NaT, "is_demo": [False, True]})
+    text = sources_text(frame)
+    assert text.startswith("Sources: ACLED (data to 31 Dec 2024); ") and "demo-cccm" not in text
+    assert "camp coordination" in text

@@ -280,3 +280,26 @@ def test_the_zip_holds_every_file_in_one_folder_with_a_fixed_time():
         assert {info.filename: archive.read(info) for info in archive.infolist()} == {
             f"weekly_2024-W49/{name}": content for name, content in files.items()}
         assert {info.date_time for info in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+
+
+def test_the_briefs_largest_flows_table_gives_each_town_its_areas_pcode(demo_engine):
+    """The PDF's P-code column was all dashes: the flows are ranked by town, and a town has no p-code of its
+    own in the gazetteer. Each row shows its own p-code, else the enclosing area's ("in SY0501")."""
+    from sqlalchemy import select
+
+    from db.schema import place
+    from pack.brief import brief_html
+
+    pack = build_pack(demo_engine, PackOptions(WEEK, Filters(WEEK, WEEK, area="SY05")))
+    assert not pack.preceding.empty
+    with demo_engine.connect() as conn:
+        rows = {r.place_id: r for r in conn.execute(select(place.c.place_id, place.c.place_key, place.c.pcode,
+                                                           place.c.parent_id))}
+    by_key = {r.place_key: r for r in rows.values()}
+    html = brief_html(pack, {c.name: b"" for c in pack.charts}, "2024-12-09T08:00:00+00:00")
+    for key in pack.preceding["place_key"]:
+        town = by_key[key]
+        assert town.pcode is None  # the case seen on the PDF
+        parent = rows[town.parent_id]
+        assert parent.pcode and f"<td>in {parent.pcode}</td>" in html
+    assert list(pack.preceding["pcode"].isna()) == [True] * len(pack.preceding)  # the CSV keeps the town's own

@@ -250,3 +250,87 @@ def test_the_review_page_writes_a_waiting_fact_in_words(app_on, prepared_engine)
     assert not at.exception
     assert any(box.label == "Hedge" for box in at.selectbox)  # a fact's form is on the page
     assert _codes_on(at) == []
+
+
+def test_two_places_of_one_chart_never_share_a_colour():
+    import pandas as pd
+
+    from charts.colours import PLACE_PALETTE, place_colour, place_colours
+    from charts.flows import build_weekly_flows
+
+    # Seen on the screenshots: these pairs hash into one of the 24 colours.
+    assert place_colour("Manbij") == place_colour("Tell Rifaat")
+    assert place_colour("Aleppo") == place_colour("Damascus")
+    places = ["Aleppo", "Damascus", "Manbij", "Tell Rifaat", "Hama", "Homs"]
+    weekly = pd.DataFrame({"week": [date(2024, 12, 2)] * len(places), "place": places, "unit": "persons",
+                           "value": [100.0 * (len(places) - i) for i in range(len(places))], "from_text": False})
+    drawn = _colours(json.loads(build_weekly_flows(weekly, "persons", "origin", "t").to_json()))
+    assert set(drawn) == set(places) and len(set(drawn.values())) == len(places)
+    # The same set in another order (a page and the pack rank places over other weeks): the same colours.
+    again = _colours(json.loads(build_weekly_flows(weekly.assign(value=weekly["value"][::-1].to_numpy()),
+                                                   "persons", "origin", "t").to_json()))
+    assert again == drawn
+    # Up to 24 places, 24 colours.
+    many = [f"Place {i}" for i in range(len(PLACE_PALETTE))]
+    assert len(set(place_colours(many).values())) == len(PLACE_PALETTE)
+    assert place_colours(many) == place_colours(list(reversed(many)))
+
+
+def test_the_sites_net_change_chart_gives_each_area_its_own_colour():
+    import pandas as pd
+
+    from charts.camps import build_net_arrivals
+
+    weeks = [date(2024, 12, 2)] * 2
+    rows = pd.DataFrame({"week": weeks, "area_key": ["SY02", "SY01"], "area_name": ["Aleppo", "Damascus"],
+                         "area_pcode": ["SY02", "SY01"], "net_change": [500.0, -300.0]})
+    figure = json.loads(build_net_arrivals(rows, "individuals", "governorate", "t").to_json())
+    colours = {t["name"]: t["marker"]["color"] for t in figure["data"]}
+    assert len(colours) == 2 and len(set(colours.values())) == 2
+
+
+GAZETTEER_PAGE = "../pages/9_Gazetteer.py"
+
+
+def _places_of(engine):
+    from sqlalchemy import select
+
+    from db.schema import place
+
+    with engine.connect() as conn:
+        return {row.place_key: row for row in conn.execute(select(place.c.place_key, place.c.name_en, place.c.kind,
+                                                                  place.c.parent_id, place.c.place_id))}
+
+
+def test_the_gazetteer_page_opens_on_the_country_with_data_and_writes_places_in_words(app_on, demo_engine):
+    places = _places_of(demo_engine)
+    by_id = {row.place_id: row for row in places.values()}
+    countries = {key for key, row in places.items() if row.kind == "country"}
+    assert len(countries) > 1 and min(countries, key=lambda k: places[k].name_en) != "SY"  # a world gazetteer
+    at = app_on(demo_engine, GAZETTEER_PAGE)
+    assert not at.exception
+    box = next(s for s in at.selectbox if s.label == "Country")
+    assert box.value == "SY"  # the demo's country, not the first of the alphabet
+    table = at.dataframe[-1].value
+    assert len(table) and all(p == "—" or p.startswith("SY") for p in table["P-code"])
+    hama = table[table["P-code"] == "SY05"].iloc[0]
+    parent = by_id[places["SY05"].parent_id]
+    assert parent.name_en in hama["Inside"] and hama["Inside"] != parent.place_key
+    assert "None" not in set(table["Latitude"]) | set(table["Longitude"])
+    assert not table["Latitude"].isna().any()
+
+
+def test_the_gazetteer_list_writes_missing_coordinates_as_a_dash():
+    import pandas as pd
+
+    from ui.gazetteer import places_for_reading
+
+    places = pd.DataFrame({"place_key": ["XX", "XX01", "XX01:town", "YY"], "pcode": ["XX", "XX01", None, "YY"],
+                           "kind": ["country", "governorate", "community", "country"],
+                           "name_en": ["Xland", "North", "Town", "Yland"], "name_ar": [None] * 4,
+                           "parent_key": [None, "XX", "XX01", None], "lat": [None, 1.5, float("nan"), None],
+                           "lon": [None, 2.25, float("nan"), None]})
+    shown = places_for_reading(places, "XX", ["governorate", "community"])
+    assert list(shown["place_key"]) == ["XX01:town", "XX01"]
+    assert list(shown["inside"]) == ["North (XX01)", "Xland (XX)"]
+    assert list(shown["lat"]) == ["—", "1.5000"] and list(shown["lon"]) == ["—", "2.2500"]

@@ -42,8 +42,16 @@ def chart_sources(page, rows: str, filters, *, kind: str = "new_displacement", s
     return cached(read_sources, page.engine, rows, filters, kind, side, unit, tuple(site_types))
 
 
+def area_name(page, area: str | None) -> str | None:
+    """The area in words for a sentence ("Syria", "Hama governorate"; db.vocab.area_name); None for none."""
+    from db import queries, vocab
+    from db.filters import AREA_KINDS
+
+    return vocab.places_area_name(cached(queries.query_places, page.engine, AREA_KINDS), area) if area else None
+
+
 def chart_caption(page, *, unit: str, filters, sources, text_share: float = 0, extra: str = "") -> str:
     """The caption under a page-only chart: window and area, unit, what it counts, its rows' sources, marks."""
-    # Area keys and provider names come from loaded files: escaped, so they show as written.
+    # Area names and provider names come from loaded files: escaped, so they show as written.
     return caption_text(filters=filters, unit=unit, sources=sources, text_share=text_share, extra=extra,
-                        escape=literal)
+                        escape=literal, area_name=area_name(page, filters.area))
