@@ -188,7 +188,8 @@ def add_no_figure_markers(figure: go.Figure, reports: pd.DataFrame | None, **whe
     figure.add_trace(go.Scatter(
         # Not clipped: half of the marker lies under the axis line.
         x=week_keys(weeks), y=[0.0] * len(weeks), mode="markers", name=name, cliponaxis=False,
-        marker={"symbol": "triangle-up", "size": NO_FIGURE_SIZE, "color": NO_FIGURE_COLOUR, "line": {"width": 1, "color": "white"}},
+        marker={"symbol": "triangle-up", "size": NO_FIGURE_SIZE, "color": NO_FIGURE_COLOUR,
+                "line": {"width": 1, "color": "white"}},
         customdata=[len(by_week[w]) for w in weeks],
         hovertext=[no_figure_hover(by_week[w]) for w in weeks],
         hovertemplate="%{hovertext}<extra></extra>"), **where)

@@ -219,9 +219,15 @@ def test_the_lag_view_says_how_many_weeks_it_used(app_on, demo_engine):
 def test_the_brief_writes_a_missing_p_code_as_a_dash(demo_engine):
     from pack.brief import brief_html
 
+    from dataclasses import replace
+
     pack = build_pack(demo_engine, PackOptions(date(2024, 12, 2)))
     assert not pack.preceding.empty and pack.preceding["pcode"].isna().any()  # demo cities have no p-code
-    page = brief_html(pack, {chart.name: b"" for chart in pack.charts}, "2024-12-09T06:00:00+00:00")
+    # A demo city's row gives its area's p-code ("in SY0501"); a place with neither p-code gets a dash.
+    nowhere = pack.preceding.copy()
+    nowhere.loc[nowhere.index[0], ["pcode", "area_pcode"]] = None
+    page = brief_html(replace(pack, preceding=nowhere), {chart.name: b"" for chart in pack.charts},
+                      "2024-12-09T06:00:00+00:00")
     assert not MISSING_WORD.search(re.sub(r"<[^>]+>", " ", page))
     assert "<td>—</td>" in page
 

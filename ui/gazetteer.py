@@ -50,4 +50,5 @@ def places_for_reading(places: pd.DataFrame, country: str | None, kinds) -> pd.D
     shown = rows.assign(inside=[inside(p) for p in rows["parent_key"]],
                         lat=[_coordinate(v) for v in rows["lat"]], lon=[_coordinate(v) for v in rows["lon"]])
     shown = shown.sort_values(["kind", "name_en"], key=lambda c: c.astype(str).str.casefold())
-    return shown[[*COLUMNS, "place_key"]].reset_index(drop=True)  # ui.show.show_table(…, column_config=COLUMNS) names them
+    # ui.show.show_table(…, column_config=COLUMNS) names them
+    return shown[[*COLUMNS, "place_key"]].reset_index(drop=True)
