@@ -75,9 +75,9 @@ chart_downloads(sankey.figure, sankey.rows, file_stem(f"flows_pairs_{kind}", fil
 st.caption(sankey.caption)
 
 flow_map = flow_map_chart(pairs, unit=unit, title=page.demo_mark(f"{kind.replace('_', ' ')}: flow map", sources),
-                          filters=filters, sources=sources, small=PAGES, admin1=query_admin1_features(page.engine),
-                          household_size=size, escape=literal,
-                      area_name=area_words)
+                          filters=filters, sources=sources, small=PAGES,
+                          admin1=cached(query_admin1_features, page.engine), household_size=size, escape=literal,
+                          area_name=area_words)
 show_chart(flow_map.figure, key="chart-map")
 chart_downloads(flow_map.figure, flow_map.rows, file_stem(f"flows_map_{kind}", filters), "map")
 st.caption(flow_map.caption)

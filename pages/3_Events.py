@@ -67,7 +67,7 @@ else:
                 "place names on the Gazetteer page.")
     else:
         event_map = build_event_map(locations, page.demo_mark("Conflict events by location", sources),
-                                    admin1=query_admin1_features(page.engine))
+                                    admin1=cached(query_admin1_features, page.engine))
         show_chart(event_map, key="chart-map")
         chart_downloads(event_map, mapped, file_stem("events_map", filters), "map")
         unmapped = int(locations.loc[locations["lat"].isna(), "events"].sum())

@@ -122,7 +122,7 @@ else:
 st.subheader("Site map")
 mapped = mapped_sites(sites)
 site_map = build_site_map(sites, unit, page.demo_mark(f"Sites by latest count ({unit})", sources),
-                          admin1=query_admin1_features(page.engine))
+                          admin1=cached(query_admin1_features, page.engine))
 show_chart(site_map, key="chart-map")
 chart_downloads(site_map, shown_counts(mapped), file_stem(f"sites_map_{stem_suffix}", filters), "map")
 unmapped = len(sites) - len(mapped)
