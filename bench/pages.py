@@ -307,11 +307,6 @@ FROM (SELECT site_id, max(reported_date) AS reported_date FROM daily GROUP BY si
      JOIN daily d ON d.site_id = latest.site_id AND d.reported_date = latest.reported_date
 ORDER BY latest_count DESC
 """
-DUCKDB_SITE_PROVIDERS = SITE_COUNTS + """
-SELECT DISTINCT provider FROM site_population
-WHERE reported_date BETWEEN $start AND $end AND individuals IS NOT NULL AND site_id IN (SELECT site_id FROM sites)
-ORDER BY provider
-"""
 DUCKDB_SITE_CHANGES = SITE_COUNTS + """
 SELECT s.reported_date, sites.governorate_key, sum(s.value - coalesce(s.previous, 0)) AS change,
        coalesce(sum(s.value - s.previous), 0) AS net_change, count(*) AS sites_reporting, count(s.previous) AS changes
@@ -566,9 +561,8 @@ PAGE_QUERIES: list[PageQuery] = [
     PageQuery("Camps", "query_latest_site_counts",
               lambda e, f: camps_queries.query_latest_site_counts(e, f, "individuals", ()), DUCKDB_LATEST_SITES,
               window_area, area=True),
-    PageQuery("Camps", "query_site_providers",
-              lambda e, f: camps_queries.query_site_providers(e, f, "individuals", ()), DUCKDB_SITE_PROVIDERS,
-              window_area, area=True),
+    PageQuery("Camps", "query_site_sources (captions)",
+              lambda e, f: camps_queries.query_site_sources(e, f, "individuals", ()), None, window_area, area=True),
     PageQuery("Camps", "query_site_changes",
               lambda e, f: camps_queries.query_site_changes(e, f, "individuals", "governorate", ()),
               DUCKDB_SITE_CHANGES, window_area, area=True),

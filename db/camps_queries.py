@@ -319,19 +319,6 @@ def query_sites_in_window(engine: Engine, filters: Filters, site_types=()) -> pd
     return frame[columns].sort_values("site_key").reset_index(drop=True)
 
 
-def query_site_providers(engine: Engine, filters: Filters, unit: str = "individuals", site_types=()) -> tuple[str, ...]:
-    """The providers of the site counts the page draws (for the captions' sources line)."""
-    sites = _site_rows(filters, site_types)
-    sp = site_population
-    value = _unit_column(unit)
-    query = (select(sp.c.provider).distinct()
-             .where(sp.c.reported_date.between(filters.start, filters.end), value.is_not(None),
-                    sp.c.site_id.in_(select(sites.c.site_id)), *narrowing(filters, provider=sp.c.provider))
-             .order_by(sp.c.provider))
-    with engine.connect() as conn:
-        return tuple(conn.execute(query).scalars())
-
-
 def query_site_sources(engine: Engine, filters: Filters, unit: str = "individuals", site_types=()) -> pd.DataFrame:
     """The sources of the site counts the page draws (_daily_counts' rows), for its captions and
     demo label: db.provenance.SOURCE_COLUMNS, one row per provider."""
